@@ -1,0 +1,271 @@
+// `bento admin <resource> <verb>`: the operators' path for stuck work. Every
+// mutating verb is a dry run unless --force is given.
+
+import { mkdirSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { type Command, Option } from 'commander';
+import { taskDbPath } from '../config/paths.js';
+import {
+  type AdminResult,
+  type Change,
+  type MutationOptions,
+  type TaskSelection,
+  abandonJob,
+  abandonTasks,
+  backfill,
+  deleteJob,
+  deleteTasks,
+  listJobs,
+  listTasks,
+  resetTasks,
+  summarizeTasks,
+} from '../taskdb/admin.js';
+import { TaskDb } from '../taskdb/taskdb.js';
+import { JOB_STATES, type JobState, TASK_STATES, type TaskState, TaskDbError } from '../taskdb/types.js';
+import { formatTime, printJson, printTable } from './output.js';
+import { resolveHome } from './home.js';
+
+interface CommonOpts {
+  json?: boolean;
+}
+interface MutateOpts extends CommonOpts {
+  force?: boolean;
+  reason?: string;
+}
+interface SelectOpts extends MutateOpts {
+  job?: string;
+  state?: TaskState;
+  workerType?: string;
+  allUnfinished?: boolean;
+}
+
+function adminActor(): string {
+  try {
+    return `admin:${userInfo().username}`;
+  } catch {
+    return 'admin';
+  }
+}
+
+function openDb(program: Command): TaskDb {
+  const home = resolveHome(program);
+  mkdirSync(home, { recursive: true });
+  return TaskDb.open(taskDbPath(home), { actor: adminActor(), busyTimeoutMs: 10_000 });
+}
+
+async function withDb<T>(program: Command, fn: (tdb: TaskDb) => T): Promise<T> {
+  const tdb = openDb(program);
+  try {
+    return fn(tdb);
+  } finally {
+    tdb.close();
+  }
+}
+
+function parseInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new TaskDbError('invalid_argument', `expected a non-negative integer, got ${value}`);
+  return n;
+}
+
+const jsonOption = () => new Option('--json', 'machine-readable output');
+const forceOption = () => new Option('-f, --force', 'apply the changes (without it, only print them)');
+const reasonOption = () => new Option('--reason <text>', 'why, kept in the audit trail');
+const taskStateOption = () => new Option('--state <state>', 'only tasks in this state').choices(TASK_STATES);
+const workerTypeOption = () => new Option('--worker-type <type>', 'only tasks of streams of this worker type');
+
+function describeChange(c: Change): string {
+  const what = c.target === 'job' ? `job ${c.jobId}` : `task ${c.jobId}/${c.taskId}`;
+  const states = c.from || c.to ? `  ${c.from ?? '(new)'} -> ${c.to ?? '(removed)'}` : '';
+  return `${c.action.padEnd(7)} ${what}${states}`;
+}
+
+function report(result: AdminResult, opts: MutateOpts): void {
+  if (opts.json) {
+    printJson({ dryRun: !opts.force, applied: result.applied, changes: result.changes });
+    return;
+  }
+  if (result.changes.length === 0) {
+    process.stdout.write('nothing to change\n');
+    return;
+  }
+  const head = opts.force ? 'applied' : 'dry run: would apply';
+  process.stdout.write(`${head} ${result.changes.length} change(s):\n`);
+  for (const c of result.changes) process.stdout.write(`  ${describeChange(c)}\n`);
+  if (!opts.force) process.stdout.write('use --force to apply\n');
+}
+
+function mutation(opts: MutateOpts): MutationOptions {
+  return { force: opts.force ?? false, actor: adminActor(), ...(opts.reason ? { reason: opts.reason } : {}) };
+}
+
+function selection(job: string | undefined, task: string | undefined, opts: SelectOpts): TaskSelection {
+  const jobId = job ?? opts.job;
+  return {
+    ...(jobId ? { jobId } : {}),
+    ...(task ? { taskId: task } : {}),
+    ...(opts.state ? { state: opts.state } : {}),
+    ...(opts.workerType ? { workerType: opts.workerType } : {}),
+    ...(opts.allUnfinished ? { allUnfinished: true } : {}),
+  };
+}
+
+export function registerAdmin(program: Command): void {
+  const admin = program.command('admin').description('inspect and repair the task database (dry run unless --force)');
+
+  const jobs = admin.command('jobs').description('jobs: list, get, abandon, delete');
+  jobs
+    .command('list')
+    .description('list jobs, newest first')
+    .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
+    .option('--limit <n>', 'at most this many', parseInteger, 50)
+    .addOption(jsonOption())
+    .action((opts: CommonOpts & { state?: JobState; limit: number }) =>
+      withDb(program, (tdb) => {
+        const rows = listJobs(tdb, { ...(opts.state ? { state: opts.state } : {}), limit: opts.limit });
+        if (opts.json) return printJson(rows);
+        printTable(
+          ['JOB', 'STATE', 'UNFINISHED', 'CREATED', 'ENDED', 'ERROR'],
+          rows.map((j) => [j.id, j.state, j.unfinished, formatTime(j.createdAt), formatTime(j.endedAt), j.error]),
+        );
+      }),
+    );
+  jobs
+    .command('get')
+    .description('a job with its tasks and event timeline')
+    .argument('<job>')
+    .addOption(jsonOption())
+    .action((jobId: string, opts: CommonOpts) =>
+      withDb(program, (tdb) => {
+        const job = tdb.requireJob(jobId);
+        const tasks = tdb.getTasks(jobId);
+        const events = tdb.getEvents(jobId);
+        if (opts.json) return printJson({ job, tasks, events });
+        process.stdout.write(`job ${job.id}: ${job.state}${job.error ? ` (${job.error})` : ''}\n`);
+        printTable(
+          ['TASK', 'STATE', 'PROGRESS', 'RETRIES', 'WAITING_ON', 'ERROR'],
+          tasks.map((t) => [t.taskId, t.state, t.progress.toFixed(2), `${t.retries}/${t.maxRetries}`, t.waitingOn, t.error]),
+        );
+        process.stdout.write('\nevents:\n');
+        printTable(
+          ['AT', 'TASK', 'FROM', 'TO', 'ACTOR', 'REASON'],
+          events.map((e) => [formatTime(e.at), e.taskId ?? '(job)', e.from, e.to, e.actor, e.reason]),
+        );
+      }),
+    );
+  jobs
+    .command('abandon')
+    .description('fail a job and its unfinished tasks ("abandoned by admin"); rows are kept for audit')
+    .argument('<job>')
+    .addOption(reasonOption())
+    .addOption(forceOption())
+    .addOption(jsonOption())
+    .action((jobId: string, opts: MutateOpts) => withDb(program, (tdb) => report(abandonJob(tdb, jobId, mutation(opts)), opts)));
+  jobs
+    .command('delete')
+    .description('remove a job and its tasks (prefer abandon)')
+    .argument('<job>')
+    .addOption(reasonOption())
+    .addOption(forceOption())
+    .addOption(jsonOption())
+    .action((jobId: string, opts: MutateOpts) => withDb(program, (tdb) => report(deleteJob(tdb, jobId, mutation(opts)), opts)));
+
+  const tasks = admin.command('tasks').description('tasks: list, get, summary, abandon, reset, delete, backfill');
+  tasks
+    .command('list')
+    .description('list tasks, oldest job first')
+    .option('--job <job>', 'only tasks of this job')
+    .addOption(taskStateOption())
+    .addOption(workerTypeOption())
+    .option('--limit <n>', 'at most this many', parseInteger, 200)
+    .addOption(jsonOption())
+    .action((opts: SelectOpts & { limit: number }) =>
+      withDb(program, (tdb) => {
+        const rows = listTasks(tdb, { ...selection(undefined, undefined, opts), limit: opts.limit });
+        if (opts.json) return printJson(rows);
+        printTable(
+          ['JOB', 'TASK', 'STATE', 'PROGRESS', 'RETRIES', 'STARTED', 'ERROR'],
+          rows.map((t) => [t.jobId, t.taskId, t.state, t.progress.toFixed(2), `${t.retries}/${t.maxRetries}`, formatTime(t.startedAt), t.error]),
+        );
+      }),
+    );
+  tasks
+    .command('get')
+    .description('one task in full')
+    .argument('<job>')
+    .argument('<task>')
+    .addOption(jsonOption())
+    .action((jobId: string, taskId: string, opts: CommonOpts) =>
+      withDb(program, (tdb) => {
+        const task = tdb.requireTask(jobId, taskId);
+        if (opts.json) return printJson(task);
+        for (const [k, v] of Object.entries(task)) {
+          process.stdout.write(`${k.padEnd(14)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
+        }
+      }),
+    );
+  tasks
+    .command('summary')
+    .description('task counts by state, overall and per worker type')
+    .option('--job <job>', 'only tasks of this job')
+    .addOption(workerTypeOption())
+    .addOption(jsonOption())
+    .action((opts: SelectOpts) =>
+      withDb(program, (tdb) => {
+        const summary = summarizeTasks(tdb, {
+          ...(opts.job ? { jobId: opts.job } : {}),
+          ...(opts.workerType ? { workerType: opts.workerType } : {}),
+        });
+        if (opts.json) return printJson(summary);
+        printTable(
+          ['WORKER_TYPE', ...TASK_STATES.map((s) => s.toUpperCase())],
+          [
+            ...Object.entries(summary.byWorkerType).map(([wt, counts]) => [wt, ...TASK_STATES.map((s) => counts[s])]),
+            ['(all)', ...TASK_STATES.map((s) => summary.total[s])],
+          ],
+        );
+      }),
+    );
+
+  const selectVerb = (name: string, description: string, fn: typeof abandonTasks, extra?: (c: Command) => Command) => {
+    let cmd = tasks
+      .command(name)
+      .description(description)
+      .argument('[job]', 'the job of the task')
+      .argument('[task]', 'the task id')
+      .option('--job <job>', 'select tasks of this job')
+      .addOption(taskStateOption())
+      .addOption(workerTypeOption());
+    if (extra) cmd = extra(cmd);
+    cmd
+      .addOption(reasonOption())
+      .addOption(forceOption())
+      .addOption(jsonOption())
+      .action((job: string | undefined, task: string | undefined, opts: SelectOpts) =>
+        withDb(program, (tdb) => report(fn(tdb, selection(job, task, opts), mutation(opts)), opts)),
+      );
+  };
+  selectVerb('abandon', 'fail unfinished tasks ("abandoned by admin"), and so their jobs', abandonTasks, (c) =>
+    c.option('--all-unfinished', 'every pending, ready or running task matching the filters'),
+  );
+  selectVerb('reset', 'make tasks ready again with retries cleared (a failed job runs again)', resetTasks);
+  selectVerb('delete', 'remove task rows (prefer abandon)', deleteTasks);
+
+  tasks
+    .command('backfill')
+    .description('insert a job and/or tasks described by a JSON file ("-" reads stdin)')
+    .requiredOption('--file <path>', 'JSON: { jobId, userId?, job?: {workerType, taskDef, ...}, tasks?: [...] }')
+    .addOption(reasonOption())
+    .addOption(forceOption())
+    .addOption(jsonOption())
+    .action((opts: MutateOpts & { file: string }) => {
+      const text = readFileSync(opts.file === '-' ? 0 : opts.file, 'utf8');
+      let input: unknown;
+      try {
+        input = JSON.parse(text);
+      } catch (err) {
+        throw new TaskDbError('invalid_argument', `${opts.file} is not JSON: ${(err as Error).message}`);
+      }
+      return withDb(program, (tdb) => report(backfill(tdb, input, mutation(opts)), opts));
+    });
+}

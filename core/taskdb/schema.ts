@@ -1,0 +1,171 @@
+// The taskdb schema as versioned migrations, applied in order and recorded in
+// `PRAGMA user_version`. The state machine's bookkeeping (stream counters, a
+// job's count of unfinished tasks) lives in triggers so that every writer,
+// including bulk admin updates, keeps it consistent.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the cluster's tables, ported from PostgreSQL.
+  `
+  CREATE TABLE streams (
+    id          TEXT PRIMARY KEY,
+    worker_type TEXT NOT NULL,
+    reserved    INTEGER NOT NULL CHECK (reserved >= 0),
+    be_mult     REAL NOT NULL CHECK (be_mult > 0),
+    user_id     TEXT NOT NULL,
+    running     INTEGER NOT NULL DEFAULT 0,
+    ready       INTEGER NOT NULL DEFAULT 0,
+    -- Negative while under the reservation, positive in best effort,
+    -- infinite with nothing ready: ordering by it picks the right stream.
+    priority    REAL GENERATED ALWAYS AS (
+      CASE WHEN ready = 0 THEN 9e999
+           WHEN running >= reserved THEN (running - reserved) / be_mult
+           ELSE (running - reserved) * 1.0 / reserved
+      END) STORED
+  );
+  -- Not indexed by priority: it changes with every claim, and a worker type has few streams.
+  CREATE INDEX streams_by_worker_type ON streams (worker_type);
+
+  CREATE TABLE jobs (
+    id         TEXT PRIMARY KEY,
+    state      TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed')),
+    error      TEXT,
+    user_id    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    ended_at   INTEGER,
+    -- Tasks not yet done; the job is done when this reaches zero.
+    unfinished INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX jobs_by_user_state ON jobs (user_id, state);
+  CREATE INDEX jobs_by_state ON jobs (state);
+
+  CREATE TABLE tasks (
+    job_id        TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    task_id       TEXT NOT NULL,
+    stream_id     TEXT NOT NULL REFERENCES streams (id),
+    -- The job's rowid, copied so that "oldest job first" is an index scan.
+    job_seq       INTEGER NOT NULL,
+    task_def      TEXT NOT NULL CHECK (json_valid(task_def)),
+    prerequisites TEXT NOT NULL CHECK (json_valid(prerequisites)),
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'ready', 'running', 'done', 'failed')),
+    created_at    INTEGER NOT NULL,
+    started_at    INTEGER,
+    updated_at    INTEGER,
+    waiting_on    INTEGER NOT NULL CHECK (waiting_on >= 0),
+    progress      REAL NOT NULL DEFAULT 0,
+    retries       INTEGER NOT NULL DEFAULT 0,
+    max_retries   INTEGER NOT NULL DEFAULT 0 CHECK (max_retries >= 0),
+    timeout_secs  INTEGER NOT NULL CHECK (timeout_secs > 0),
+    output        TEXT CHECK (output IS NULL OR json_valid(output)),
+    error         TEXT,
+    PRIMARY KEY (job_id, task_id)
+  );
+  -- Indexes are kept few and partial: each one is pages written per transition.
+  CREATE INDEX tasks_ready_by_stream ON tasks (stream_id, job_seq) WHERE state = 'ready';
+  CREATE INDEX tasks_deadline ON tasks (
+    max(coalesce(started_at, 0), coalesce(updated_at, 0)) + timeout_secs * 1000
+  ) WHERE state = 'running';
+
+  CREATE TABLE task_deps (
+    job_id       TEXT NOT NULL,
+    pre_task_id  TEXT NOT NULL,
+    post_task_id TEXT NOT NULL,
+    PRIMARY KEY (job_id, pre_task_id, post_task_id),
+    FOREIGN KEY (job_id, pre_task_id) REFERENCES tasks (job_id, task_id) ON DELETE CASCADE,
+    FOREIGN KEY (job_id, post_task_id) REFERENCES tasks (job_id, task_id) ON DELETE CASCADE
+  ) WITHOUT ROWID;
+  CREATE INDEX task_deps_by_post ON task_deps (job_id, post_task_id);
+
+  -- Every state change of a task (task_id set) or a job (task_id NULL).
+  CREATE TABLE task_events (
+    id         INTEGER PRIMARY KEY,
+    job_id     TEXT NOT NULL,
+    task_id    TEXT,
+    at         INTEGER NOT NULL,
+    from_state TEXT,
+    to_state   TEXT NOT NULL,
+    reason     TEXT,
+    actor      TEXT NOT NULL
+  );
+  CREATE INDEX task_events_by_job ON task_events (job_id, id);
+
+  CREATE TRIGGER tasks_counters_insert AFTER INSERT ON tasks BEGIN
+    UPDATE streams SET
+      ready = ready + (NEW.state = 'ready'),
+      running = running + (NEW.state = 'running')
+    WHERE id = NEW.stream_id;
+    UPDATE jobs SET unfinished = unfinished + (NEW.state != 'done') WHERE id = NEW.job_id;
+  END;
+
+  -- Split by what changes, so a transition writes only the pages it must.
+  CREATE TRIGGER tasks_stream_counters AFTER UPDATE OF state ON tasks
+  WHEN OLD.state != NEW.state AND (OLD.state IN ('ready', 'running') OR NEW.state IN ('ready', 'running')) BEGIN
+    UPDATE streams SET
+      ready = ready + (NEW.state = 'ready') - (OLD.state = 'ready'),
+      running = running + (NEW.state = 'running') - (OLD.state = 'running')
+    WHERE id = NEW.stream_id;
+  END;
+  CREATE TRIGGER tasks_job_counter AFTER UPDATE OF state ON tasks
+  WHEN (OLD.state = 'done') != (NEW.state = 'done') BEGIN
+    UPDATE jobs SET unfinished = unfinished + (NEW.state != 'done') - (OLD.state != 'done')
+    WHERE id = NEW.job_id;
+  END;
+
+  CREATE TRIGGER tasks_counters_delete AFTER DELETE ON tasks BEGIN
+    UPDATE streams SET
+      ready = ready - (OLD.state = 'ready'),
+      running = running - (OLD.state = 'running')
+    WHERE id = OLD.stream_id;
+    UPDATE jobs SET unfinished = unfinished - (OLD.state != 'done') WHERE id = OLD.job_id;
+  END;
+
+  -- A task that becomes done releases the pending tasks waiting on it.
+  CREATE TRIGGER tasks_release_dependants AFTER UPDATE OF state ON tasks
+  WHEN NEW.state = 'done' AND OLD.state != 'done' BEGIN
+    UPDATE tasks SET waiting_on = waiting_on - 1,
+                     state = CASE WHEN waiting_on = 1 THEN 'ready' ELSE 'pending' END
+    WHERE job_id = NEW.job_id AND state = 'pending' AND waiting_on > 0 AND task_id IN (
+      SELECT post_task_id FROM task_deps WHERE job_id = NEW.job_id AND pre_task_id = NEW.task_id);
+  END;
+
+  -- A running job is done once none of its tasks is left undone, whoever
+  -- made the last change.
+  CREATE TRIGGER jobs_done AFTER UPDATE OF unfinished ON jobs
+  WHEN NEW.unfinished = 0 AND OLD.unfinished > 0 AND NEW.state = 'running' BEGIN
+    UPDATE jobs SET state = 'done',
+      ended_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
+    WHERE id = NEW.id;
+  END;
+  `,
+];
+
+// Per-connection triggers that append to task_events. They are TEMP because
+// they read the actor and reason of the verb in progress from a per-connection
+// temp table (see TaskDb.setContext); a connection without them (the sqlite3
+// shell, say) still reads and writes normally, unlogged.
+const NOW_MS = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+const ACTOR = '(SELECT actor FROM temp.bento_ctx)';
+const REASON = '(SELECT reason FROM temp.bento_ctx)';
+const FAILURE_REASON = `CASE WHEN NEW.state = 'failed' THEN coalesce(NEW.error, ${REASON}) ELSE ${REASON} END`;
+
+export const EVENT_TRIGGERS = `
+  CREATE TEMP TABLE bento_ctx (id INTEGER PRIMARY KEY CHECK (id = 0), actor TEXT NOT NULL, reason TEXT);
+  INSERT INTO temp.bento_ctx (id, actor, reason) VALUES (0, 'unknown', NULL);
+  CREATE TEMP TRIGGER task_events_insert AFTER INSERT ON main.tasks BEGIN
+    INSERT INTO task_events (job_id, task_id, at, from_state, to_state, reason, actor)
+    VALUES (NEW.job_id, NEW.task_id, ${NOW_MS}, NULL, NEW.state, ${REASON}, ${ACTOR});
+  END;
+  CREATE TEMP TRIGGER task_events_update AFTER UPDATE OF state ON main.tasks
+  WHEN OLD.state != NEW.state BEGIN
+    INSERT INTO task_events (job_id, task_id, at, from_state, to_state, reason, actor)
+    VALUES (NEW.job_id, NEW.task_id, ${NOW_MS}, OLD.state, NEW.state, ${FAILURE_REASON}, ${ACTOR});
+  END;
+  CREATE TEMP TRIGGER job_events_insert AFTER INSERT ON main.jobs BEGIN
+    INSERT INTO task_events (job_id, task_id, at, from_state, to_state, reason, actor)
+    VALUES (NEW.id, NULL, ${NOW_MS}, NULL, NEW.state, ${REASON}, ${ACTOR});
+  END;
+  CREATE TEMP TRIGGER job_events_update AFTER UPDATE OF state ON main.jobs
+  WHEN OLD.state != NEW.state BEGIN
+    INSERT INTO task_events (job_id, task_id, at, from_state, to_state, reason, actor)
+    VALUES (NEW.id, NULL, ${NOW_MS}, OLD.state, NEW.state, ${FAILURE_REASON}, ${ACTOR});
+  END;
+`;

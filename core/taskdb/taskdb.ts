@@ -1,0 +1,693 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { EVENT_TRIGGERS, MIGRATIONS } from './schema.js';
+import {
+  type ChangeContext,
+  type Job,
+  type JobState,
+  type Json,
+  type Stream,
+  type Task,
+  type TaskEvent,
+  TaskDbError,
+  type TaskState,
+  type WorkItem,
+} from './types.js';
+
+/** The group-commit window the daemon opens its taskdb with. */
+export const DAEMON_COMMIT_WINDOW_MS = 10;
+
+export interface OpenOptions {
+  /** Who this connection acts for when a verb names no actor (e.g. "daemon", "admin-cli"). */
+  actor?: string;
+  /** How long a writer waits for another process's lock, in ms. */
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+  /**
+   * Group commit: 0 (the default) commits every verb at once; more lets verbs
+   * share a transaction for up to this many ms. A crash can then lose that
+   * much of the last changes (never part of one), which at-least-once delivery
+   * already covers; other processes see changes that much later.
+   */
+  commitWindowMs?: number;
+}
+
+interface TaskRow {
+  job_id: string;
+  task_id: string;
+  stream_id: string;
+  task_def: string;
+  prerequisites: string;
+  state: TaskState;
+  created_at: number;
+  started_at: number | null;
+  updated_at: number | null;
+  waiting_on: number;
+  progress: number;
+  retries: number;
+  max_retries: number;
+  timeout_secs: number;
+  output: string | null;
+  error: string | null;
+}
+
+interface JobRow {
+  id: string;
+  state: JobState;
+  error: string | null;
+  user_id: string;
+  created_at: number;
+  ended_at: number | null;
+  unfinished: number;
+}
+
+interface StreamRow {
+  id: string;
+  worker_type: string;
+  reserved: number;
+  be_mult: number;
+  user_id: string;
+  running: number;
+  ready: number;
+}
+
+interface EventRow {
+  id: number;
+  job_id: string;
+  task_id: string | null;
+  at: number;
+  from_state: string | null;
+  to_state: string;
+  reason: string | null;
+  actor: string;
+}
+
+/** The error of a task that was never run because its job failed first. */
+export function cancelledBecause(jobError: string): string {
+  return `cancelled: ${jobError}`;
+}
+
+/** The task database: the cluster's taskdb verbs over one SQLite file. */
+export class TaskDb {
+  readonly db: Database.Database;
+  private readonly defaultActor: string;
+  // The change in progress, read by the event triggers through SQL functions.
+  private ctx: { now: number; actor: string; reason: string | null };
+  private readonly stmts: ReturnType<typeof prepare>;
+  private readonly tx: ReturnType<typeof prepareTransactions>;
+  private readonly commitWindowMs: number;
+  private depth = 0;
+  private batchStartedAt: number | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
+
+  private constructor(db: Database.Database, actor: string, commitWindowMs: number) {
+    this.db = db;
+    this.defaultActor = actor;
+    this.commitWindowMs = commitWindowMs;
+    this.ctx = { now: Date.now(), actor, reason: null };
+    if (!db.readonly) db.exec(EVENT_TRIGGERS);
+    this.stmts = prepare(db);
+    this.tx = prepareTransactions(db);
+    this.context = db.readonly ? undefined : new EventContext(db);
+  }
+
+  private readonly context: EventContext | undefined;
+
+  private setContext(actor: string, reason: string | null): void {
+    this.context?.set(actor, reason);
+  }
+
+  static open(path: string, options: OpenOptions = {}): TaskDb {
+    const db = new Database(path, { readonly: options.readonly ?? false });
+    try {
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      if (!db.readonly) {
+        db.pragma('journal_mode = WAL');
+        // In WAL mode NORMAL never corrupts the database; a power cut may lose
+        // the last commits, a crashed process loses nothing.
+        db.pragma('synchronous = NORMAL');
+        db.pragma('cache_size = -32768');
+        // Savepoint and statement journals in memory: on disk they cost a write per page.
+        db.pragma('temp_store = MEMORY');
+      }
+      db.pragma('foreign_keys = ON');
+      if (!db.readonly) migrate(db);
+      return new TaskDb(db, options.actor ?? 'taskdb', Math.max(0, options.commitWindowMs ?? 0));
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    this.flush();
+    this.db.close();
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction with its events attributed to `ctx`. */
+  /**
+   * Runs `fn` as one change. `oneStatement` says fn writes with a single
+   * statement, which SQLite already makes atomic (triggers included), so in a
+   * batch it needs no savepoint of its own.
+   */
+  private change<T>(ctx: ChangeContext | undefined, fn: () => T, oneStatement = false): T {
+    const outer = this.ctx;
+    // A verb called inside another's transaction acts for the same actor and reason.
+    const nested = this.depth > 0;
+    this.ctx = {
+      now: nested ? outer.now : Date.now(),
+      actor: ctx?.actor ?? (nested ? outer.actor : this.defaultActor),
+      reason: ctx?.reason ?? (nested ? outer.reason : null),
+    };
+    this.depth++;
+    try {
+      this.setContext(this.ctx.actor, this.ctx.reason);
+      if (nested) return fn();
+      if (this.commitWindowMs === 0) return this.inOwnTransaction(fn);
+      return this.inBatch(fn, oneStatement);
+    } finally {
+      this.depth--;
+      this.ctx = outer;
+      if (nested) this.setContext(outer.actor, outer.reason);
+    }
+  }
+
+  private inOwnTransaction<T>(fn: () => T): T {
+    this.tx.begin.run();
+    try {
+      const result = fn();
+      this.tx.commit.run();
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.tx.rollback.run();
+      this.context?.forget();
+      throw err;
+    }
+  }
+
+  // Group commit: verbs join an open transaction (each in its own savepoint, so
+  // a failing verb undoes only itself) that commits once it is commitWindowMs
+  // old, or by timer when no further verb comes.
+  private inBatch<T>(fn: () => T, oneStatement: boolean): T {
+    if (this.batchStartedAt === undefined) {
+      this.tx.begin.run();
+      this.batchStartedAt = this.ctx.now;
+      this.commitTimer = setTimeout(() => this.flush(), this.commitWindowMs);
+    }
+    let result: T;
+    if (oneStatement) {
+      result = fn();
+    } else {
+      this.tx.savepoint.run();
+      try {
+        result = fn();
+        this.tx.release.run();
+      } catch (err) {
+        this.tx.rollbackToSavepoint.run();
+        this.tx.release.run();
+        this.context?.forget();
+        throw err;
+      }
+    }
+    if (this.ctx.now - this.batchStartedAt >= this.commitWindowMs) this.flush();
+    return result;
+  }
+
+  /** Commits the open batch now, if any (group commit only). */
+  flush(): void {
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    if (this.batchStartedAt === undefined) return;
+    this.batchStartedAt = undefined;
+    this.tx.commit.run();
+  }
+
+  private withReason<T>(reason: string | null, fn: () => T): T {
+    const saved = this.ctx.reason;
+    this.ctx.reason = reason;
+    this.setContext(this.ctx.actor, reason);
+    try {
+      return fn();
+    } finally {
+      this.ctx.reason = saved;
+      this.setContext(this.ctx.actor, saved);
+    }
+  }
+
+  createStream(workerType: string, reserved: number, beMult: number, userId: string): string {
+    if (!Number.isInteger(reserved) || reserved < 0) {
+      throw new TaskDbError('invalid_argument', `reserved must be a non-negative integer, got ${reserved}`);
+    }
+    if (!(beMult > 0) || !Number.isFinite(beMult)) {
+      throw new TaskDbError('invalid_argument', `be_mult must be a positive number, got ${beMult}`);
+    }
+    const id = randomUUID();
+    this.stmts.insertStream.run(id, workerType, reserved, beMult, userId);
+    return id;
+  }
+
+  createJob(
+    streamId: string,
+    taskDef: Json,
+    maxRetries: number,
+    timeoutSecs: number,
+    userId: string,
+    ctx?: ChangeContext & { jobId?: string },
+  ): string {
+    const jobId = ctx?.jobId ?? randomUUID();
+    this.change(ctx, () => {
+      this.requireStream(streamId);
+      if (this.stmts.getJob.get(jobId)) throw new TaskDbError('already_exists', `job ${jobId} already exists`);
+      this.stmts.insertJob.run(jobId, userId, this.ctx.now);
+      this.insertTask(jobId, 'init', streamId, taskDef, [], maxRetries, timeoutSecs);
+    });
+    return jobId;
+  }
+
+  createTask(
+    jobId: string,
+    taskId: string,
+    streamId: string,
+    taskDef: Json,
+    prereqs: readonly string[],
+    maxRetries: number,
+    timeoutSecs: number,
+    ctx?: ChangeContext,
+  ): void {
+    this.change(ctx, () => {
+      const job = this.requireJob(jobId);
+      if (job.state !== 'running') {
+        throw new TaskDbError('invalid_state', `job ${jobId} is ${job.state}: no task can be added to it`);
+      }
+      this.requireStream(streamId);
+      this.insertTask(jobId, taskId, streamId, taskDef, prereqs, maxRetries, timeoutSecs);
+    });
+  }
+
+  private insertTask(
+    jobId: string,
+    taskId: string,
+    streamId: string,
+    taskDef: Json,
+    prereqs: readonly string[],
+    maxRetries: number,
+    timeoutSecs: number,
+  ): void {
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+      throw new TaskDbError('invalid_argument', `max_retries must be a non-negative integer, got ${maxRetries}`);
+    }
+    if (!Number.isInteger(timeoutSecs) || timeoutSecs <= 0) {
+      throw new TaskDbError('invalid_argument', `timeout_secs must be a positive integer, got ${timeoutSecs}`);
+    }
+    if (this.stmts.getTask.get(jobId, taskId)) {
+      throw new TaskDbError('already_exists', `task ${taskId} of job ${jobId} already exists`);
+    }
+    const unique = new Set(prereqs);
+    if (unique.size !== prereqs.length) {
+      throw new TaskDbError('invalid_argument', `task ${taskId} lists a prerequisite twice`);
+    }
+    if (unique.has(taskId)) {
+      throw new TaskDbError('cycle', `task ${taskId} of job ${jobId} cannot depend on itself`);
+    }
+    // Prerequisites must already exist, so a new task can never close a cycle.
+    let waitingOn = 0;
+    for (const pre of prereqs) {
+      const row = this.stmts.getTaskState.get(jobId, pre) as { state: TaskState } | undefined;
+      if (!row) throw new TaskDbError('not_found', `prerequisite ${pre} of task ${taskId} does not exist in job ${jobId}`);
+      if (row.state !== 'done') waitingOn++;
+    }
+    const seq = (this.stmts.getJobSeq.get(jobId) as { seq: number }).seq;
+    this.stmts.insertTask.run({
+      job_id: jobId,
+      task_id: taskId,
+      stream_id: streamId,
+      job_seq: seq,
+      task_def: JSON.stringify(taskDef),
+      prerequisites: JSON.stringify(prereqs),
+      state: waitingOn === 0 ? 'ready' : 'pending',
+      created_at: this.ctx.now,
+      waiting_on: waitingOn,
+      max_retries: maxRetries,
+      timeout_secs: timeoutSecs,
+    });
+    for (const pre of prereqs) this.stmts.insertDep.run(jobId, pre, taskId);
+  }
+
+  /**
+   * Claims the best ready task for a worker type: the stream with the lowest
+   * priority (reserved capacity first, then best effort by multiplier), then
+   * its ready task of the oldest job, oldest task first.
+   */
+  requestWork(workerType: string, ctx?: ChangeContext): WorkItem | undefined {
+    return this.change(ctx, () => {
+      const row = this.stmts.claim.get({ now: this.ctx.now, workerType }) as
+        | Pick<TaskRow, 'job_id' | 'task_id' | 'task_def' | 'prerequisites' | 'max_retries'>
+        | undefined;
+      if (!row) return undefined;
+      return {
+        jobId: row.job_id,
+        taskId: row.task_id,
+        taskDef: JSON.parse(row.task_def) as Json,
+        prereqs: JSON.parse(row.prerequisites) as string[],
+        maxRetries: row.max_retries,
+      };
+    }, true);
+  }
+
+  /** Marks a ready or running task done and readies its dependants. */
+  updateTaskDone(jobId: string, taskId: string, output: Json, ctx?: ChangeContext): boolean {
+    return this.change(ctx, () => {
+      // Dependants are released by the tasks_release_dependants trigger.
+      return this.stmts.markDone.run(JSON.stringify(output), this.ctx.now, jobId, taskId).changes > 0;
+    }, true);
+  }
+
+  /** Fails a task and its job (the first failure's error is kept); the job hands out no more work. */
+  updateTaskFailed(jobId: string, taskId: string, error: string, ctx?: ChangeContext): boolean {
+    return this.change(ctx, () => {
+      const applied = this.stmts.markFailed.run(error, this.ctx.now, jobId, taskId).changes > 0;
+      if (applied) this.failJob(jobId, error);
+      return applied;
+    });
+  }
+
+  /** Puts a running task back to ready; past its max retries it fails with "retry max hit". */
+  updateTaskRetry(jobId: string, taskId: string, error?: string, ctx?: ChangeContext): boolean {
+    return this.change(ctx, () => {
+      const row = this.stmts.getRetryInfo.get(jobId, taskId) as
+        | { retries: number; max_retries: number; state: TaskState; job_state: JobState; error: string | null }
+        | undefined;
+      if (!row || row.state !== 'running') return false;
+      const lastError = error ?? row.error;
+      if (row.job_state !== 'running') {
+        this.stmts.markFailed.run(cancelledBecause(`job is ${row.job_state}`), this.ctx.now, jobId, taskId);
+        return false;
+      }
+      if (row.retries + 1 > row.max_retries) {
+        this.stmts.bumpRetries.run(jobId, taskId);
+        const message = lastError ? `retry max hit: ${lastError}` : 'retry max hit';
+        this.stmts.markFailed.run(message, this.ctx.now, jobId, taskId);
+        this.failJob(jobId, message);
+        return false;
+      }
+      return this.withReason(lastError ? `retry: ${lastError}` : 'retry', () => {
+        this.stmts.markRetry.run(this.ctx.now, lastError, jobId, taskId);
+        return true;
+      });
+    });
+  }
+
+  /** Raises a task's progress (never lowers it); also counts as a heartbeat for its timeout. */
+  updateTaskProgress(jobId: string, taskId: string, progress: number): boolean {
+    const clamped = Math.min(1, Math.max(0, Number.isFinite(progress) ? progress : 0));
+    return this.change(undefined, () => this.stmts.updateProgress.run(clamped, this.ctx.now, jobId, taskId).changes > 0, true);
+  }
+
+  /** Retries (or fails) running tasks whose deadline has passed; returns how many. */
+  requeueTimedOut(limit = 100, ctx?: ChangeContext): number {
+    return this.change({ actor: ctx?.actor ?? 'sweeper', ...ctx }, () => {
+      const rows = this.stmts.timedOut.all(this.ctx.now, limit) as { job_id: string; task_id: string; timeout_secs: number }[];
+      for (const row of rows) {
+        this.updateTaskRetry(row.job_id, row.task_id, `timed out after ${row.timeout_secs}s`);
+      }
+      return rows.length;
+    });
+  }
+
+  /** Re-queues every task left running, as after a crash of the process that ran them. */
+  requeueAllRunning(ctx?: ChangeContext): number {
+    return this.change({ actor: ctx?.actor ?? 'recovery', ...ctx }, () => {
+      const rows = this.stmts.allRunning.all() as { job_id: string; task_id: string }[];
+      for (const row of rows) this.updateTaskRetry(row.job_id, row.task_id, 'worker process died');
+      return rows.length;
+    });
+  }
+
+  /** Marks a running job failed (first error wins) and cancels its pending and ready tasks. */
+  failJob(jobId: string, error: string, ctx?: ChangeContext): boolean {
+    return this.change(ctx, () => {
+      const applied = this.stmts.failJob.run(error, this.ctx.now, jobId).changes > 0;
+      this.stmts.cancelOpenTasks.run(cancelledBecause(error), this.ctx.now, jobId);
+      return applied;
+    });
+  }
+
+  deleteJob(jobId: string, ctx?: ChangeContext): boolean {
+    return this.change(ctx, () => {
+      const job = this.stmts.getJob.get(jobId) as JobRow | undefined;
+      if (!job) return false;
+      this.stmts.deleteJob.run(jobId);
+      this.stmts.deleteEvents.run(jobId);
+      // The deletion itself stays in the audit trail.
+      this.stmts.insertEvent.run(jobId, null, this.ctx.now, job.state, 'deleted', this.ctx.reason, this.ctx.actor);
+      return true;
+    });
+  }
+
+  getJobState(jobId: string): JobState | undefined {
+    return (this.stmts.getJob.get(jobId) as JobRow | undefined)?.state;
+  }
+
+  getJob(jobId: string): Job | undefined {
+    const row = this.stmts.getJob.get(jobId) as JobRow | undefined;
+    return row && toJob(row);
+  }
+
+  getTask(jobId: string, taskId: string): Task | undefined {
+    const row = this.stmts.getTask.get(jobId, taskId) as TaskRow | undefined;
+    return row && toTask(row);
+  }
+
+  getTasks(jobId: string): Task[] {
+    return (this.stmts.getTasks.all(jobId) as TaskRow[]).map(toTask);
+  }
+
+  getStream(streamId: string): Stream | undefined {
+    const row = this.stmts.getStream.get(streamId) as StreamRow | undefined;
+    return row && toStream(row);
+  }
+
+  getStreams(): Stream[] {
+    return (this.stmts.getStreams.all() as StreamRow[]).map(toStream);
+  }
+
+  /** Running jobs of a user (all users when omitted). */
+  getConcurrentJobs(userId?: string): string[] {
+    const rows = (userId === undefined ? this.stmts.runningJobs.all() : this.stmts.runningJobsOfUser.all(userId)) as {
+      id: string;
+    }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** Events of one job in order, optionally only those after an event id. */
+  getEvents(jobId: string, afterId = 0): TaskEvent[] {
+    return (this.stmts.jobEvents.all(jobId, afterId) as EventRow[]).map(toEvent);
+  }
+
+  /** Events of all jobs after an event id, oldest first (for live streams). */
+  getEventsSince(afterId: number, limit = 1000): TaskEvent[] {
+    return (this.stmts.eventsSince.all(afterId, limit) as EventRow[]).map(toEvent);
+  }
+
+  requireJob(jobId: string): Job {
+    const job = this.getJob(jobId);
+    if (!job) throw new TaskDbError('not_found', `job ${jobId} does not exist`);
+    return job;
+  }
+
+  requireTask(jobId: string, taskId: string): Task {
+    this.requireJob(jobId);
+    const task = this.getTask(jobId, taskId);
+    if (!task) throw new TaskDbError('not_found', `task ${taskId} does not exist in job ${jobId}`);
+    return task;
+  }
+
+  private requireStream(streamId: string): Stream {
+    const stream = this.getStream(streamId);
+    if (!stream) throw new TaskDbError('not_found', `stream ${streamId} does not exist`);
+    return stream;
+  }
+
+  /** Runs `fn` as one change (one transaction, its events attributed to ctx). */
+  transaction<T>(ctx: ChangeContext | undefined, fn: () => T): T {
+    return this.change(ctx, fn);
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new TaskDbError(
+      'invalid_state',
+      `taskdb schema version ${current} is newer than this program knows (${MIGRATIONS.length}); upgrade Local Bento`,
+    );
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}
+
+/**
+ * The actor and reason that the event triggers record, kept in a temp table
+ * and written only when they change. A rollback also undoes a write to it, so
+ * every rollback forgets what was last written.
+ */
+class EventContext {
+  private readonly update: Database.Statement;
+  private actor: string | undefined;
+  private reason: string | null | undefined;
+
+  constructor(db: Database.Database) {
+    this.update = db.prepare('UPDATE temp.bento_ctx SET actor = ?, reason = ? WHERE id = 0');
+  }
+
+  set(actor: string, reason: string | null): void {
+    if (actor === this.actor && reason === this.reason) return;
+    this.update.run(actor, reason);
+    this.actor = actor;
+    this.reason = reason;
+  }
+
+  forget(): void {
+    this.actor = undefined;
+    this.reason = undefined;
+  }
+}
+
+function prepareTransactions(db: Database.Database) {
+  return {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT verb'),
+    release: db.prepare('RELEASE verb'),
+    rollbackToSavepoint: db.prepare('ROLLBACK TO verb'),
+  };
+}
+
+function prepare(db: Database.Database) {
+  return {
+    insertStream: db.prepare('INSERT INTO streams (id, worker_type, reserved, be_mult, user_id) VALUES (?, ?, ?, ?, ?)'),
+    getStream: db.prepare('SELECT * FROM streams WHERE id = ?'),
+    getStreams: db.prepare('SELECT * FROM streams ORDER BY worker_type, rowid'),
+    insertJob: db.prepare("INSERT INTO jobs (id, state, user_id, created_at) VALUES (?, 'running', ?, ?)"),
+    getJob: db.prepare('SELECT * FROM jobs WHERE id = ?'),
+    getJobSeq: db.prepare('SELECT rowid AS seq FROM jobs WHERE id = ?'),
+    insertTask: db.prepare(`
+      INSERT INTO tasks (job_id, task_id, stream_id, job_seq, task_def, prerequisites, state, created_at,
+                         waiting_on, max_retries, timeout_secs)
+      VALUES (@job_id, @task_id, @stream_id, @job_seq, @task_def, @prerequisites, @state, @created_at,
+              @waiting_on, @max_retries, @timeout_secs)`),
+    insertDep: db.prepare('INSERT INTO task_deps (job_id, pre_task_id, post_task_id) VALUES (?, ?, ?)'),
+    getTask: db.prepare('SELECT * FROM tasks WHERE job_id = ? AND task_id = ?'),
+    getTaskState: db.prepare('SELECT state FROM tasks WHERE job_id = ? AND task_id = ?'),
+    getTasks: db.prepare('SELECT * FROM tasks WHERE job_id = ? ORDER BY rowid'),
+    // The stream with the lowest priority (ties: the larger reservation), then
+    // its ready task of the oldest job, oldest task first; in one statement.
+    claim: db.prepare(`
+      UPDATE tasks SET state = 'running', started_at = @now
+      WHERE rowid = (
+        SELECT rowid FROM tasks
+        WHERE state = 'ready' AND stream_id = (
+          SELECT id FROM streams WHERE worker_type = @workerType AND ready > 0 ORDER BY priority, reserved DESC LIMIT 1)
+        ORDER BY job_seq, rowid LIMIT 1)
+      RETURNING job_id, task_id, task_def, prerequisites, max_retries`),
+    markDone: db.prepare(`
+      UPDATE tasks SET state = 'done', output = ?, updated_at = ?, progress = 1, error = NULL
+      WHERE job_id = ? AND task_id = ? AND state IN ('ready', 'running')`),
+    markFailed: db.prepare(`
+      UPDATE tasks SET state = 'failed', error = ?, updated_at = ?
+      WHERE job_id = ? AND task_id = ? AND state IN ('pending', 'ready', 'running')`),
+    failJob: db.prepare("UPDATE jobs SET state = 'failed', error = ?, ended_at = ? WHERE id = ? AND state = 'running'"),
+    cancelOpenTasks: db.prepare(`
+      UPDATE tasks SET state = 'failed', error = ?, updated_at = ?
+      WHERE job_id = ? AND state IN ('pending', 'ready')`),
+    getRetryInfo: db.prepare(`
+      SELECT t.retries, t.max_retries, t.state, t.error, j.state AS job_state
+      FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.job_id = ? AND t.task_id = ?`),
+    bumpRetries: db.prepare('UPDATE tasks SET retries = retries + 1 WHERE job_id = ? AND task_id = ?'),
+    markRetry: db.prepare(`
+      UPDATE tasks SET state = 'ready', retries = retries + 1, progress = 0, updated_at = ?, error = ?
+      WHERE job_id = ? AND task_id = ? AND state = 'running'`),
+    updateProgress: db.prepare(`
+      UPDATE tasks SET progress = max(progress, ?), updated_at = ?
+      WHERE job_id = ? AND task_id = ? AND state IN ('ready', 'running')`),
+    timedOut: db.prepare(`
+      SELECT job_id, task_id, timeout_secs FROM tasks
+      WHERE state = 'running'
+        AND max(coalesce(started_at, 0), coalesce(updated_at, 0)) + timeout_secs * 1000 < ?
+      LIMIT ?`),
+    allRunning: db.prepare("SELECT job_id, task_id FROM tasks WHERE state = 'running'"),
+    deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
+    deleteEvents: db.prepare('DELETE FROM task_events WHERE job_id = ?'),
+    insertEvent: db.prepare(
+      'INSERT INTO task_events (job_id, task_id, at, from_state, to_state, reason, actor) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    runningJobs: db.prepare("SELECT id FROM jobs WHERE state = 'running' ORDER BY rowid"),
+    runningJobsOfUser: db.prepare("SELECT id FROM jobs WHERE user_id = ? AND state = 'running' ORDER BY rowid"),
+    jobEvents: db.prepare('SELECT * FROM task_events WHERE job_id = ? AND id > ? ORDER BY id'),
+    eventsSince: db.prepare('SELECT * FROM task_events WHERE id > ? ORDER BY id LIMIT ?'),
+  };
+}
+
+function toTask(row: TaskRow): Task {
+  return {
+    jobId: row.job_id,
+    taskId: row.task_id,
+    streamId: row.stream_id,
+    taskDef: JSON.parse(row.task_def) as Json,
+    prerequisites: JSON.parse(row.prerequisites) as string[],
+    state: row.state,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    updatedAt: row.updated_at,
+    waitingOn: row.waiting_on,
+    progress: row.progress,
+    retries: row.retries,
+    maxRetries: row.max_retries,
+    timeoutSecs: row.timeout_secs,
+    output: row.output === null ? null : (JSON.parse(row.output) as Json),
+    error: row.error,
+  };
+}
+
+function toJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    state: row.state,
+    error: row.error,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    endedAt: row.ended_at,
+    unfinished: row.unfinished,
+  };
+}
+
+function toStream(row: StreamRow): Stream {
+  return {
+    id: row.id,
+    workerType: row.worker_type,
+    reserved: row.reserved,
+    beMult: row.be_mult,
+    userId: row.user_id,
+    running: row.running,
+    ready: row.ready,
+  };
+}
+
+function toEvent(row: EventRow): TaskEvent {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    taskId: row.task_id,
+    at: row.at,
+    from: row.from_state,
+    to: row.to_state,
+    reason: row.reason,
+    actor: row.actor,
+  };
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Runs every test suite (vitest for TypeScript; later cargo test and the
+// browser tests join here) and ends with one summary line over all of them:
+// "summary: N passed, N failed, N skipped". Exits non-zero if any suite failed.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let broken = false;
+
+function vitest() {
+  const dir = mkdtempSync(join(tmpdir(), 'bento-vitest-'));
+  const report = join(dir, 'report.json');
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+    { cwd: root, stdio: 'inherit' },
+  );
+  try {
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    totals.passed += json.numPassedTests;
+    totals.failed += json.numFailedTests;
+    totals.skipped += json.numPendingTests + json.numTodoTests;
+    if (json.numFailedTestSuites > 0 && json.numFailedTests === 0) totals.failed += json.numFailedTestSuites;
+  } catch {
+    broken = true;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (r.status !== 0) broken = true;
+}
+
+vitest();
+process.stdout.write(`\nsummary: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+process.exitCode = broken || totals.failed > 0 ? 1 : 0;
