@@ -1,0 +1,133 @@
+//! Segments: what the prover needs to rebuild one slice of an execution
+//! without re-running the slices before it.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::hash::{hash_page, state_digest, Digest};
+use crate::layout::PAGE_WORDS;
+use crate::merkle::MultiProof;
+
+/// Segments hold at most 2^po2 − RESERVED_ROWS cycles: the prover pads each
+/// segment's CPU table to 2^po2 rows and needs a few rows of its own (the
+/// closing row that carries the post state, and room for padding).
+pub const RESERVED_ROWS: u32 = 4;
+pub const MIN_PO2: u32 = 14;
+pub const MAX_PO2: u32 = 24;
+pub const DEFAULT_PO2: u32 = 20;
+
+pub fn segment_capacity(po2: u32) -> u32 {
+    (1u32 << po2) - RESERVED_ROWS
+}
+
+const MAGIC: &[u8; 8] = b"BENTOSEG";
+pub const SEGMENT_FORMAT: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    pub index: u32,
+    #[serde(with = "page_words")]
+    pub words: Box<[u32; PAGE_WORDS]>,
+}
+
+/// A page's words as a sequence that must hold exactly PAGE_WORDS entries.
+pub mod page_words {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::layout::PAGE_WORDS;
+
+    pub fn serialize<S: Serializer>(words: &[u32; PAGE_WORDS], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(words.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Box<[u32; PAGE_WORDS]>, D::Error> {
+        let words = Vec::<u32>::deserialize(d)?;
+        let len = words.len();
+        words.into_boxed_slice().try_into().map_err(|_| D::Error::custom(format!("a page has {PAGE_WORDS} words, not {len}")))
+    }
+}
+
+impl Page {
+    pub fn hash(&self) -> Digest {
+        hash_page(&self.words)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    pub index: u32,
+    pub po2: u32,
+    pub pre_pc: u32,
+    pub pre_root: Digest,
+    /// Every page the segment touches (the register page included), ascending,
+    /// with its contents at the start of the segment.
+    pub pages: Vec<Page>,
+    /// Sibling hashes that tie `pages` to `pre_root`.
+    pub page_proof: MultiProof,
+    /// The private input bytes the segment's reads consume, in order.
+    pub input: Vec<u8>,
+    /// Rows of the CPU table the segment uses (its cycles).
+    pub cycles: u32,
+    pub post_pc: u32,
+    pub post_root: Digest,
+    /// Set when the program exited in this segment.
+    pub exit_code: Option<u32>,
+    /// Bytes the segment appended to the journal.
+    pub journal: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SegmentFileError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("not a segment file (bad magic)")]
+    BadMagic,
+    #[error("segment format {0} is not supported (this build reads format {SEGMENT_FORMAT})")]
+    Version(u32),
+    #[error("corrupt segment file: {0}")]
+    Corrupt(String),
+}
+
+impl Segment {
+    pub fn pre_digest(&self) -> Digest {
+        state_digest(self.pre_pc, self.pre_root)
+    }
+
+    pub fn post_digest(&self) -> Digest {
+        state_digest(self.post_pc, self.post_root)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&SEGMENT_FORMAT.to_le_bytes());
+        postcard::to_extend(self, out).expect("segments serialize")
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Segment, SegmentFileError> {
+        let rest = bytes.strip_prefix(MAGIC.as_slice()).ok_or(SegmentFileError::BadMagic)?;
+        let (version, body) = rest.split_at_checked(4).ok_or(SegmentFileError::BadMagic)?;
+        let version = u32::from_le_bytes(version.try_into().expect("4 bytes"));
+        if version != SEGMENT_FORMAT {
+            return Err(SegmentFileError::Version(version));
+        }
+        let (segment, trailing): (Segment, _) =
+            postcard::take_from_bytes(body).map_err(|e| SegmentFileError::Corrupt(e.to_string()))?;
+        if !trailing.is_empty() {
+            return Err(SegmentFileError::Corrupt(format!("{} trailing bytes", trailing.len())));
+        }
+        Ok(segment)
+    }
+
+    pub fn write_file(&self, path: &Path) -> Result<(), SegmentFileError> {
+        crate::fsutil::write_atomic(path, &self.to_bytes())
+            .map_err(|source| SegmentFileError::Io { path: path.display().to_string(), source })
+    }
+
+    pub fn read_file(path: &Path) -> Result<Segment, SegmentFileError> {
+        let bytes =
+            std::fs::read(path).map_err(|source| SegmentFileError::Io { path: path.display().to_string(), source })?;
+        Segment::from_bytes(&bytes)
+    }
+}
