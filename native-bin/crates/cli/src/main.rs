@@ -1,0 +1,49 @@
+//! `bento-zkvm`: the native side of Local Bento. Every command prints a human
+//! summary, or with `--json` one JSON object per line on stdout (progress and
+//! results as they happen, then a final line; an error is a line of its own
+//! and a non-zero exit status).
+
+mod bench;
+mod execute;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "bento-zkvm", version, about = "Execute, prove and verify RV32IM guest programs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a guest and cut its execution into segments.
+    Execute(execute::ExecuteArgs),
+    /// Print the image ID of a guest program.
+    ImageId {
+        /// The guest ELF.
+        elf: std::path::PathBuf,
+    },
+    /// Benchmarks that print figures.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (json, result) = match cli.command {
+        Command::Execute(args) => (args.json, execute::run(&args)),
+        Command::ImageId { elf } => (false, execute::print_image_id(&elf)),
+        Command::Bench(cmd) => (cmd.json(), bench::run(cmd)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            report::error(json, &message);
+            ExitCode::FAILURE
+        }
+    }
+}
