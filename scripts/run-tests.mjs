@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs every test suite (vitest for TypeScript; later cargo test and the
-// browser tests join here) and ends with one summary line over all of them:
+// Runs every test suite (vitest for TypeScript, cargo test for native-bin;
+// the browser tests join here) and ends with one summary line over all of them:
 // "summary: N passed, N failed, N skipped". Exits non-zero if any suite failed.
 
 import { spawnSync } from 'node:child_process';
@@ -34,6 +34,29 @@ function vitest() {
   if (r.status !== 0) broken = true;
 }
 
+// cargo prints one "test result:" line per test binary; they are summed.
+function cargoTest() {
+  const r = spawnSync('cargo', ['test', '--release', '--locked'], {
+    cwd: join(root, 'native-bin'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  if (r.error) {
+    process.stderr.write(`cargo test could not run: ${r.error.message}\n`);
+    broken = true;
+    return;
+  }
+  process.stdout.write(r.stdout);
+  for (const m of r.stdout.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/g)) {
+    totals.passed += Number(m[1]);
+    totals.failed += Number(m[2]);
+    totals.skipped += Number(m[3]);
+  }
+  if (r.status !== 0) broken = true;
+}
+
 vitest();
+cargoTest();
 process.stdout.write(`\nsummary: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
 process.exitCode = broken || totals.failed > 0 ? 1 : 0;
