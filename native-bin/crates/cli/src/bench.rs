@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use p3_matrix::Matrix;
 use bento_vm::segment::DEFAULT_PO2;
 use bento_vm::{execute, CapturedOutput, ExecOptions};
 use clap::{Args, Subcommand};
@@ -15,12 +16,18 @@ use crate::report;
 pub enum BenchCommand {
     /// Executor speed on a long-running guest (segments cut, not written).
     Execute(BenchExecute),
+    /// Proof-system speed on a synthetic table with a LogUp lookup.
+    Stark(BenchStark),
+    /// Merkle commitment speed: Poseidon2 (the configuration's hash) against Keccak-f.
+    Hash(BenchHash),
 }
 
 impl BenchCommand {
     pub fn json(&self) -> bool {
         match self {
             BenchCommand::Execute(a) => a.json,
+            BenchCommand::Stark(a) => a.json,
+            BenchCommand::Hash(a) => a.json,
         }
     }
 }
@@ -45,6 +52,8 @@ pub struct BenchExecute {
 pub fn run(cmd: BenchCommand) -> Result<(), String> {
     match cmd {
         BenchCommand::Execute(args) => bench_execute(&args),
+        BenchCommand::Stark(args) => bench_stark(&args),
+        BenchCommand::Hash(args) => bench_hash(&args),
     }
 }
 
@@ -67,6 +76,102 @@ fn bench_execute(args: &BenchExecute) -> Result<(), String> {
         report::line(json!({ "cycles": cycles, "segments": segments, "seconds": seconds, "mhz": mhz, "po2": args.po2 }));
     } else {
         println!("executed {cycles} cycles in {segments} segments of 2^{} in {seconds:.3} s: {mhz:.1} MHz", args.po2);
+    }
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct BenchStark {
+    /// log2 of the table's rows.
+    #[arg(long, default_value_t = 20)]
+    pub log_rows: usize,
+    /// Columns of the table (at least 4).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(4..=4096))]
+    pub cols: u64,
+    /// Explore another log blowup (the proof is then not under the standard configuration).
+    #[arg(long)]
+    pub log_blowup: Option<usize>,
+    /// Explore another number of FRI queries (likewise).
+    #[arg(long)]
+    pub queries: Option<usize>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn bench_stark(args: &BenchStark) -> Result<(), String> {
+    use bento_stark::{phases, security, synthetic, Setup, PARAMETERS};
+
+    let mut parameters = PARAMETERS;
+    if let Some(b) = args.log_blowup {
+        parameters.log_blowup = b;
+    }
+    if let Some(q) = args.queries {
+        parameters.num_queries = q;
+    }
+    let setup = Setup::with(parameters);
+    let instances = synthetic::instances(args.log_rows, args.cols as usize, 7);
+    let airs: Vec<_> = instances.iter().map(|i| i.air.clone()).collect();
+    let public: Vec<_> = instances.iter().map(|i| i.public_values.clone()).collect();
+    let heights: Vec<_> = instances.iter().map(|i| i.trace.height().trailing_zeros() as usize).collect();
+
+    phases::install();
+    let (proof, split, elapsed) = phases::measure(|| bento_stark::prove(&setup, &instances));
+    let proof = proof.map_err(|e| e.to_string())?;
+    let proof_bytes = proof.to_bytes().len();
+    let started = Instant::now();
+    let bounds: Vec<_> = heights.iter().map(|&h| h..=h).collect();
+    bento_stark::verify(&setup, &airs, &proof, &public, &bounds).map_err(|e| e.to_string())?;
+    let verify_ms = started.elapsed().as_secs_f64() * 1e3;
+    let security = security::conjectured(&setup, &security::shapes(&setup, &airs, &heights));
+    let bits = security.bits;
+
+    let rows = 1u64 << args.log_rows;
+    let seconds = elapsed.as_secs_f64();
+    let rows_per_second = rows as f64 / seconds;
+    if args.json {
+        report::line(json!({
+            "log_rows": args.log_rows,
+            "cols": args.cols,
+            "prove_seconds": seconds,
+            "rows_per_second": rows_per_second,
+            "proof_bytes": proof_bytes,
+            "verify_ms": verify_ms,
+            "split_ms": split,
+            "conjectured_security_bits": bits,
+            "binding_term": security.binding,
+            "log_blowup": parameters.log_blowup,
+            "queries": parameters.num_queries,
+        }));
+    } else {
+        println!("proved 2^{} rows x {} columns (plus a 2^16-row lookup table) in {seconds:.2} s: {rows_per_second:.0} rows/s", args.log_rows, args.cols);
+        println!("  trace LDE and commit  {:8.0} ms", split.trace_commit_ms);
+        println!("  LogUp trace           {:8.0} ms", split.logup_ms);
+        println!("  quotient              {:8.0} ms", split.quotient_ms);
+        println!("  FRI and opening       {:8.0} ms", split.fri_open_ms);
+        println!("proof: {proof_bytes} bytes, verified in {verify_ms:.1} ms");
+        println!("conjectured security {bits:.1} bits (log blowup {}, {} queries; binding: {})", parameters.log_blowup, parameters.num_queries, security.binding);
+    }
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct BenchHash {
+    #[arg(long, default_value_t = 20)]
+    pub log_rows: usize,
+    #[arg(long, default_value_t = 100)]
+    pub cols: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn bench_hash(args: &BenchHash) -> Result<(), String> {
+    let f = bento_stark::hash_bench::measure(args.log_rows, args.cols);
+    if args.json {
+        report::line(serde_json::to_value(&f).map_err(|e| e.to_string())?);
+    } else {
+        println!("Merkle commitment of 2^{} rows x {} columns:", args.log_rows, args.cols);
+        println!("  Poseidon2 (BabyBear, width 16): {:8.0} ms  {:6.0} MiB/s", f.poseidon2_ms, f.poseidon2_mib_per_s);
+        println!("  Keccak-f (u64 lanes):           {:8.0} ms  {:6.0} MiB/s", f.keccak_ms, f.keccak_mib_per_s);
     }
     Ok(())
 }

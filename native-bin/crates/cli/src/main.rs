@@ -3,6 +3,9 @@
 //! results as they happen, then a final line; an error is a line of its own
 //! and a non-zero exit status).
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench;
 mod execute;
 mod report;

@@ -1,0 +1,147 @@
+//! Proving and verifying a batch of tables.
+
+use std::ops::RangeInclusive;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use p3_air::{Air, DebugConstraintBuilder};
+use p3_batch_stark::folder::{ProverConstraintFolderWithLookups, VerifierConstraintFolderWithLookups};
+use p3_batch_stark::{prove_batch, verify_batch, ProverData, StarkInstance};
+use p3_lookup::InteractionSymbolicBuilder;
+use p3_matrix::dense::RowMajorMatrix;
+use p3_matrix::Matrix;
+
+use crate::config::{Config, Setup, CONFIG_ID, EF, F};
+use crate::proof::Proof;
+
+/// What a table must be to join a batch: an AIR that every Plonky3 builder
+/// (symbolic, debug, prover and verifier folders) can evaluate, buses included.
+///
+/// Bus tuples and multiplicities may use columns, constants and public
+/// values, but not row selectors (`is_first_row` and the like): a selector is
+/// only cheap where it multiplies a whole constraint, and inside a LogUp
+/// fraction it would break the quotient's degree (the proof then fails to
+/// verify). Use a column constrained to mark the row instead.
+pub trait BatchAir:
+    Clone
+    + Sync
+    + Air<InteractionSymbolicBuilder<F, EF>>
+    + for<'a> Air<DebugConstraintBuilder<'a, F, EF>>
+    + for<'a> Air<ProverConstraintFolderWithLookups<'a, Config>>
+    + for<'a> Air<VerifierConstraintFolderWithLookups<'a, Config>>
+{
+}
+
+impl<T> BatchAir for T where
+    T: Clone
+        + Sync
+        + Air<InteractionSymbolicBuilder<F, EF>>
+        + for<'a> Air<DebugConstraintBuilder<'a, F, EF>>
+        + for<'a> Air<ProverConstraintFolderWithLookups<'a, Config>>
+        + for<'a> Air<VerifierConstraintFolderWithLookups<'a, Config>>
+{
+}
+
+/// One table of a batch: its AIR, its trace and its public values.
+pub struct Instance<A> {
+    pub air: A,
+    pub trace: RowMajorMatrix<F>,
+    pub public_values: Vec<F>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    #[error("table {table}: its trace has {height} rows; a table needs a power of two, at least {min}")]
+    BadHeight { table: usize, height: usize, min: usize },
+    #[error("table {table}: its trace has {got} columns, the AIR declares {expected}")]
+    BadWidth { table: usize, got: usize, expected: usize },
+    #[error("the prover failed: {0}")]
+    Prover(String),
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VerifyError {
+    #[error("the proof was made under configuration {found}, not {CONFIG_ID}")]
+    ForeignConfiguration { found: String },
+    #[error("the proof has {found} tables, the statement has {expected}")]
+    TableCount { found: usize, expected: usize },
+    #[error("table {table} has 2^{log_height} rows, outside the allowed 2^{min}..=2^{max}")]
+    TableHeight { table: usize, log_height: usize, min: usize, max: usize },
+    #[error("the proof is malformed: {0}")]
+    Malformed(String),
+    #[error("the proof does not verify: {0}")]
+    Invalid(String),
+}
+
+/// The smallest trace a table may have: FRI must fold it at least once
+/// before reaching its final polynomial.
+pub fn min_log_height(setup: &Setup) -> usize {
+    setup.parameters.log_final_poly_len + 1
+}
+
+/// Proves a batch of tables under `setup`.
+///
+/// In release builds this proves whatever it is given, true or not (the
+/// fault-injection tests rely on it to build proofs of lying traces); the
+/// verifier is what decides.
+pub fn prove<A: BatchAir>(setup: &Setup, instances: &[Instance<A>]) -> Result<Proof, ProveError> {
+    let min = 1 << min_log_height(setup);
+    for (table, inst) in instances.iter().enumerate() {
+        let height = inst.trace.height();
+        if !height.is_power_of_two() || height < min {
+            return Err(ProveError::BadHeight { table, height, min });
+        }
+        let expected = inst.air.width();
+        if inst.trace.width() != expected {
+            return Err(ProveError::BadWidth { table, got: inst.trace.width(), expected });
+        }
+    }
+    let stark: Vec<StarkInstance<'_, Config, A>> = instances
+        .iter()
+        .map(|i| StarkInstance { air: &i.air, trace: &i.trace, public_values: i.public_values.clone() })
+        .collect();
+    let data = ProverData::from_instances(&setup.config, &stark).map_err(|e| ProveError::Prover(format!("{e:?}")))?;
+    let proof = prove_batch(&setup.config, &stark, &data).map_err(|e| ProveError::Prover(format!("{e:?}")))?;
+    Ok(Proof::new(setup.parameters, proof))
+}
+
+/// Verifies a proof of the batch `airs` with the given public values.
+/// `log_heights[i]` bounds the height of table `i`: the prover chooses heights,
+/// so the verifier must say which it accepts.
+pub fn verify<A: BatchAir>(
+    setup: &Setup,
+    airs: &[A],
+    proof: &Proof,
+    public_values: &[Vec<F>],
+    log_heights: &[RangeInclusive<usize>],
+) -> Result<(), VerifyError> {
+    if proof.parameters != setup.parameters {
+        return Err(VerifyError::ForeignConfiguration { found: proof.config_name() });
+    }
+    let inner = &proof.inner;
+    if inner.degree_bits.len() != airs.len() || public_values.len() != airs.len() || log_heights.len() != airs.len() {
+        return Err(VerifyError::TableCount { found: inner.degree_bits.len(), expected: airs.len() });
+    }
+    let floor = min_log_height(setup);
+    for (table, (&log_height, allowed)) in inner.degree_bits.iter().zip(log_heights).enumerate() {
+        let (min, max) = ((*allowed.start()).max(floor), *allowed.end());
+        if log_height < min || log_height > max {
+            return Err(VerifyError::TableHeight { table, log_height, min, max });
+        }
+    }
+    // Plonky3 reports what it can as errors; a panic inside it on hostile input
+    // is turned into an error too, so that bytes never crash a verifier.
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let common = ProverData::from_airs_and_degrees(&setup.config, airs, &inner.degree_bits)
+            .map_err(|e| VerifyError::Malformed(format!("{e:?}")))?
+            .common;
+        verify_batch(&setup.config, airs, inner, public_values, &common).map_err(|e| VerifyError::Invalid(format!("{e:?}")))
+    }));
+    outcome.unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("the verifier stopped on malformed data");
+        Err(VerifyError::Malformed(message.to_string()))
+    })
+}

@@ -1,0 +1,88 @@
+//! The proof format: a header (magic, format version, configuration name and
+//! parameters) followed by the Plonky3 batch proof, all in postcard.
+
+use p3_batch_stark::BatchProof;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, Parameters, CONFIG_ID, PARAMETERS};
+
+const MAGIC: &[u8; 8] = b"BENTOPRF";
+pub const PROOF_FORMAT: u16 = 1;
+
+pub struct Proof {
+    pub parameters: Parameters,
+    pub inner: BatchProof<Config>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    format: u16,
+    config: String,
+    parameters: Parameters,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ProofFormatError {
+    #[error("not a Local Bento proof (bad magic)")]
+    BadMagic,
+    #[error("proof format {0} is not supported (this build reads format {PROOF_FORMAT})")]
+    Version(u16),
+    #[error("the proof names configuration {0:?}; this build proves and verifies under {CONFIG_ID:?}")]
+    ForeignConfiguration(String),
+    #[error("corrupt proof: {0}")]
+    Corrupt(String),
+}
+
+impl std::fmt::Debug for Proof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proof").field("config", &self.config_name()).field("degree_bits", &self.inner.degree_bits).finish_non_exhaustive()
+    }
+}
+
+impl Proof {
+    pub fn new(parameters: Parameters, inner: BatchProof<Config>) -> Proof {
+        Proof { parameters, inner }
+    }
+
+    /// The configuration's name: CONFIG_ID, or CONFIG_ID with the parameters when they differ.
+    pub fn config_name(&self) -> String {
+        config_name(&self.parameters)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = Header { format: PROOF_FORMAT, config: self.config_name(), parameters: self.parameters };
+        let out = postcard::to_extend(&header, MAGIC.to_vec()).expect("headers serialize");
+        postcard::to_extend(&self.inner, out).expect("proofs serialize")
+    }
+
+    /// Reads a proof. Bytes from elsewhere (another format, another
+    /// configuration, truncated or trailing data) are an error, never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Proof, ProofFormatError> {
+        let body = bytes.strip_prefix(MAGIC.as_slice()).ok_or(ProofFormatError::BadMagic)?;
+        let (header, body): (Header, _) =
+            postcard::take_from_bytes(body).map_err(|e| ProofFormatError::Corrupt(format!("header: {e}")))?;
+        if header.format != PROOF_FORMAT {
+            return Err(ProofFormatError::Version(header.format));
+        }
+        if header.config != config_name(&header.parameters) {
+            return Err(ProofFormatError::Corrupt("the configuration name does not match its parameters".into()));
+        }
+        if header.parameters != PARAMETERS {
+            return Err(ProofFormatError::ForeignConfiguration(header.config));
+        }
+        let (inner, rest): (BatchProof<Config>, _) =
+            postcard::take_from_bytes(body).map_err(|e| ProofFormatError::Corrupt(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(ProofFormatError::Corrupt(format!("{} trailing bytes", rest.len())));
+        }
+        Ok(Proof { parameters: header.parameters, inner })
+    }
+}
+
+fn config_name(parameters: &Parameters) -> String {
+    if *parameters == PARAMETERS {
+        CONFIG_ID.to_string()
+    } else {
+        format!("{CONFIG_ID}+{parameters:?}")
+    }
+}
