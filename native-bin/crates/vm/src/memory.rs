@@ -135,18 +135,27 @@ impl Memory {
         self.bytes[addr as usize] = value;
     }
 
-    /// Copies guest bytes out (the range must be in guest memory).
+    // The byte-range accessors take a range inside guest memory, or an empty
+    // one anywhere (a zero-length read or write may name any address).
+
+    /// Copies guest bytes out.
     pub fn read_bytes(&mut self, addr: u32, len: u32) -> Vec<u8> {
         self.touch_range(addr, len, false);
-        self.bytes[addr as usize..(addr + len) as usize].to_vec()
+        self.peek_bytes(addr, len).to_vec()
     }
 
     /// Reads guest bytes without marking pages touched (output the proof does not cover).
     pub fn peek_bytes(&self, addr: u32, len: u32) -> &[u8] {
+        if len == 0 {
+            return &[];
+        }
         &self.bytes[addr as usize..(addr + len) as usize]
     }
 
     pub fn write_bytes(&mut self, addr: u32, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
         self.touch_range(addr, data.len() as u32, true);
         self.bytes[addr as usize..addr as usize + data.len()].copy_from_slice(data);
     }

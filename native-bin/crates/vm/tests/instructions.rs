@@ -393,3 +393,16 @@ fn a_zero_length_read_or_write_touches_nothing() {
     p.emit(asm::alu(Op::Add, A0, A0, 20)).ecall(93);
     assert_eq!(run(&p).exit_code, 0);
 }
+
+#[test]
+fn zero_length_transfers_may_name_any_address() {
+    // Found by the long fuzz run: a zero-length write to stdout at an address
+    // far outside memory must return 0, not crash.
+    for fd in [1u32, 3] {
+        let mut p = Asm::new();
+        p.li(A0, fd).li(A1, 0xffff_fff0).li(A2, 0).ecall(64).emit(alu_store_a0());
+        p.li(A0, 0).li(A1, 0xffff_fff0).li(A2, 0).ecall(63);
+        p.emit(asm::alu(Op::Add, A0, A0, 20)).ecall(93);
+        assert_eq!(run(&p).exit_code, 0);
+    }
+}
