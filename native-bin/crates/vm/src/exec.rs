@@ -8,7 +8,9 @@
 //! and what a guest sees never depends on the segment size.
 //!
 //! Misaligned loads and stores fault, as do jumps to addresses that are not
-//! 4-byte aligned (there is no C extension).
+//! 4-byte aligned (there is no C extension). A `write` to stdout or stderr
+//! from a buffer outside guest memory writes nothing and returns the count:
+//! that output is not proven, so its buffer is not checked either.
 
 use crate::decode::{decode, Instr, Op};
 use crate::elf::Program;
@@ -17,6 +19,7 @@ use crate::layout::{in_guest, page_of, GUEST_END, PAGE_WORDS, REGISTER_PAGE};
 use crate::memory::Memory;
 use crate::merkle::MemoryTree;
 use crate::segment::{segment_capacity, Page, Segment, MAX_PO2, MIN_PO2};
+use crate::trace::{IoByte, MemAccess, NoTrace, Step, Syscall, Tracer};
 
 pub const SYS_READ: u32 = 63;
 pub const SYS_WRITE: u32 = 64;
@@ -218,7 +221,7 @@ impl Machine {
     }
 
     /// Runs until `stop` rows are used (or the next step would pass it), or the guest exits.
-    fn run_rows(&mut self, stop: u32, out: &mut dyn GuestOutput) -> Result<Stop, Fault> {
+    fn run_rows<T: Tracer>(&mut self, stop: u32, out: &mut dyn GuestOutput, tracer: &mut T) -> Result<Stop, Fault> {
         let code_len = self.code.len() as u32;
         loop {
             if self.rows >= stop {
@@ -236,7 +239,9 @@ impl Machine {
             let a = r[ins.rs1 as usize];
             let b = r[ins.rs2 as usize];
             let rd = ins.rd as usize;
+            let rd_old = r[rd];
             let mut next = pc.wrapping_add(4);
+            let mut mem_access = None;
             match ins.op {
                 Op::Lui => r[rd] = ins.imm,
                 Op::Auipc => r[rd] = pc.wrapping_add(ins.imm),
@@ -282,6 +287,10 @@ impl Machine {
                         _ => self.mem.load_u32(addr),
                     };
                     self.regs[rd] = value;
+                    if T::ENABLED {
+                        let word = self.mem.peek_u32(addr & !3);
+                        mem_access = Some(MemAccess { addr: addr & !3, old: word, new: word });
+                    }
                 }
                 Op::Sb | Op::Sh | Op::Sw => {
                     let addr = a.wrapping_add(ins.imm);
@@ -296,10 +305,14 @@ impl Machine {
                     if addr & (size - 1) != 0 {
                         return Err(Fault::MisalignedStore { pc, addr, size });
                     }
+                    let old = if T::ENABLED { self.mem.peek_u32(addr & !3) } else { 0 };
                     match ins.op {
                         Op::Sb => self.mem.store_u8(addr, b as u8),
                         Op::Sh => self.mem.store_u16(addr, b as u16),
                         _ => self.mem.store_u32(addr, b),
+                    }
+                    if T::ENABLED {
+                        mem_access = Some(MemAccess { addr: addr & !3, old, new: self.mem.peek_u32(addr & !3) });
                     }
                     // Code that rewrites itself is decoded again.
                     let word = addr.wrapping_sub(self.code_start) >> 2;
@@ -336,27 +349,63 @@ impl Machine {
                 Op::Remu => r[rd] = a.checked_rem(b).unwrap_or(a),
                 Op::Fence => {}
                 Op::Ecall => {
-                    let rows = match self.ecall(stop, out)? {
-                        Ecall::Exit(code) => {
-                            self.rows += 1;
-                            return Ok(Stop::Exit(code));
-                        }
+                    let mut io = Vec::new();
+                    let (a7, a1, a2) = (self.regs[REG_A7], self.regs[REG_A1], self.regs[REG_A2]);
+                    let a0_old = self.regs[REG_A0];
+                    let result = self.ecall(stop, out, T::ENABLED.then_some(&mut io))?;
+                    let (rows, exit) = match result {
+                        Ecall::Exit(code) => (1, Some(code)),
                         Ecall::Deferred => return Ok(Stop::Full),
-                        Ecall::Done(rows) => rows,
+                        Ecall::Done(rows) => (rows, None),
                     };
+                    if exit.is_none() {
+                        self.pc = next;
+                    }
+                    if T::ENABLED {
+                        tracer.step(Step {
+                            pc,
+                            word: self.mem.peek_u32(pc),
+                            instr: Instr { rd: REG_A0 as u8, rs1: REG_A7 as u8, rs2: REG_A1 as u8, ..ins },
+                            rs1: a7,
+                            rs2: a1,
+                            rd_old: a0_old,
+                            rd_new: self.regs[REG_A0],
+                            mem: None,
+                            next_pc: self.pc,
+                            syscall: Some(Syscall { number: a7, a2, io }),
+                        });
+                    }
                     self.rows += rows;
-                    self.pc = next;
+                    if let Some(code) = exit {
+                        return Ok(Stop::Exit(code));
+                    }
                     continue;
                 }
                 Op::Ebreak => return Err(Fault::Ebreak { pc }),
                 Op::Illegal => return Err(Fault::IllegalInstruction { pc, word: self.mem.peek_u32(pc) }),
+            }
+            if T::ENABLED {
+                let rd_named = if ins.rd == 32 { 0 } else { ins.rd };
+                let (rd_old, rd_new) = if rd_named == 0 { (0, 0) } else { (rd_old, self.regs[rd]) };
+                tracer.step(Step {
+                    pc,
+                    word: self.mem.peek_u32(pc),
+                    instr: Instr { rd: rd_named, ..ins },
+                    rs1: a,
+                    rs2: b,
+                    rd_old,
+                    rd_new,
+                    mem: mem_access,
+                    next_pc: next,
+                    syscall: None,
+                });
             }
             self.rows += 1;
             self.pc = next;
         }
     }
 
-    fn ecall(&mut self, stop: u32, out: &mut dyn GuestOutput) -> Result<Ecall, Fault> {
+    fn ecall(&mut self, stop: u32, out: &mut dyn GuestOutput, mut io: Option<&mut Vec<IoByte>>) -> Result<Ecall, Fault> {
         let pc = self.pc;
         let number = self.regs[REG_A7];
         let fd = self.regs[REG_A0];
@@ -383,6 +432,15 @@ impl Machine {
                 }
                 check_buffer("read", n)?;
                 let bytes = &self.input[self.input_pos..self.input_pos + n as usize];
+                if let Some(io) = io.as_deref_mut() {
+                    for (i, &byte) in bytes.iter().enumerate() {
+                        let addr = buf + i as u32;
+                        let old_word = self.mem.peek_u32(addr & !3);
+                        let shift = 8 * (addr & 3);
+                        let new_word = (old_word & !(0xff << shift)) | (u32::from(byte) << shift);
+                        io.push(IoByte { addr, old_word, new_word, byte });
+                    }
+                }
                 self.mem.write_bytes(buf, bytes);
                 self.input_pos += n as usize;
                 self.regs[REG_A0] = n;
@@ -390,8 +448,11 @@ impl Machine {
             }
             SYS_WRITE => match fd {
                 FD_STDOUT | FD_STDERR => {
-                    check_buffer("write", count)?;
-                    out.write(fd, self.mem.peek_bytes(buf, count));
+                    // Output is not part of the proof: a buffer outside guest memory
+                    // writes nothing, and the call still returns the count.
+                    if check_buffer("write", count).is_ok() {
+                        out.write(fd, self.mem.peek_bytes(buf, count));
+                    }
                     self.regs[REG_A0] = count;
                     Ok(Ecall::Done(1))
                 }
@@ -402,6 +463,13 @@ impl Machine {
                     }
                     check_buffer("write", n)?;
                     let bytes = self.mem.read_bytes(buf, n);
+                    if let Some(io) = io.as_deref_mut() {
+                        for (i, &byte) in bytes.iter().enumerate() {
+                            let addr = buf + i as u32;
+                            let word = self.mem.peek_u32(addr & !3);
+                            io.push(IoByte { addr, old_word: word, new_word: word, byte });
+                        }
+                    }
                     self.journal.extend_from_slice(&bytes);
                     self.regs[REG_A0] = n;
                     Ok(Ecall::Done(1 + n))
@@ -484,7 +552,7 @@ pub fn execute(
         m.rows = 0;
         let journal_start = m.journal.len();
         let input_start = m.input_pos;
-        let outcome = m.run_rows(stop, out)?;
+        let outcome = m.run_rows(stop, out, &mut NoTrace)?;
         let exit_code = match outcome {
             Stop::Exit(code) => Some(code),
             // Only the cycle limit stops a segment short of its capacity.
@@ -576,6 +644,11 @@ pub enum ReplayError {
 
 /// Re-runs a segment from its own contents, as the prover does.
 pub fn replay(segment: &Segment, out: &mut dyn GuestOutput) -> Result<Replay, ReplayError> {
+    replay_traced(segment, out, &mut NoTrace)
+}
+
+/// [`replay`], reporting every step to `tracer`.
+pub fn replay_traced<T: Tracer>(segment: &Segment, out: &mut dyn GuestOutput, tracer: &mut T) -> Result<Replay, ReplayError> {
     let leaves: Vec<(u32, Digest)> = segment.pages.iter().map(|p| (p.index, p.hash())).collect();
     if segment.page_proof.root(&leaves) != Ok(segment.pre_root) {
         return Err(ReplayError::PagesDoNotMatchRoot);
@@ -595,7 +668,7 @@ pub fn replay(segment: &Segment, out: &mut dyn GuestOutput) -> Result<Replay, Re
         return Err(ReplayError::NoRegisterPage);
     }
     m.mem.begin_segment();
-    let outcome = m.run_rows(segment.cycles, out)?;
+    let outcome = m.run_rows(segment.cycles, out, tracer)?;
     let (touched, dirty) = m.mem.take_segment_pages();
     if let Some((page, _)) = touched.iter().find(|(p, _)| held.binary_search(p).is_err()) {
         return Err(ReplayError::MissingPage(*page));

@@ -11,6 +11,7 @@ pub mod layout;
 pub mod memory;
 pub mod merkle;
 pub mod segment;
+pub mod trace;
 
 pub use elf::{ElfError, Program};
 pub use exec::{execute, image_id, replay, CapturedOutput, ExecError, ExecOptions, Execution, Fault, GuestOutput};

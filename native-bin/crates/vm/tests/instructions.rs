@@ -406,3 +406,12 @@ fn zero_length_transfers_may_name_any_address() {
         assert_eq!(run(&p).exit_code, 0);
     }
 }
+
+#[test]
+fn stdout_from_a_buffer_outside_memory_writes_nothing_and_returns_the_count() {
+    let mut p = Asm::new();
+    p.li(A0, 1).li(A1, 0xffff_0000).li(A2, 77).ecall(64).ecall(93);
+    let (exec, out) = run_with(&p, &[], None).unwrap();
+    assert_eq!(exec.exit_code, 77);
+    assert!(out.stdout.is_empty());
+}
