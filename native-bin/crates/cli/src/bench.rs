@@ -20,6 +20,8 @@ pub enum BenchCommand {
     Stark(BenchStark),
     /// Merkle commitment speed: Poseidon2 (the configuration's hash) against Keccak-f.
     Hash(BenchHash),
+    /// Prover speed: the loop example proved across segments, then verified.
+    Prove(BenchProve),
 }
 
 impl BenchCommand {
@@ -28,6 +30,7 @@ impl BenchCommand {
             BenchCommand::Execute(a) => a.json,
             BenchCommand::Stark(a) => a.json,
             BenchCommand::Hash(a) => a.json,
+            BenchCommand::Prove(a) => a.json,
         }
     }
 }
@@ -54,6 +57,7 @@ pub fn run(cmd: BenchCommand) -> Result<(), String> {
         BenchCommand::Execute(args) => bench_execute(&args),
         BenchCommand::Stark(args) => bench_stark(&args),
         BenchCommand::Hash(args) => bench_hash(&args),
+        BenchCommand::Prove(args) => bench_prove(&args),
     }
 }
 
@@ -172,6 +176,89 @@ fn bench_hash(args: &BenchHash) -> Result<(), String> {
         println!("Merkle commitment of 2^{} rows x {} columns:", args.log_rows, args.cols);
         println!("  Poseidon2 (BabyBear, width 16): {:8.0} ms  {:6.0} MiB/s", f.poseidon2_ms, f.poseidon2_mib_per_s);
         println!("  Keccak-f (u64 lanes):           {:8.0} ms  {:6.0} MiB/s", f.keccak_ms, f.keccak_mib_per_s);
+    }
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct BenchProve {
+    #[arg(long, default_value = "examples/loop.elf")]
+    pub elf: PathBuf,
+    #[arg(long, default_value_t = DEFAULT_PO2, value_parser = clap::value_parser!(u32).range(14..=22))]
+    pub po2: u32,
+    /// Full segments to prove (the loop runs long enough to fill them).
+    #[arg(long, default_value_t = 2)]
+    pub segments: u32,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The loop example's cycles per iteration (see examples/loop.c).
+const LOOP_CYCLES_PER_ITERATION: u32 = 19;
+
+/// Peak resident memory of this process, from /proc (0 where there is none).
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
+    kb.unwrap_or(0.0) / 1024.0
+}
+
+fn bench_prove(args: &BenchProve) -> Result<(), String> {
+    use bento_circuit::receipt::SegmentReceipt;
+    use bento_stark::{phases, Setup};
+
+    let program = load_program(&args.elf)?;
+    let capacity = bento_vm::segment::segment_capacity(args.po2);
+    // Enough iterations that the last full segment is followed by a short one.
+    let iterations = (u64::from(capacity) * u64::from(args.segments.max(1)) / u64::from(LOOP_CYCLES_PER_ITERATION)) as u32;
+    let setup = Setup::standard();
+    phases::install();
+    let mut receipts = Vec::new();
+    let mut prove_seconds = 0.0;
+    let mut split = phases::Phases::default();
+    let mut trace_gen_ms = 0.0;
+    let options = ExecOptions { po2: args.po2, cycle_limit: None };
+    execute(&program, iterations.to_le_bytes().to_vec(), options, &mut CapturedOutput::default(), |segment| {
+        if receipts.len() as u32 >= args.segments {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let trace = bento_circuit::trace::build(&segment).map_err(|e| e.to_string())?;
+        let trace_seconds = started.elapsed().as_secs_f64();
+        let (proved, s, elapsed) = phases::measure(|| bento_circuit::segment::prove_trace(setup, &segment, trace));
+        receipts.push(SegmentReceipt::new(&segment, proved.map_err(|e| e.to_string())?));
+        trace_gen_ms += trace_seconds * 1e3;
+        prove_seconds += trace_seconds + elapsed.as_secs_f64();
+        split.add(&s);
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    let cycles: u64 = receipts.iter().map(|r| u64::from(r.claim.cycles)).sum();
+    let started = Instant::now();
+    for r in &receipts {
+        r.verify(setup).map_err(|e| e.to_string())?;
+    }
+    let n = receipts.len().max(1) as f64;
+    let verify_ms = started.elapsed().as_secs_f64() * 1e3 / n;
+    let seal_bytes = receipts.iter().map(|r| r.seal.len()).sum::<usize>() as f64 / n;
+    let paging_bytes = receipts.iter().map(SegmentReceipt::paging_bytes).sum::<usize>() as f64 / n;
+    let khz = cycles as f64 / prove_seconds / 1e3;
+    let peak = peak_rss_mb();
+    if args.json {
+        report::line(json!({
+            "po2": args.po2, "segments": receipts.len(), "cycles": cycles, "prove_seconds": prove_seconds, "khz": khz,
+            "seal_bytes": seal_bytes, "paging_bytes": paging_bytes, "verify_ms": verify_ms, "peak_rss_mb": peak,
+            "split_ms": split, "trace_gen_ms": trace_gen_ms,
+        }));
+    } else {
+        println!("proved {cycles} cycles in {} segments of 2^{} in {prove_seconds:.2} s: {khz:.1} kHz", receipts.len(), args.po2);
+        println!("  trace generation      {trace_gen_ms:8.0} ms");
+        println!("  trace LDE and commit  {:8.0} ms", split.trace_commit_ms);
+        println!("  LogUp trace           {:8.0} ms", split.logup_ms);
+        println!("  quotient              {:8.0} ms", split.quotient_ms);
+        println!("  FRI and opening       {:8.0} ms", split.fri_open_ms);
+        println!("per segment: seal {seal_bytes:.0} bytes, paging {paging_bytes:.0} bytes, verify {verify_ms:.1} ms");
+        println!("peak memory {peak:.0} MiB");
     }
     Ok(())
 }

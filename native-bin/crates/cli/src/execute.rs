@@ -41,10 +41,33 @@ pub fn load_program(path: &Path) -> Result<Program, String> {
     Program::load(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+pub fn read_input(path: Option<&Path>) -> Result<Vec<u8>, String> {
+    match path {
+        Some(path) => std::fs::read(path).map_err(|e| format!("input {}: {e}", path.display())),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// Guest stdout/stderr: to a log file, or forwarded (both to stderr when stdout carries JSON).
-enum Forward {
+pub enum Forward {
     Log(BufWriter<File>),
     Host { json: bool },
+}
+
+impl Forward {
+    pub fn open(log: Option<&Path>, json: bool) -> Result<Forward, String> {
+        Ok(match log {
+            Some(path) => Forward::Log(BufWriter::new(File::create(path).map_err(|e| format!("guest log {}: {e}", path.display()))?)),
+            None => Forward::Host { json },
+        })
+    }
+
+    pub fn finish(&mut self) -> Result<(), String> {
+        match self {
+            Forward::Log(file) => file.flush().map_err(|e| format!("guest log: {e}")),
+            Forward::Host { .. } => Ok(()),
+        }
+    }
 }
 
 impl GuestOutput for Forward {
@@ -59,17 +82,11 @@ impl GuestOutput for Forward {
 
 pub fn run(args: &ExecuteArgs) -> Result<(), String> {
     let program = load_program(&args.elf)?;
-    let input = match &args.input {
-        Some(path) => std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
-        None => Vec::new(),
-    };
+    let input = read_input(args.input.as_deref())?;
     if let Some(dir) = &args.segments_dir {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    let mut out = match &args.log {
-        Some(path) => Forward::Log(BufWriter::new(File::create(path).map_err(|e| format!("{}: {e}", path.display()))?)),
-        None => Forward::Host { json: args.json },
-    };
+    let mut out = Forward::open(args.log.as_deref(), args.json)?;
     let options = ExecOptions { po2: args.po2, cycle_limit: args.cycle_limit };
     let started = std::time::Instant::now();
     let result = execute(&program, input, options, &mut out, |segment| {
@@ -94,9 +111,7 @@ pub fn run(args: &ExecuteArgs) -> Result<(), String> {
         }
         Ok(())
     });
-    if let Forward::Log(file) = &mut out {
-        file.flush().map_err(|e| format!("guest log: {e}"))?;
-    }
+    out.finish()?;
     let exec = result.map_err(|e| e.to_string())?;
     if args.json {
         report::line(json!({

@@ -8,6 +8,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
 mod execute;
+mod prove;
 mod report;
 
 use std::process::ExitCode;
@@ -30,6 +31,16 @@ enum Command {
         /// The guest ELF.
         elf: std::path::PathBuf,
     },
+    /// Prove one segment file into a segment receipt.
+    ProveSegment(prove::ProveSegmentArgs),
+    /// Join two adjacent segment receipts (the right continues the left).
+    Join(prove::JoinArgs),
+    /// Assemble and verify the full receipt from the joined segment receipts.
+    Finalize(prove::FinalizeArgs),
+    /// Verify a receipt against an image ID (exit status 0 only if valid).
+    Verify(prove::VerifyArgs),
+    /// Execute and prove a guest in one process, writing its receipt.
+    Prove(prove::ProveArgs),
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -40,6 +51,11 @@ fn main() -> ExitCode {
     let (json, result) = match cli.command {
         Command::Execute(args) => (args.json, execute::run(&args)),
         Command::ImageId { elf } => (false, execute::print_image_id(&elf)),
+        Command::ProveSegment(args) => (args.json, prove::prove_segment(&args)),
+        Command::Join(args) => (args.json, prove::join(&args)),
+        Command::Finalize(args) => (args.json, prove::finalize(&args)),
+        Command::Verify(args) => (args.json, prove::verify(&args)),
+        Command::Prove(args) => (args.json, prove::prove(&args)),
         Command::Bench(cmd) => (cmd.json(), bench::run(cmd)),
     };
     match result {

@@ -27,6 +27,15 @@ pub struct Phases {
     pub fri_open_ms: f64,
 }
 
+impl Phases {
+    pub fn add(&mut self, other: &Phases) {
+        self.trace_commit_ms += other.trace_commit_ms;
+        self.logup_ms += other.logup_ms;
+        self.quotient_ms += other.quotient_ms;
+        self.fri_open_ms += other.fri_open_ms;
+    }
+}
+
 #[derive(Default)]
 struct Marks {
     logup: Option<Instant>,

@@ -240,6 +240,10 @@ impl Machine {
             let b = r[ins.rs2 as usize];
             let rd = ins.rd as usize;
             let rd_old = r[rd];
+            if T::ENABLED {
+                // The x0 sink starts each traced step empty, so it shows what was computed.
+                r[32] = 0;
+            }
             let mut next = pc.wrapping_add(4);
             let mut mem_access = None;
             match ins.op {
@@ -370,6 +374,7 @@ impl Machine {
                             rs2: a1,
                             rd_old: a0_old,
                             rd_new: self.regs[REG_A0],
+                            result: self.regs[REG_A0],
                             mem: None,
                             next_pc: self.pc,
                             syscall: Some(Syscall { number: a7, a2, io }),
@@ -386,7 +391,8 @@ impl Machine {
             }
             if T::ENABLED {
                 let rd_named = if ins.rd == 32 { 0 } else { ins.rd };
-                let (rd_old, rd_new) = if rd_named == 0 { (0, 0) } else { (rd_old, self.regs[rd]) };
+                let result = self.regs[rd];
+                let (rd_old, rd_new) = if rd_named == 0 { (0, 0) } else { (rd_old, result) };
                 tracer.step(Step {
                     pc,
                     word: self.mem.peek_u32(pc),
@@ -395,6 +401,7 @@ impl Machine {
                     rs2: b,
                     rd_old,
                     rd_new,
+                    result,
                     mem: mem_access,
                     next_pc: next,
                     syscall: None,
@@ -433,11 +440,17 @@ impl Machine {
                 check_buffer("read", n)?;
                 let bytes = &self.input[self.input_pos..self.input_pos + n as usize];
                 if let Some(io) = io.as_deref_mut() {
+                    // Each byte sees the word as the bytes before it left it.
+                    let mut word = None;
                     for (i, &byte) in bytes.iter().enumerate() {
                         let addr = buf + i as u32;
-                        let old_word = self.mem.peek_u32(addr & !3);
+                        let old_word = match word {
+                            Some(w) if addr & 3 != 0 => w,
+                            _ => self.mem.peek_u32(addr & !3),
+                        };
                         let shift = 8 * (addr & 3);
                         let new_word = (old_word & !(0xff << shift)) | (u32::from(byte) << shift);
+                        word = Some(new_word);
                         io.push(IoByte { addr, old_word, new_word, byte });
                     }
                 }
@@ -463,7 +476,7 @@ impl Machine {
                     }
                     check_buffer("write", n)?;
                     let bytes = self.mem.read_bytes(buf, n);
-                    if let Some(io) = io.as_deref_mut() {
+                    if let Some(io) = io {
                         for (i, &byte) in bytes.iter().enumerate() {
                             let addr = buf + i as u32;
                             let word = self.mem.peek_u32(addr & !3);

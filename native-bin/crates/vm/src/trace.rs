@@ -18,6 +18,9 @@ pub struct Step {
     /// The destination register before and after (for ECALL: a0). Writes to x0 leave it 0.
     pub rd_old: u32,
     pub rd_new: u32,
+    /// What the instruction computed for rd, even when rd is x0 (0 for
+    /// instructions that compute nothing: stores, branches, FENCE).
+    pub result: u32,
     /// The memory word a load or store touched.
     pub mem: Option<MemAccess>,
     pub next_pc: u32,

@@ -1,0 +1,31 @@
+//! The RV32IM circuit of Local Bento.
+//!
+//! A segment (see `bento_vm::segment`) is proved as one batch of tables on the
+//! proof-system layer (`bento_stark`), joined by LogUp buses (`buses`):
+//!
+//! - `cpu`: one row per cycle: fetch, decode lookup, register and memory
+//!   accesses, adders, control flow, syscalls and the bytes they move;
+//! - `program`: each distinct instruction executed, decoded from its bits;
+//! - `memory`: the boundary of offline memory checking (every word of every
+//!   touched page, before and after), supplied by the verifier;
+//! - `journal`: the journal bytes the segment appended, supplied by the verifier;
+//! - `range`: all 16-bit values, and all byte pairs with their AND;
+//! - `chips`: comparisons, bitwise operations, shifts, multiplication, division.
+//!
+//! `trace` builds the tables from a segment by replaying it with the executor
+//! (one implementation of RV32IM for both); `segment` proves and verifies.
+
+pub mod air;
+pub mod buses;
+pub mod chips;
+pub mod columns;
+pub mod cpu;
+pub mod debug;
+pub mod journal;
+pub mod memory;
+pub mod program;
+pub mod prover;
+pub mod range;
+pub mod receipt;
+pub mod segment;
+pub mod trace;

@@ -1,0 +1,213 @@
+//! Receipts: what a prover hands out and anyone can check.
+//!
+//! - [`SegmentReceipt`]: one segment's claim, its STARK seal, and its paging data.
+//! - [`SegmentRun`]: consecutive segment receipts (what `prove-segment` and
+//!   `join` produce while a proof is assembled).
+//! - [`Receipt`]: the whole execution: every segment in order, the journal,
+//!   the exit code and the image ID.
+//!
+//! Verifying a receipt needs only the receipt and the expected image ID.
+
+mod file;
+mod paging;
+
+pub use file::{FileError, RECEIPT_FORMAT};
+pub use paging::{PageData, Paging, PagingError};
+
+use bento_stark::{Proof, ProofFormatError, Setup};
+use bento_vm::hash::Digest;
+use bento_vm::segment::Segment;
+use serde::{Deserialize, Serialize};
+
+use crate::segment::{self, ProveError, ProvedSegment, SegmentClaim, VerifyError};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentReceipt {
+    pub claim: SegmentClaim,
+    /// The STARK proof, in `bento_stark`'s format (with its own header).
+    pub seal: Vec<u8>,
+    pub paging: Paging,
+}
+
+/// Consecutive segment receipts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentRun {
+    pub segments: Vec<SegmentReceipt>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub image_id: Digest,
+    pub exit_code: u32,
+    pub journal: Vec<u8>,
+    pub segments: Vec<SegmentReceipt>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ReceiptError {
+    #[error("segment {index}: {source}")]
+    Paging { index: u32, source: PagingError },
+    #[error("segment {index}: the seal is unreadable: {source}")]
+    Seal { index: u32, source: ProofFormatError },
+    #[error(transparent)]
+    Proof(#[from] VerifyError),
+    #[error("the receipt holds no segments")]
+    Empty,
+    #[error("segment at position {position} claims index {index}: segments are missing, repeated or out of order")]
+    Order { position: usize, index: u32 },
+    #[error("segment {index} does not start where segment {} ended", index - 1)]
+    Discontinuity { index: u32 },
+    #[error("segment {index} exits, but segments follow it")]
+    ExitBeforeEnd { index: u32 },
+    #[error("the last segment ({index}) does not exit")]
+    NoExit { index: u32 },
+    #[error("the receipt is for image {found}, not the expected {expected}")]
+    ImageId { expected: Digest, found: Digest },
+    #[error("the first segment does not start at image {0}")]
+    Start(Digest),
+    #[error("the receipt claims exit code {claimed}; the proof shows {proved}")]
+    ExitCode { claimed: u32, proved: u32 },
+    #[error("the receipt's journal ({claimed} bytes) is not the journal the segments proved ({proved} bytes)")]
+    Journal { claimed: usize, proved: usize },
+}
+
+impl SegmentReceipt {
+    /// Proves one segment.
+    pub fn prove(setup: &Setup, segment: &Segment) -> Result<SegmentReceipt, ProveError> {
+        Ok(SegmentReceipt::new(segment, segment::prove(setup, segment)?))
+    }
+
+    pub fn new(segment: &Segment, proved: ProvedSegment) -> SegmentReceipt {
+        let paging = Paging::new(segment, &proved.boundary);
+        SegmentReceipt { claim: proved.claim, seal: proved.proof.to_bytes(), paging }
+    }
+
+    /// Checks the paging data against the claim's roots, then the seal against the claim.
+    pub fn verify(&self, setup: &Setup) -> Result<(), ReceiptError> {
+        let index = self.claim.index;
+        let boundary = self
+            .paging
+            .authenticate(self.claim.pre_root, self.claim.post_root)
+            .map_err(|source| ReceiptError::Paging { index, source })?;
+        let proof = Proof::from_bytes(&self.seal).map_err(|source| ReceiptError::Seal { index, source })?;
+        segment::verify(setup, &self.claim, &boundary, &proof)?;
+        Ok(())
+    }
+
+    pub fn paging_bytes(&self) -> usize {
+        postcard::to_allocvec(&self.paging).map(|b| b.len()).unwrap_or(0)
+    }
+}
+
+/// Checks that claims follow each other: consecutive indices from
+/// `segments[0]`'s, each starting in the state the previous one ended in, and
+/// only the last may exit.
+fn check_chain(segments: &[SegmentReceipt]) -> Result<(), ReceiptError> {
+    let first = segments.first().ok_or(ReceiptError::Empty)?.claim.index;
+    for (position, pair) in segments.windows(2).enumerate() {
+        let (a, b) = (&pair[0].claim, &pair[1].claim);
+        if a.index.checked_add(1) != Some(b.index) || a.index != first + position as u32 {
+            return Err(ReceiptError::Order { position: position + 1, index: b.index });
+        }
+        if a.exit_code.is_some() {
+            return Err(ReceiptError::ExitBeforeEnd { index: a.index });
+        }
+        if (a.post_pc, a.post_root) != (b.pre_pc, b.pre_root) {
+            return Err(ReceiptError::Discontinuity { index: b.index });
+        }
+    }
+    Ok(())
+}
+
+impl SegmentRun {
+    pub fn single(receipt: SegmentReceipt) -> SegmentRun {
+        SegmentRun { segments: vec![receipt] }
+    }
+
+    /// Joins two runs where `right` continues `left`. Only continuity is
+    /// checked here; `finalize` verifies every seal once.
+    pub fn join(mut left: SegmentRun, right: SegmentRun) -> Result<SegmentRun, ReceiptError> {
+        left.segments.extend(right.segments);
+        check_chain(&left.segments)?;
+        Ok(left)
+    }
+
+    /// The full receipt, if the run is the whole execution of `image_id` and it verifies.
+    pub fn finalize(self, setup: &Setup, image_id: Digest, journal: Vec<u8>) -> Result<Receipt, ReceiptError> {
+        let last = self.segments.last().ok_or(ReceiptError::Empty)?;
+        let exit_code = last.claim.exit_code.ok_or(ReceiptError::NoExit { index: last.claim.index })?;
+        let receipt = Receipt { image_id, exit_code, journal, segments: self.segments };
+        receipt.verify(setup, image_id)?;
+        Ok(receipt)
+    }
+}
+
+impl Receipt {
+    /// Verifies the receipt as a statement about `image_id`.
+    pub fn verify(&self, setup: &Setup, image_id: Digest) -> Result<(), ReceiptError> {
+        if self.image_id != image_id {
+            return Err(ReceiptError::ImageId { expected: image_id, found: self.image_id });
+        }
+        let first = self.segments.first().ok_or(ReceiptError::Empty)?;
+        if first.claim.index != 0 {
+            return Err(ReceiptError::Order { position: 0, index: first.claim.index });
+        }
+        check_chain(&self.segments)?;
+        if first.claim.pre_digest() != image_id {
+            return Err(ReceiptError::Start(image_id));
+        }
+        let last = &self.segments[self.segments.len() - 1].claim;
+        let proved = last.exit_code.ok_or(ReceiptError::NoExit { index: last.index })?;
+        if proved != self.exit_code {
+            return Err(ReceiptError::ExitCode { claimed: self.exit_code, proved });
+        }
+        let journal: Vec<u8> = self.segments.iter().flat_map(|s| s.claim.journal.iter().copied()).collect();
+        if journal != self.journal {
+            return Err(ReceiptError::Journal { claimed: self.journal.len(), proved: journal.len() });
+        }
+        for segment in &self.segments {
+            segment.verify(setup)?;
+        }
+        Ok(())
+    }
+
+    pub fn summary(&self) -> ReceiptSummary {
+        let seal_bytes = self.segments.iter().map(|s| s.seal.len()).sum();
+        let paging_bytes = self.segments.iter().map(SegmentReceipt::paging_bytes).sum();
+        ReceiptSummary {
+            format: RECEIPT_FORMAT,
+            config: bento_stark::CONFIG_ID.to_string(),
+            image_id: self.image_id.to_hex(),
+            exit_code: self.exit_code,
+            journal_hex: hex_string(&self.journal),
+            journal_text: std::str::from_utf8(&self.journal).ok().map(str::to_string),
+            segments: self.segments.len(),
+            cycles: self.segments.iter().map(|s| u64::from(s.claim.cycles)).sum(),
+            po2: self.segments[0].claim.po2,
+            seal_bytes,
+            paging_bytes,
+            bytes: self.to_bytes().len(),
+        }
+    }
+}
+
+/// The facts of a receipt that tools and the UI show (the JSON beside a receipt file).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReceiptSummary {
+    pub format: u16,
+    pub config: String,
+    pub image_id: String,
+    pub exit_code: u32,
+    pub journal_hex: String,
+    pub journal_text: Option<String>,
+    pub segments: usize,
+    pub cycles: u64,
+    pub po2: u32,
+    pub seal_bytes: usize,
+    pub paging_bytes: usize,
+    pub bytes: usize,
+}
+
+fn hex_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,148 @@
+//! Segment statements: what a segment proof claims, and proving and
+//! verifying it.
+
+use std::ops::RangeInclusive;
+
+use bento_stark::{PrimeCharacteristicRing, Proof, Setup, F};
+use bento_vm::hash::Digest;
+use bento_vm::segment::Segment;
+use serde::{Deserialize, Serialize};
+
+use crate::air::{self, airs, RiscvAir, NUM_TABLES};
+use crate::journal::JournalAir;
+use crate::memory::{BoundaryAir, BoundaryWord};
+use crate::range::{BYTES_LOG_HEIGHT, RANGE16_LOG_HEIGHT};
+use crate::trace::{self, SegmentTrace, TraceError, MIN_HEIGHT};
+
+/// What a segment proof proves: the machine went from (pre_pc, pre_root) to
+/// (post_pc, post_root) in `cycles` cycles, appending `journal`, and exited
+/// with `exit_code` if it is set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentClaim {
+    pub index: u32,
+    pub po2: u32,
+    pub pre_pc: u32,
+    pub pre_root: Digest,
+    pub post_pc: u32,
+    pub post_root: Digest,
+    pub cycles: u32,
+    pub exit_code: Option<u32>,
+    pub journal: Vec<u8>,
+}
+
+impl SegmentClaim {
+    pub fn of(segment: &Segment) -> SegmentClaim {
+        SegmentClaim {
+            index: segment.index,
+            po2: segment.po2,
+            pre_pc: segment.pre_pc,
+            pre_root: segment.pre_root,
+            post_pc: segment.post_pc,
+            post_root: segment.post_root,
+            cycles: segment.cycles,
+            exit_code: segment.exit_code,
+            journal: segment.journal.clone(),
+        }
+    }
+
+    pub fn pre_digest(&self) -> Digest {
+        bento_vm::hash::state_digest(self.pre_pc, self.pre_root)
+    }
+
+    pub fn post_digest(&self) -> Digest {
+        bento_vm::hash::state_digest(self.post_pc, self.post_root)
+    }
+
+    /// The public values of every table. The roots bind the boundary's page
+    /// data into the transcript, the journal table's digest its bytes.
+    pub fn public_values(&self, journal: &JournalAir) -> Vec<Vec<F>> {
+        let mut pv = vec![Vec::new(); NUM_TABLES];
+        let mut cpu = vec![
+            F::from_u32(self.pre_pc / 4),
+            F::from_u32(self.post_pc / 4),
+            F::from_u32(self.cycles),
+            F::from_bool(self.exit_code.is_some()),
+        ];
+        cpu.extend(self.exit_code.unwrap_or(0).to_le_bytes().map(F::from_u8));
+        pv[air::CPU] = cpu;
+        pv[air::BOUNDARY] = self.pre_root.to_field().into_iter().chain(self.post_root.to_field()).collect();
+        pv[air::JOURNAL] = journal.public_values();
+        pv
+    }
+
+    /// The height of each table a verifier accepts, as log2 ranges.
+    fn log_heights(&self, boundary: &BoundaryAir, journal: &JournalAir) -> Vec<RangeInclusive<usize>> {
+        let po2 = self.po2 as usize;
+        let min = MIN_HEIGHT.trailing_zeros() as usize;
+        let exact = |h: usize| h.trailing_zeros() as usize..=h.trailing_zeros() as usize;
+        let mut heights = vec![min..=po2; NUM_TABLES];
+        heights[air::CPU] = po2..=po2;
+        heights[air::BOUNDARY] = exact(boundary.height());
+        heights[air::JOURNAL] = exact(journal.height());
+        heights[air::RANGE16] = RANGE16_LOG_HEIGHT..=RANGE16_LOG_HEIGHT;
+        heights[air::BYTES] = BYTES_LOG_HEIGHT..=BYTES_LOG_HEIGHT;
+        heights
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    #[error("segment {index}: {source}")]
+    Stark { index: u32, source: bento_stark::ProveError },
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VerifyError {
+    #[error("segment {index}: po2 {po2} is not provable")]
+    Po2 { index: u32, po2: u32 },
+    #[error("segment {index}: {source}")]
+    Stark { index: u32, source: bento_stark::VerifyError },
+}
+
+/// A proved segment: its claim, the proof, and its memory boundary (every word
+/// of every touched page before and after), which the receipt authenticates
+/// against the claim's roots.
+pub struct ProvedSegment {
+    pub claim: SegmentClaim,
+    pub boundary: Vec<BoundaryWord>,
+    pub proof: Proof,
+}
+
+pub fn prove(setup: &Setup, segment: &Segment) -> Result<ProvedSegment, ProveError> {
+    prove_trace(setup, segment, trace::build(segment)?)
+}
+
+/// Proves a segment whose tables are built.
+pub fn prove_trace(setup: &Setup, segment: &Segment, t: SegmentTrace) -> Result<ProvedSegment, ProveError> {
+    let claim = SegmentClaim::of(segment);
+    let airs = airs(BoundaryAir::new(&t.boundary), JournalAir::new(&claim.journal));
+    let instances: Vec<bento_stark::Instance<RiscvAir>> = airs
+        .into_iter()
+        .zip(t.traces)
+        .zip(t.public_values)
+        .map(|((air, trace), public_values)| bento_stark::Instance { air, trace, public_values })
+        .collect();
+    let proof = bento_stark::prove(setup, &instances).map_err(|source| ProveError::Stark { index: claim.index, source })?;
+    Ok(ProvedSegment { claim, boundary: t.boundary, proof })
+}
+
+/// Checks a segment proof against its claim and memory boundary.
+pub fn verify(setup: &Setup, claim: &SegmentClaim, boundary: &[BoundaryWord], proof: &Proof) -> Result<(), VerifyError> {
+    if !(bento_vm::segment::MIN_PO2..=trace::MAX_PROVE_PO2).contains(&claim.po2) {
+        return Err(VerifyError::Po2 { index: claim.index, po2: claim.po2 });
+    }
+    let boundary = BoundaryAir::new(boundary);
+    let journal = JournalAir::new(&claim.journal);
+    let heights = claim.log_heights(&boundary, &journal);
+    let public_values = claim.public_values(&journal);
+    let airs = airs(boundary, journal);
+    bento_stark::verify(setup, &airs, proof, &public_values, &heights).map_err(|source| VerifyError::Stark { index: claim.index, source })
+}
+
+/// Table heights of a proof (for reports).
+pub fn table_heights(proof: &Proof) -> Vec<usize> {
+    proof.inner.degree_bits.iter().map(|&b| 1usize << b).collect()
+}
+
