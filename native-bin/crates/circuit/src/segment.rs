@@ -111,17 +111,21 @@ pub struct ProvedSegment {
 }
 
 pub fn prove(setup: &Setup, segment: &Segment) -> Result<ProvedSegment, ProveError> {
-    prove_trace(setup, segment, trace::build(segment)?)
+    prove_trace(setup, SegmentClaim::of(segment), trace::build(segment)?)
 }
 
-/// Proves a segment whose tables are built.
-pub fn prove_trace(setup: &Setup, segment: &Segment, t: SegmentTrace) -> Result<ProvedSegment, ProveError> {
-    let claim = SegmentClaim::of(segment);
-    let airs = airs(BoundaryAir::new(&t.boundary), JournalAir::new(&claim.journal));
+/// Proves that built tables satisfy `claim` (the journal table and the public
+/// values follow the claim).
+pub fn prove_trace(setup: &Setup, claim: SegmentClaim, t: SegmentTrace) -> Result<ProvedSegment, ProveError> {
+    let journal = JournalAir::new(&claim.journal);
+    let mut traces = t.traces;
+    traces[air::JOURNAL] = journal.trace();
+    let public_values = claim.public_values(&journal);
+    let airs = airs(BoundaryAir::new(&t.boundary), journal);
     let instances: Vec<bento_stark::Instance<RiscvAir>> = airs
         .into_iter()
-        .zip(t.traces)
-        .zip(t.public_values)
+        .zip(traces)
+        .zip(public_values)
         .map(|((air, trace), public_values)| bento_stark::Instance { air, trace, public_values })
         .collect();
     let proof = bento_stark::prove(setup, &instances).map_err(|source| ProveError::Stark { index: claim.index, source })?;

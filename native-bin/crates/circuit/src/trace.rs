@@ -101,12 +101,8 @@ struct Builder {
     rows: Vec<F>,
     row: usize,
     shadow: Shadow,
-    program: HashMap<(u32, u32), u32>,
-    calls: [Vec<AluCall>; 5],
-    counts: RangeCounts,
     jpos: u32,
     halted: u32,
-    exit_code: u32,
     /// The first access whose value the shadow of memory contradicts.
     inconsistent: Option<String>,
 }
@@ -147,7 +143,7 @@ impl Builder {
         c.halted = F::from_u32(halted);
     }
 
-    /// Columns every row derives from its memory slot's previous value, and the lookups every row makes.
+    /// Columns every row derives from its memory slot's previous value.
     fn end_row(&mut self) {
         let c = self.cols();
         let m: Vec<u32> = c.mem_prev.iter().map(|x| x.as_canonical_u32()).collect();
@@ -158,33 +154,12 @@ impl Builder {
         c.hi_inv = if hi_nz { F::from_u32(count_hi).inverse() } else { F::ZERO };
         c.io_big = F::from_bool(big);
         c.io_slack = F::from_u32(if hi_nz { 0 } else if big { count_lo - IO_LIMIT - 1 } else { IO_LIMIT - count_lo });
-        let v = |x: F| x.as_canonical_u32();
-        let lookups_range: Vec<u32> =
-            c.gap_lo.iter().map(|&x| v(x)).chain([v(c.io_slack), v(c.io_room)]).collect();
-        let g = c.gap_hi.map(v);
-        let pairs = [
-            (g[0], g[1]),
-            (g[2], g[3]),
-            (g[4], 0),
-            (v(c.result[0]), v(c.result[1])),
-            (v(c.result[2]), v(c.result[3])),
-            (v(c.addr[0]), v(c.addr[1])),
-            (v(c.addr[2]), v(c.addr[3])),
-            (v(c.addr_q), 2 * v(c.sign_rest)),
-        ];
-        for x in lookups_range {
-            self.counts.range16(x);
-        }
-        for (x, y) in pairs {
-            self.counts.pair(x, y);
-        }
         self.row += 1;
     }
 
     fn instruction(&mut self, step: &Step) {
         let d = decode_row(step.word).expect("executed words decode");
         let pc = step.pc / 4;
-        *self.program.entry((pc, step.word)).or_insert(0) += 1;
         self.begin_row();
         let operand = if d.has(Flag::ImmOperand) { d.imm } else { step.rs2 };
         {
@@ -278,11 +253,6 @@ impl Builder {
         if is(Flag::Branch) {
             self.cols().taken = F::from_bool(step.next_pc != step.pc.wrapping_add(4));
         }
-        if is(Flag::Chip) || is(Flag::Branch) {
-            let op = alu_op(d.alu);
-            let chip = chip_index(op);
-            self.calls[chip].push(AluCall { op, a: step.rs1, b: operand });
-        }
         if ecall {
             self.ecall(step);
         } else {
@@ -324,7 +294,6 @@ impl Builder {
         }
         if exit {
             self.halted = 1;
-            self.exit_code = step.rd_old;
         }
         self.end_row();
         for (i, byte) in call.io.iter().enumerate() {
@@ -377,12 +346,11 @@ impl Tracer for Builder {
     }
 }
 
-fn alu_op(id: u32) -> AluOp {
+fn alu_op(id: u32) -> Option<AluOp> {
     use AluOp::*;
     [Eq, Ne, Lt, Ge, Ltu, Geu, And, Or, Xor, Sll, Srl, Sra, Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem, Remu]
         .into_iter()
         .find(|op| op.id() == id)
-        .expect("a chip operation")
 }
 
 /// Which chip answers an operation: compare, bitwise, shift, mul, div.
@@ -397,8 +365,24 @@ fn chip_index(op: AluOp) -> usize {
     }
 }
 
+/// A prover's chance to lie: after the CPU rows and the memory boundary are
+/// built from the honest run, and before the tables derived from them
+/// (program, ALU chips, range checks) are. The fault-injection tests use it to
+/// prove traces that do not describe the execution; such proofs must never
+/// verify, so the hook is harmless outside tests.
+pub struct Forgery<'a> {
+    pub cpu: &'a mut RowMajorMatrix<F>,
+    pub boundary: &'a mut Vec<BoundaryWord>,
+    pub final_ts: &'a mut Vec<u32>,
+}
+
 /// Replays a segment and builds every table of its proof.
 pub fn build(segment: &Segment) -> Result<SegmentTrace, TraceError> {
+    build_forged(segment, |_| {})
+}
+
+/// [`build`], with a forgery applied to the CPU rows and the boundary.
+pub fn build_forged(segment: &Segment, forge: impl FnOnce(&mut Forgery<'_>)) -> Result<SegmentTrace, TraceError> {
     let index = segment.index;
     let po2 = segment.po2;
     if !(bento_vm::segment::MIN_PO2..=MAX_PROVE_PO2).contains(&po2) {
@@ -419,12 +403,8 @@ pub fn build(segment: &Segment) -> Result<SegmentTrace, TraceError> {
         rows: F::zero_vec(height * W),
         row: 0,
         shadow: Shadow { page_slot, value, time },
-        program: HashMap::new(),
-        calls: Default::default(),
-        counts: RangeCounts::default(),
         jpos: 0,
         halted: 0,
-        exit_code: 0,
         inconsistent: None,
     };
     let replay = replay_traced(segment, &mut CapturedOutput::default(), &mut b)
@@ -452,15 +432,16 @@ pub fn build(segment: &Segment) -> Result<SegmentTrace, TraceError> {
     }
 
     let fin: Vec<&[u32]> = b.shadow.value.chunks_exact(PAGE_WORDS).collect();
-    let boundary = boundary_words(segment.pages.iter().zip(fin).map(|(page, fin)| (page.index, &page.words[..], fin)));
+    let mut boundary = boundary_words(segment.pages.iter().zip(fin).map(|(page, fin)| (page.index, &page.words[..], fin)));
+    let mut cpu = RowMajorMatrix::new(b.rows, W);
+    let mut final_ts = b.shadow.time;
+    forge(&mut Forgery { cpu: &mut cpu, boundary: &mut boundary, final_ts: &mut final_ts });
     let boundary_air = BoundaryAir::new(&boundary);
     let journal_air = JournalAir::new(&segment.journal);
 
-    let mut program_rows: Vec<((u32, u32), u32)> = b.program.into_iter().collect();
-    program_rows.sort_unstable();
-    let mut counts = b.counts;
+    let Derived { program_rows, calls, mut counts } = derive(&cpu.values);
     let mut traces = vec![RowMajorMatrix::new(Vec::new(), 1); NUM_TABLES];
-    traces[air::CPU] = RowMajorMatrix::new(b.rows, W);
+    traces[air::CPU] = cpu;
     traces[air::PROGRAM] = program::trace(&program_rows, MIN_HEIGHT);
     // Program rows (padding repeats the first) look up their pc bytes.
     let program_height = program_rows.len().max(MIN_HEIGHT).next_power_of_two();
@@ -471,17 +452,67 @@ pub fn build(segment: &Segment) -> Result<SegmentTrace, TraceError> {
         counts.pair(u32::from(bytes[2]), u32::from(bytes[3]));
         counts.pair(4 * (pc & 63), 16 * u32::from(bytes[3]));
     }
-    traces[air::BOUNDARY] = boundary_air.trace(&b.shadow.time);
+    traces[air::BOUNDARY] = boundary_air.trace(&final_ts);
     traces[air::JOURNAL] = journal_air.trace();
-    traces[air::COMPARE] = chips::compare::trace(&b.calls[0], &mut counts, MIN_HEIGHT);
-    traces[air::BITWISE] = chips::bitwise::trace(&b.calls[1], &mut counts, MIN_HEIGHT);
-    traces[air::SHIFT] = chips::shift::trace(&b.calls[2], &mut counts, MIN_HEIGHT);
-    traces[air::MUL] = chips::mul::trace(&b.calls[3], &mut counts, MIN_HEIGHT);
-    traces[air::DIV] = chips::div::trace(&b.calls[4], &mut counts, MIN_HEIGHT);
+    traces[air::COMPARE] = chips::compare::trace(&calls[0], &mut counts, MIN_HEIGHT);
+    traces[air::BITWISE] = chips::bitwise::trace(&calls[1], &mut counts, MIN_HEIGHT);
+    traces[air::SHIFT] = chips::shift::trace(&calls[2], &mut counts, MIN_HEIGHT);
+    traces[air::MUL] = chips::mul::trace(&calls[3], &mut counts, MIN_HEIGHT);
+    traces[air::DIV] = chips::div::trace(&calls[4], &mut counts, MIN_HEIGHT);
     traces[air::RANGE16] = counts.range16_trace();
     traces[air::BYTES] = counts.bytes_trace();
 
-    debug_assert_eq!(segment.exit_code, (b.halted == 1).then_some(b.exit_code));
     let claim = SegmentClaim::of(segment);
     Ok(SegmentTrace { traces, public_values: claim.public_values(&journal_air), boundary })
+}
+
+/// What the CPU rows imply for the other tables.
+struct Derived {
+    /// (pc, word) of each instruction executed, with how often.
+    program_rows: Vec<((u32, u32), u32)>,
+    /// ALU calls per chip: compare, bitwise, shift, mul, div.
+    calls: [Vec<AluCall>; 5],
+    counts: RangeCounts,
+}
+
+fn derive(cpu: &[F]) -> Derived {
+    let v = |x: F| x.as_canonical_u32();
+    let word = |q: &[F; 4]| q.iter().rev().fold(0u32, |acc, &b| acc.wrapping_shl(8).wrapping_add(v(b)));
+    let mut program: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut calls: [Vec<AluCall>; 5] = Default::default();
+    let mut counts = RangeCounts::default();
+    for row in cpu.chunks_exact(W) {
+        let c = CpuCols::view(row);
+        for x in c.gap_lo.iter().chain([&c.io_slack, &c.io_room]) {
+            counts.range16(v(*x));
+        }
+        let g = c.gap_hi.map(v);
+        let pairs = [
+            (g[0], g[1]),
+            (g[2], g[3]),
+            (g[4], 0),
+            (v(c.result[0]), v(c.result[1])),
+            (v(c.result[2]), v(c.result[3])),
+            (v(c.addr[0]), v(c.addr[1])),
+            (v(c.addr[2]), v(c.addr[3])),
+            (v(c.addr_q), 2 * v(c.sign_rest)),
+        ];
+        for (x, y) in pairs {
+            counts.pair(x, y);
+        }
+        if c.is_instr != F::ONE {
+            continue;
+        }
+        *program.entry((v(c.pc), word(&c.word))).or_insert(0) += 1;
+        let flag = |f: Flag| c.flags[f as usize] == F::ONE;
+        if flag(Flag::Chip) || flag(Flag::Branch) {
+            // An id that names no operation gets no chip row (and its lookup no match).
+            if let Some(op) = alu_op(v(c.alu_op)) {
+                calls[chip_index(op)].push(AluCall { op, a: word(&c.a), b: word(&c.operand) });
+            }
+        }
+    }
+    let mut program_rows: Vec<((u32, u32), u32)> = program.into_iter().collect();
+    program_rows.sort_unstable();
+    Derived { program_rows, calls, counts }
 }

@@ -225,7 +225,7 @@ fn bench_prove(args: &BenchProve) -> Result<(), String> {
         let started = Instant::now();
         let trace = bento_circuit::trace::build(&segment).map_err(|e| e.to_string())?;
         let trace_seconds = started.elapsed().as_secs_f64();
-        let (proved, s, elapsed) = phases::measure(|| bento_circuit::segment::prove_trace(setup, &segment, trace));
+        let (proved, s, elapsed) = phases::measure(|| bento_circuit::segment::prove_trace(setup, bento_circuit::segment::SegmentClaim::of(&segment), trace));
         receipts.push(SegmentReceipt::new(&segment, proved.map_err(|e| e.to_string())?));
         trace_gen_ms += trace_seconds * 1e3;
         prove_seconds += trace_seconds + elapsed.as_secs_f64();

@@ -1,29 +1,10 @@
 //! `bento-zkvm execute` and `image-id` as the orchestrator runs them.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use bento_vm::segment::Segment;
-use serde_json::Value;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_bento-zkvm"))
-}
+mod common;
 
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples").join(format!("{name}.elf"))
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bento-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn json_lines(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"))).collect()
-}
+use common::{bin, example, json_lines, temp};
 
 #[test]
 fn execute_json_streams_segments_then_a_summary() {

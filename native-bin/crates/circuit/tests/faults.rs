@@ -1,0 +1,405 @@
+//! The fault-injection suite: a prover that lies must never produce a receipt
+//! that verifies.
+//!
+//! Each fault class forges the trace of an honest run (through
+//! `trace::build_forged`, after which the program, chip and range tables are
+//! derived from the forged rows, as a careful liar would) or the claim, forces
+//! the prover to prove it, and checks that verification fails. Positions and
+//! seeds are random; `BENTO_FAULT_CASES` (default 3) sets the cases per class
+//! for longer runs. Receipt tampering (bytes flipped, claims edited, segments
+//! reordered, dropped, duplicated or foreign) is checked on real receipts.
+
+mod common;
+#[path = "../../vm/tests/support/mod.rs"]
+mod guests;
+
+use std::sync::OnceLock;
+
+use bento_circuit::cpu::CpuCols;
+use bento_circuit::columns::Columns;
+use bento_circuit::memory::BoundaryWord;
+use bento_circuit::program::Flag;
+use bento_circuit::receipt::{PageData, Paging, Receipt, SegmentReceipt};
+use bento_circuit::segment::{self, SegmentClaim};
+use bento_circuit::trace::{self, Forgery};
+use bento_stark::{PrimeCharacteristicRing, PrimeField32, Setup, F};
+use bento_vm::hash::hash_page;
+use bento_vm::layout::PAGE_WORDS;
+use bento_vm::segment::Segment;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn cases() -> u64 {
+    std::env::var("BENTO_FAULT_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(3)
+}
+
+/// The segments of the instruction program at po2 14 (several segments, every instruction).
+fn segments() -> &'static [Segment] {
+    static SEGMENTS: OnceLock<Vec<Segment>> = OnceLock::new();
+    SEGMENTS.get_or_init(|| {
+        let (elf, input) = guests::instruction_program();
+        common::segments(&elf, &input, 14).1
+    })
+}
+
+const W: usize = CpuCols::<F>::WIDTH;
+
+fn row(cpu: &mut [F], r: usize) -> &mut CpuCols<F> {
+    CpuCols::view_mut(&mut cpu[r * W..(r + 1) * W])
+}
+
+fn flag(c: &CpuCols<F>, f: Flag) -> bool {
+    c.flags[f as usize] == F::ONE
+}
+
+fn v(x: F) -> u32 {
+    x.as_canonical_u32()
+}
+
+/// Another byte value.
+fn other_byte(x: F, rng: &mut ChaCha8Rng) -> F {
+    F::from_u32((v(x) + rng.random_range(1..256)) % 256)
+}
+
+/// Real rows of a segment's CPU table that satisfy `pick`.
+fn rows_where(segment: &Segment, pick: impl Fn(&CpuCols<F>) -> bool) -> Vec<usize> {
+    let t = trace::build(segment).expect("honest trace");
+    t.traces[0].values.chunks_exact(W).enumerate().filter(|(r, c)| (*r as u32) < segment.cycles && pick(CpuCols::view(c))).map(|(r, _)| r).collect()
+}
+
+/// Pages rebuilt from a (possibly forged) boundary, with the segment's siblings.
+fn paging_of(segment: &Segment, boundary: &[BoundaryWord]) -> Paging {
+    let pages = segment
+        .pages
+        .iter()
+        .zip(boundary.chunks_exact(PAGE_WORDS))
+        .map(|(page, words)| {
+            let init = Box::new(std::array::from_fn(|j| words[j].init));
+            let fin: Box<[u32; PAGE_WORDS]> = Box::new(std::array::from_fn(|j| words[j].fin));
+            let changed = fin != init;
+            PageData { index: page.index, init, fin: changed.then_some(fin) }
+        })
+        .collect();
+    Paging { pages, siblings: segment.page_proof.clone() }
+}
+
+/// Forges, proves and returns the receipt (None if the prover itself refused).
+fn forged(
+    segment: &Segment,
+    edit_claim: impl FnOnce(&mut SegmentClaim),
+    forge: impl FnOnce(&mut Forgery<'_>),
+    roots_follow_boundary: bool,
+) -> Option<SegmentReceipt> {
+    let t = trace::build_forged(segment, forge).expect("the forged trace builds");
+    let paging = paging_of(segment, &t.boundary);
+    let mut claim = SegmentClaim::of(segment);
+    if roots_follow_boundary {
+        let root = |fin: bool| {
+            let leaves: Vec<_> = paging.pages.iter().map(|p| (p.index, hash_page(if fin { p.fin() } else { &p.init }))).collect();
+            paging.siblings.root(&leaves).expect("siblings fit")
+        };
+        claim.pre_root = root(false);
+        claim.post_root = root(true);
+    }
+    edit_claim(&mut claim);
+    let proved = segment::prove_trace(Setup::standard(), claim, t).ok()?;
+    Some(SegmentReceipt { claim: proved.claim, seal: proved.proof.to_bytes(), paging })
+}
+
+/// Runs `cases()` random instances of a fault class; each must fail verification.
+fn class(name: &str, pick: impl Fn(&CpuCols<F>) -> bool, lie: impl Fn(&mut [F], usize, &mut ChaCha8Rng)) {
+    let (mut tried, mut proved) = (0, 0);
+    for (s, segment) in segments().iter().enumerate() {
+        let rows = rows_where(segment, &pick);
+        if rows.is_empty() {
+            continue;
+        }
+        for seed in 0..cases() {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed * 1000 + s as u64);
+            let r = rows[rng.random_range(0..rows.len())];
+            let receipt = forged(segment, |_| {}, |f| lie(&mut f.cpu.values, r, &mut rng), false);
+            if let Some(receipt) = receipt {
+                assert!(receipt.verify(Setup::standard()).is_err(), "{name}: a forged proof (segment {s}, row {r}, seed {seed}) verifies");
+                proved += 1;
+            }
+            tried += 1;
+        }
+    }
+    // The prover is forced: lies reach the verifier rather than stopping at the prover.
+    assert!(tried > 0 && proved == tried, "{name}: {proved} of {tried} forgeries were proved");
+}
+
+fn claim_class(name: &str, applies: impl Fn(&Segment) -> bool, edit: impl Fn(&mut SegmentClaim, &mut ChaCha8Rng)) {
+    let mut tried = 0;
+    for segment in segments().iter().filter(|s| applies(s)) {
+        for seed in 0..cases() {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            if let Some(receipt) = forged(segment, |c| edit(c, &mut rng), |_| {}, false) {
+                assert!(receipt.verify(Setup::standard()).is_err(), "{name}: segment {} seed {seed} verifies", segment.index);
+            }
+            tried += 1;
+        }
+    }
+    assert!(tried > 0, "{name}: no segment to forge");
+}
+
+#[test]
+fn honest_forgery_hook_still_verifies() {
+    // The harness itself: an empty forgery proves and verifies.
+    let receipt = forged(&segments()[0], |_| {}, |_| {}, true).expect("proves");
+    receipt.verify(Setup::standard()).expect("an honest proof through the forgery path verifies");
+}
+
+#[test]
+fn wrong_alu_result() {
+    let computes = |c: &CpuCols<F>| {
+        c.is_instr == F::ONE && !flag(c, Flag::RdZero) && [Flag::Chip, Flag::Add, Flag::Sub, Flag::Lui, Flag::Auipc].iter().any(|&f| flag(c, f))
+    };
+    class("wrong ALU result", computes, |cpu, r, rng| {
+        let c = row(cpu, r);
+        let i = rng.random_range(0..4);
+        c.result[i] = other_byte(c.result[i], rng);
+        c.rd_val[i] = c.result[i];
+    });
+}
+
+#[test]
+fn wrong_next_pc() {
+    let real_instr = |c: &CpuCols<F>| c.is_instr == F::ONE;
+    class("wrong next pc", real_instr, |cpu, r, rng| {
+        // Skipped (+1, +2), repeated (0 → same pc) or jumped off (-1) instruction.
+        let delta = [2u32, 3, 0, F::ORDER_U32 - 1][rng.random_range(0..4)];
+        let c = row(cpu, r);
+        let next = c.next_pc + F::from_u32(delta) - F::ONE;
+        c.next_pc = next;
+        row(cpu, r + 1).pc = next;
+    });
+    let branch = |c: &CpuCols<F>| c.is_instr == F::ONE && flag(c, Flag::Branch);
+    class("branch taken wrongly", branch, |cpu, r, _| {
+        let c = row(cpu, r);
+        let taken = c.taken == F::ONE;
+        c.taken = F::from_bool(!taken);
+        let next = if taken { c.pc + F::ONE } else { c.pc + c.imm_w };
+        c.next_pc = next;
+        row(cpu, r + 1).pc = next;
+    });
+}
+
+#[test]
+fn wrong_value_loaded() {
+    let load = |c: &CpuCols<F>| c.is_instr == F::ONE && !flag(c, Flag::RdZero) && [Flag::LoadB, Flag::LoadH, Flag::LoadW].iter().any(|&f| flag(c, f));
+    class("wrong value loaded", load, |cpu, r, rng| {
+        let c = row(cpu, r);
+        let i = rng.random_range(0..4);
+        c.result[i] = other_byte(c.result[i], rng);
+        c.rd_val[i] = c.result[i];
+    });
+}
+
+#[test]
+fn store_dropped_or_misdirected() {
+    let changing_store =
+        |c: &CpuCols<F>| c.is_instr == F::ONE && [Flag::StoreB, Flag::StoreH, Flag::StoreW].iter().any(|&f| flag(c, f)) && c.mem_new != c.mem_prev;
+    class("store dropped", changing_store, |cpu, r, _| {
+        let c = row(cpu, r);
+        c.mem_new = c.mem_prev;
+    });
+    let store = |c: &CpuCols<F>| c.is_instr == F::ONE && [Flag::StoreB, Flag::StoreH, Flag::StoreW].iter().any(|&f| flag(c, f));
+    class("store to the wrong address", store, |cpu, r, rng| {
+        let c = row(cpu, r);
+        c.mem_addr += F::from_u32(rng.random_range(1..3));
+    });
+}
+
+#[test]
+fn write_to_x0_sticks() {
+    let x0_write = |c: &CpuCols<F>| c.is_instr == F::ONE && flag(c, Flag::RdZero) && c.result != c.rd_prev;
+    class("write to x0 sticks", x0_write, |cpu, r, _| {
+        let c = row(cpu, r);
+        c.rd_val = c.result;
+    });
+}
+
+#[test]
+fn wrong_register_written() {
+    let writes = |c: &CpuCols<F>| c.is_instr == F::ONE && !flag(c, Flag::RdZero) && v(c.rd) < 31;
+    class("wrong register written", writes, |cpu, r, rng| {
+        let c = row(cpu, r);
+        c.rd += F::from_u32(rng.random_range(1..31 - v(c.rd) + 1));
+    });
+}
+
+#[test]
+fn journal_byte_changed() {
+    let journal_row = |c: &CpuCols<F>| c.io_journal == F::ONE;
+    class("journal byte changed in the trace", journal_row, |cpu, r, rng| {
+        let c = row(cpu, r);
+        c.sel_lo = other_byte(c.sel_lo, rng);
+    });
+    claim_class("journal byte changed in the claim", |s| !s.journal.is_empty(), |c, rng| {
+        let i = rng.random_range(0..c.journal.len());
+        c.journal[i] ^= 1 << rng.random_range(0..8);
+    });
+    claim_class("journal byte appended", |s| !s.journal.is_empty(), |c, _| c.journal.push(0));
+}
+
+#[test]
+fn exit_code_changed() {
+    claim_class("exit code changed", |s| s.exit_code.is_some(), |c, rng| {
+        c.exit_code = c.exit_code.map(|x| x ^ (1 << rng.random_range(0..32)));
+    });
+    claim_class("exit claimed without exiting", |s| s.exit_code.is_none(), |c, _| c.exit_code = Some(0));
+    claim_class("exit hidden", |s| s.exit_code.is_some(), |c, _| c.exit_code = None);
+}
+
+#[test]
+fn input_changed_after_read() {
+    let read_row = |c: &CpuCols<F>| c.io_read == F::ONE;
+    class("input byte changed in memory only", read_row, |cpu, r, rng| {
+        let c = row(cpu, r);
+        let lane = (0..4).find(|&i| c.lane[i] == F::ONE).expect("a lane");
+        c.mem_new[lane] = other_byte(c.mem_new[lane], rng);
+    });
+    class("input byte changed, memory kept", read_row, |cpu, r, rng| {
+        let c = row(cpu, r);
+        c.addr[0] = other_byte(c.addr[0], rng);
+    });
+    // The input is the prover's: another input, used consistently, proves (another journal).
+    let (elf, _) = guests::instruction_program();
+    let (_, a) = common::prove(&elf, b"0123456789abcdef", 14);
+    let (_, b) = common::prove(&elf, b"0123456789abcdeX", 14);
+    assert_ne!(a.journal, b.journal);
+}
+
+#[test]
+fn memory_boundary_changed() {
+    for fin in [false, true] {
+        for (s, segment) in segments().iter().enumerate() {
+            for seed in 0..cases() {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                let lie = |f: &mut Forgery<'_>| {
+                    // A word the segment accessed (an untouched word may hold anything: it is another, true, claim).
+                    let accessed: Vec<usize> = (0..f.final_ts.len()).filter(|&k| f.final_ts[k] > 0).collect();
+                    let k = accessed[rng.random_range(0..accessed.len())];
+                    let bit = 1u32 << rng.random_range(0..32);
+                    if fin {
+                        f.boundary[k].fin ^= bit;
+                    } else {
+                        f.boundary[k].init ^= bit;
+                    }
+                };
+                // The roots are recomputed from the forged pages, so only the proof can object.
+                if let Some(receipt) = forged(segment, |_| {}, lie, true) {
+                    let which = if fin { "final" } else { "initial" };
+                    assert!(receipt.verify(Setup::standard()).is_err(), "{which} boundary value of segment {s} changed, seed {seed}: verifies");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn segment_state_changed() {
+    type ClaimEdit = (&'static str, fn(&mut SegmentClaim));
+    let edits: [ClaimEdit; 6] = [
+        ("pre pc", |c| c.pre_pc += 4),
+        ("post pc", |c| c.post_pc += 4),
+        ("pre root", |c| c.pre_root.0[0] ^= 1),
+        ("post root", |c| c.post_root.0[3] ^= 1),
+        ("cycles", |c| c.cycles += 1),
+        ("po2", |c| c.po2 += 1),
+    ];
+    for (name, edit) in edits {
+        claim_class(name, |_| true, |c, _| edit(c));
+    }
+}
+
+// ---- Receipt tampering.
+
+fn receipts() -> &'static (Receipt, Receipt) {
+    static RECEIPTS: OnceLock<(Receipt, Receipt)> = OnceLock::new();
+    RECEIPTS.get_or_init(|| {
+        let elf = common::example("loop");
+        let (_, a) = common::prove(&elf, &2000u32.to_le_bytes(), 14);
+        let (_, b) = common::prove(&elf, &2001u32.to_le_bytes(), 14);
+        assert!(a.segments.len() >= 3, "the receipt has several segments");
+        (a, b)
+    })
+}
+
+fn rejects(receipt: &Receipt, what: &str) {
+    let image_id = receipts().0.image_id;
+    assert!(receipt.verify(Setup::standard(), image_id).is_err(), "{what}: the tampered receipt verifies");
+}
+
+#[test]
+fn segments_reordered_dropped_duplicated_or_foreign() {
+    let (good, other) = receipts();
+    good.verify(Setup::standard(), good.image_id).expect("the honest receipt verifies");
+    let n = good.segments.len();
+    type ReceiptEdit<'a> = (&'static str, Box<dyn Fn(&mut Receipt) + 'a>);
+    let edits: Vec<ReceiptEdit> = vec![
+        ("swapped", Box::new(|r| r.segments.swap(0, 1))),
+        ("swapped last", Box::new(move |r| r.segments.swap(n - 2, n - 1))),
+        ("first dropped", Box::new(|r| drop(r.segments.remove(0)))),
+        ("middle dropped", Box::new(|r| drop(r.segments.remove(1)))),
+        ("last dropped", Box::new(|r| drop(r.segments.pop()))),
+        ("duplicated", Box::new(|r| r.segments.insert(1, r.segments[1].clone()))),
+        ("all dropped", Box::new(|r| r.segments.clear())),
+        ("foreign last segment", Box::new(|r| *r.segments.last_mut().unwrap() = other.segments.last().unwrap().clone())),
+        ("foreign middle segment", Box::new(|r| r.segments[1] = other.segments[1].clone())),
+        ("exit code", Box::new(|r| r.exit_code ^= 1)),
+        ("journal", Box::new(|r| r.journal[0] ^= 1)),
+        ("journal extended", Box::new(|r| r.journal.push(0))),
+        ("image id", Box::new(|r| r.image_id.0[0] ^= 1)),
+        ("claim journal", Box::new(|r| r.segments.last_mut().unwrap().claim.journal[0] ^= 1)),
+        ("claim index", Box::new(|r| r.segments[1].claim.index = 5)),
+        ("paging page", Box::new(|r| r.segments[0].paging.pages[0].init[3] ^= 1)),
+        ("paging siblings", Box::new(|r| r.segments[0].paging.siblings.siblings[0].0[0] ^= 1)),
+        ("seal", Box::new(|r| r.segments[0].seal[100] ^= 1)),
+        ("seals swapped", Box::new(|r| {
+            let seal = r.segments[0].seal.clone();
+            r.segments[0].seal = r.segments[1].seal.clone();
+            r.segments[1].seal = seal;
+        })),
+    ];
+    for (what, edit) in edits {
+        let mut r = good.clone();
+        edit(&mut r);
+        rejects(&r, what);
+    }
+    // Another program's image ID.
+    assert!(good.verify(Setup::standard(), other.segments[0].claim.pre_digest()).is_ok(), "same program");
+    let mut foreign_id = good.image_id;
+    foreign_id.0[1] ^= 1;
+    assert!(good.verify(Setup::standard(), foreign_id).is_err());
+}
+
+/// Flips one bit in many bytes of a receipt (all of them with BENTO_FLIP_ALL=1):
+/// each must be rejected, as unreadable or as invalid, and never panic.
+#[test]
+fn flipped_receipt_bytes_are_rejected() {
+    let (elf, input) = (common::example("exit_code"), vec![7u8]);
+    let (_, receipt) = common::prove(&elf, &input, 14);
+    let bytes = receipt.to_bytes();
+    let image_id = receipt.image_id;
+    let all = std::env::var("BENTO_FLIP_ALL").is_ok_and(|v| v == "1");
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    // Every byte outside the seals (header, claims, paging), and a sample of seal bytes.
+    let seal_start = bytes.len() - receipt.segments.iter().map(|s| s.seal.len() + s.paging_bytes()).sum::<usize>();
+    let mut positions: Vec<usize> = (0..seal_start.min(bytes.len())).collect();
+    if all {
+        positions = (0..bytes.len()).collect();
+    } else {
+        positions.extend((0..400).map(|_| rng.random_range(0..bytes.len())));
+        positions.extend(bytes.len() - 2000..bytes.len());
+    }
+    for &i in &positions {
+        let mut tampered = bytes.clone();
+        tampered[i] ^= 1 << rng.random_range(0..8);
+        let verdict = Receipt::from_bytes(&tampered).map_err(|e| e.to_string()).and_then(|r| r.verify(Setup::standard(), image_id).map_err(|e| e.to_string()));
+        assert!(verdict.is_err(), "byte {i} of {} flipped: still verifies", bytes.len());
+    }
+    assert!(Receipt::from_bytes(&bytes[..bytes.len() - 1]).is_err(), "truncated");
+    assert!(Receipt::from_bytes(&[bytes.as_slice(), &[0]].concat()).is_err(), "trailing data");
+}
