@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdmin } from './admin.js';
+import { registerProve } from './prove.js';
 
 export function buildProgram(): Command {
   const program = new Command('bento')
@@ -7,6 +8,7 @@ export function buildProgram(): Command {
     .option('--home <dir>', 'data directory (default: $BENTO_HOME or ~/.local-bento)')
     .showHelpAfterError()
     .exitOverride();
+  registerProve(program);
   registerAdmin(program);
   return program;
 }

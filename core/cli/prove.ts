@@ -1,0 +1,230 @@
+// `bento prove`, `bento verify`, `bento jobs …` and `bento receipts export`:
+// the main job, run by an engine inside this process.
+
+import { copyFile, readFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import { Engine, EngineError, type SessionStatus, isTerminal } from '../engine/engine.js';
+import { execa } from 'execa';
+import { nativeBinary, runNative } from '../engine/native.js';
+import { formatTime, printJson, printTable } from './output.js';
+import { resolveHome } from './home.js';
+
+interface InputOpts {
+  input?: string;
+  inputHex?: string;
+  inputU32?: string[];
+}
+
+/** The guest's input from exactly one of --input, --input-hex, --input-u32. */
+export async function readInput(opts: InputOpts): Promise<Buffer> {
+  const given = [opts.input, opts.inputHex, opts.inputU32].filter((x) => x !== undefined);
+  if (given.length > 1) throw new EngineError('give at most one of --input, --input-hex and --input-u32');
+  if (opts.input !== undefined) {
+    return readFile(opts.input).catch((err: NodeJS.ErrnoException) => {
+      throw new EngineError(`cannot read the input ${opts.input}: ${err.code ?? err.message}`);
+    });
+  }
+  if (opts.inputHex !== undefined) {
+    const hex = opts.inputHex.replace(/^0x/, '');
+    if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new EngineError(`--input-hex: ${JSON.stringify(opts.inputHex)} is not hex bytes`);
+    return Buffer.from(hex, 'hex');
+  }
+  const words = (opts.inputU32 ?? []).map((w) => {
+    const n = Number(w);
+    if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff) throw new EngineError(`--input-u32: ${w} is not a 32-bit unsigned integer`);
+    return n;
+  });
+  const buf = Buffer.alloc(4 * words.length);
+  words.forEach((n, i) => buf.writeUInt32LE(n, 4 * i));
+  return buf;
+}
+
+function seconds(ms: number | null): string {
+  if (ms === null) return '?';
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** One line describing where a session stands. */
+export function describe(s: SessionStatus): string {
+  const parts: string[] = [s.phase];
+  if (s.segments > 0 || s.phase === 'proving') parts.push(`${s.proven}/${s.segments}${s.executionDone ? '' : '+'} segments`);
+  if (s.cycles !== null) parts.push(`${s.cycles.toLocaleString('en-US')} cycles`);
+  parts.push(`elapsed ${seconds(s.elapsedMs)}`);
+  if (s.etaMs !== null && !isTerminal(s)) parts.push(`eta ${seconds(s.etaMs)}`);
+  return parts.join(' · ');
+}
+
+function printResult(s: SessionStatus, receiptOut: string | undefined): void {
+  const journal = s.journalHex ?? '';
+  const text = Buffer.from(journal, 'hex').toString('utf8');
+  const printable = journal.length > 0 && /^[\x20-\x7e\n\t]*$/.test(text);
+  process.stdout.write(`exit code: ${s.exitCode}\n`);
+  process.stdout.write(`journal:   ${journal || '(empty)'}${printable ? ` (${JSON.stringify(text)})` : ''}\n`);
+  process.stdout.write(`image id:  ${s.imageId}\n`);
+  process.stdout.write(`cycles:    ${s.cycles} in ${s.segments || '-'} segment(s), ${seconds(s.elapsedMs)}\n`);
+  if (s.receiptPath) process.stdout.write(`receipt:   ${receiptOut ?? s.receiptPath}\n`);
+}
+
+async function withEngine<T>(program: Command, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await Engine.open({ home: resolveHome(program) });
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+interface ProveOpts extends InputOpts {
+  po2: string;
+  executeOnly?: boolean;
+  cycleLimit?: string;
+  out?: string;
+  json?: boolean;
+}
+
+async function prove(program: Command, elf: string, opts: ProveOpts): Promise<void> {
+  const input = await readInput(opts);
+  const po2 = Number(opts.po2);
+  const cycleLimit = opts.cycleLimit === undefined ? null : Number(opts.cycleLimit);
+  if (cycleLimit !== null && !(Number.isInteger(cycleLimit) && cycleLimit > 0)) throw new EngineError(`--cycle-limit: ${opts.cycleLimit} is not a positive integer`);
+  const status = await withEngine(program, async (engine) => {
+    const jobId = await engine.createSession({ elfPath: elf, input, po2, cycleLimit, executeOnly: opts.executeOnly ?? false });
+    engine.start();
+    const tty = process.stderr.isTTY && !opts.json;
+    let lastLine = '';
+    const show = (): void => {
+      const line = `job ${jobId.slice(0, 8)}: ${describe(engine.status(jobId))}`;
+      if (line === lastLine) return;
+      lastLine = line;
+      if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'progress', ...engine.status(jobId) })}\n`);
+      else if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+      else process.stderr.write(`${line}\n`);
+    };
+    const stopOnSignal = (): void => void engine.stop(jobId);
+    process.once('SIGINT', stopOnSignal);
+    const ticker = setInterval(show, tty ? 250 : 2000);
+    try {
+      const final = await engine.waitFor(jobId);
+      show();
+      if (tty) process.stderr.write('\n');
+      return final;
+    } finally {
+      clearInterval(ticker);
+      process.off('SIGINT', stopOnSignal);
+    }
+  });
+  if (status.phase === 'succeeded' && opts.out && status.receiptPath) await copyFile(status.receiptPath, opts.out);
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ type: 'done', ...status, receiptPath: opts.out ?? status.receiptPath })}\n`);
+  } else if (status.phase === 'succeeded') {
+    printResult(status, opts.out);
+  }
+  if (status.phase !== 'succeeded') throw new EngineError(`job ${status.jobId} ${status.phase}: ${status.error ?? 'unknown error'}`);
+}
+
+export function registerProve(program: Command): void {
+  program
+    .command('prove')
+    .description('prove a guest ELF on its input and write a verified receipt')
+    .argument('<elf>', 'the guest program (RV32IM ELF)')
+    .option('--input <file>', 'the private input, from a file')
+    .option('--input-hex <hex>', 'the private input, as hex bytes')
+    .option('--input-u32 <n...>', 'the private input, as little-endian 32-bit words')
+    .option('--po2 <n>', 'segments of at most 2^n cycles (14..22)', '20')
+    .option('--cycle-limit <n>', 'stop the guest after this many cycles')
+    .option('--execute-only', 'run the guest and report its journal without proving')
+    .option('--out <file>', 'also copy the receipt here')
+    .option('--json', 'JSON lines on stdout: progress, then the result')
+    .action((elf: string, opts: ProveOpts) => prove(program, elf, opts));
+
+  program
+    .command('verify')
+    .description('verify a receipt (exit status 0 only if it is valid)')
+    .argument('<receipt>', 'the receipt file')
+    .addOption(new Option('--image-id <hex>', 'the image ID the receipt must prove').conflicts('elf'))
+    .option('--elf <file>', 'the guest program whose image ID the receipt must prove')
+    .option('--json', 'print the verdict as JSON')
+    .action(async (receipt: string, opts: { imageId?: string; elf?: string; json?: boolean }) => {
+      let imageId = opts.imageId;
+      if (!imageId && opts.elf) imageId = await imageIdOf(opts.elf);
+      if (!imageId) throw new EngineError('give the expected --image-id or the guest --elf');
+      const { result } = await runNative(['verify', receipt, '--image-id', imageId]);
+      if (opts.json) printJson(result);
+      else {
+        const r = result.receipt as Record<string, unknown>;
+        process.stdout.write(`valid receipt for image ${String(r.image_id)}: exit code ${String(r.exit_code)}, journal ${String(r.journal_hex) || '(empty)'}\n`);
+      }
+    });
+
+  const jobs = program.command('jobs').description('proving jobs on this machine');
+  jobs
+    .command('list')
+    .option('--json')
+    .action((opts: { json?: boolean }) =>
+      withEngine(program, async (engine) => {
+        const list = engine.list();
+        if (opts.json) return printJson(list);
+        printTable(
+          ['job', 'phase', 'created', 'cycles', 'segments', 'error'],
+          list.map((s) => [s.jobId, s.phase, formatTime(s.createdAt), s.cycles, s.segments, s.error]),
+        );
+      }),
+    );
+  jobs
+    .command('show')
+    .argument('<job>')
+    .option('--json')
+    .action((job: string, opts: { json?: boolean }) =>
+      withEngine(program, async (engine) => {
+        const s = engine.status(job);
+        if (opts.json) return printJson({ ...s, tasks: engine.db.getTasks(job) });
+        process.stdout.write(`job ${job}: ${describe(s)}${s.error ? `\nerror: ${s.error}` : ''}\n`);
+        if (s.phase === 'succeeded') printResult(s, undefined);
+        printTable(
+          ['task', 'state', 'retries', 'error'],
+          engine.db.getTasks(job).map((t) => [t.taskId, t.state, t.retries, t.error]),
+        );
+      }),
+    );
+  jobs
+    .command('stop')
+    .argument('<job>')
+    .action((job: string) =>
+      withEngine(program, async (engine) => {
+        if (!(await engine.stop(job))) throw new EngineError(`job ${job} is not running`);
+        process.stdout.write(`stopped job ${job}\n`);
+      }),
+    );
+  jobs
+    .command('logs')
+    .description("the guest's stdout and stderr")
+    .argument('<job>')
+    .action((job: string) =>
+      withEngine(program, async (engine) => {
+        engine.status(job);
+        process.stdout.write(await engine.store.get('logs', job).catch(() => Buffer.from('')));
+      }),
+    );
+
+  program
+    .command('receipts')
+    .description('receipts of finished jobs')
+    .command('export')
+    .argument('<job>')
+    .argument('<file>')
+    .action((job: string, file: string) =>
+      withEngine(program, async (engine) => {
+        const s = engine.status(job);
+        if (!s.receiptPath) throw new EngineError(`job ${job} has no receipt (${s.phase})`);
+        await copyFile(s.receiptPath, file);
+        process.stdout.write(`receipt of job ${job} written to ${file}\n`);
+      }),
+    );
+}
+
+async function imageIdOf(elf: string): Promise<string> {
+  const out = await execa(nativeBinary(), ['image-id', elf], { reject: false });
+  if (out.exitCode !== 0) throw new EngineError(`${elf}: ${out.stderr.replace(/^error: /, '')}`);
+  return out.stdout.trim();
+}

@@ -1,0 +1,318 @@
+// The proving engine: owns the taskdb, the blob store and a pool of worker
+// slots, and turns a session (an ELF and its input) into a verified receipt.
+// The heavy work runs in bento-zkvm child processes (see tasks.ts); this file
+// is the scheduling: claim, run, report, retry.
+
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { BlobStore } from '../blobs/blobstore.js';
+import { markTerminal } from '../blobs/retention.js';
+import { taskDbPath } from '../config/paths.js';
+import { TaskDb } from '../taskdb/taskdb.js';
+import type { Json, WorkItem } from '../taskdb/types.js';
+import { NativeError } from './native.js';
+import { type Phase, type Progress, STOPPED, progressOf } from './phase.js';
+import { STREAMS, type StreamKind, TaskDef, streamOf, timeoutSecs } from './taskdefs.js';
+import { type TaskContext, runTask } from './tasks.js';
+
+export const USER = 'local';
+
+export interface EngineOptions {
+  home: string;
+  /** Worker slots per stream (defaults suit the machine: one prove slot per two cores). */
+  slots?: Partial<Record<StreamKind, number>>;
+  maxRetries?: number;
+  /** The bento-zkvm binary (default: $BENTO_ZKVM or the one built by npm install). */
+  binary?: string;
+  /** Scales every task's timeout (tests shorten them). */
+  timeoutScale?: number;
+}
+
+export interface SessionRequest {
+  /** The guest ELF: a file, or the id of one stored before. */
+  elfPath?: string;
+  imageBlob?: string;
+  input: Uint8Array;
+  po2?: number;
+  cycleLimit?: number | null;
+  executeOnly?: boolean;
+}
+
+export interface SessionStatus extends Progress {
+  jobId: string;
+  state: 'running' | 'done' | 'failed';
+  error: string | null;
+  createdAt: number;
+  endedAt: number | null;
+  elapsedMs: number;
+  cycles: number | null;
+  exitCode: number | null;
+  journalHex: string | null;
+  imageId: string | null;
+  executeOnly: boolean;
+  receiptPath: string | null;
+}
+
+export class EngineError extends Error {
+  override name = 'EngineError';
+}
+
+const TERMINAL: readonly Phase[] = ['succeeded', 'failed', 'stopped'];
+
+export function isTerminal(status: SessionStatus): boolean {
+  return TERMINAL.includes(status.phase);
+}
+
+export function defaultSlots(): Record<StreamKind, number> {
+  return { exec: 1, prove: Math.max(1, Math.floor(availableParallelism() / 2)), join: 1, aux: 1 };
+}
+
+export class Engine extends EventEmitter<{ change: [jobId: string] }> {
+  readonly db: TaskDb;
+  readonly store: BlobStore;
+  private readonly streams: Record<StreamKind, string>;
+  private readonly slots: Record<StreamKind, number>;
+  private readonly maxRetries: number;
+  private readonly timeoutScale: number;
+  private readonly binary: string | undefined;
+  private readonly running = new Map<string, Set<AbortController>>();
+  /** Live execution figures (cycles so far) while a job's executor runs. */
+  private readonly live = new Map<string, { cycles: number }>();
+  private waiters: (() => void)[] = [];
+  private loops: Promise<void>[] = [];
+  private closed = false;
+
+  private constructor(db: TaskDb, store: BlobStore, streams: Record<StreamKind, string>, options: EngineOptions) {
+    super();
+    this.db = db;
+    this.store = store;
+    this.streams = streams;
+    this.slots = { ...defaultSlots(), ...options.slots };
+    this.maxRetries = options.maxRetries ?? 2;
+    this.timeoutScale = options.timeoutScale ?? 1;
+    this.binary = options.binary;
+  }
+
+  static async open(options: EngineOptions): Promise<Engine> {
+    const store = new BlobStore(options.home);
+    await store.init();
+    const db = TaskDb.open(taskDbPath(options.home), { actor: 'engine' });
+    const existing = db.getStreams().filter((s) => s.userId === USER);
+    const streams = Object.fromEntries(
+      STREAMS.map((kind) => [kind, existing.find((s) => s.workerType === kind)?.id ?? db.createStream(kind, 1, 1, USER)]),
+    ) as Record<StreamKind, string>;
+    return new Engine(db, store, streams, options);
+  }
+
+  /** Re-queues tasks a dead process left running, then starts the worker slots. */
+  start(): void {
+    this.db.requeueAllRunning({ actor: 'engine', reason: 'engine restarted' });
+    for (const kind of STREAMS) {
+      for (let i = 0; i < this.slots[kind]; i++) this.loops.push(this.slot(kind));
+    }
+  }
+
+  /** Stops the slots and their children; tasks in flight are re-queued by the next start. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake();
+    for (const set of this.running.values()) for (const c of set) c.abort(new EngineError('engine closing'));
+    await Promise.all(this.loops);
+    this.db.close();
+  }
+
+  async createSession(request: SessionRequest): Promise<string> {
+    const po2 = request.po2 ?? 20;
+    if (!Number.isInteger(po2) || po2 < 14 || po2 > 22) throw new EngineError(`po2 ${po2} is out of range (14..=22)`);
+    let elf: string;
+    if (request.elfPath) {
+      const bytes = await readFile(request.elfPath).catch((err: NodeJS.ErrnoException) => {
+        throw new EngineError(`cannot read the ELF ${request.elfPath}: ${err.code ?? err.message}`);
+      });
+      elf = (await this.store.putContentAddressed('elfs', bytes)).sha256;
+    } else if (request.imageBlob) {
+      if (!(await this.store.exists('elfs', request.imageBlob))) throw new EngineError(`no stored ELF ${request.imageBlob}`);
+      elf = request.imageBlob;
+    } else {
+      throw new EngineError('a session needs an ELF');
+    }
+    const input = (await this.store.putContentAddressed('inputs', request.input)).sha256;
+    const def: TaskDef = {
+      kind: 'execute',
+      elf,
+      input,
+      po2,
+      cycleLimit: request.cycleLimit ?? null,
+      executeOnly: request.executeOnly ?? false,
+    };
+    const jobId = this.db.createJob(this.streams.exec, def as unknown as Json, this.maxRetries, this.timeout('execute', po2), USER);
+    this.changed(jobId);
+    return jobId;
+  }
+
+  status(jobId: string): SessionStatus {
+    const job = this.db.getJob(jobId);
+    if (!job) throw new EngineError(`no job ${jobId}`);
+    const tasks = this.db.getTasks(jobId);
+    const init = tasks.find((t) => t.taskId === 'init');
+    const def = TaskDef.safeParse(init?.taskDef);
+    const out = (init?.output ?? {}) as Record<string, Json>;
+    const finalize = tasks.find((t) => t.taskId === 'finalize');
+    const end = job.endedAt ?? Date.now();
+    return {
+      ...progressOf(job, tasks),
+      jobId,
+      state: job.state,
+      error: job.error,
+      createdAt: job.createdAt,
+      endedAt: job.endedAt,
+      elapsedMs: end - job.createdAt,
+      cycles: typeof out.cycles === 'number' ? out.cycles : (this.live.get(jobId)?.cycles ?? null),
+      exitCode: typeof out.exitCode === 'number' ? out.exitCode : null,
+      journalHex: typeof out.journal === 'string' ? out.journal : null,
+      imageId: typeof out.imageId === 'string' ? out.imageId : null,
+      executeOnly: def.success && def.data.kind === 'execute' ? def.data.executeOnly : false,
+      receiptPath: job.state === 'done' && finalize ? this.store.path('receipts', jobId) : null,
+    };
+  }
+
+  list(limit = 50): SessionStatus[] {
+    const rows = this.db.db.prepare('SELECT id FROM jobs ORDER BY created_at DESC LIMIT ?').all(limit) as { id: string }[];
+    return rows.map((r) => this.status(r.id));
+  }
+
+  /** Fails the job as stopped by the user and kills its children. */
+  async stop(jobId: string): Promise<boolean> {
+    const stopped = this.db.failJob(jobId, STOPPED, { actor: 'user' });
+    for (const c of this.running.get(jobId) ?? []) c.abort(new EngineError(STOPPED));
+    if (stopped) await this.ended(jobId);
+    return stopped;
+  }
+
+  /** Resolves when the job reaches a terminal phase. */
+  waitFor(jobId: string): Promise<SessionStatus> {
+    return new Promise((resolve) => {
+      const check = (id: string): void => {
+        if (id !== jobId) return;
+        const status = this.status(jobId);
+        if (!isTerminal(status)) return;
+        this.off('change', check);
+        resolve(status);
+      };
+      this.on('change', check);
+      check(jobId);
+    });
+  }
+
+  private timeout(kind: TaskDef['kind'], po2: number): number {
+    return Math.max(1, Math.ceil(timeoutSecs(kind, po2) * this.timeoutScale));
+  }
+
+  private changed(jobId: string): void {
+    this.wake();
+    this.emit('change', jobId);
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Waits for new work (a wake-up) or a short poll, for work another process adds. */
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 200);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async slot(kind: StreamKind): Promise<void> {
+    while (!this.closed) {
+      const item = this.db.requestWork(kind);
+      if (!item) {
+        await this.idle();
+        continue;
+      }
+      this.changed(item.jobId);
+      await this.run(item);
+    }
+  }
+
+  private async run(item: WorkItem): Promise<void> {
+    const { jobId, taskId } = item;
+    const controller = new AbortController();
+    const set = this.running.get(jobId) ?? new Set();
+    set.add(controller);
+    this.running.set(jobId, set);
+    // A stop from another process shows only in the taskdb.
+    const watch = setInterval(() => {
+      if (this.db.getJobState(jobId) !== 'running') controller.abort(new EngineError(STOPPED));
+    }, 250);
+    const parsed = TaskDef.safeParse(item.taskDef);
+    try {
+      if (!parsed.success) throw new EngineError(`task ${taskId} has an invalid definition: ${parsed.error.message}`);
+      const def = parsed.data;
+      const context: TaskContext = {
+        jobId,
+        taskId,
+        store: this.store,
+        db: this.db,
+        signal: controller.signal,
+        binary: this.binary,
+        timeoutMs: (this.db.getTask(jobId, taskId)?.timeoutSecs ?? 600) * 1000,
+        timeoutOf: (kind, po2) => this.timeout(kind, po2),
+        streamOf: (kind) => this.streams[streamOf(kind)],
+        maxRetries: this.maxRetries,
+        onProgress: (fraction) => {
+          this.db.updateTaskProgress(jobId, taskId, fraction);
+          this.changed(jobId);
+        },
+        onCycles: (cycles) => {
+          this.live.set(jobId, { cycles });
+          this.changed(jobId);
+        },
+        onTasksAdded: () => this.changed(jobId),
+      };
+      const output = await runTask(def, context);
+      this.db.updateTaskDone(jobId, taskId, output);
+    } catch (err) {
+      this.report(item, err, controller.signal);
+    } finally {
+      clearInterval(watch);
+      set.delete(controller);
+      if (set.size === 0) this.running.delete(jobId);
+    }
+    this.live.delete(jobId);
+    const state = this.db.getJobState(jobId);
+    if (state === 'done' || state === 'failed') await this.ended(jobId);
+    this.changed(jobId);
+  }
+
+  /** A failed run: retried when it may succeed again, failed when it never will. */
+  private report(item: WorkItem, err: unknown, signal: AbortSignal): void {
+    const { jobId, taskId } = item;
+    if (signal.aborted && this.closed) return; // re-queued when the engine starts again
+    const message = err instanceof Error ? err.message : String(err);
+    const context = `task ${taskId} of job ${jobId}: ${message}`;
+    if (signal.aborted) {
+      this.db.updateTaskRetry(jobId, taskId, message);
+    } else if (err instanceof NativeError && err.reported) {
+      // The tool itself refused (a guest fault, a bad ELF, a receipt that does not verify): rerunning repeats it.
+      this.db.updateTaskFailed(jobId, taskId, message);
+    } else if (err instanceof EngineError) {
+      this.db.updateTaskFailed(jobId, taskId, context);
+    } else {
+      this.db.updateTaskRetry(jobId, taskId, context);
+    }
+  }
+
+  private async ended(jobId: string): Promise<void> {
+    const job = this.db.getJob(jobId);
+    if (job?.endedAt) await markTerminal(this.store.root, jobId, job.endedAt);
+  }
+}

@@ -1,0 +1,108 @@
+// Runs bento-zkvm as a child process: JSON lines on stdout are progress and
+// results, stderr is kept (its last lines) for error messages. A run can be
+// cancelled (stop, timeout) and then leaves no child behind.
+
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+const STDERR_LINES = 8;
+
+/** The bento-zkvm binary: $BENTO_ZKVM, else the one `npm install` built. */
+export function nativeBinary(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BENTO_ZKVM) return resolve(env.BENTO_ZKVM);
+  // dist/core/engine or core/engine, up to the repository root.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = join(dir, 'native-bin', 'target', 'release', 'bento-zkvm');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new NativeError('bento-zkvm is not built: run `npm install` (it builds native-bin with cargo)', [], []);
+}
+
+export class NativeError extends Error {
+  override name = 'NativeError';
+  constructor(
+    message: string,
+    readonly args: readonly string[],
+    readonly stderrTail: readonly string[],
+    /** The tool reported the error itself (deterministic: a rerun repeats it). */
+    readonly reported = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface NativeRun {
+  /** The child's last JSON line (its result). */
+  result: Record<string, unknown>;
+  durationMs: number;
+}
+
+export interface NativeOptions {
+  onLine?: (line: Record<string, unknown>) => void;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  binary?: string;
+}
+
+/** Runs `bento-zkvm <args> --json`; resolves with the final line or rejects with context. */
+export async function runNative(args: readonly string[], options: NativeOptions = {}): Promise<NativeRun> {
+  const binary = options.binary ?? nativeBinary();
+  const command = ['bento-zkvm', ...args].join(' ');
+  const started = performance.now();
+  const stderrTail: string[] = [];
+  let last: Record<string, unknown> | undefined;
+  let errorLine: string | undefined;
+  const child = execa(binary, [...args, '--json'], {
+    reject: false,
+    stdin: 'ignore',
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 2000,
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    lines: false,
+    buffer: false,
+  });
+  const readLines = async (stream: NodeJS.ReadableStream | null, onLine: (l: string) => void): Promise<void> => {
+    if (!stream) return;
+    let pending = '';
+    for await (const chunk of stream) {
+      pending += chunk.toString();
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        onLine(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+      }
+    }
+    if (pending) onLine(pending);
+  };
+  const out = readLines(child.stdout, (text) => {
+    let line: Record<string, unknown>;
+    try {
+      line = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return; // not a protocol line
+    }
+    if (line.type === 'error') errorLine = String(line.error);
+    else last = line;
+    options.onLine?.(line);
+  });
+  const err = readLines(child.stderr, (text) => {
+    if (!text.trim()) return;
+    stderrTail.push(text);
+    if (stderrTail.length > STDERR_LINES) stderrTail.shift();
+  });
+  const [outcome] = await Promise.all([child, out, err]);
+  const durationMs = performance.now() - started;
+  if (outcome.isCanceled) throw new NativeError(`${command}: cancelled`, args, stderrTail);
+  if (outcome.timedOut) throw new NativeError(`${command}: timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)}s`, args, stderrTail);
+  if (outcome.exitCode !== 0 || !last) {
+    const reason =
+      errorLine ??
+      (outcome.signal ? `killed by ${outcome.signal}` : (stderrTail[stderrTail.length - 1] ?? `exit status ${outcome.exitCode}`));
+    throw new NativeError(reason, args, stderrTail, errorLine !== undefined);
+  }
+  return { result: last, durationMs };
+}

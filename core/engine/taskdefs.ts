@@ -1,0 +1,43 @@
+// Task definitions as stored in the taskdb (validated when a worker claims them).
+// Files are named relative to the job's work directory or by blob id, never by
+// absolute path, so a data directory can move.
+
+import { z } from 'zod';
+
+export const STREAMS = ['exec', 'prove', 'join', 'aux'] as const;
+export type StreamKind = (typeof STREAMS)[number];
+
+export const ExecuteDef = z.object({
+  kind: z.literal('execute'),
+  elf: z.string(),
+  input: z.string(),
+  po2: z.number().int().min(14).max(22),
+  cycleLimit: z.number().int().positive().nullable(),
+  executeOnly: z.boolean(),
+});
+
+export const ProveDef = z.object({ kind: z.literal('prove'), segment: z.number().int().nonnegative(), po2: z.number().int() });
+export const JoinDef = z.object({ kind: z.literal('join'), left: z.string(), right: z.string() });
+export const FinalizeDef = z.object({ kind: z.literal('finalize'), root: z.string(), imageId: z.string() });
+
+export const TaskDef = z.discriminatedUnion('kind', [ExecuteDef, ProveDef, JoinDef, FinalizeDef]);
+export type TaskDef = z.infer<typeof TaskDef>;
+export type ExecuteDef = z.infer<typeof ExecuteDef>;
+
+/** The stream each kind of task runs on. */
+export function streamOf(kind: TaskDef['kind']): StreamKind {
+  return kind === 'execute' ? 'exec' : kind === 'prove' ? 'prove' : kind === 'join' ? 'join' : 'aux';
+}
+
+/** Defaults for a task's timeout, sized for CPU proving of 2^po2-cycle segments. */
+export function timeoutSecs(kind: TaskDef['kind'], po2: number): number {
+  const scale = 2 ** Math.max(0, po2 - 20);
+  switch (kind) {
+    case 'execute':
+      return 3600;
+    case 'prove':
+      return Math.ceil(600 * scale);
+    default:
+      return 600;
+  }
+}
