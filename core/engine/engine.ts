@@ -105,6 +105,11 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     return new Engine(db, store, streams, options);
   }
 
+  /** Worker slots of a stream kind (0 for a kind this engine does not run). */
+  slotCount(kind: string): number {
+    return (this.slots as Record<string, number>)[kind] ?? 0;
+  }
+
   /** Re-queues tasks a dead process left running, then starts the worker slots. */
   start(): void {
     this.db.requeueAllRunning({ actor: 'engine', reason: 'engine restarted' });

@@ -59,6 +59,7 @@ export async function runNative(args: readonly string[], options: NativeOptions 
   const child = execa(binary, [...args, '--json'], {
     reject: false,
     stdin: 'ignore',
+    env: { BENTO_EXIT_WITH_PARENT: '1' },
     cancelSignal: options.signal,
     forceKillAfterDelay: 2000,
     ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),

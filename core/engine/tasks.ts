@@ -82,7 +82,7 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
   let cycles = 0;
   let segmentCount = 0;
   const plan = (finalize?: { imageId: string }): void => {
-    ctx.db.atomically(() => {
+    ctx.db.transaction(undefined, () => {
       for (let t = planner.nextTask(); t; t = planner.nextTask()) insertPlanned(ctx, t, def.po2, ids, finalize);
     });
     ctx.onTasksAdded();
@@ -137,7 +137,7 @@ async function finalize(root: string, imageId: string, ctx: TaskContext): Promis
   ctx.onProgress(0.5);
   try {
     const verified = await native(ctx, ['verify', receipt, '--image-id', imageId]);
-    return { ...(assembled as Record<string, Json>), verifyMs: Number(verified.result.verify_ms) };
+    return { ...(assembled as Record<string, Json>), verifyMs: Number(verified.result.verify_ms), verifyDurationMs: Math.round(verified.durationMs) };
   } catch (err) {
     // No receipt is left behind that did not verify.
     await rm(receipt, { force: true });

@@ -145,11 +145,6 @@ export class TaskDb {
     this.db.close();
   }
 
-  /** Runs several verbs as one change: all of them happen, or none. */
-  atomically<T>(fn: () => T, ctx?: ChangeContext): T {
-    return this.change(ctx, fn);
-  }
-
   /**
    * Runs `fn` as one change. `oneStatement` says fn writes with a single
    * statement, which SQLite already makes atomic (triggers included), so in a

@@ -46,7 +46,24 @@ enum Command {
     Bench(bench::BenchCommand),
 }
 
+/// With BENTO_EXIT_WITH_PARENT=1 (set by the engine), a child whose parent
+/// died exits instead of proving for nobody: a killed engine leaves no
+/// orphaned provers behind.
+fn exit_with_parent() {
+    if std::env::var_os("BENTO_EXIT_WITH_PARENT").is_none_or(|v| v != "1") {
+        return;
+    }
+    let parent = std::os::unix::process::parent_id();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        if std::os::unix::process::parent_id() != parent {
+            std::process::exit(137);
+        }
+    });
+}
+
 fn main() -> ExitCode {
+    exit_with_parent();
     let cli = Cli::parse();
     let (json, result) = match cli.command {
         Command::Execute(args) => (args.json, execute::run(&args)),

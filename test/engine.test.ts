@@ -1,0 +1,273 @@
+// The proving engine end to end: real guests proved through the taskdb by
+// bento-zkvm children, and the faults a local prover meets (children killed or
+// failing, the engine killed and restarted, stops, bad guests).
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { BlobStore } from '../core/blobs/blobstore.js';
+import { Engine, type EngineOptions } from '../core/engine/engine.js';
+import { runTask } from '../core/engine/tasks.js';
+import { SPIN, EBREAK, ROOT, ZKVM, example, tinyElf } from './helpers/guests.js';
+import { tempDir } from './helpers/tmp.js';
+
+const u32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+
+async function withEngine<T>(options: Partial<EngineOptions> & { home: string }, fn: (e: Engine) => Promise<T>): Promise<T> {
+  const engine = await Engine.open({ slots: { prove: 1 }, ...options });
+  engine.start();
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** A bento-zkvm stand-in: runs `script` (sh) before handing over to the real binary. */
+function wrapper(dir: string, script: string): string {
+  const path = join(dir, 'bento-zkvm-wrapper');
+  writeFileSync(path, `#!/bin/sh\n${script}\nexec "${ZKVM}" "$@"\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** bento-zkvm processes whose command line names `needle`. */
+async function childrenNaming(needle: string): Promise<string[]> {
+  const out = await execa('ps', ['-eo', 'pid,args'], { reject: false });
+  return out.stdout.split('\n').filter((l) => l.includes('bento-zkvm') && l.includes(needle) && !l.includes('ps -eo'));
+}
+
+describe('proving through the engine', () => {
+  it('proves fib to a receipt that bento-zkvm verifies, with the executor journal', async () => {
+    const home = tempDir();
+    const status = await withEngine({ home }, async (engine) => {
+      const jobId = await engine.createSession({ elfPath: example('fib'), input: u32(30), po2: 14 });
+      return engine.waitFor(jobId);
+    });
+    expect(status.phase).toBe('succeeded');
+    writeFileSync(join(home, 'input'), u32(30));
+    const direct = await execa(ZKVM, ['execute', example('fib'), '--po2', '14', '--json', '--input', join(home, 'input')]);
+    const done = JSON.parse(direct.stdout.trim().split('\n').pop() as string) as { journal: string; image_id: string };
+    expect(status.journalHex).toBe(done.journal);
+    expect(status.imageId).toBe(done.image_id);
+    const verify = await execa(ZKVM, ['verify', status.receiptPath as string, '--image-id', done.image_id, '--json'], { reject: false });
+    expect(verify.exitCode).toBe(0);
+    expect(JSON.parse(verify.stdout).valid).toBe(true);
+  });
+
+  it('joins the segments of a multi-segment run', async () => {
+    const home = tempDir();
+    await withEngine({ home }, async (engine) => {
+      const jobId = await engine.createSession({ elfPath: example('loop'), input: u32(3000), po2: 14 });
+      const status = await engine.waitFor(jobId);
+      expect(status.phase).toBe('succeeded');
+      const tasks = engine.db.getTasks(jobId).map((t) => t.taskId);
+      expect(tasks.filter((t) => t.startsWith('prove-')).length).toBe(4);
+      expect(tasks.filter((t) => t.startsWith('join-')).length).toBe(3);
+      expect(tasks).toContain('finalize');
+      expect(status.segments).toBe(4);
+      expect(status.cycles).toBe(57083);
+    });
+  });
+
+  it('returns the journal of an execute-only job with no proving tasks', async () => {
+    const home = tempDir();
+    await withEngine({ home }, async (engine) => {
+      const jobId = await engine.createSession({ elfPath: example('sha256'), input: Buffer.from('abc'), executeOnly: true });
+      const status = await engine.waitFor(jobId);
+      expect(status.phase).toBe('succeeded');
+      expect(status.journalHex).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+      expect(engine.db.getTasks(jobId).map((t) => t.taskId)).toEqual(['init']);
+      expect(status.receiptPath).toBeNull();
+    });
+  });
+});
+
+describe('faults', () => {
+  it('retries a prover child killed mid-task, and the job succeeds', async () => {
+    const home = tempDir();
+    const marker = join(home, 'killed-once');
+    const binary = wrapper(home, `if [ "$1" = prove-segment ] && [ ! -e "${marker}" ]; then touch "${marker}"; kill -9 $$; fi`);
+    await withEngine({ home, binary }, async (engine) => {
+      const jobId = await engine.createSession({ elfPath: example('fib'), input: u32(20), po2: 14 });
+      const status = await engine.waitFor(jobId);
+      expect(status.phase).toBe('succeeded');
+      expect(existsSync(marker)).toBe(true);
+      const prove = engine.db.getTask(jobId, 'prove-0');
+      expect(prove?.retries).toBe(1);
+    });
+  });
+
+  it('reuses the output of a task delivered twice instead of proving again', async () => {
+    const home = tempDir();
+    const calls = join(home, 'calls');
+    const binary = wrapper(home, `echo "$1" >> "${calls}"`);
+    const store = new BlobStore(home);
+    await store.init();
+    writeFileSync(join(home, 'input'), u32(20));
+    await execa(ZKVM, ['execute', example('fib'), '--po2', '14', '--input', join(home, 'input'), '--segments-dir', join(store.workDir('job1'), 'segments')]);
+    const ctx = {
+      jobId: 'job1',
+      taskId: 'prove-0',
+      store,
+      db: undefined as never,
+      signal: new AbortController().signal,
+      binary,
+      timeoutMs: 60_000,
+      timeoutOf: () => 60,
+      streamOf: () => 'prove',
+      maxRetries: 0,
+      onProgress: () => {},
+      onCycles: () => {},
+      onTasksAdded: () => {},
+    };
+    const first = (await runTask({ kind: 'prove', segment: 0, po2: 14 }, ctx)) as Record<string, unknown>;
+    const second = (await runTask({ kind: 'prove', segment: 0, po2: 14 }, ctx)) as Record<string, unknown>;
+    expect(readFileSync(calls, 'utf8')).toBe('prove-segment\n');
+    expect(second.reused).toBe(true);
+    expect(second.seal_bytes).toBe(first.seal_bytes);
+  });
+
+  it('fails the job with the child error after the retries', async () => {
+    const home = tempDir();
+    const binary = wrapper(home, `if [ "$1" = prove-segment ]; then echo "prover out of luck" >&2; exit 3; fi`);
+    await withEngine({ home, binary, maxRetries: 1 }, async (engine) => {
+      const jobId = await engine.createSession({ elfPath: example('fib'), input: u32(20), po2: 14 });
+      const status = await engine.waitFor(jobId);
+      expect(status.phase).toBe('failed');
+      expect(status.error).toContain('retry max hit');
+      expect(status.error).toContain('prover out of luck');
+      expect(status.error).toContain('prove-0');
+      expect(engine.db.getTask(jobId, 'prove-0')?.retries).toBe(2);
+      expect(existsSync(engine.store.path('receipts', jobId))).toBe(false);
+    });
+  });
+
+  it('finishes a job after the engine is SIGKILLed mid-proof, reusing proven segments', async () => {
+    const home = tempDir();
+    const runner = join(ROOT, 'test', 'fixtures', 'engine-runner.mjs');
+    const start = (args: string[]): ChildProcess => spawn(process.execPath, [runner, home, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const first = start([example('loop'), '6000', '14']);
+    const jobId = await new Promise<string>((resolve) => first.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
+    // Wait until some segments are proven, then kill the engine outright.
+    const dbPath = join(home, 'taskdb.sqlite');
+    const { TaskDb } = await import('../core/taskdb/taskdb.js');
+    const db = TaskDb.open(dbPath, { readonly: true });
+    const provenBefore = await new Promise<string[]>((resolve) => {
+      const poll = setInterval(() => {
+        const done = db.getTasks(jobId).filter((t) => t.taskId.startsWith('prove-') && t.state === 'done');
+        if (done.length >= 2) {
+          clearInterval(poll);
+          first.kill('SIGKILL');
+          resolve(done.map((t) => t.taskId));
+        }
+      }, 50);
+    });
+    await new Promise((r) => first.once('exit', r));
+    const killedAt = Date.now();
+    // Its children notice their parent is gone and exit.
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await childrenNaming(home)).toEqual([]);
+    const second = start([]);
+    await new Promise((r) => second.once('exit', r));
+    expect(second.exitCode).toBe(0);
+    const job = db.getJob(jobId);
+    expect(job?.state).toBe('done');
+    const events = db.getEvents(jobId);
+    for (const taskId of provenBefore) {
+      const rerun = events.filter((e) => e.taskId === taskId && e.to === 'running' && e.at > killedAt);
+      expect(rerun, `${taskId} was proven before the kill and must not run again`).toEqual([]);
+    }
+    // What was running when the engine died was put back by the restarted engine.
+    expect(events.some((e) => e.at > killedAt && e.to === 'ready' && (e.reason ?? '').includes('worker process died'))).toBe(true);
+    db.close();
+    const id = (await execa(ZKVM, ['image-id', example('loop')])).stdout.trim();
+    expect((await execa(ZKVM, ['verify', join(home, 'receipts', jobId), '--image-id', id], { reject: false })).exitCode).toBe(0);
+  }, 120_000);
+
+  it('stops a job: its children are killed and none is left behind', async () => {
+    const home = tempDir();
+    await withEngine({ home }, async (engine) => {
+      const jobId = await engine.createSession({ elfPath: writeGuest(home, 'spin.elf', [SPIN]), input: Buffer.alloc(0), po2: 14 });
+      await new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (engine.db.getTasks(jobId).some((t) => t.taskId.startsWith('prove-') && t.state === 'running')) {
+            engine.off('change', check);
+            resolve();
+          }
+        };
+        engine.on('change', check);
+      });
+      expect((await childrenNaming(jobId)).length).toBeGreaterThan(0);
+      expect(await engine.stop(jobId)).toBe(true);
+      const status = await engine.waitFor(jobId);
+      expect(status.phase).toBe('stopped');
+      expect(status.error).toBe('stopped by user');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await childrenNaming(jobId)).toEqual([]);
+    });
+  });
+
+  it.each([
+    ['a file that is not an ELF', 'not-elf', null, /ELF|magic/i],
+    ['a guest fault', 'fault', null, /guest fault.*(ebreak|EBREAK)/i],
+    ['the cycle limit', 'spin', 5000, /cycle limit/i],
+  ] as const)('fails the job on %s with a clear message and no receipt', async (_, kind, cycleLimit, message) => {
+    const home = tempDir();
+    const elfPath =
+      kind === 'not-elf'
+        ? join(home, 'guest.txt')
+        : writeGuest(home, `${kind}.elf`, kind === 'fault' ? [EBREAK] : [SPIN]);
+    if (kind === 'not-elf') writeFileSync(elfPath, 'this is not a program\n');
+    await withEngine({ home }, async (engine) => {
+      const jobId = await engine.createSession({ elfPath, input: Buffer.alloc(0), po2: 14, cycleLimit });
+      const status = await engine.waitFor(jobId);
+      expect(status.phase).toBe('failed');
+      expect(status.error).toMatch(message);
+      expect(status.error).not.toMatch(/retry max hit|\n\s+at /);
+      expect(existsSync(engine.store.path('receipts', jobId))).toBe(false);
+      expect(engine.db.getTask(jobId, 'init')?.retries).toBe(0);
+    });
+  });
+});
+
+function writeGuest(dir: string, name: string, words: number[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, tinyElf(words));
+  return path;
+}
+
+describe('the bento CLI', () => {
+  it('proves an example and verifies the receipt it exported', async () => {
+    const home = tempDir();
+    const bento = join(ROOT, 'bin', 'bento.js');
+    const out = join(home, 'fib.receipt');
+    const prove = await execa(process.execPath, [bento, '--home', home, 'prove', example('fib'), '--input-u32', '30', '--po2', '14', '--out', out], { reject: false });
+    expect(prove.exitCode, prove.stderr).toBe(0);
+    expect(prove.stdout).toMatch(/exit code: 0/);
+    expect(prove.stdout).toMatch(/journal: {3}[0-9a-f]+/);
+    const verify = await execa(process.execPath, [bento, 'verify', out, '--elf', example('fib')], { reject: false });
+    expect(verify.exitCode, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/^valid receipt/);
+    const wrong = await execa(process.execPath, [bento, 'verify', out, '--elf', example('loop')], { reject: false });
+    expect(wrong.exitCode).toBe(1);
+    expect(wrong.stderr).toMatch(/^error: .*invalid receipt/);
+    const list = await execa(process.execPath, [bento, '--home', home, 'jobs', 'list', '--json']);
+    expect(JSON.parse(list.stdout)[0].phase).toBe('succeeded');
+    expect(readFileSync(out).subarray(0, 8).toString()).toBe('BENTORCT');
+  });
+
+  it('refuses bad input options with a clear error', async () => {
+    const home = tempDir();
+    const bento = join(ROOT, 'bin', 'bento.js');
+    const r = await execa(process.execPath, [bento, '--home', home, 'prove', example('fib'), '--input-u32', 'seven'], { reject: false });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe('error: --input-u32: seven is not a 32-bit unsigned integer');
+  });
+});
