@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdmin } from './admin.js';
 import { registerProve } from './prove.js';
+import { registerServe } from './serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('bento')
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerProve(program);
+  registerServe(program);
   registerAdmin(program);
   return program;
 }

@@ -4,8 +4,7 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { Engine, EngineError, type SessionStatus, isTerminal } from '../engine/engine.js';
-import { execa } from 'execa';
-import { nativeBinary, runNative } from '../engine/native.js';
+import { imageIdOf, runNative } from '../engine/native.js';
 import { formatTime, printJson, printTable } from './output.js';
 import { resolveHome } from './home.js';
 
@@ -221,10 +220,4 @@ export function registerProve(program: Command): void {
         process.stdout.write(`receipt of job ${job} written to ${file}\n`);
       }),
     );
-}
-
-async function imageIdOf(elf: string): Promise<string> {
-  const out = await execa(nativeBinary(), ['image-id', elf], { reject: false });
-  if (out.exitCode !== 0) throw new EngineError(`${elf}: ${out.stderr.replace(/^error: /, '')}`);
-  return out.stdout.trim();
 }

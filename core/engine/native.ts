@@ -107,3 +107,10 @@ export async function runNative(args: readonly string[], options: NativeOptions 
   }
   return { result: last, durationMs };
 }
+
+/** The image ID of a guest ELF (bento-zkvm image-id); a bad ELF is a NativeError naming the problem. */
+export async function imageIdOf(elf: string, binary = nativeBinary()): Promise<string> {
+  const out = await execa(binary, ['image-id', elf], { reject: false });
+  if (out.exitCode !== 0) throw new NativeError(`${elf}: ${out.stderr.replace(/^error: /, '').trim()}`, ['image-id', elf], [out.stderr], true);
+  return out.stdout.trim();
+}

@@ -50,6 +50,18 @@ fn examples_prove_at_the_default_po2() {
     }
 }
 
+/// A full segment at the default po2 (small programs are proved at the
+/// smallest po2 that holds them, so the examples above do not fill one).
+#[test]
+fn a_full_segment_proves_at_the_default_po2() {
+    let iterations = bento_vm::segment::segment_capacity(DEFAULT_PO2) / 19 + 100;
+    let (execution, receipt) = common::prove(&common::example("loop"), &iterations.to_le_bytes(), DEFAULT_PO2);
+    assert_eq!(receipt.segments[0].claim.po2, DEFAULT_PO2);
+    assert_eq!(receipt.segments.len(), 2);
+    assert!(receipt.segments[1].claim.po2 < DEFAULT_PO2, "the short last segment is proved small");
+    assert_eq!(receipt.journal, execution.journal);
+}
+
 #[test]
 fn every_instruction_proves_at_po2_14() {
     let (elf, input) = guests::instruction_program();

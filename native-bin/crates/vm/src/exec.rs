@@ -605,6 +605,12 @@ struct SegmentStart {
     exit_code: Option<u32>,
 }
 
+/// The smallest po2 (at most `po2`) whose segments hold `cycles`: a short
+/// segment (a small program, or the last one) is proved at that size.
+fn fitting_po2(cycles: u32, po2: u32) -> u32 {
+    (MIN_PO2..po2).find(|&p| cycles <= segment_capacity(p)).unwrap_or(po2)
+}
+
 /// Packs what the segment touched, proves it against the pre root and moves the tree to the post root.
 fn close_segment(m: &mut Machine, tree: &mut MemoryTree, start: SegmentStart) -> Segment {
     let (snapshots, dirty) = m.mem.take_segment_pages();
@@ -618,7 +624,7 @@ fn close_segment(m: &mut Machine, tree: &mut MemoryTree, start: SegmentStart) ->
     tree.set_pages(updates);
     Segment {
         index: start.index,
-        po2: start.po2,
+        po2: fitting_po2(m.rows, start.po2),
         pre_pc: start.pre_pc,
         pre_root: start.pre_root,
         pages,

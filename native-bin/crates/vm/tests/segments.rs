@@ -111,3 +111,20 @@ fn the_image_id_depends_on_code_and_data() {
     assert_ne!(image_id(&fib), image_id(&example("loop")));
     assert_eq!(image_id(&fib), image_id(&example("fib")));
 }
+
+#[test]
+fn short_segments_take_the_smallest_po2_that_holds_them() {
+    let elf = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../examples/loop.elf")).unwrap();
+    let program = bento_vm::Program::load(&elf).unwrap();
+    let mut po2s = Vec::new();
+    let options = bento_vm::ExecOptions { po2: 16, cycle_limit: None };
+    // About two and a half segments of 2^16.
+    let input = (2 * 65_536 / 19 + 1000u32).to_le_bytes().to_vec();
+    bento_vm::execute(&program, input, options, &mut bento_vm::CapturedOutput::default(), |s| {
+        assert!(s.cycles <= bento_vm::segment::segment_capacity(s.po2));
+        po2s.push(s.po2);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(po2s, vec![16, 16, 15]);
+}

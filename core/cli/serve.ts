@@ -1,0 +1,37 @@
+// `bento serve`: run the daemon until SIGINT or SIGTERM.
+
+import type { Command } from 'commander';
+import { serve } from '../daemon/serve.js';
+import { EngineError } from '../engine/engine.js';
+import { resolveHome } from './home.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the daemon: the engine and its HTTP API (Bonsai-compatible)')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', '8081')
+    .option('--host <address>', 'address to bind', '127.0.0.1')
+    .option('--allow-remote', 'allow binding to a non-loopback address')
+    .option('--max-upload-mb <n>', 'largest upload accepted', '256')
+    .action(async (opts: { port: string; host: string; allowRemote?: boolean; maxUploadMb: string }) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EngineError(`--port: ${opts.port} is not a port number`);
+      if (!LOOPBACK.has(opts.host)) {
+        if (!opts.allowRemote) throw new EngineError(`--host ${opts.host} is not a loopback address: add --allow-remote to expose the daemon`);
+        process.stderr.write(`warning: the daemon listens on ${opts.host}: anyone who can reach it and has the token can prove on this machine\n`);
+      }
+      const home = resolveHome(program);
+      const daemon = await serve({ home, port, host: opts.host, maxUploadBytes: Number(opts.maxUploadMb) * 1024 * 1024 });
+      process.stdout.write(`bento daemon listening on http://${opts.host}:${daemon.port} (token in ${home}/daemon.json)\n`);
+      await new Promise<void>((resolve) => {
+        const shutdown = (): void => {
+          process.stdout.write('bento daemon stopping\n');
+          void daemon.stop().then(resolve);
+        };
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+      });
+    });
+}

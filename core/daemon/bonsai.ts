@@ -1,0 +1,182 @@
+// The routes RISC Zero's Bonsai SDK calls, with its field names, so existing
+// client code drives the daemon unchanged. (Our receipts are not RISC Zero
+// receipts: such a client can fetch them but not decode them.)
+
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { checkId } from '../blobs/blobstore.js';
+import type { Engine, SessionStatus } from '../engine/engine.js';
+import { NativeError, imageIdOf } from '../engine/native.js';
+import { ApiError } from './security.js';
+
+export const SUPPORTED_VERSIONS = ['local-bento-0.1'];
+
+const SessionCreate = z.object({
+  img: z.string(),
+  input: z.string(),
+  assumptions: z.array(z.string()).default([]),
+  execute_only: z.boolean().default(false),
+  exec_cycle_limit: z.number().int().positive().nullish(),
+});
+
+/** A blob id from a path parameter (400 if it could escape the blob store). */
+function id(value: string, what: string): string {
+  try {
+    return checkId(value, what);
+  } catch (err) {
+    throw new ApiError(400, 'InvalidId', (err as Error).message);
+  }
+}
+
+function bonsaiStatus(s: SessionStatus): 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' {
+  if (s.phase === 'succeeded') return 'SUCCEEDED';
+  if (s.phase === 'stopped') return 'ABORTED';
+  if (s.phase === 'failed') return 'FAILED';
+  return 'RUNNING';
+}
+
+export function requireJson(contentType: string | undefined): void {
+  if (!/^application\/json\b/i.test(contentType ?? '')) throw new ApiError(415, 'UnsupportedMediaType', 'the body must be JSON (Content-Type: application/json)');
+}
+
+export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: () => string): void {
+  const { store } = engine;
+  const status = (jobId: string): SessionStatus => {
+    try {
+      return engine.status(id(jobId, 'session id'));
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw new ApiError(404, 'NotFound', `no session ${jobId}`);
+    }
+  };
+
+  app.get('/version', async () => ({ risc0_zkvm: SUPPORTED_VERSIONS }));
+  app.get('/user/quotas', async () => ({
+    exec_cycle_limit: 2 ** 32,
+    concurrent_proofs: 1,
+    cycle_budget: Number.MAX_SAFE_INTEGER,
+    cycle_usage: 0,
+    dedicated_executor: 1,
+    dedicated_gpu: 0,
+  }));
+
+  app.get<{ Params: { imageId: string } }>('/images/upload/:imageId', async (req, reply) => {
+    const imageId = id(req.params.imageId, 'image id');
+    if (await store.exists('elfs', imageId)) return reply.code(204).send();
+    return { url: `${baseUrl()}/images/upload/${imageId}` };
+  });
+  app.put<{ Params: { imageId: string }; Body: Buffer }>('/images/upload/:imageId', async (req, reply) => {
+    const imageId = id(req.params.imageId, 'image id');
+    const body = asBytes(req.body);
+    const dir = await mkdtemp(join(tmpdir(), 'bento-image-'));
+    try {
+      const path = join(dir, 'guest.elf');
+      await writeFile(path, body);
+      let computed: string;
+      try {
+        computed = await imageIdOf(path);
+      } catch (err) {
+        if (err instanceof NativeError) throw new ApiError(400, 'InvalidElf', err.message.replace(`${path}: `, ''));
+        throw err;
+      }
+      if (computed !== imageId) throw new ApiError(400, 'ImageIdMismatch', `the ELF's image ID is ${computed}, not ${imageId}`);
+      await store.put('elfs', imageId, body);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    return reply.code(200).send();
+  });
+  app.delete<{ Params: { id: string } }>('/images/:id', async (req, reply) => {
+    await store.delete('elfs', id(req.params.id, 'image id'));
+    return reply.code(204).send();
+  });
+
+  for (const kind of ['inputs', 'receipts'] as const) {
+    app.get(`/${kind}/upload`, async () => {
+      const uuid = randomUUID();
+      return { url: `${baseUrl()}/${kind}/upload/${uuid}`, uuid };
+    });
+    app.put<{ Params: { id: string }; Body: Buffer }>(`/${kind}/upload/:id`, async (req, reply) => {
+      await store.put(kind, id(req.params.id, `${kind.slice(0, -1)} id`), asBytes(req.body));
+      return reply.code(200).send();
+    });
+  }
+  app.delete<{ Params: { id: string } }>('/inputs/:id', async (req, reply) => {
+    await store.delete('inputs', id(req.params.id, 'input id'));
+    return reply.code(204).send();
+  });
+
+  app.post('/sessions/create', async (req) => {
+    requireJson(req.headers['content-type']);
+    const body = SessionCreate.safeParse(req.body);
+    if (!body.success) throw new ApiError(400, 'InvalidRequest', body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const { img, input, assumptions, execute_only, exec_cycle_limit } = body.data;
+    if (assumptions.length > 0) throw new ApiError(400, 'Unsupported', 'assumptions (composition) are not supported by the local prover yet');
+    if (!(await store.exists('elfs', id(img, 'image id')))) throw new ApiError(404, 'NotFound', `no image ${img}: upload it first`);
+    if (!(await store.exists('inputs', id(input, 'input id')))) throw new ApiError(404, 'NotFound', `no input ${input}: upload it first`);
+    const uuid = await engine.createSession({
+      imageBlob: img,
+      input: await store.get('inputs', input),
+      executeOnly: execute_only,
+      cycleLimit: exec_cycle_limit ?? null,
+    });
+    return { uuid };
+  });
+
+  app.get<{ Params: { id: string } }>('/sessions/status/:id', async (req) => {
+    const s = status(req.params.id);
+    const state = bonsaiStatus(s);
+    const proved = state === 'SUCCEEDED' && !s.executeOnly;
+    return {
+      status: state,
+      receipt_url: proved ? `${baseUrl()}/receipts/stark/receipt/${s.jobId}` : null,
+      error_msg: s.error,
+      state: s.phase,
+      elapsed_time: s.elapsedMs / 1000,
+      stats: state === 'SUCCEEDED' ? { segments: s.segments, total_cycles: s.cycles ?? 0, cycles: s.cycles ?? 0 } : null,
+    };
+  });
+  app.get<{ Params: { id: string } }>('/sessions/logs/:id', async (req, reply) => {
+    const s = status(req.params.id);
+    const logs = await store.get('logs', s.jobId).catch(() => Buffer.alloc(0));
+    return reply.type('text/plain; charset=utf-8').send(logs);
+  });
+  app.get<{ Params: { id: string } }>('/sessions/stop/:id', async (req) => {
+    const s = status(req.params.id);
+    await engine.stop(s.jobId);
+    return {};
+  });
+  app.get<{ Params: { id: string } }>('/sessions/exec_only_journal/:id', async (req, reply) => {
+    const s = status(req.params.id);
+    if (s.journalHex === null) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no journal yet (${s.phase})`);
+    return reply.type('application/octet-stream').send(Buffer.from(s.journalHex, 'hex'));
+  });
+
+  app.get<{ Params: { id: string } }>('/receipts/:id', async (req) => {
+    const s = status(req.params.id);
+    if (!s.receiptPath) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no receipt (${s.phase})`);
+    return { url: `${baseUrl()}/receipts/stark/receipt/${s.jobId}` };
+  });
+  app.get<{ Params: { id: string } }>('/receipts/stark/receipt/:id', async (req, reply) => {
+    const s = status(req.params.id);
+    if (!s.receiptPath) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no receipt (${s.phase})`);
+    return reply.type('application/octet-stream').send(await store.get('receipts', s.jobId));
+  });
+
+  const noSnark = async (): Promise<never> => {
+    throw new ApiError(501, 'SnarkUnsupported', 'the local prover cannot wrap receipts in Groth16 yet; use the STARK receipt');
+  };
+  app.post('/snark/create', noSnark);
+  app.get('/snark/status/:id', noSnark);
+  app.get('/receipts/groth16/receipt/:id', noSnark);
+}
+
+function asBytes(body: unknown): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  throw new ApiError(400, 'InvalidRequest', 'the upload must be raw bytes');
+}

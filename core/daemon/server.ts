@@ -1,0 +1,61 @@
+// The daemon's HTTP API: one fastify server over one engine. Every route is
+// guarded (token, Host); errors are JSON `{ type, msg }`, never stack traces.
+
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Engine } from '../engine/engine.js';
+import { EngineError } from '../engine/engine.js';
+import { TaskDbError } from '../taskdb/types.js';
+import { registerBonsai } from './bonsai.js';
+import { ApiError, allowedHosts, guard } from './security.js';
+import { registerUi } from './ui.js';
+
+export interface ServerOptions {
+  token: string;
+  host: string;
+  /** Largest upload (ELF, input, receipt) in bytes. */
+  maxUploadBytes: number;
+}
+
+export interface Server {
+  app: FastifyInstance;
+  listen(port: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function buildServer(engine: Engine, options: ServerOptions): Server {
+  const app = Fastify({ logger: false, bodyLimit: options.maxUploadBytes, return503OnClosing: true });
+  let port = 0;
+  const hostName = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const baseUrl = (): string => `http://${hostName}:${port}`;
+
+  // Uploads are raw bytes whatever their declared type; JSON stays JSON.
+  app.removeContentTypeParser(['text/plain']);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', guard(options.token, () => allowedHosts(options.host, port)));
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof ApiError) return reply.code(err.status).send({ type: err.type, msg: err.message });
+    if (err instanceof EngineError || err instanceof TaskDbError) return reply.code(400).send({ type: 'InvalidRequest', msg: err.message });
+    const status = typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
+    if (status === 413) return reply.code(413).send({ type: 'PayloadTooLarge', msg: `uploads are limited to ${options.maxUploadBytes} bytes` });
+    if (status >= 400 && status < 500) return reply.code(status).send({ type: 'InvalidRequest', msg: (err as Error).message });
+    process.stderr.write(`bento serve: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return reply.code(500).send({ type: 'InternalError', msg: 'internal error (see the daemon log)' });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ type: 'NotFound', msg: `no route ${req.method} ${req.url.split('?')[0]}` }));
+
+  registerBonsai(app, engine, baseUrl);
+  registerUi(app, engine);
+
+  return {
+    app,
+    async listen(requested) {
+      await app.listen({ port: requested, host: options.host });
+      const address = app.server.address();
+      port = typeof address === 'object' && address ? address.port : requested;
+      return port;
+    },
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,71 @@
+// Routes for the UI: jobs with their tasks and timelines, stop, and a
+// server-sent event stream of job changes so views update without polling.
+
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { checkId } from '../blobs/blobstore.js';
+import type { Engine, SessionStatus } from '../engine/engine.js';
+import { ApiError } from './security.js';
+
+const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  phase: z.string().optional(),
+});
+
+export function registerUi(app: FastifyInstance, engine: Engine): void {
+  const status = (jobId: string): SessionStatus => {
+    try {
+      checkId(jobId, 'job id');
+    } catch (err) {
+      throw new ApiError(400, 'InvalidId', (err as Error).message);
+    }
+    if (!engine.db.getJob(jobId)) throw new ApiError(404, 'NotFound', `no job ${jobId}`);
+    return engine.status(jobId);
+  };
+
+  app.get('/api/jobs', async (req) => {
+    const q = ListQuery.safeParse(req.query);
+    if (!q.success) throw new ApiError(400, 'InvalidRequest', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const jobs = engine.list(q.data.limit);
+    return { jobs: q.data.phase ? jobs.filter((j) => j.phase === q.data.phase) : jobs };
+  });
+  app.get<{ Params: { id: string } }>('/api/jobs/:id', async (req) => {
+    const s = status(req.params.id);
+    return { ...s, tasks: engine.db.getTasks(s.jobId), events: engine.db.getEvents(s.jobId) };
+  });
+  app.post<{ Params: { id: string } }>('/api/jobs/:id/stop', async (req) => {
+    const s = status(req.params.id);
+    return { stopped: await engine.stop(s.jobId) };
+  });
+  app.get<{ Params: { id: string } }>('/api/jobs/:id/logs', async (req, reply) => {
+    const s = status(req.params.id);
+    return reply.type('text/plain; charset=utf-8').send(await engine.store.get('logs', s.jobId).catch(() => Buffer.alloc(0)));
+  });
+
+  // Server-sent events: a `job` event with the job's status whenever it changes.
+  app.get('/api/events', (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    const pending = new Set<string>();
+    let timer: NodeJS.Timeout | undefined;
+    // Changes come in bursts; each job is sent at most every 100 ms.
+    const flush = (): void => {
+      timer = undefined;
+      for (const jobId of pending) res.write(`event: job\ndata: ${JSON.stringify(engine.status(jobId))}\n\n`);
+      pending.clear();
+    };
+    const onChange = (jobId: string): void => {
+      pending.add(jobId);
+      timer ??= setTimeout(flush, 100);
+    };
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
+    engine.on('change', onChange);
+    req.raw.on('close', () => {
+      engine.off('change', onChange);
+      clearInterval(heartbeat);
+      if (timer) clearTimeout(timer);
+    });
+  });
+}

@@ -1,0 +1,202 @@
+// The daemon's HTTP API: a client following the Bonsai SDK's order, the
+// security refusals, and random requests that must never break it.
+
+import { request } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningDaemon, daemonFile, serve } from '../core/daemon/serve.js';
+import { buildServer } from '../core/daemon/server.js';
+import { Engine } from '../core/engine/engine.js';
+import { ZKVM, example } from './helpers/guests.js';
+import { rng } from './helpers/rng.js';
+
+const random = rng(7);
+const randomInt = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
+
+let home: string;
+let daemon: RunningDaemon;
+let base: string;
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'bento-daemon-'));
+  daemon = await serve({ home, port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${daemon.port}`;
+});
+
+afterAll(async () => {
+  await daemon.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+function api(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('x-api-key')) headers.set('x-api-key', daemon.token);
+  return fetch(path.startsWith('http') ? path : `${base}${path}`, { ...init, headers });
+}
+
+async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
+const imageIdOf = async (elf: string): Promise<string> => (await execa(ZKVM, ['image-id', elf])).stdout.trim();
+
+async function uploadAndRun(elfName: string, input: Buffer, extra: Record<string, unknown> = {}): Promise<{ uuid: string; final: Record<string, unknown> }> {
+  const elf = example(elfName);
+  const imageId = await imageIdOf(elf);
+  const img = await api(`/images/upload/${imageId}`);
+  if (img.status === 200) {
+    const { url } = await json<{ url: string }>(img);
+    expect((await api(url, { method: 'PUT', body: readFileSync(elf) })).status).toBe(200);
+  } else {
+    expect(img.status).toBe(204);
+  }
+  const { url: inputUrl, uuid: inputId } = await json<{ url: string; uuid: string }>(await api('/inputs/upload'));
+  expect((await api(inputUrl, { method: 'PUT', body: input })).status).toBe(200);
+  const created = await api('/sessions/create', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ img: imageId, input: inputId, assumptions: [], execute_only: false, exec_cycle_limit: null, ...extra }),
+  });
+  expect(created.status).toBe(200);
+  const { uuid } = await json<{ uuid: string }>(created);
+  for (;;) {
+    const final = await json(await api(`/sessions/status/${uuid}`));
+    if (final.status !== 'RUNNING') return { uuid, final };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('a Bonsai SDK client', () => {
+  it('uploads, creates a session, polls, downloads and verifies the receipt', async () => {
+    const file = JSON.parse(readFileSync(daemonFile(home), 'utf8')) as { port: number; token: string; pid: number };
+    expect(file).toEqual({ port: daemon.port, token: daemon.token, pid: process.pid });
+    expect(statSync(daemonFile(home)).mode & 0o777).toBe(0o600);
+
+    const input = Buffer.alloc(4);
+    input.writeUInt32LE(30);
+    const { uuid, final } = await uploadAndRun('fib', input);
+    expect(final.status).toBe('SUCCEEDED');
+    expect(final.state).toBe('succeeded');
+    expect(final.stats).toMatchObject({ segments: 1 });
+    expect(typeof final.elapsed_time).toBe('number');
+    const receipt = Buffer.from(await (await api(final.receipt_url as string)).arrayBuffer());
+    const path = join(home, 'fib.receipt');
+    writeFileSync(path, receipt);
+    const verified = await execa(ZKVM, ['verify', path, '--image-id', await imageIdOf(example('fib'))], { reject: false });
+    expect(verified.exitCode).toBe(0);
+    expect((await json(await api(`/receipts/${uuid}`))).url).toBe(final.receipt_url);
+    // The image is known now.
+    expect((await api(`/images/upload/${await imageIdOf(example('fib'))}`)).status).toBe(204);
+  });
+
+  it('runs execute-only sessions and serves their journal', async () => {
+    const { uuid, final } = await uploadAndRun('sha256', Buffer.from('abc'), { execute_only: true });
+    expect(final.status).toBe('SUCCEEDED');
+    expect(final.receipt_url).toBeNull();
+    const journal = Buffer.from(await (await api(`/sessions/exec_only_journal/${uuid}`)).arrayBuffer());
+    expect(journal.toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect((await api(`/sessions/logs/${uuid}`)).status).toBe(200);
+  });
+
+  it('reports a failing guest as FAILED with its message', async () => {
+    const { final } = await uploadAndRun('loop', Buffer.from([1, 0, 0, 0]), { exec_cycle_limit: 10 });
+    expect(final.status).toBe('FAILED');
+    expect(final.error_msg).toMatch(/cycle limit/i);
+  });
+
+  it('refuses an image whose ID does not match, and snark requests, with typed errors', async () => {
+    const res = await api(`/images/upload/${'0'.repeat(64)}`, { method: 'PUT', body: readFileSync(example('fib')) });
+    expect(res.status).toBe(400);
+    expect((await json(res)).type).toBe('ImageIdMismatch');
+    const snark = await api('/snark/create', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(snark.status).toBe(501);
+    expect((await json(snark)).type).toBe('SnarkUnsupported');
+    expect((await json(await api('/version'))).risc0_zkvm).toBeInstanceOf(Array);
+    expect(Object.keys(await json(await api('/user/quotas')))).toEqual(
+      expect.arrayContaining(['exec_cycle_limit', 'concurrent_proofs', 'cycle_budget', 'cycle_usage', 'dedicated_executor', 'dedicated_gpu']),
+    );
+  });
+});
+
+/** A raw request, so the Host header can be anything. */
+function raw(path: string, headers: Record<string, string>): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: daemon.port, path, headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('security', () => {
+  it('needs the token', async () => {
+    const none = await fetch(`${base}/version`);
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ type: 'Unauthorized' });
+    expect((await api('/version', { headers: { 'x-api-key': 'wrong' } })).status).toBe(401);
+    expect((await fetch(`${base}/version`, { headers: { authorization: `Bearer ${daemon.token}` } })).status).toBe(200);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding) and sends no CORS headers', async () => {
+    const bad = await raw('/version', { host: `evil.example:${daemon.port}`, 'x-api-key': daemon.token });
+    expect(bad.status).toBe(403);
+    expect(JSON.parse(bad.body)).toMatchObject({ type: 'Forbidden' });
+    const good = await raw('/version', { host: `localhost:${daemon.port}`, 'x-api-key': daemon.token, origin: 'http://evil.example' });
+    expect(good.status).toBe(200);
+    expect(good.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses ids that could escape the blob store', async () => {
+    for (const bad of ['.hidden', 'a%2Fb', '%2E%2E%2Fetc', '..%2F..%2Fx']) {
+      const res = await api(`/inputs/upload/${bad}`, { method: 'PUT', body: 'x' });
+      expect(res.status, bad).toBe(400);
+      expect((await json(res)).type).toBe('InvalidId');
+    }
+    expect((await api('/sessions/status/.hidden')).status).toBe(400);
+  });
+
+  it('needs a JSON content type for JSON bodies', async () => {
+    const res = await api('/sessions/create', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"img":"a","input":"b"}' });
+    expect(res.status).toBe(415);
+    const bad = await api('/sessions/create', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"img": 3}' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('bounds upload sizes', async () => {
+    const engine = await Engine.open({ home: mkdtempSync(join(tmpdir(), 'bento-small-')) });
+    const server = buildServer(engine, { token: 't', host: '127.0.0.1', maxUploadBytes: 1024 });
+    const port = await server.listen(0);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/inputs/upload/big`, { method: 'PUT', headers: { 'x-api-key': 't' }, body: Buffer.alloc(4096) });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ type: 'PayloadTooLarge' });
+    } finally {
+      await server.close();
+      await engine.close();
+      rmSync(engine.store.root, { recursive: true, force: true });
+    }
+  });
+
+  it('never answers random requests with a 500 or falls over', async () => {
+    const methods = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'];
+    const pieces = ['images', 'upload', 'inputs', 'sessions', 'status', 'create', 'receipts', 'stark', 'receipt', 'api', 'jobs', 'stop', '..', '%00', 'x'.repeat(300), '%2F', '', '😀'];
+    const types = ['application/json', 'text/plain', 'application/octet-stream', 'multipart/form-data', ''];
+    const bodies = ['', '{', '{"img":null}', '[]', 'null', '{"img":"a","input":"b","assumptions":"x"}', '\u0000\u0001'];
+    for (let i = 0; i < 300; i++) {
+      const path = `/${Array.from({ length: randomInt(1, 4) }, () => encodeURIComponent(pieces[randomInt(0, pieces.length - 1)] as string)).join('/')}`;
+      const method = methods[randomInt(0, methods.length - 1)] as string;
+      const type = types[randomInt(0, types.length - 1)] as string;
+      const body = method === 'GET' || method === 'DELETE' ? undefined : bodies[randomInt(0, bodies.length - 1)];
+      const res = await api(path, { method, ...(body !== undefined ? { body } : {}), headers: type ? { 'content-type': type } : {} });
+      expect(res.status, `${method} ${path}`).toBeLessThan(500);
+      await res.arrayBuffer();
+    }
+    expect((await api('/version')).status).toBe(200);
+  });
+});
