@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { checkId } from '../blobs/blobstore.js';
 import type { Engine, SessionStatus } from '../engine/engine.js';
 import { NativeError, imageIdOf } from '../engine/native.js';
+import type { S3Sync } from '../sync/s3sync.js';
 import { ApiError } from './security.js';
 
 export const SUPPORTED_VERSIONS = ['local-bento-0.1'];
@@ -43,8 +44,11 @@ export function requireJson(contentType: string | undefined): void {
   if (!/^application\/json\b/i.test(contentType ?? '')) throw new ApiError(415, 'UnsupportedMediaType', 'the body must be JSON (Content-Type: application/json)');
 }
 
-export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: () => string): void {
+export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: () => string, sync?: S3Sync): void {
   const { store } = engine;
+  // Local first, then the bucket when sync is configured (a bucket error reads as absent).
+  const have = async (kind: 'elfs' | 'inputs', blob: string): Promise<boolean> =>
+    (await store.exists(kind, blob)) || ((await sync?.fetchMissing(kind, blob).catch(() => false)) ?? false);
   const status = (jobId: string): SessionStatus => {
     try {
       return engine.status(id(jobId, 'session id'));
@@ -116,8 +120,8 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
     if (!body.success) throw new ApiError(400, 'InvalidRequest', body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const { img, input, assumptions, execute_only, exec_cycle_limit } = body.data;
     if (assumptions.length > 0) throw new ApiError(400, 'Unsupported', 'assumptions (composition) are not supported by the local prover yet');
-    if (!(await store.exists('elfs', id(img, 'image id')))) throw new ApiError(404, 'NotFound', `no image ${img}: upload it first`);
-    if (!(await store.exists('inputs', id(input, 'input id')))) throw new ApiError(404, 'NotFound', `no input ${input}: upload it first`);
+    if (!(await have('elfs', id(img, 'image id')))) throw new ApiError(404, 'NotFound', `no image ${img}: upload it first`);
+    if (!(await have('inputs', id(input, 'input id')))) throw new ApiError(404, 'NotFound', `no input ${input}: upload it first`);
     const uuid = await engine.createSession({
       imageBlob: img,
       input: await store.get('inputs', input),

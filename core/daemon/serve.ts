@@ -5,6 +5,8 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Engine } from '../engine/engine.js';
+import { syncFinishedJobs } from '../sync/jobs.js';
+import { type S3Config, S3Sync, s3ConfigFromEnv } from '../sync/s3sync.js';
 import { newToken } from './security.js';
 import { buildServer } from './server.js';
 
@@ -14,11 +16,14 @@ export interface ServeOptions {
   host: string;
   maxUploadBytes?: number;
   token?: string;
+  /** Bucket sync (default: from BENTO_S3_* in the environment, else none). */
+  s3?: S3Config;
 }
 
 export interface RunningDaemon {
   port: number;
   token: string;
+  sync: S3Sync | undefined;
   stop(): Promise<void>;
 }
 
@@ -29,7 +34,10 @@ export function daemonFile(home: string): string {
 export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   const engine = await Engine.open({ home: options.home });
   const token = options.token ?? newToken();
-  const server = buildServer(engine, { token, host: options.host, maxUploadBytes: options.maxUploadBytes ?? 256 * 1024 * 1024 });
+  const s3 = options.s3 ?? s3ConfigFromEnv();
+  const sync = s3 ? new S3Sync(engine.store, s3) : undefined;
+  const server = buildServer(engine, { token, host: options.host, maxUploadBytes: options.maxUploadBytes ?? 256 * 1024 * 1024, sync });
+  const unsync = sync ? syncFinishedJobs(engine, sync) : undefined;
   let port: number;
   try {
     port = await server.listen(options.port);
@@ -43,8 +51,10 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   return {
     port,
     token,
+    sync,
     stop: () =>
       (stopping ??= (async () => {
+        unsync?.();
         await server.close();
         // Running children are stopped; their tasks are re-queued on the next start.
         await engine.close();

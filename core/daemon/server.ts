@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/engine.js';
 import { EngineError } from '../engine/engine.js';
 import { TaskDbError } from '../taskdb/types.js';
+import type { S3Sync } from '../sync/s3sync.js';
 import { registerBonsai } from './bonsai.js';
 import { ApiError, allowedHosts, guard } from './security.js';
 import { registerUi } from './ui.js';
@@ -14,6 +15,8 @@ export interface ServerOptions {
   host: string;
   /** Largest upload (ELF, input, receipt) in bytes. */
   maxUploadBytes: number;
+  /** Where images and inputs missing locally are looked up. */
+  sync?: S3Sync | undefined;
 }
 
 export interface Server {
@@ -45,7 +48,7 @@ export function buildServer(engine: Engine, options: ServerOptions): Server {
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ type: 'NotFound', msg: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
-  registerBonsai(app, engine, baseUrl);
+  registerBonsai(app, engine, baseUrl, options.sync);
   registerUi(app, engine);
 
   return {

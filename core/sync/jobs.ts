@@ -1,0 +1,24 @@
+// Pushes what a finished job produced (and the image and input it ran) to the bucket.
+
+import { type Engine, isTerminal } from '../engine/engine.js';
+import { TaskDef } from '../engine/taskdefs.js';
+import type { S3Sync } from './s3sync.js';
+
+export function syncFinishedJobs(engine: Engine, sync: S3Sync): () => void {
+  const done = new Set<string>();
+  const onChange = (jobId: string): void => {
+    if (done.has(jobId)) return;
+    const status = engine.status(jobId);
+    if (!isTerminal(status)) return;
+    done.add(jobId);
+    const def = TaskDef.safeParse(engine.db.getTask(jobId, 'init')?.taskDef);
+    if (def.success && def.data.kind === 'execute') {
+      sync.push('elfs', def.data.elf);
+      sync.push('inputs', def.data.input);
+    }
+    if (status.journalHex !== null) sync.push('journals', jobId);
+    if (status.receiptPath) sync.push('receipts', jobId);
+  };
+  engine.on('change', onChange);
+  return () => engine.off('change', onChange);
+}

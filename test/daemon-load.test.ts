@@ -1,0 +1,66 @@
+// Load: 50 sessions created at once through the API all reach a final state,
+// memory stays bounded, and a daemon restart in the middle loses none.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { expect, it } from 'vitest';
+import { type RunningDaemon, serve } from '../core/daemon/serve.js';
+import { ZKVM, example } from './helpers/guests.js';
+
+const SESSIONS = 50;
+
+function client(daemon: RunningDaemon) {
+  return (path: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`http://127.0.0.1:${daemon.port}${path}`, { ...init, headers: { 'x-api-key': daemon.token, ...(init.headers as Record<string, string>) } });
+}
+
+it('runs 50 concurrent sessions to a final state across a daemon restart', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'bento-load-'));
+  try {
+    let daemon = await serve({ home, port: 0, host: '127.0.0.1' });
+    let api = client(daemon);
+    const imageId = (await execa(ZKVM, ['image-id', example('fib')])).stdout.trim();
+    await api(`/images/upload/${imageId}`, { method: 'PUT', body: readFileSync(example('fib')) });
+    const rssBefore = process.memoryUsage().rss;
+    // Every fifth session proves; the rest are preflight runs.
+    const ids = await Promise.all(
+      Array.from({ length: SESSIONS }, async (_, i) => {
+        const { url, uuid } = (await (await api('/inputs/upload')).json()) as { url: string; uuid: string };
+        const input = Buffer.alloc(4);
+        input.writeUInt32LE(10 + i);
+        await fetch(url, { method: 'PUT', body: input, headers: { 'x-api-key': daemon.token } });
+        const res = await api('/sessions/create', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ img: imageId, input: uuid, assumptions: [], execute_only: i % 5 !== 0 }),
+        });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { uuid: string }).uuid;
+      }),
+    );
+    expect(new Set(ids).size).toBe(SESSIONS);
+    // Restart while work is in flight.
+    await new Promise((r) => setTimeout(r, 1500));
+    await daemon.stop();
+    daemon = await serve({ home, port: 0, host: '127.0.0.1' });
+    api = client(daemon);
+    const final = new Map<string, string>();
+    const deadline = Date.now() + 150_000;
+    while (final.size < SESSIONS && Date.now() < deadline) {
+      for (const id of ids) {
+        if (final.has(id)) continue;
+        const s = (await (await api(`/sessions/status/${id}`)).json()) as { status: string };
+        if (s.status !== 'RUNNING') final.set(id, s.status);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect([...final.values()].filter((s) => s === 'SUCCEEDED').length).toBe(SESSIONS);
+    const growthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+    expect(growthMb).toBeLessThan(200);
+    await daemon.stop();
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}, 200_000);
