@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDaemon, daemonFile, serve } from '../core/daemon/serve.js';
 import { buildServer } from '../core/daemon/server.js';
 import { Engine } from '../core/engine/engine.js';
-import { ZKVM, example } from './helpers/guests.js';
+import { ROOT, ZKVM, example } from './helpers/guests.js';
 import { rng } from './helpers/rng.js';
 
 const random = rng(7);
@@ -133,6 +133,21 @@ function raw(path: string, headers: Record<string, string>): Promise<{ status: n
     req.end();
   });
 }
+
+describe('the CLI with a daemon running', () => {
+  it('proves through the daemon, with the same output', async () => {
+    const bento = join(ROOT, 'bin', 'bento.js');
+    const before = ((await json<{ jobs: unknown[] }>(await api('/api/jobs'))).jobs).length;
+    const r = await execa(process.execPath, [bento, '--home', home, 'prove', example('fib'), '--input-u32', '30', '--po2', '14'], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^exit code: 0\njournal: {3}28b20c00\nimage id: {2}[0-9a-f]{64}\n/);
+    const jobs = (await json<{ jobs: { phase: string }[] }>(await api('/api/jobs'))).jobs;
+    expect(jobs.length).toBe(before + 1);
+    expect(jobs[0]?.phase).toBe('succeeded');
+    const list = await execa(process.execPath, [bento, '--home', home, 'jobs', 'list', '--json']);
+    expect(JSON.parse(list.stdout)).toHaveLength(before + 1);
+  });
+});
 
 describe('security', () => {
   it('needs the token', async () => {

@@ -3,7 +3,8 @@
 
 import { copyFile, readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { Engine, EngineError, type SessionStatus, isTerminal } from '../engine/engine.js';
+import { EngineError, type SessionStatus, isTerminal } from '../engine/engine.js';
+import { type Backend, openBackend, waitFor } from './backend.js';
 import { imageIdOf, runNative } from '../engine/native.js';
 import { formatTime, printJson, printTable } from './output.js';
 import { resolveHome } from './home.js';
@@ -65,12 +66,12 @@ function printResult(s: SessionStatus, receiptOut: string | undefined): void {
   if (s.receiptPath) process.stdout.write(`receipt:   ${receiptOut ?? s.receiptPath}\n`);
 }
 
-async function withEngine<T>(program: Command, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await Engine.open({ home: resolveHome(program) });
+async function withBackend<T>(program: Command, fn: (backend: Backend) => Promise<T>, work = false): Promise<T> {
+  const backend = await openBackend(resolveHome(program), work);
   try {
-    return await fn(engine);
+    return await fn(backend);
   } finally {
-    await engine.close();
+    await backend.close();
   }
 }
 
@@ -87,32 +88,28 @@ async function prove(program: Command, elf: string, opts: ProveOpts): Promise<vo
   const po2 = Number(opts.po2);
   const cycleLimit = opts.cycleLimit === undefined ? null : Number(opts.cycleLimit);
   if (cycleLimit !== null && !(Number.isInteger(cycleLimit) && cycleLimit > 0)) throw new EngineError(`--cycle-limit: ${opts.cycleLimit} is not a positive integer`);
-  const status = await withEngine(program, async (engine) => {
-    const jobId = await engine.createSession({ elfPath: elf, input, po2, cycleLimit, executeOnly: opts.executeOnly ?? false });
-    engine.start();
+  const status = await withBackend(program, async (backend) => {
+    const jobId = await backend.createSession({ elfPath: elf, input, po2, cycleLimit, executeOnly: opts.executeOnly ?? false });
     const tty = process.stderr.isTTY && !opts.json;
     let lastLine = '';
-    const show = (): void => {
-      const line = `job ${jobId.slice(0, 8)}: ${describe(engine.status(jobId))}`;
+    const show = (s: SessionStatus): void => {
+      const line = `job ${jobId.slice(0, 8)}: ${describe(s)}`;
       if (line === lastLine) return;
       lastLine = line;
-      if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'progress', ...engine.status(jobId) })}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'progress', ...s })}\n`);
       else if (tty) process.stderr.write(`\r\x1b[2K${line}`);
       else process.stderr.write(`${line}\n`);
     };
-    const stopOnSignal = (): void => void engine.stop(jobId);
+    const stopOnSignal = (): void => void backend.stop(jobId);
     process.once('SIGINT', stopOnSignal);
-    const ticker = setInterval(show, tty ? 250 : 2000);
     try {
-      const final = await engine.waitFor(jobId);
-      show();
+      const final = await waitFor(backend, jobId, show, tty ? 250 : 1000);
       if (tty) process.stderr.write('\n');
       return final;
     } finally {
-      clearInterval(ticker);
       process.off('SIGINT', stopOnSignal);
     }
-  });
+  }, true);
   if (status.phase === 'succeeded' && opts.out && status.receiptPath) await copyFile(status.receiptPath, opts.out);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ type: 'done', ...status, receiptPath: opts.out ?? status.receiptPath })}\n`);
@@ -161,8 +158,8 @@ export function registerProve(program: Command): void {
     .command('list')
     .option('--json')
     .action((opts: { json?: boolean }) =>
-      withEngine(program, async (engine) => {
-        const list = engine.list();
+      withBackend(program, async (backend) => {
+        const list = await backend.list();
         if (opts.json) return printJson(list);
         printTable(
           ['job', 'phase', 'created', 'cycles', 'segments', 'error'],
@@ -175,14 +172,15 @@ export function registerProve(program: Command): void {
     .argument('<job>')
     .option('--json')
     .action((job: string, opts: { json?: boolean }) =>
-      withEngine(program, async (engine) => {
-        const s = engine.status(job);
-        if (opts.json) return printJson({ ...s, tasks: engine.db.getTasks(job) });
+      withBackend(program, async (backend) => {
+        const s = await backend.status(job);
+        const tasks = await backend.tasks(job);
+        if (opts.json) return printJson({ ...s, tasks });
         process.stdout.write(`job ${job}: ${describe(s)}${s.error ? `\nerror: ${s.error}` : ''}\n`);
         if (s.phase === 'succeeded') printResult(s, undefined);
         printTable(
           ['task', 'state', 'retries', 'error'],
-          engine.db.getTasks(job).map((t) => [t.taskId, t.state, t.retries, t.error]),
+          tasks.map((t) => [t.taskId, t.state, t.retries, t.error]),
         );
       }),
     );
@@ -190,8 +188,8 @@ export function registerProve(program: Command): void {
     .command('stop')
     .argument('<job>')
     .action((job: string) =>
-      withEngine(program, async (engine) => {
-        if (!(await engine.stop(job))) throw new EngineError(`job ${job} is not running`);
+      withBackend(program, async (backend) => {
+        if (!(await backend.stop(job))) throw new EngineError(`job ${job} is not running`);
         process.stdout.write(`stopped job ${job}\n`);
       }),
     );
@@ -200,9 +198,8 @@ export function registerProve(program: Command): void {
     .description("the guest's stdout and stderr")
     .argument('<job>')
     .action((job: string) =>
-      withEngine(program, async (engine) => {
-        engine.status(job);
-        process.stdout.write(await engine.store.get('logs', job).catch(() => Buffer.from('')));
+      withBackend(program, async (backend) => {
+        process.stdout.write(await backend.logs(job));
       }),
     );
 
@@ -213,8 +210,8 @@ export function registerProve(program: Command): void {
     .argument('<job>')
     .argument('<file>')
     .action((job: string, file: string) =>
-      withEngine(program, async (engine) => {
-        const s = engine.status(job);
+      withBackend(program, async (backend) => {
+        const s = await backend.status(job);
         if (!s.receiptPath) throw new EngineError(`job ${job} has no receipt (${s.phase})`);
         await copyFile(s.receiptPath, file);
         process.stdout.write(`receipt of job ${job} written to ${file}\n`);

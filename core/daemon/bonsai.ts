@@ -22,6 +22,8 @@ const SessionCreate = z.object({
   assumptions: z.array(z.string()).default([]),
   execute_only: z.boolean().default(false),
   exec_cycle_limit: z.number().int().positive().nullish(),
+  /** Not in Bonsai: the segment size (Local Bento's CLI sends it). */
+  po2: z.number().int().min(14).max(22).optional(),
 });
 
 /** A blob id from a path parameter (400 if it could escape the blob store). */
@@ -118,7 +120,7 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
     requireJson(req.headers['content-type']);
     const body = SessionCreate.safeParse(req.body);
     if (!body.success) throw new ApiError(400, 'InvalidRequest', body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const { img, input, assumptions, execute_only, exec_cycle_limit } = body.data;
+    const { img, input, assumptions, execute_only, exec_cycle_limit, po2 } = body.data;
     if (assumptions.length > 0) throw new ApiError(400, 'Unsupported', 'assumptions (composition) are not supported by the local prover yet');
     if (!(await have('elfs', id(img, 'image id')))) throw new ApiError(404, 'NotFound', `no image ${img}: upload it first`);
     if (!(await have('inputs', id(input, 'input id')))) throw new ApiError(404, 'NotFound', `no input ${input}: upload it first`);
@@ -127,6 +129,7 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
       input: await store.get('inputs', input),
       executeOnly: execute_only,
       cycleLimit: exec_cycle_limit ?? null,
+      ...(po2 !== undefined ? { po2 } : {}),
     });
     return { uuid };
   });
