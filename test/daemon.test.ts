@@ -149,6 +149,76 @@ describe('the CLI with a daemon running', () => {
   });
 });
 
+describe('routes for the UI', () => {
+  it('serves jobs, journals, receipts, verification, workers, settings and admin verbs', async () => {
+    const input = Buffer.alloc(4);
+    input.writeUInt32LE(25);
+    // Live events: the stream reports the job as it changes.
+    const events = await api('/api/events');
+    const reader = events.body?.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+    const { uuid } = await uploadAndRun('fib', input);
+    let seen = '';
+    while (!seen.includes(`"jobId":"${uuid}"`) || !seen.includes('"phase":"succeeded"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += Buffer.from(value).toString();
+    }
+    await reader.cancel();
+    expect(seen).toMatch(/^: connected/);
+    expect(seen).toContain('event: job');
+
+    const detail = await json<{ phase: string; tasks: { taskId: string }[]; events: unknown[] }>(await api(`/api/jobs/${uuid}`));
+    expect(detail.phase).toBe('succeeded');
+    expect(detail.tasks.map((t) => t.taskId)).toEqual(expect.arrayContaining(['init', 'prove-0', 'finalize']));
+    expect(detail.events.length).toBeGreaterThan(3);
+    expect((await api(`/api/jobs/${uuid}/journal`)).status).toBe(200);
+    const receipt = await api(`/api/jobs/${uuid}/receipt`);
+    expect(receipt.headers.get('content-disposition')).toContain(`${uuid}.receipt`);
+    expect(Buffer.from(await receipt.arrayBuffer()).subarray(0, 8).toString()).toBe('BENTORCT');
+    expect(await json(await api(`/api/jobs/${uuid}/verify`, { method: 'POST' }))).toMatchObject({ valid: true });
+    expect((await api(`/api/jobs/${uuid}/retry`, { method: 'POST' })).status).toBe(409);
+    expect((await json(await api('/api/workers'))).slots).toMatchObject({ exec: 1, join: 1, aux: 1 });
+    expect((await json(await api('/api/settings'))).sync).toEqual({ configured: false });
+    expect((await json(await api('/api/jobs?phase=succeeded'))).jobs).toEqual(expect.arrayContaining([expect.objectContaining({ jobId: uuid })]));
+
+    const admin = (verb: string, args: unknown): Promise<Response> =>
+      api(`/api/admin/${verb}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ args }) });
+    const listed = await json<{ result: { id: string }[] }>(await admin('listJobs', [{ limit: 500 }]));
+    expect(listed.result.map((j) => j.id)).toContain(uuid);
+    const dry = await json<{ result: { applied: boolean; changes: unknown[] } }>(await admin('abandonJob', [uuid, { force: false, actor: 'test' }]));
+    expect(dry.result.applied).toBe(false);
+    expect((await admin('noSuchVerb', [])).status).toBe(400);
+    expect((await admin('listJobs', 'nope')).status).toBe(400);
+  });
+
+  it('retries a failed job from its failed tasks', async () => {
+    const { uuid, final } = await uploadAndRun('loop', Buffer.from([1, 0, 0, 0]), { exec_cycle_limit: 10 });
+    expect(final.status).toBe('FAILED');
+    const retried = await json<{ applied: boolean }>(await api(`/api/jobs/${uuid}/retry`, { method: 'POST' }));
+    expect(retried.applied).toBe(true);
+    // The same cycle limit fails it again, with the same message.
+    for (;;) {
+      const s = await json<{ status: string; error_msg: string }>(await api(`/sessions/status/${uuid}`));
+      if (s.status !== 'RUNNING') {
+        expect(s.status).toBe('FAILED');
+        expect(s.error_msg).toMatch(/cycle limit/);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  it('runs bento admin through the daemon with the same output', async () => {
+    const bento = join(ROOT, 'bin', 'bento.js');
+    const viaDaemon = await execa(process.execPath, [bento, '--home', home, 'admin', 'tasks', 'summary', '--json']);
+    const summary = JSON.parse(viaDaemon.stdout) as { total: Record<string, number> };
+    expect(summary.total.done).toBeGreaterThan(0);
+    const bad = await execa(process.execPath, [bento, '--home', home, 'admin', 'jobs', 'get', 'no-such-job'], { reject: false });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/^error: .*no-such-job/);
+  });
+});
+
 describe('security', () => {
   it('needs the token', async () => {
     const none = await fetch(`${base}/version`);

@@ -5,24 +5,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
 import { taskDbPath } from '../config/paths.js';
-import {
-  type AdminResult,
-  type Change,
-  type MutationOptions,
-  type TaskSelection,
-  abandonJob,
-  abandonTasks,
-  backfill,
-  deleteJob,
-  deleteTasks,
-  listJobs,
-  listTasks,
-  resetTasks,
-  summarizeTasks,
-} from '../taskdb/admin.js';
+import type { AdminResult, Change, MutationOptions, TaskSelection } from '../taskdb/admin.js';
+import { type AdminCall, type AdminVerb, runAdminVerb } from '../taskdb/adminverbs.js';
 import { TaskDb } from '../taskdb/taskdb.js';
 import { JOB_STATES, type JobState, TASK_STATES, type TaskState, TaskDbError } from '../taskdb/types.js';
 import { formatTime, printJson, printTable } from './output.js';
+import { findDaemon } from './backend.js';
 import { resolveHome } from './home.js';
 
 interface CommonOpts {
@@ -53,10 +41,13 @@ function openDb(program: Command): TaskDb {
   return TaskDb.open(taskDbPath(home), { actor: adminActor(), busyTimeoutMs: 10_000 });
 }
 
-async function withDb<T>(program: Command, fn: (tdb: TaskDb) => T): Promise<T> {
+/** Runs admin verbs through the running daemon, or on a connection of our own when there is none. */
+async function withAdmin<T>(program: Command, fn: (call: AdminCall) => Promise<T>): Promise<T> {
+  const daemon = await findDaemon(resolveHome(program));
+  if (daemon) return fn(((verb: AdminVerb, ...args: unknown[]) => daemon.admin(verb, args)) as AdminCall);
   const tdb = openDb(program);
   try {
-    return fn(tdb);
+    return await fn((async (verb: AdminVerb, ...args: unknown[]) => runAdminVerb(tdb, verb, args)) as AdminCall);
   } finally {
     tdb.close();
   }
@@ -121,8 +112,8 @@ export function registerAdmin(program: Command): void {
     .option('--limit <n>', 'at most this many', parseInteger, 50)
     .addOption(jsonOption())
     .action((opts: CommonOpts & { state?: JobState; limit: number }) =>
-      withDb(program, (tdb) => {
-        const rows = listJobs(tdb, { ...(opts.state ? { state: opts.state } : {}), limit: opts.limit });
+      withAdmin(program, async (call) => {
+        const rows = await call('listJobs', { ...(opts.state ? { state: opts.state } : {}), limit: opts.limit });
         if (opts.json) return printJson(rows);
         printTable(
           ['JOB', 'STATE', 'UNFINISHED', 'CREATED', 'ENDED', 'ERROR'],
@@ -136,10 +127,8 @@ export function registerAdmin(program: Command): void {
     .argument('<job>')
     .addOption(jsonOption())
     .action((jobId: string, opts: CommonOpts) =>
-      withDb(program, (tdb) => {
-        const job = tdb.requireJob(jobId);
-        const tasks = tdb.getTasks(jobId);
-        const events = tdb.getEvents(jobId);
+      withAdmin(program, async (call) => {
+        const { job, tasks, events } = await call('getJob', jobId);
         if (opts.json) return printJson({ job, tasks, events });
         process.stdout.write(`job ${job.id}: ${job.state}${job.error ? ` (${job.error})` : ''}\n`);
         printTable(
@@ -160,7 +149,7 @@ export function registerAdmin(program: Command): void {
     .addOption(reasonOption())
     .addOption(forceOption())
     .addOption(jsonOption())
-    .action((jobId: string, opts: MutateOpts) => withDb(program, (tdb) => report(abandonJob(tdb, jobId, mutation(opts)), opts)));
+    .action((jobId: string, opts: MutateOpts) => withAdmin(program, async (call) => report(await call('abandonJob', jobId, mutation(opts)), opts)));
   jobs
     .command('delete')
     .description('remove a job and its tasks (prefer abandon)')
@@ -168,7 +157,7 @@ export function registerAdmin(program: Command): void {
     .addOption(reasonOption())
     .addOption(forceOption())
     .addOption(jsonOption())
-    .action((jobId: string, opts: MutateOpts) => withDb(program, (tdb) => report(deleteJob(tdb, jobId, mutation(opts)), opts)));
+    .action((jobId: string, opts: MutateOpts) => withAdmin(program, async (call) => report(await call('deleteJob', jobId, mutation(opts)), opts)));
 
   const tasks = admin.command('tasks').description('tasks: list, get, summary, abandon, reset, delete, backfill');
   tasks
@@ -180,8 +169,8 @@ export function registerAdmin(program: Command): void {
     .option('--limit <n>', 'at most this many', parseInteger, 200)
     .addOption(jsonOption())
     .action((opts: SelectOpts & { limit: number }) =>
-      withDb(program, (tdb) => {
-        const rows = listTasks(tdb, { ...selection(undefined, undefined, opts), limit: opts.limit });
+      withAdmin(program, async (call) => {
+        const rows = await call('listTasks', { ...selection(undefined, undefined, opts), limit: opts.limit });
         if (opts.json) return printJson(rows);
         printTable(
           ['JOB', 'TASK', 'STATE', 'PROGRESS', 'RETRIES', 'STARTED', 'ERROR'],
@@ -196,8 +185,8 @@ export function registerAdmin(program: Command): void {
     .argument('<task>')
     .addOption(jsonOption())
     .action((jobId: string, taskId: string, opts: CommonOpts) =>
-      withDb(program, (tdb) => {
-        const task = tdb.requireTask(jobId, taskId);
+      withAdmin(program, async (call) => {
+        const task = await call('getTask', jobId, taskId);
         if (opts.json) return printJson(task);
         for (const [k, v] of Object.entries(task)) {
           process.stdout.write(`${k.padEnd(14)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
@@ -211,8 +200,8 @@ export function registerAdmin(program: Command): void {
     .addOption(workerTypeOption())
     .addOption(jsonOption())
     .action((opts: SelectOpts) =>
-      withDb(program, (tdb) => {
-        const summary = summarizeTasks(tdb, {
+      withAdmin(program, async (call) => {
+        const summary = await call('summarizeTasks', {
           ...(opts.job ? { jobId: opts.job } : {}),
           ...(opts.workerType ? { workerType: opts.workerType } : {}),
         });
@@ -227,7 +216,7 @@ export function registerAdmin(program: Command): void {
       }),
     );
 
-  const selectVerb = (name: string, description: string, fn: typeof abandonTasks, extra?: (c: Command) => Command) => {
+  const selectVerb = (name: string, description: string, verb: 'abandonTasks' | 'resetTasks' | 'deleteTasks', extra?: (c: Command) => Command) => {
     let cmd = tasks
       .command(name)
       .description(description)
@@ -242,14 +231,14 @@ export function registerAdmin(program: Command): void {
       .addOption(forceOption())
       .addOption(jsonOption())
       .action((job: string | undefined, task: string | undefined, opts: SelectOpts) =>
-        withDb(program, (tdb) => report(fn(tdb, selection(job, task, opts), mutation(opts)), opts)),
+        withAdmin(program, async (call) => report(await call(verb, selection(job, task, opts), mutation(opts)), opts)),
       );
   };
-  selectVerb('abandon', 'fail unfinished tasks ("abandoned by admin"), and so their jobs', abandonTasks, (c) =>
+  selectVerb('abandon', 'fail unfinished tasks ("abandoned by admin"), and so their jobs', 'abandonTasks', (c) =>
     c.option('--all-unfinished', 'every pending, ready or running task matching the filters'),
   );
-  selectVerb('reset', 'make tasks ready again with retries cleared (a failed job runs again)', resetTasks);
-  selectVerb('delete', 'remove task rows (prefer abandon)', deleteTasks);
+  selectVerb('reset', 'make tasks ready again with retries cleared (a failed job runs again)', 'resetTasks');
+  selectVerb('delete', 'remove task rows (prefer abandon)', 'deleteTasks');
 
   tasks
     .command('backfill')
@@ -266,6 +255,6 @@ export function registerAdmin(program: Command): void {
       } catch (err) {
         throw new TaskDbError('invalid_argument', `${opts.file} is not JSON: ${(err as Error).message}`);
       }
-      return withDb(program, (tdb) => report(backfill(tdb, input, mutation(opts)), opts));
+      return withAdmin(program, async (call) => report(await call('backfill', input, mutation(opts)), opts));
     });
 }

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { daemonFile } from '../daemon/serve.js';
 import { Engine, EngineError, type SessionRequest, type SessionStatus, isTerminal } from '../engine/engine.js';
 import { imageIdOf } from '../engine/native.js';
-import type { Task } from '../taskdb/types.js';
+import { type Task, TaskDbError } from '../taskdb/types.js';
 
 export interface Backend {
   /** Where the work happens, for people. */
@@ -103,10 +103,22 @@ class DaemonBackend implements Backend {
     return (await this.json<{ tasks: Task[] }>(`/api/jobs/${jobId}`)).tasks;
   }
   async close(): Promise<void> {}
+
+  /** An admin verb, run by the daemon on its taskdb. */
+  async admin(verb: string, args: unknown[]): Promise<never> {
+    const res = await fetch(`${this.base}/api/admin/${verb}`, {
+      method: 'POST',
+      headers: { 'x-api-key': this.token, 'content-type': 'application/json' },
+      body: JSON.stringify({ args }),
+    });
+    const body = (await res.json()) as { result?: unknown; msg?: string };
+    if (res.status >= 400) throw new TaskDbError('invalid_argument', body.msg ?? `daemon: ${res.status}`);
+    return body.result as never;
+  }
 }
 
 /** The running daemon of `home`, if daemon.json names a live one. */
-async function findDaemon(home: string): Promise<DaemonBackend | undefined> {
+export async function findDaemon(home: string): Promise<DaemonBackend | undefined> {
   let info: { port: number; token: string; pid: number };
   try {
     info = JSON.parse(await readFile(daemonFile(home), 'utf8')) as typeof info;

@@ -49,7 +49,7 @@ export function buildServer(engine: Engine, options: ServerOptions): Server {
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ type: 'NotFound', msg: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
   registerBonsai(app, engine, baseUrl, options.sync);
-  registerUi(app, engine);
+  registerUi(app, engine, options.sync);
 
   return {
     app,

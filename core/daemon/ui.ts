@@ -5,6 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { checkId } from '../blobs/blobstore.js';
 import type { Engine, SessionStatus } from '../engine/engine.js';
+import { runNative } from '../engine/native.js';
+import { STREAMS } from '../engine/taskdefs.js';
+import type { S3Sync } from '../sync/s3sync.js';
+import { runAdminVerb } from '../taskdb/adminverbs.js';
+import { requireJson } from './bonsai.js';
 import { ApiError } from './security.js';
 
 const ListQuery = z.object({
@@ -12,7 +17,7 @@ const ListQuery = z.object({
   phase: z.string().optional(),
 });
 
-export function registerUi(app: FastifyInstance, engine: Engine): void {
+export function registerUi(app: FastifyInstance, engine: Engine, sync?: S3Sync): void {
   const status = (jobId: string): SessionStatus => {
     try {
       checkId(jobId, 'job id');
@@ -40,6 +45,53 @@ export function registerUi(app: FastifyInstance, engine: Engine): void {
   app.get<{ Params: { id: string } }>('/api/jobs/:id/logs', async (req, reply) => {
     const s = status(req.params.id);
     return reply.type('text/plain; charset=utf-8').send(await engine.store.get('logs', s.jobId).catch(() => Buffer.alloc(0)));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/jobs/:id/journal', async (req, reply) => {
+    const s = status(req.params.id);
+    if (s.journalHex === null) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no journal yet (${s.phase})`);
+    return reply.type('application/octet-stream').send(Buffer.from(s.journalHex, 'hex'));
+  });
+  app.get<{ Params: { id: string } }>('/api/jobs/:id/receipt', async (req, reply) => {
+    const s = status(req.params.id);
+    if (!s.receiptPath) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
+    reply.header('content-disposition', `attachment; filename="${s.jobId}.receipt"`);
+    return reply.type('application/octet-stream').send(await engine.store.get('receipts', s.jobId));
+  });
+  app.post<{ Params: { id: string } }>('/api/jobs/:id/verify', async (req) => {
+    const s = status(req.params.id);
+    if (!s.receiptPath || !s.imageId) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
+    try {
+      const { result } = await runNative(['verify', s.receiptPath, '--image-id', s.imageId]);
+      return { valid: true, verifyMs: result.verify_ms };
+    } catch (err) {
+      return { valid: false, error: (err as Error).message };
+    }
+  });
+  // A failed or stopped job runs again from its failed tasks (finished segments are kept).
+  app.post<{ Params: { id: string } }>('/api/jobs/:id/retry', async (req) => {
+    const s = status(req.params.id);
+    if (s.state !== 'failed') throw new ApiError(409, 'InvalidState', `job ${s.jobId} is ${s.phase}: only a failed job can be retried`);
+    const result = runAdminVerb(engine.db, 'resetTasks', [{ jobId: s.jobId, state: 'failed' }, { force: true, actor: 'user', reason: 'retried from the UI' }]);
+    engine.emit('change', s.jobId);
+    return result;
+  });
+  app.get('/api/workers', async () => ({
+    slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])),
+    streams: engine.db.getStreams().map((st) => ({ workerType: st.workerType, running: st.running, ready: st.ready })),
+  }));
+  app.get('/api/settings', async () => ({
+    slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])),
+    defaultPo2: 20,
+    sync: sync ? { configured: true, blobs: sync.states() } : { configured: false },
+  }));
+
+  // The admin verbs, as `bento admin` runs them (dry run unless the options say force).
+  app.post<{ Params: { verb: string } }>('/api/admin/:verb', async (req) => {
+    requireJson(req.headers['content-type']);
+    const body = z.object({ args: z.array(z.unknown()) }).safeParse(req.body);
+    if (!body.success) throw new ApiError(400, 'InvalidRequest', 'the body must be { "args": [...] }');
+    return { result: runAdminVerb(engine.db, req.params.verb, body.data.args) };
   });
 
   // Server-sent events: a `job` event with the job's status whenever it changes.
