@@ -14,55 +14,16 @@ use crate::buses::{AluOp, BYTE_PAIR, PROGRAM};
 use crate::columns::{columns, Columns};
 
 /// The operations a program row may decode to, in flag order.
-pub const OPS: [Op; 47] = [
-    Op::Lui,
-    Op::Auipc,
-    Op::Jal,
-    Op::Jalr,
-    Op::Beq,
-    Op::Bne,
-    Op::Blt,
-    Op::Bge,
-    Op::Bltu,
-    Op::Bgeu,
-    Op::Lb,
-    Op::Lh,
-    Op::Lw,
-    Op::Lbu,
-    Op::Lhu,
-    Op::Sb,
-    Op::Sh,
-    Op::Sw,
-    Op::Addi,
-    Op::Slti,
-    Op::Sltiu,
-    Op::Xori,
-    Op::Ori,
-    Op::Andi,
-    Op::Slli,
-    Op::Srli,
-    Op::Srai,
-    Op::Add,
-    Op::Sub,
-    Op::Sll,
-    Op::Slt,
-    Op::Sltu,
-    Op::Xor,
-    Op::Srl,
-    Op::Sra,
-    Op::Or,
-    Op::And,
-    Op::Mul,
-    Op::Mulh,
-    Op::Mulhsu,
-    Op::Mulhu,
-    Op::Div,
-    Op::Divu,
-    Op::Rem,
-    Op::Remu,
-    Op::Fence,
-    Op::Ecall,
-];
+pub const OPS: [Op; 47] = {
+    // Every operation but EBREAK and Illegal, which no program row decodes to.
+    let mut ops = [Op::Lui; 47];
+    let mut i = 0;
+    while i < ops.len() {
+        ops[i] = Op::ALL[i];
+        i += 1;
+    }
+    ops
+};
 
 /// The CPU's view of an instruction: bit i of the packed flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

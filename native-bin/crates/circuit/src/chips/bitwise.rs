@@ -1,10 +1,11 @@
 //! AND, OR, XOR: each byte's AND comes from the byte table; OR and XOR follow
 //! from it (x | y = x + y - (x & y), x ^ y = x + y - 2(x & y)).
 
-use bento_stark::{Air, AirBuilder, BaseAir, Count, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{Air, AirBuilder, Count, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
 
 use super::{bytes, chip_rows, AluCall};
 use crate::buses::{AluOp, ALU, AND};
+use crate::chips::{chip_air, selectors};
 use crate::columns::{columns, Columns};
 use crate::range::RangeCounts;
 
@@ -24,15 +25,7 @@ columns!(BitwiseCols);
 #[derive(Clone, Debug)]
 pub struct BitwiseAir;
 
-impl BaseAir<F> for BitwiseAir {
-    fn width(&self) -> usize {
-        BitwiseCols::<F>::WIDTH
-    }
-
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        vec![]
-    }
-}
+chip_air!(BitwiseAir, BitwiseCols);
 
 impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BitwiseAir {
     fn eval(&self, builder: &mut AB) {
@@ -40,14 +33,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BitwiseAir {
         let c = BitwiseCols::view(main.current_slice());
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let k = |x: u32| AB::Expr::from_u32(x);
-        let mut real = AB::Expr::ZERO;
-        let mut op_id = AB::Expr::ZERO;
-        for (i, &f) in c.ops.iter().enumerate() {
-            builder.assert_bool(f);
-            real += e(f);
-            op_id += e(f) * k(OPS[i].id());
-        }
-        builder.assert_bool(real.clone());
+        let (real, op_id) = selectors(builder, &c.ops, &OPS);
         let [f_and, f_or, f_xor] = c.ops.map(&e);
         for i in 0..4 {
             AND.lookup_key(builder, [c.a[i], c.b[i], c.and[i]], Count::bounded(real.clone(), 1));

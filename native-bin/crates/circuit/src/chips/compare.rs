@@ -3,10 +3,11 @@
 //! unsigned; the difference is zero exactly when `a = b`; the signed order
 //! follows from the sign bits.
 
-use bento_stark::{Air, AirBuilder, BaseAir, Count, Field, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{Air, AirBuilder, Count, Field, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
 
 use super::{bytes, chip_rows, AluCall};
 use crate::buses::{AluOp, ALU, BYTE_PAIR};
+use crate::chips::{chip_air, selectors};
 use crate::columns::{columns, Columns};
 use crate::range::RangeCounts;
 
@@ -34,15 +35,7 @@ columns!(CompareCols);
 #[derive(Clone, Debug)]
 pub struct CompareAir;
 
-impl BaseAir<F> for CompareAir {
-    fn width(&self) -> usize {
-        CompareCols::<F>::WIDTH
-    }
-
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        vec![]
-    }
-}
+chip_air!(CompareAir, CompareCols);
 
 impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CompareAir {
     fn eval(&self, builder: &mut AB) {
@@ -52,14 +45,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CompareAir {
         let k = |x: u32| AB::Expr::from_u32(x);
         let one = || AB::Expr::ONE;
 
-        let mut real = AB::Expr::ZERO;
-        let mut op_id = AB::Expr::ZERO;
-        for (i, &f) in c.ops.iter().enumerate() {
-            builder.assert_bool(f);
-            real += e(f);
-            op_id += e(f) * k(OPS[i].id());
-        }
-        builder.assert_bool(real.clone());
+        let (real, op_id) = selectors(builder, &c.ops, &OPS);
 
         let mut borrow_in = AB::Expr::ZERO;
         for i in 0..4 {

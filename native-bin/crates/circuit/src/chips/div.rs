@@ -8,11 +8,12 @@
 //! (MIN / -1) gives q = MIN and r = 0, for which only the low word of the
 //! equation holds.
 
-use bento_stark::{Air, AirBuilder, BaseAir, Count, Field, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{Air, AirBuilder, Count, Field, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
 
 use super::mul::{convolve, extend};
 use super::{bytes, chip_rows, AluCall};
 use crate::buses::{AluOp, ALU, BYTE_PAIR, RANGE16};
+use crate::chips::{chip_air, selectors};
 use crate::columns::{columns, Columns};
 use crate::range::RangeCounts;
 
@@ -59,15 +60,7 @@ const R: usize = 3;
 #[derive(Clone, Debug)]
 pub struct DivAir;
 
-impl BaseAir<F> for DivAir {
-    fn width(&self) -> usize {
-        DivCols::<F>::WIDTH
-    }
-
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        vec![]
-    }
-}
+chip_air!(DivAir, DivCols);
 
 impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for DivAir {
     fn eval(&self, builder: &mut AB) {
@@ -76,14 +69,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for DivAir {
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let k = |x: u32| AB::Expr::from_u32(x);
         let one = || AB::Expr::ONE;
-        let mut real = AB::Expr::ZERO;
-        let mut op_id = AB::Expr::ZERO;
-        for (i, &f) in c.ops.iter().enumerate() {
-            builder.assert_bool(f);
-            real += e(f);
-            op_id += e(f) * k(OPS[i].id());
-        }
-        builder.assert_bool(real.clone());
+        let (real, op_id) = selectors(builder, &c.ops, &OPS);
         let [div, divu, rem, remu] = c.ops.map(&e);
         let signed = div.clone() + rem.clone();
         let count = || Count::bounded(real.clone(), 1);

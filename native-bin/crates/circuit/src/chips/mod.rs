@@ -8,7 +8,7 @@ pub mod div;
 pub mod mul;
 pub mod shift;
 
-use bento_stark::{PrimeCharacteristicRing, F};
+use bento_stark::{AirBuilder, PrimeCharacteristicRing, F};
 
 use crate::buses::AluOp;
 
@@ -66,3 +66,33 @@ pub(crate) fn chip_rows(calls: usize, width: usize, min_height: usize) -> (usize
     let height = calls.max(min_height).next_power_of_two();
     (height, F::zero_vec(height * width))
 }
+
+/// A chip row's operation selectors: each boolean, at most one set. Returns
+/// whether the row holds an operation, and that operation's ALU id.
+pub(crate) fn selectors<AB: AirBuilder<F = F>>(builder: &mut AB, ops: &[AB::Var], ids: &[AluOp]) -> (AB::Expr, AB::Expr) {
+    let mut real = AB::Expr::ZERO;
+    let mut op_id = AB::Expr::ZERO;
+    for (&f, op) in ops.iter().zip(ids) {
+        builder.assert_bool(f);
+        real += f.into();
+        op_id += f.into() * AB::Expr::from_u32(op.id());
+    }
+    builder.assert_bool(real.clone());
+    (real, op_id)
+}
+
+/// A chip's `BaseAir`: its columns' width, and no reads of the next row.
+macro_rules! chip_air {
+    ($air:ident, $cols:ident) => {
+        impl bento_stark::BaseAir<F> for $air {
+            fn width(&self) -> usize {
+                $cols::<F>::WIDTH
+            }
+
+            fn main_next_row_columns(&self) -> Vec<usize> {
+                vec![]
+            }
+        }
+    };
+}
+pub(crate) use chip_air;

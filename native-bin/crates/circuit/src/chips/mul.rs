@@ -3,10 +3,11 @@
 //! computed as a byte convolution with carries. MUL takes the low word, the
 //! others the high one.
 
-use bento_stark::{Air, AirBuilder, BaseAir, Count, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{Air, AirBuilder, Count, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
 
 use super::{bytes, chip_rows, AluCall};
 use crate::buses::{AluOp, ALU, BYTE_PAIR, RANGE16};
+use crate::chips::{chip_air, selectors};
 use crate::columns::{columns, Columns};
 use crate::range::RangeCounts;
 
@@ -34,15 +35,7 @@ columns!(MulCols);
 #[derive(Clone, Debug)]
 pub struct MulAir;
 
-impl BaseAir<F> for MulAir {
-    fn width(&self) -> usize {
-        MulCols::<F>::WIDTH
-    }
-
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        vec![]
-    }
-}
+chip_air!(MulAir, MulCols);
 
 impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for MulAir {
     fn eval(&self, builder: &mut AB) {
@@ -50,14 +43,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for MulAir {
         let c = MulCols::view(main.current_slice());
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let k = |x: u32| AB::Expr::from_u32(x);
-        let mut real = AB::Expr::ZERO;
-        let mut op_id = AB::Expr::ZERO;
-        for (i, &f) in c.ops.iter().enumerate() {
-            builder.assert_bool(f);
-            real += e(f);
-            op_id += e(f) * k(OPS[i].id());
-        }
-        builder.assert_bool(real.clone());
+        let (real, op_id) = selectors(builder, &c.ops, &OPS);
         let [mul, mulh, mulhsu, mulhu] = c.ops.map(&e);
         let count = || Count::bounded(real.clone(), 1);
 

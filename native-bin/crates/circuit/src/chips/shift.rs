@@ -7,10 +7,11 @@
 //! (SRA adds the sign's fill, 2^32 - 2^k, which shares no bit with it); a right
 //! shift by 0 returns `a`.
 
-use bento_stark::{Air, AirBuilder, BaseAir, Count, Field, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{Air, AirBuilder, Count, Field, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
 
 use super::{bytes, chip_rows, AluCall};
 use crate::buses::{AluOp, ALU, BYTE_PAIR};
+use crate::chips::{chip_air, selectors};
 use crate::columns::{columns, Columns};
 use crate::range::RangeCounts;
 
@@ -46,15 +47,7 @@ columns!(ShiftCols);
 #[derive(Clone, Debug)]
 pub struct ShiftAir;
 
-impl BaseAir<F> for ShiftAir {
-    fn width(&self) -> usize {
-        ShiftCols::<F>::WIDTH
-    }
-
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        vec![]
-    }
-}
+chip_air!(ShiftAir, ShiftCols);
 
 impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ShiftAir {
     fn eval(&self, builder: &mut AB) {
@@ -64,14 +57,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ShiftAir {
         let k = |x: u32| AB::Expr::from_u32(x);
         let one = || AB::Expr::ONE;
 
-        let mut real = AB::Expr::ZERO;
-        let mut op_id = AB::Expr::ZERO;
-        for (i, &f) in c.ops.iter().enumerate() {
-            builder.assert_bool(f);
-            real += e(f);
-            op_id += e(f) * k(OPS[i].id());
-        }
-        builder.assert_bool(real.clone());
+        let (real, op_id) = selectors(builder, &c.ops, &OPS);
         let [sll, srl, sra] = c.ops.map(&e);
         let count = || Count::bounded(real.clone(), 1);
 
