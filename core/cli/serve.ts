@@ -15,7 +15,8 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .option('--allow-remote', 'allow binding to a non-loopback address')
     .option('--max-upload-mb <n>', 'largest upload accepted', '256')
-    .action(async (opts: { port: string; host: string; allowRemote?: boolean; maxUploadMb: string }) => {
+    .option('--watch <dir>', 'prove every name.elf (with name.input) dropped into this folder')
+    .action(async (opts: { port: string; host: string; allowRemote?: boolean; maxUploadMb: string; watch?: string }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EngineError(`--port: ${opts.port} is not a port number`);
       if (!LOOPBACK.has(opts.host)) {
@@ -23,7 +24,13 @@ export function registerServe(program: Command): void {
         process.stderr.write(`warning: the daemon listens on ${opts.host}: anyone who can reach it and has the token can prove on this machine\n`);
       }
       const home = resolveHome(program);
-      const daemon = await serve({ home, port, host: opts.host, maxUploadBytes: Number(opts.maxUploadMb) * 1024 * 1024 });
+      const daemon = await serve({
+        home,
+        port,
+        host: opts.host,
+        maxUploadBytes: Number(opts.maxUploadMb) * 1024 * 1024,
+        ...(opts.watch ? { watch: opts.watch } : {}),
+      });
       process.stdout.write(`bento daemon listening on http://${opts.host}:${daemon.port} (token in ${home}/daemon.json)\n`);
       await new Promise<void>((resolve) => {
         const shutdown = (): void => {

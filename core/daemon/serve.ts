@@ -6,6 +6,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Engine } from '../engine/engine.js';
 import { syncFinishedJobs } from '../sync/jobs.js';
+import { watchFolder } from '../watch/watcher.js';
 import { type S3Config, S3Sync, s3ConfigFromEnv } from '../sync/s3sync.js';
 import { newToken } from './security.js';
 import { buildServer } from './server.js';
@@ -18,6 +19,8 @@ export interface ServeOptions {
   token?: string;
   /** Bucket sync (default: from BENTO_S3_* in the environment, else none). */
   s3?: S3Config;
+  /** A folder whose dropped ELFs are proved (see core/watch). */
+  watch?: string;
 }
 
 export interface RunningDaemon {
@@ -46,6 +49,8 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
     throw err;
   }
   engine.start();
+  const watcher = options.watch ? watchFolder(engine, options.watch) : undefined;
+  await watcher?.ready;
   await writeFile(daemonFile(options.home), `${JSON.stringify({ port, token, pid: process.pid })}\n`, { mode: 0o600 });
   let stopping: Promise<void> | undefined;
   return {
@@ -55,6 +60,7 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
     stop: () =>
       (stopping ??= (async () => {
         unsync?.();
+        await watcher?.close();
         await server.close();
         // Running children are stopped; their tasks are re-queued on the next start.
         await engine.close();
