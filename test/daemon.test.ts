@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDaemon, daemonFile, serve } from '../core/daemon/serve.js';
 import { buildServer } from '../core/daemon/server.js';
+import { Settings } from '../core/config/settings.js';
 import { Engine } from '../core/engine/engine.js';
 import { ROOT, ZKVM, example } from './helpers/guests.js';
 import { rng } from './helpers/rng.js';
@@ -179,6 +180,12 @@ describe('routes for the UI', () => {
     expect((await api(`/api/jobs/${uuid}/retry`, { method: 'POST' })).status).toBe(409);
     expect((await json(await api('/api/workers'))).slots).toMatchObject({ exec: 1, join: 1, aux: 1 });
     expect((await json(await api('/api/settings'))).sync).toEqual({ configured: false });
+    const put = (body: unknown): Promise<Response> => api('/api/settings', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(await json(await put({ defaultPo2: 15, retentionHours: 2 }))).toMatchObject({ defaultPo2: 15, retentionHours: 2 });
+    expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8'))).toMatchObject({ defaultPo2: 15 });
+    expect((await put({ defaultPo2: 40 })).status).toBe(400);
+    expect((await json(await api('/api/settings'))).defaultPo2).toBe(15);
+    expect((await json<{ jobs: unknown[] }>(await api('/api/jobs?limit=1&offset=1'))).jobs).toHaveLength(1);
     expect((await json(await api('/api/jobs?phase=succeeded'))).jobs).toEqual(expect.arrayContaining([expect.objectContaining({ jobId: uuid })]));
 
     const admin = (verb: string, args: unknown): Promise<Response> =>
@@ -255,7 +262,7 @@ describe('security', () => {
 
   it('bounds upload sizes', async () => {
     const engine = await Engine.open({ home: mkdtempSync(join(tmpdir(), 'bento-small-')) });
-    const server = buildServer(engine, { token: 't', host: '127.0.0.1', maxUploadBytes: 1024 });
+    const server = buildServer(engine, { token: 't', host: '127.0.0.1', maxUploadBytes: 1024, settings: Settings.parse({}) });
     const port = await server.listen(0);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/inputs/upload/big`, { method: 'PUT', headers: { 'x-api-key': 't' }, body: Buffer.alloc(4096) });

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { checkId } from '../blobs/blobstore.js';
 import type { Engine, SessionStatus } from '../engine/engine.js';
 import { NativeError, imageIdOf } from '../engine/native.js';
+import type { Settings } from '../config/settings.js';
 import type { S3Sync } from '../sync/s3sync.js';
 import { ApiError } from './security.js';
 
@@ -46,7 +47,7 @@ export function requireJson(contentType: string | undefined): void {
   if (!/^application\/json\b/i.test(contentType ?? '')) throw new ApiError(415, 'UnsupportedMediaType', 'the body must be JSON (Content-Type: application/json)');
 }
 
-export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: () => string, sync?: S3Sync): void {
+export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: () => string, sync: S3Sync | undefined, settings: Settings): void {
   const { store } = engine;
   // Local first, then the bucket when sync is configured (a bucket error reads as absent).
   const have = async (kind: 'elfs' | 'inputs', blob: string): Promise<boolean> =>
@@ -129,7 +130,7 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
       input: await store.get('inputs', input),
       executeOnly: execute_only,
       cycleLimit: exec_cycle_limit ?? null,
-      ...(po2 !== undefined ? { po2 } : {}),
+      po2: po2 ?? settings.defaultPo2,
     });
     return { uuid };
   });

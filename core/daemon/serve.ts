@@ -4,6 +4,8 @@
 
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sweepWorkDirs } from '../blobs/retention.js';
+import { loadSettings } from '../config/settings.js';
 import { Engine } from '../engine/engine.js';
 import { syncFinishedJobs } from '../sync/jobs.js';
 import { watchFolder } from '../watch/watcher.js';
@@ -35,11 +37,12 @@ export function daemonFile(home: string): string {
 }
 
 export async function serve(options: ServeOptions): Promise<RunningDaemon> {
-  const engine = await Engine.open({ home: options.home });
+  const settings = await loadSettings(options.home);
+  const engine = await Engine.open({ home: options.home, slots: settings.slots });
   const token = options.token ?? newToken();
   const s3 = options.s3 ?? s3ConfigFromEnv();
   const sync = s3 ? new S3Sync(engine.store, s3) : undefined;
-  const server = buildServer(engine, { token, host: options.host, maxUploadBytes: options.maxUploadBytes ?? 256 * 1024 * 1024, sync });
+  const server = buildServer(engine, { token, host: options.host, maxUploadBytes: options.maxUploadBytes ?? 256 * 1024 * 1024, sync, settings });
   const unsync = sync ? syncFinishedJobs(engine, sync) : undefined;
   let port: number;
   try {
@@ -49,7 +52,15 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
     throw err;
   }
   engine.start();
-  const watcher = options.watch ? watchFolder(engine, options.watch) : undefined;
+  const watcher = options.watch ? watchFolder(engine, options.watch, { po2: settings.defaultPo2 }) : undefined;
+  // Work directories of finished jobs go once the retention period has passed.
+  const sweep = (): void => {
+    sweepWorkDirs(engine.store.root, settings.retentionHours * 3_600_000).catch((err: Error) => {
+      process.stderr.write(`bento serve: sweeping work directories: ${err.message}\n`);
+    });
+  };
+  sweep();
+  const sweeper = setInterval(sweep, 10 * 60_000);
   await watcher?.ready;
   await writeFile(daemonFile(options.home), `${JSON.stringify({ port, token, pid: process.pid })}\n`, { mode: 0o600 });
   let stopping: Promise<void> | undefined;
@@ -60,6 +71,7 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
     stop: () =>
       (stopping ??= (async () => {
         unsync?.();
+        clearInterval(sweeper);
         await watcher?.close();
         await server.close();
         // Running children are stopped; their tasks are re-queued on the next start.

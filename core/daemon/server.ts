@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/engine.js';
 import { EngineError } from '../engine/engine.js';
 import { TaskDbError } from '../taskdb/types.js';
+import type { Settings } from '../config/settings.js';
 import type { S3Sync } from '../sync/s3sync.js';
 import { registerBonsai } from './bonsai.js';
 import { ApiError, allowedHosts, guard } from './security.js';
@@ -17,6 +18,8 @@ export interface ServerOptions {
   maxUploadBytes: number;
   /** Where images and inputs missing locally are looked up. */
   sync?: S3Sync | undefined;
+  /** The daemon's settings (changed in place by PUT /api/settings). */
+  settings: Settings;
 }
 
 export interface Server {
@@ -48,8 +51,8 @@ export function buildServer(engine: Engine, options: ServerOptions): Server {
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ type: 'NotFound', msg: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
-  registerBonsai(app, engine, baseUrl, options.sync);
-  registerUi(app, engine, options.sync);
+  registerBonsai(app, engine, baseUrl, options.sync, options.settings);
+  registerUi(app, engine, options.sync, options.settings);
 
   return {
     app,

@@ -7,6 +7,7 @@ import { checkId } from '../blobs/blobstore.js';
 import type { Engine, SessionStatus } from '../engine/engine.js';
 import { runNative } from '../engine/native.js';
 import { STREAMS } from '../engine/taskdefs.js';
+import { Settings, saveSettings } from '../config/settings.js';
 import type { S3Sync } from '../sync/s3sync.js';
 import { runAdminVerb } from '../taskdb/adminverbs.js';
 import { requireJson } from './bonsai.js';
@@ -14,10 +15,11 @@ import { ApiError } from './security.js';
 
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
   phase: z.string().optional(),
 });
 
-export function registerUi(app: FastifyInstance, engine: Engine, sync?: S3Sync): void {
+export function registerUi(app: FastifyInstance, engine: Engine, sync: S3Sync | undefined, settings: Settings): void {
   const status = (jobId: string): SessionStatus => {
     try {
       checkId(jobId, 'job id');
@@ -31,7 +33,7 @@ export function registerUi(app: FastifyInstance, engine: Engine, sync?: S3Sync):
   app.get('/api/jobs', async (req) => {
     const q = ListQuery.safeParse(req.query);
     if (!q.success) throw new ApiError(400, 'InvalidRequest', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const jobs = engine.list(q.data.limit);
+    const jobs = engine.list(q.data.limit, q.data.offset);
     return { jobs: q.data.phase ? jobs.filter((j) => j.phase === q.data.phase) : jobs };
   });
   app.get<{ Params: { id: string } }>('/api/jobs/:id', async (req) => {
@@ -80,11 +82,22 @@ export function registerUi(app: FastifyInstance, engine: Engine, sync?: S3Sync):
     slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])),
     streams: engine.db.getStreams().map((st) => ({ workerType: st.workerType, running: st.running, ready: st.ready })),
   }));
-  app.get('/api/settings', async () => ({
-    slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])),
-    defaultPo2: 20,
+  const currentSettings = () => ({
+    ...settings,
+    running: { slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])) },
+    dataDirectory: engine.store.root,
     sync: sync ? { configured: true, blobs: sync.states() } : { configured: false },
-  }));
+  });
+  app.get('/api/settings', async () => currentSettings());
+  // Stored at once; new slot counts take effect when the daemon restarts.
+  app.put('/api/settings', async (req) => {
+    requireJson(req.headers['content-type']);
+    const update = Settings.safeParse({ ...settings, ...(req.body as object) });
+    if (!update.success) throw new ApiError(400, 'InvalidRequest', update.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    Object.assign(settings, update.data);
+    await saveSettings(engine.store.root, settings);
+    return currentSettings();
+  });
 
   // The admin verbs, as `bento admin` runs them (dry run unless the options say force).
   app.post<{ Params: { verb: string } }>('/api/admin/:verb', async (req) => {

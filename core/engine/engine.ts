@@ -182,8 +182,9 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     };
   }
 
-  list(limit = 50): SessionStatus[] {
-    const rows = this.db.db.prepare('SELECT id FROM jobs ORDER BY created_at DESC LIMIT ?').all(limit) as { id: string }[];
+  /** Sessions, newest first. */
+  list(limit = 50, offset = 0): SessionStatus[] {
+    const rows = this.db.db.prepare('SELECT id FROM jobs ORDER BY created_at DESC LIMIT ? OFFSET ?').all(limit, offset) as { id: string }[];
     return rows.map((r) => this.status(r.id));
   }
 
