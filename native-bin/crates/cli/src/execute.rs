@@ -12,25 +12,39 @@ use serde_json::json;
 
 use crate::report;
 
+/// The guest and how it runs: shared by `execute` and `prove`.
 #[derive(Args)]
-pub struct ExecuteArgs {
+pub struct GuestArgs {
     /// The guest ELF (RV32IM, statically linked).
     pub elf: PathBuf,
     /// The guest's private input (read on fd 0).
     #[arg(long)]
     pub input: Option<PathBuf>,
-    /// Segments hold at most 2^po2 cycles (minus a few rows the prover reserves).
-    #[arg(long, default_value_t = DEFAULT_PO2, value_parser = clap::value_parser!(u32).range(14..=24))]
-    pub po2: u32,
-    /// Write each segment to this directory as it is cut.
-    #[arg(long)]
-    pub segments_dir: Option<PathBuf>,
     /// Stop the guest with an error after this many cycles.
     #[arg(long)]
     pub cycle_limit: Option<u64>,
     /// Write the guest's stdout and stderr to this file instead of forwarding them.
     #[arg(long)]
     pub log: Option<PathBuf>,
+}
+
+impl GuestArgs {
+    /// The program, its input, and where its output goes.
+    pub fn open(&self, json: bool) -> Result<(Program, Vec<u8>, Forward), String> {
+        Ok((load_program(&self.elf)?, read_input(self.input.as_deref())?, Forward::open(self.log.as_deref(), json)?))
+    }
+}
+
+#[derive(Args)]
+pub struct ExecuteArgs {
+    #[command(flatten)]
+    pub guest: GuestArgs,
+    /// Segments hold at most 2^po2 cycles (minus a few rows the prover reserves).
+    #[arg(long, default_value_t = DEFAULT_PO2, value_parser = clap::value_parser!(u32).range(14..=24))]
+    pub po2: u32,
+    /// Write each segment to this directory as it is cut.
+    #[arg(long)]
+    pub segments_dir: Option<PathBuf>,
     /// One JSON object per line on stdout: a line per segment, then a summary.
     #[arg(long)]
     pub json: bool,
@@ -81,13 +95,11 @@ impl GuestOutput for Forward {
 }
 
 pub fn run(args: &ExecuteArgs) -> Result<(), String> {
-    let program = load_program(&args.elf)?;
-    let input = read_input(args.input.as_deref())?;
+    let (program, input, mut out) = args.guest.open(args.json)?;
     if let Some(dir) = &args.segments_dir {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    let mut out = Forward::open(args.log.as_deref(), args.json)?;
-    let options = ExecOptions { po2: args.po2, cycle_limit: args.cycle_limit };
+    let options = ExecOptions { po2: args.po2, cycle_limit: args.guest.cycle_limit };
     let started = std::time::Instant::now();
     let result = execute(&program, input, options, &mut out, |segment| {
         let path = match &args.segments_dir {

@@ -13,7 +13,7 @@ use bento_vm::{Digest, ExecOptions};
 use clap::Args;
 use serde_json::{json, Value};
 
-use crate::execute::{load_program, read_input, Forward};
+use crate::execute::GuestArgs;
 use crate::report;
 
 #[derive(Args)]
@@ -63,21 +63,13 @@ pub struct VerifyArgs {
 
 #[derive(Args)]
 pub struct ProveArgs {
-    pub elf: PathBuf,
-    /// The guest's private input (read on fd 0).
-    #[arg(long)]
-    pub input: Option<PathBuf>,
+    #[command(flatten)]
+    pub guest: GuestArgs,
     /// Segments hold at most 2^po2 cycles.
     #[arg(long, default_value_t = DEFAULT_PO2, value_parser = clap::value_parser!(u32).range(14..=22))]
     pub po2: u32,
     #[arg(long)]
     pub out: PathBuf,
-    /// Stop the guest with an error after this many cycles.
-    #[arg(long)]
-    pub cycle_limit: Option<u64>,
-    /// Write the guest's stdout and stderr to this file instead of forwarding them.
-    #[arg(long)]
-    pub log: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
 }
@@ -184,10 +176,8 @@ pub fn verify(args: &VerifyArgs) -> Result<(), String> {
 }
 
 pub fn prove(args: &ProveArgs) -> Result<(), String> {
-    let program = load_program(&args.elf)?;
-    let input = read_input(args.input.as_deref())?;
-    let mut out = Forward::open(args.log.as_deref(), args.json)?;
-    let options = ExecOptions { po2: args.po2, cycle_limit: args.cycle_limit };
+    let (program, input, mut out) = args.guest.open(args.json)?;
+    let options = ExecOptions { po2: args.po2, cycle_limit: args.guest.cycle_limit };
     let started = Instant::now();
     let mut last = Instant::now();
     let result = prove_program(Setup::standard(), &program, input, options, &mut out, |claim, receipt| {
@@ -203,7 +193,7 @@ pub fn prove(args: &ProveArgs) -> Result<(), String> {
         }
     });
     out.finish()?;
-    let (_, receipt) = result.map_err(|e| format!("{}: {e}", args.elf.display()))?;
+    let (_, receipt) = result.map_err(|e| format!("{}: {e}", args.guest.elf.display()))?;
     let summary = write_receipt(&args.out, &receipt)?;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     if args.json {
