@@ -20,8 +20,10 @@ use crate::report;
 pub struct ProveSegmentArgs {
     /// A segment file written by `execute --segments-dir`.
     pub segment: PathBuf,
+    /// Where to write the result (a JSON summary goes beside a receipt).
     #[arg(long)]
     pub out: PathBuf,
+    /// JSON lines on stdout: progress, then the result (errors too).
     #[arg(long)]
     pub json: bool,
 }
@@ -30,8 +32,10 @@ pub struct ProveSegmentArgs {
 pub struct JoinArgs {
     pub left: PathBuf,
     pub right: PathBuf,
+    /// Where to write the result (a JSON summary goes beside a receipt).
     #[arg(long)]
     pub out: PathBuf,
+    /// JSON lines on stdout: progress, then the result (errors too).
     #[arg(long)]
     pub json: bool,
 }
@@ -45,8 +49,10 @@ pub struct FinalizeArgs {
     pub journal: PathBuf,
     #[arg(long)]
     pub image_id: String,
+    /// Where to write the result (a JSON summary goes beside a receipt).
     #[arg(long)]
     pub out: PathBuf,
+    /// JSON lines on stdout: progress, then the result (errors too).
     #[arg(long)]
     pub json: bool,
 }
@@ -57,6 +63,7 @@ pub struct VerifyArgs {
     /// The image ID the receipt must be for (`bento-zkvm image-id <elf>`).
     #[arg(long)]
     pub image_id: String,
+    /// JSON lines on stdout: progress, then the result (errors too).
     #[arg(long)]
     pub json: bool,
 }
@@ -68,8 +75,10 @@ pub struct ProveArgs {
     /// Segments hold at most 2^po2 cycles.
     #[arg(long, default_value_t = DEFAULT_PO2, value_parser = clap::value_parser!(u32).range(14..=22))]
     pub po2: u32,
+    /// Where to write the result (a JSON summary goes beside a receipt).
     #[arg(long)]
     pub out: PathBuf,
+    /// JSON lines on stdout: progress, then the result (errors too).
     #[arg(long)]
     pub json: bool,
 }
