@@ -32,7 +32,7 @@ pub type Pcs = TwoAdicFriPcs<F, Dft, ValMmcs, ChallengeMmcs>;
 pub type Config = StarkConfig<Pcs, EF, Challenger>;
 
 /// Names this configuration in every proof. Change it whenever anything below changes.
-pub const CONFIG_ID: &str = "bento-babybear4-poseidon2-fri/1";
+pub const CONFIG_ID: &str = "bento-babybear4-poseidon2-fri/2";
 
 /// The FRI and grinding parameters of [`CONFIG_ID`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -48,6 +48,8 @@ pub struct Parameters {
     pub batch_pow_bits: usize,
     /// Grinding before the LogUp challenges.
     pub lookup_pow_bits: usize,
+    /// Grinding before the DEEP out-of-domain point.
+    pub ood_pow_bits: usize,
     /// FRI folds by up to 2^max_log_arity per round.
     pub max_log_arity: usize,
     pub log_final_poly_len: usize,
@@ -56,12 +58,13 @@ pub struct Parameters {
 }
 
 pub const PARAMETERS: Parameters = Parameters {
-    log_blowup: 1,
-    num_queries: 90,
+    log_blowup: 2,
+    num_queries: 45,
     query_pow_bits: 16,
     commit_pow_bits: 4,
-    batch_pow_bits: 8,
-    lookup_pow_bits: 8,
+    batch_pow_bits: 12,
+    lookup_pow_bits: 12,
+    ood_pow_bits: 4,
     max_log_arity: 3,
     log_final_poly_len: 3,
     cap_height: 4,
@@ -105,5 +108,7 @@ fn build(p: &Parameters) -> Config {
         mmcs: ChallengeMmcs::new(val_mmcs.clone()),
     };
     let pcs = Pcs::new(Dft::default(), val_mmcs, fri);
-    StarkConfig::new(pcs, Challenger::new(perm)).with_lookup_proof_of_work_bits(p.lookup_pow_bits)
+    StarkConfig::new(pcs, Challenger::new(perm))
+        .with_lookup_proof_of_work_bits(p.lookup_pow_bits)
+        .with_ood_proof_of_work_bits(p.ood_pow_bits)
 }

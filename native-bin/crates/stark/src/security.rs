@@ -83,7 +83,11 @@ pub fn conjectured(setup: &Setup, tables: &[TableShape]) -> Report {
         commit_pow_bits: p.commit_pow_bits,
         query_pow_bits: p.query_pow_bits,
     };
-    let grinding = GrindingSites { batch_combination: p.batch_pow_bits, lookup_challenge: p.lookup_pow_bits, ..GrindingSites::NONE };
+    let grinding = GrindingSites {
+        batch_combination: p.batch_pow_bits,
+        lookup_challenge: p.lookup_pow_bits,
+        out_of_domain: p.ood_pow_bits,
+    };
     // Every committed column of every table is batched into one FRI instance.
     let batched: usize = tables
         .iter()

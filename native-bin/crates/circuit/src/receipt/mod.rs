@@ -74,12 +74,12 @@ pub enum ReceiptError {
 impl SegmentReceipt {
     /// Proves one segment.
     pub fn prove(setup: &Setup, segment: &Segment) -> Result<SegmentReceipt, ProveError> {
-        Ok(SegmentReceipt::new(segment, segment::prove(setup, segment)?))
+        Ok(SegmentReceipt::new(segment, &segment::prove(setup, segment)?))
     }
 
-    pub fn new(segment: &Segment, proved: ProvedSegment) -> SegmentReceipt {
+    pub fn new(segment: &Segment, proved: &ProvedSegment) -> SegmentReceipt {
         let paging = Paging::new(segment, &proved.boundary);
-        SegmentReceipt { claim: proved.claim, seal: proved.proof.to_bytes(), paging }
+        SegmentReceipt { claim: proved.claim.clone(), seal: proved.proof.to_bytes(), paging }
     }
 
     /// Checks the paging data against the claim's roots, then the seal against the claim.
