@@ -36,7 +36,7 @@ export async function loadSettings(home: string): Promise<Settings> {
     return Settings.parse({});
   }
   const parsed = Settings.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${settingsPath(home)}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`${settingsPath(home)}: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { checkId } from '../blobs/blobstore.js';
 import type { Engine, SessionStatus } from '../engine/engine.js';
 import { NativeError, imageIdOf } from '../engine/native.js';
 import type { Settings } from '../config/settings.js';
 import type { S3Sync } from '../sync/s3sync.js';
+import { jobStatus, parse, validId } from './params.js';
 import { ApiError } from './security.js';
 
 export const SUPPORTED_VERSIONS = ['local-bento-0.1'];
@@ -26,15 +26,6 @@ const SessionCreate = z.object({
   /** Not in Bonsai: the segment size (Local Bento's CLI sends it). */
   po2: z.number().int().min(14).max(22).optional(),
 });
-
-/** A blob id from a path parameter (400 if it could escape the blob store). */
-function id(value: string, what: string): string {
-  try {
-    return checkId(value, what);
-  } catch (err) {
-    throw new ApiError(400, 'InvalidId', (err as Error).message);
-  }
-}
 
 function bonsaiStatus(s: SessionStatus): 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' {
   if (s.phase === 'succeeded') return 'SUCCEEDED';
@@ -52,14 +43,7 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
   // Local first, then the bucket when sync is configured (a bucket error reads as absent).
   const have = async (kind: 'elfs' | 'inputs', blob: string): Promise<boolean> =>
     (await store.exists(kind, blob)) || ((await sync?.fetchMissing(kind, blob).catch(() => false)) ?? false);
-  const status = (jobId: string): SessionStatus => {
-    try {
-      return engine.status(id(jobId, 'session id'));
-    } catch (err) {
-      if (err instanceof ApiError) throw err;
-      throw new ApiError(404, 'NotFound', `no session ${jobId}`);
-    }
-  };
+  const status = (jobId: string): SessionStatus => jobStatus(engine, jobId, 'session');
 
   app.get('/version', async () => ({ risc0_zkvm: SUPPORTED_VERSIONS }));
   app.get('/user/quotas', async () => ({
@@ -72,12 +56,12 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
   }));
 
   app.get<{ Params: { imageId: string } }>('/images/upload/:imageId', async (req, reply) => {
-    const imageId = id(req.params.imageId, 'image id');
+    const imageId = validId(req.params.imageId, 'image id');
     if (await store.exists('elfs', imageId)) return reply.code(204).send();
     return { url: `${baseUrl()}/images/upload/${imageId}` };
   });
   app.put<{ Params: { imageId: string }; Body: Buffer }>('/images/upload/:imageId', async (req, reply) => {
-    const imageId = id(req.params.imageId, 'image id');
+    const imageId = validId(req.params.imageId, 'image id');
     const body = asBytes(req.body);
     const dir = await mkdtemp(join(tmpdir(), 'bento-image-'));
     try {
@@ -98,7 +82,7 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
     return reply.code(200).send();
   });
   app.delete<{ Params: { id: string } }>('/images/:id', async (req, reply) => {
-    await store.delete('elfs', id(req.params.id, 'image id'));
+    await store.delete('elfs', validId(req.params.id, 'image id'));
     return reply.code(204).send();
   });
 
@@ -108,23 +92,21 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
       return { url: `${baseUrl()}/${kind}/upload/${uuid}`, uuid };
     });
     app.put<{ Params: { id: string }; Body: Buffer }>(`/${kind}/upload/:id`, async (req, reply) => {
-      await store.put(kind, id(req.params.id, `${kind.slice(0, -1)} id`), asBytes(req.body));
+      await store.put(kind, validId(req.params.id, `${kind.slice(0, -1)} id`), asBytes(req.body));
       return reply.code(200).send();
     });
   }
   app.delete<{ Params: { id: string } }>('/inputs/:id', async (req, reply) => {
-    await store.delete('inputs', id(req.params.id, 'input id'));
+    await store.delete('inputs', validId(req.params.id, 'input id'));
     return reply.code(204).send();
   });
 
   app.post('/sessions/create', async (req) => {
     requireJson(req.headers['content-type']);
-    const body = SessionCreate.safeParse(req.body);
-    if (!body.success) throw new ApiError(400, 'InvalidRequest', body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const { img, input, assumptions, execute_only, exec_cycle_limit, po2 } = body.data;
+    const { img, input, assumptions, execute_only, exec_cycle_limit, po2 } = parse(SessionCreate, req.body);
     if (assumptions.length > 0) throw new ApiError(400, 'Unsupported', 'assumptions (composition) are not supported by the local prover yet');
-    if (!(await have('elfs', id(img, 'image id')))) throw new ApiError(404, 'NotFound', `no image ${img}: upload it first`);
-    if (!(await have('inputs', id(input, 'input id')))) throw new ApiError(404, 'NotFound', `no input ${input}: upload it first`);
+    if (!(await have('elfs', validId(img, 'image id')))) throw new ApiError(404, 'NotFound', `no image ${img}: upload it first`);
+    if (!(await have('inputs', validId(input, 'input id')))) throw new ApiError(404, 'NotFound', `no input ${input}: upload it first`);
     const uuid = await engine.createSession({
       imageBlob: img,
       input: await store.get('inputs', input),

@@ -3,7 +3,6 @@
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { checkId } from '../blobs/blobstore.js';
 import type { Engine, SessionStatus } from '../engine/engine.js';
 import { runNative } from '../engine/native.js';
 import { STREAMS } from '../engine/taskdefs.js';
@@ -11,6 +10,7 @@ import { Settings, saveSettings } from '../config/settings.js';
 import type { S3Sync } from '../sync/s3sync.js';
 import { runAdminVerb } from '../taskdb/adminverbs.js';
 import { requireJson } from './bonsai.js';
+import { jobStatus, parse } from './params.js';
 import { ApiError } from './security.js';
 
 const ListQuery = z.object({
@@ -20,21 +20,12 @@ const ListQuery = z.object({
 });
 
 export function registerUi(app: FastifyInstance, engine: Engine, sync: S3Sync | undefined, settings: Settings): void {
-  const status = (jobId: string): SessionStatus => {
-    try {
-      checkId(jobId, 'job id');
-    } catch (err) {
-      throw new ApiError(400, 'InvalidId', (err as Error).message);
-    }
-    if (!engine.db.getJob(jobId)) throw new ApiError(404, 'NotFound', `no job ${jobId}`);
-    return engine.status(jobId);
-  };
+  const status = (jobId: string): SessionStatus => jobStatus(engine, jobId);
 
   app.get('/api/jobs', async (req) => {
-    const q = ListQuery.safeParse(req.query);
-    if (!q.success) throw new ApiError(400, 'InvalidRequest', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const jobs = engine.list(q.data.limit, q.data.offset);
-    return { jobs: q.data.phase ? jobs.filter((j) => j.phase === q.data.phase) : jobs };
+    const q = parse(ListQuery, req.query);
+    const jobs = engine.list(q.limit, q.offset);
+    return { jobs: q.phase ? jobs.filter((j) => j.phase === q.phase) : jobs };
   });
   app.get<{ Params: { id: string } }>('/api/jobs/:id', async (req) => {
     const s = status(req.params.id);
@@ -92,9 +83,7 @@ export function registerUi(app: FastifyInstance, engine: Engine, sync: S3Sync | 
   // Stored at once; new slot counts take effect when the daemon restarts.
   app.put('/api/settings', async (req) => {
     requireJson(req.headers['content-type']);
-    const update = Settings.safeParse({ ...settings, ...(req.body as object) });
-    if (!update.success) throw new ApiError(400, 'InvalidRequest', update.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    Object.assign(settings, update.data);
+    Object.assign(settings, parse(Settings, { ...settings, ...(req.body as object) }));
     await saveSettings(engine.store.root, settings);
     return currentSettings();
   });
@@ -102,9 +91,8 @@ export function registerUi(app: FastifyInstance, engine: Engine, sync: S3Sync | 
   // The admin verbs, as `bento admin` runs them (dry run unless the options say force).
   app.post<{ Params: { verb: string } }>('/api/admin/:verb', async (req) => {
     requireJson(req.headers['content-type']);
-    const body = z.object({ args: z.array(z.unknown()) }).safeParse(req.body);
-    if (!body.success) throw new ApiError(400, 'InvalidRequest', 'the body must be { "args": [...] }');
-    return { result: runAdminVerb(engine.db, req.params.verb, body.data.args) };
+    const { args } = parse(z.object({ args: z.array(z.unknown()) }), req.body);
+    return { result: runAdminVerb(engine.db, req.params.verb, args) };
   });
 
   // Server-sent events: a `job` event with the job's status whenever it changes.

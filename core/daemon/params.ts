@@ -1,0 +1,29 @@
+// Path parameters and bodies as the routes receive them: ids checked so no
+// path escapes the blob store, jobs looked up, zod errors made 400s.
+
+import { z } from 'zod';
+import { checkId } from '../blobs/blobstore.js';
+import type { Engine, SessionStatus } from '../engine/engine.js';
+import { ApiError } from './security.js';
+
+/** A blob or job id from a path parameter (400 if it could escape the blob store). */
+export function validId(value: string, what: string): string {
+  try {
+    return checkId(value, what);
+  } catch (err) {
+    throw new ApiError(400, 'InvalidId', (err as Error).message);
+  }
+}
+
+/** The status of a job named in a path (400 for a bad id, 404 for an unknown one). */
+export function jobStatus(engine: Engine, jobId: string, what = 'job'): SessionStatus {
+  if (!engine.db.getJob(validId(jobId, `${what} id`))) throw new ApiError(404, 'NotFound', `no ${what} ${jobId}`);
+  return engine.status(jobId);
+}
+
+/** Parses a body or query with `schema`; a mismatch is a 400 naming the fields. */
+export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ApiError(400, 'InvalidRequest', z.prettifyError(result.error));
+  return result.data;
+}
