@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { daemonFile } from '../daemon/serve.js';
 import { Engine, EngineError, type SessionRequest, type SessionStatus, isTerminal } from '../engine/engine.js';
 import { imageIdOf } from '../engine/native.js';
-import { type Task, TaskDbError } from '../taskdb/types.js';
+import type { Task } from '../taskdb/types.js';
 
 export interface Backend {
   /** Where the work happens, for people. */
@@ -106,14 +106,8 @@ class DaemonBackend implements Backend {
 
   /** An admin verb, run by the daemon on its taskdb. */
   async admin(verb: string, args: unknown[]): Promise<never> {
-    const res = await fetch(`${this.base}/api/admin/${verb}`, {
-      method: 'POST',
-      headers: { 'x-api-key': this.token, 'content-type': 'application/json' },
-      body: JSON.stringify({ args }),
-    });
-    const body = (await res.json()) as { result?: unknown; msg?: string };
-    if (res.status >= 400) throw new TaskDbError('invalid_argument', body.msg ?? `daemon: ${res.status}`);
-    return body.result as never;
+    const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ args }) };
+    return (await this.json<{ result: never }>(`/api/admin/${verb}`, init)).result;
   }
 }
 

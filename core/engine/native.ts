@@ -4,6 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
@@ -68,16 +69,7 @@ export async function runNative(args: readonly string[], options: NativeOptions 
   });
   const readLines = async (stream: NodeJS.ReadableStream | null, onLine: (l: string) => void): Promise<void> => {
     if (!stream) return;
-    let pending = '';
-    for await (const chunk of stream) {
-      pending += chunk.toString();
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        onLine(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
-      }
-    }
-    if (pending) onLine(pending);
+    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) onLine(line);
   };
   const out = readLines(child.stdout, (text) => {
     let line: Record<string, unknown>;
