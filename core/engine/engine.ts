@@ -200,11 +200,10 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
   waitFor(jobId: string): Promise<SessionStatus> {
     return new Promise((resolve) => {
       const check = (id: string): void => {
-        if (id !== jobId) return;
-        const status = this.status(jobId);
-        if (!isTerminal(status)) return;
+        // Changes are frequent (progress lines): the full status only once the job has ended.
+        if (id !== jobId || this.db.getJobState(jobId) === 'running') return;
         this.off('change', check);
-        resolve(status);
+        resolve(this.status(jobId));
       };
       this.on('change', check);
       check(jobId);
@@ -293,7 +292,8 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       set.delete(controller);
       if (set.size === 0) this.running.delete(jobId);
     }
-    this.live.delete(jobId);
+    // Live figures last while the executor runs; its output holds them after.
+    if (taskId === 'init') this.live.delete(jobId);
     const state = this.db.getJobState(jobId);
     if (state === 'done' || state === 'failed') await this.ended(jobId);
     this.changed(jobId);

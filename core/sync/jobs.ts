@@ -7,7 +7,7 @@ import type { S3Sync } from './s3sync.js';
 export function syncFinishedJobs(engine: Engine, sync: S3Sync): () => void {
   const done = new Set<string>();
   const onChange = (jobId: string): void => {
-    if (done.has(jobId)) return;
+    if (done.has(jobId) || engine.db.getJobState(jobId) === 'running') return;
     const status = engine.status(jobId);
     if (!isTerminal(status)) return;
     done.add(jobId);
