@@ -17,14 +17,12 @@ use std::sync::OnceLock;
 
 use bento_circuit::cpu::CpuCols;
 use bento_circuit::columns::Columns;
-use bento_circuit::memory::BoundaryWord;
 use bento_circuit::program::Flag;
-use bento_circuit::receipt::{PageData, Paging, Receipt, SegmentReceipt};
+use bento_circuit::receipt::{Paging, Receipt, SegmentReceipt};
 use bento_circuit::segment::{self, SegmentClaim};
 use bento_circuit::trace::{self, Forgery};
 use bento_stark::{PrimeCharacteristicRing, PrimeField32, Setup, F};
 use bento_vm::hash::hash_page;
-use bento_vm::layout::PAGE_WORDS;
 use bento_vm::segment::Segment;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -67,22 +65,6 @@ fn rows_where(segment: &Segment, pick: impl Fn(&CpuCols<F>) -> bool) -> Vec<usiz
     t.traces[0].values.chunks_exact(W).enumerate().filter(|(r, c)| (*r as u32) < segment.cycles && pick(CpuCols::view(c))).map(|(r, _)| r).collect()
 }
 
-/// Pages rebuilt from a (possibly forged) boundary, with the segment's siblings.
-fn paging_of(segment: &Segment, boundary: &[BoundaryWord]) -> Paging {
-    let pages = segment
-        .pages
-        .iter()
-        .zip(boundary.chunks_exact(PAGE_WORDS))
-        .map(|(page, words)| {
-            let init = Box::new(std::array::from_fn(|j| words[j].init));
-            let fin: Box<[u32; PAGE_WORDS]> = Box::new(std::array::from_fn(|j| words[j].fin));
-            let changed = fin != init;
-            PageData { index: page.index, init, fin: changed.then_some(fin) }
-        })
-        .collect();
-    Paging { pages, siblings: segment.page_proof.clone() }
-}
-
 /// Forges, proves and returns the receipt (None if the prover itself refused).
 fn forged(
     segment: &Segment,
@@ -91,7 +73,7 @@ fn forged(
     roots_follow_boundary: bool,
 ) -> Option<SegmentReceipt> {
     let t = trace::build_forged(segment, forge).expect("the forged trace builds");
-    let paging = paging_of(segment, &t.boundary);
+    let paging = Paging::new(segment, &t.boundary);
     let mut claim = SegmentClaim::of(segment);
     if roots_follow_boundary {
         let root = |fin: bool| {

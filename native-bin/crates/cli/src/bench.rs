@@ -92,12 +92,8 @@ pub struct BenchStark {
     /// Columns of the table (at least 4).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(4..=4096))]
     pub cols: u64,
-    /// Explore another log blowup (the proof is then not under the standard configuration).
-    #[arg(long)]
-    pub log_blowup: Option<usize>,
-    /// Explore another number of FRI queries (likewise).
-    #[arg(long)]
-    pub queries: Option<usize>,
+    #[command(flatten)]
+    pub explore: Explore,
     #[arg(long)]
     pub json: bool,
 }
@@ -105,7 +101,7 @@ pub struct BenchStark {
 fn bench_stark(args: &BenchStark) -> Result<(), String> {
     use bento_stark::{phases, security, synthetic, Setup};
 
-    let parameters = explored(args.log_blowup, args.queries);
+    let parameters = args.explore.parameters();
     let setup = Setup::with(parameters);
     let instances = synthetic::instances(args.log_rows, args.cols as usize, 7);
     let airs: Vec<_> = instances.iter().map(|i| i.air.clone()).collect();
@@ -183,12 +179,8 @@ pub struct BenchProve {
     /// Full segments to prove (the loop runs long enough to fill them).
     #[arg(long, default_value_t = 2)]
     pub segments: u32,
-    /// Explore another log blowup (the proofs are then not under the standard configuration).
-    #[arg(long)]
-    pub log_blowup: Option<usize>,
-    /// Explore another number of FRI queries (likewise).
-    #[arg(long)]
-    pub queries: Option<usize>,
+    #[command(flatten)]
+    pub explore: Explore,
     #[arg(long)]
     pub json: bool,
 }
@@ -211,7 +203,7 @@ fn bench_prove(args: &BenchProve) -> Result<(), String> {
     let capacity = bento_vm::segment::segment_capacity(args.po2);
     // Enough iterations that the last full segment is followed by a short one.
     let iterations = (u64::from(capacity) * u64::from(args.segments.max(1)) / u64::from(LOOP_CYCLES_PER_ITERATION)) as u32;
-    let setup = &Setup::with(explored(args.log_blowup, args.queries));
+    let setup = &Setup::with(args.explore.parameters());
     phases::install();
     let mut receipts = Vec::new();
     let mut prove_seconds = 0.0;
@@ -270,10 +262,24 @@ fn bench_prove(args: &BenchProve) -> Result<(), String> {
     Ok(())
 }
 
-/// The standard parameters, or another blowup or query count to explore.
-fn explored(log_blowup: Option<usize>, queries: Option<usize>) -> bento_stark::config::Parameters {
-    let mut parameters = bento_stark::PARAMETERS;
-    parameters.log_blowup = log_blowup.unwrap_or(parameters.log_blowup);
-    parameters.num_queries = queries.unwrap_or(parameters.num_queries);
-    parameters
+/// Other FRI parameters to explore (proofs made with them are not under the
+/// standard configuration, and the standard verifier refuses them).
+#[derive(Args)]
+pub struct Explore {
+    /// Another log blowup.
+    #[arg(long)]
+    pub log_blowup: Option<usize>,
+    /// Another number of FRI queries.
+    #[arg(long)]
+    pub queries: Option<usize>,
+}
+
+impl Explore {
+    /// The standard parameters with the explored ones in their place.
+    fn parameters(&self) -> bento_stark::config::Parameters {
+        let mut parameters = bento_stark::PARAMETERS;
+        parameters.log_blowup = self.log_blowup.unwrap_or(parameters.log_blowup);
+        parameters.num_queries = self.queries.unwrap_or(parameters.num_queries);
+        parameters
+    }
 }

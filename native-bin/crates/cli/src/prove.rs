@@ -101,8 +101,9 @@ fn parse_image_id(hex: &str) -> Result<Digest, String> {
 
 /// Writes the receipt and its JSON summary beside it (`<out>.json`).
 fn write_receipt(path: &Path, receipt: &Receipt) -> Result<Value, String> {
-    write(path, &receipt.to_bytes())?;
-    let summary = serde_json::to_value(receipt.summary()).expect("summaries serialize");
+    let bytes = receipt.to_bytes();
+    write(path, &bytes)?;
+    let summary = serde_json::to_value(receipt.summary(bytes.len())).expect("summaries serialize");
     let json_path = PathBuf::from(format!("{}.json", path.display()));
     write(&json_path, format!("{summary:#}\n").as_bytes())?;
     Ok(summary)
@@ -170,11 +171,12 @@ pub fn finalize(args: &FinalizeArgs) -> Result<(), String> {
 
 pub fn verify(args: &VerifyArgs) -> Result<(), String> {
     let image_id = parse_image_id(&args.image_id)?;
-    let receipt = Receipt::from_bytes(&read(&args.receipt)?).map_err(|e| format!("{}: {e}", args.receipt.display()))?;
+    let bytes = read(&args.receipt)?;
+    let receipt = Receipt::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.receipt.display()))?;
     let started = Instant::now();
     receipt.verify(Setup::standard(), image_id).map_err(|e| format!("{}: invalid receipt: {e}", args.receipt.display()))?;
     let verify_ms = started.elapsed().as_secs_f64() * 1e3;
-    let summary = serde_json::to_value(receipt.summary()).expect("summaries serialize");
+    let summary = serde_json::to_value(receipt.summary(bytes.len())).expect("summaries serialize");
     if args.json {
         report::line(json!({ "type": "done", "valid": true, "verify_ms": verify_ms, "receipt": summary }));
     } else {

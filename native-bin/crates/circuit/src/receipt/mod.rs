@@ -171,7 +171,8 @@ impl Receipt {
         Ok(())
     }
 
-    pub fn summary(&self) -> ReceiptSummary {
+    /// The summary of a receipt whose encoding (`to_bytes`) is `encoded_len` bytes long.
+    pub fn summary(&self, encoded_len: usize) -> ReceiptSummary {
         let seal_bytes = self.segments.iter().map(|s| s.seal.len()).sum();
         let paging_bytes = self.segments.iter().map(SegmentReceipt::paging_bytes).sum();
         ReceiptSummary {
@@ -186,7 +187,7 @@ impl Receipt {
             po2: self.segments[0].claim.po2,
             seal_bytes,
             paging_bytes,
-            bytes: self.to_bytes().len(),
+            bytes: encoded_len,
         }
     }
 }

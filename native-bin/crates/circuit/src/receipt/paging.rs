@@ -50,16 +50,18 @@ pub enum PagingError {
 }
 
 impl Paging {
-    /// The paging data of a segment whose boundary the prover computed.
+    /// The paging data of a segment from the boundary the prover computed
+    /// (its words, page by page, in the segment's page order).
     pub fn new(segment: &Segment, boundary: &[BoundaryWord]) -> Paging {
         let pages = segment
             .pages
             .iter()
             .zip(boundary.chunks_exact(PAGE_WORDS))
             .map(|(page, words)| {
+                let init: Box<[u32; PAGE_WORDS]> = Box::new(std::array::from_fn(|j| words[j].init));
                 let fin: Box<[u32; PAGE_WORDS]> = Box::new(std::array::from_fn(|j| words[j].fin));
-                let changed = fin != page.words;
-                PageData { index: page.index, init: page.words.clone(), fin: changed.then_some(fin) }
+                let changed = fin != init;
+                PageData { index: page.index, init, fin: changed.then_some(fin) }
             })
             .collect();
         Paging { pages, siblings: segment.page_proof.clone() }
