@@ -186,7 +186,7 @@ describe('routes for the UI', () => {
     expect((await put({ defaultPo2: 40 })).status).toBe(400);
     expect((await json(await api('/api/settings'))).defaultPo2).toBe(15);
     expect((await json<{ jobs: unknown[] }>(await api('/api/jobs?limit=1&offset=1'))).jobs).toHaveLength(1);
-    expect((await json(await api('/api/jobs?phase=succeeded'))).jobs).toEqual(expect.arrayContaining([expect.objectContaining({ jobId: uuid })]));
+    expect((await json(await api('/api/jobs?state=succeeded'))).jobs).toEqual(expect.arrayContaining([expect.objectContaining({ jobId: uuid })]));
 
     const admin = (verb: string, args: unknown): Promise<Response> =>
       api(`/api/admin/${verb}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ args }) });

@@ -51,6 +51,8 @@ export interface PutOptions {
   expectSha256?: string;
   /** Refuse content larger than this many bytes. */
   maxBytes?: number;
+  /** File mode of the new file (default 0644). */
+  mode?: number;
 }
 
 export class BlobStore {
@@ -159,7 +161,7 @@ async function stage(dir: string, data: BlobSource, options: PutOptions): Promis
     },
   });
   try {
-    await pipeline(toReadable(data), meter, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
+    await pipeline(toReadable(data), meter, createWriteStream(tmp, { flags: 'wx', mode: options.mode ?? 0o644 }));
     const fh = await open(tmp, 'r');
     try {
       await fh.sync();

@@ -57,6 +57,11 @@ class DaemonBackend implements Backend {
     this.where = `the daemon at ${base}`;
   }
 
+  /** The UI's address, signed in: the token rides in the fragment, which browsers never send or log. */
+  uiUrl(): string {
+    return `${this.base}/#token=${encodeURIComponent(this.token)}`;
+  }
+
   private async call(path: string, init: RequestInit = {}): Promise<Response> {
     const res = await fetch(`${this.base}${path}`, { ...init, headers: { 'x-api-key': this.token, ...(init.headers as Record<string, string>) } });
     if (res.status >= 400) {

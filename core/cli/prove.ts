@@ -8,6 +8,7 @@ import { type Backend, openBackend, waitFor } from './backend.js';
 import { imageIdOf, runNative } from '../engine/native.js';
 import { formatTime, printJson, printTable } from './output.js';
 import { resolveHome } from './home.js';
+import { InputError, hexInput, u32Input } from '../guest/input.js';
 
 interface InputOpts {
   input?: string;
@@ -24,19 +25,13 @@ export async function readInput(opts: InputOpts): Promise<Buffer> {
       throw new EngineError(`cannot read the input ${opts.input}: ${err.code ?? err.message}`);
     });
   }
-  if (opts.inputHex !== undefined) {
-    const hex = opts.inputHex.replace(/^0x/, '');
-    if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new EngineError(`--input-hex: ${JSON.stringify(opts.inputHex)} is not hex bytes`);
-    return Buffer.from(hex, 'hex');
+  try {
+    if (opts.inputHex !== undefined) return Buffer.from(hexInput(opts.inputHex));
+    return Buffer.from(u32Input(opts.inputU32 ?? []));
+  } catch (err) {
+    if (err instanceof InputError) throw new EngineError(`${opts.inputHex !== undefined ? '--input-hex' : '--input-u32'}: ${err.message}`);
+    throw err;
   }
-  const words = (opts.inputU32 ?? []).map((w) => {
-    const n = Number(w);
-    if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff) throw new EngineError(`--input-u32: ${w} is not a 32-bit unsigned integer`);
-    return n;
-  });
-  const buf = Buffer.alloc(4 * words.length);
-  words.forEach((n, i) => buf.writeUInt32LE(n, 4 * i));
-  return buf;
 }
 
 function seconds(ms: number | null): string {

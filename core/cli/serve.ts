@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { serve } from '../daemon/serve.js';
 import { EngineError } from '../engine/engine.js';
+import { findDaemon } from './backend.js';
 import { resolveHome } from './home.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -32,6 +33,7 @@ export function registerServe(program: Command): void {
         ...(opts.watch ? { watch: opts.watch } : {}),
       });
       process.stdout.write(`bento daemon listening on http://${opts.host}:${daemon.port} (token in ${home}/daemon.json)\n`);
+      process.stdout.write('open the UI with the link `bento ui` prints\n');
       await new Promise<void>((resolve) => {
         const shutdown = (): void => {
           process.stdout.write('bento daemon stopping\n');
@@ -40,5 +42,15 @@ export function registerServe(program: Command): void {
         process.once('SIGINT', shutdown);
         process.once('SIGTERM', shutdown);
       });
+    });
+
+  program
+    .command('ui')
+    .description("print a link that opens the running daemon's UI in a browser, signed in")
+    .action(async () => {
+      const home = resolveHome(program);
+      const daemon = await findDaemon(home);
+      if (!daemon) throw new EngineError(`no daemon is running for ${home}: start one with \`bento serve\``);
+      process.stdout.write(`${daemon.uiUrl()}\n`);
     });
 }

@@ -1,11 +1,13 @@
 // Settings people change from the UI, kept in `settings.json` in the data
-// directory. Slots apply when the daemon next starts; the default po2 and
-// retention at once.
+// directory (mode 0600: it may hold bucket credentials). Slots and bucket sync
+// apply when the daemon next starts; the default po2, retention and watch
+// folder at once.
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeAtomic } from '../blobs/blobstore.js';
+import { S3Config } from '../sync/s3sync.js';
 
 export const Settings = z.object({
   slots: z
@@ -20,6 +22,10 @@ export const Settings = z.object({
   defaultPo2: z.number().int().min(14).max(22).default(20),
   /** How long a finished job's work directory is kept. */
   retentionHours: z.number().min(0).max(24 * 365).default(24),
+  /** A folder whose dropped ELFs are proved (`bento serve --watch` overrides it). */
+  watchFolder: z.string().min(1).nullable().default(null),
+  /** Bucket sync (BENTO_S3_* in the environment override it); applies when the daemon next starts. */
+  s3: S3Config.nullable().default(null),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -41,5 +47,5 @@ export async function loadSettings(home: string): Promise<Settings> {
 }
 
 export async function saveSettings(home: string, settings: Settings): Promise<void> {
-  await writeAtomic(settingsPath(home), `${JSON.stringify(settings, null, 2)}\n`);
+  await writeAtomic(settingsPath(home), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
 }

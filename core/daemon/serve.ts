@@ -8,7 +8,7 @@ import { sweepWorkDirs } from '../blobs/retention.js';
 import { loadSettings } from '../config/settings.js';
 import { Engine } from '../engine/engine.js';
 import { syncFinishedJobs } from '../sync/jobs.js';
-import { watchFolder } from '../watch/watcher.js';
+import { type FolderWatcher, watchFolder } from '../watch/watcher.js';
 import { type S3Config, S3Sync, s3ConfigFromEnv } from '../sync/s3sync.js';
 import { newToken } from './security.js';
 import { buildServer } from './server.js';
@@ -21,7 +21,7 @@ export interface ServeOptions {
   token?: string;
   /** Bucket sync (default: from BENTO_S3_* in the environment, else none). */
   s3?: S3Config;
-  /** A folder whose dropped ELFs are proved (see core/watch). */
+  /** A folder whose dropped ELFs are proved (see core/watch); overrides the settings' folder. */
   watch?: string;
 }
 
@@ -40,9 +40,26 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   const settings = await loadSettings(options.home);
   const engine = await Engine.open({ home: options.home, slots: settings.slots });
   const token = options.token ?? newToken();
-  const s3 = options.s3 ?? s3ConfigFromEnv();
+  const s3 = options.s3 ?? s3ConfigFromEnv() ?? settings.s3 ?? undefined;
   const sync = s3 ? new S3Sync(engine.store, s3) : undefined;
-  const server = buildServer(engine, { token, host: options.host, maxUploadBytes: options.maxUploadBytes ?? 256 * 1024 * 1024, sync, settings });
+  let watcher: FolderWatcher | undefined;
+  let watching: string | null = null;
+  const watch = async (dir: string | null): Promise<void> => {
+    if (dir === watching) return;
+    await watcher?.close();
+    watching = dir;
+    watcher = dir ? watchFolder(engine, dir, { po2: () => settings.defaultPo2 }) : undefined;
+    await watcher?.ready;
+  };
+  const server = buildServer(engine, {
+    token,
+    host: options.host,
+    maxUploadBytes: options.maxUploadBytes ?? 256 * 1024 * 1024,
+    sync,
+    settings,
+    // A folder given on the command line stays; one from the settings follows them.
+    onSettingsChanged: () => (options.watch ? Promise.resolve() : watch(settings.watchFolder)),
+  });
   const unsync = sync ? syncFinishedJobs(engine, sync) : undefined;
   let port: number;
   try {
@@ -52,7 +69,6 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
     throw err;
   }
   engine.start();
-  const watcher = options.watch ? watchFolder(engine, options.watch, { po2: settings.defaultPo2 }) : undefined;
   // Work directories of finished jobs go once the retention period has passed.
   const sweep = (): void => {
     sweepWorkDirs(engine.store.root, settings.retentionHours * 3_600_000).catch((err: Error) => {
@@ -61,7 +77,7 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   };
   sweep();
   const sweeper = setInterval(sweep, 10 * 60_000);
-  await watcher?.ready;
+  await watch(options.watch ?? settings.watchFolder);
   await writeFile(daemonFile(options.home), `${JSON.stringify({ port, token, pid: process.pid })}\n`, { mode: 0o600 });
   let stopping: Promise<void> | undefined;
   return {
@@ -72,7 +88,7 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
       (stopping ??= (async () => {
         unsync?.();
         clearInterval(sweeper);
-        await watcher?.close();
+        await watch(null);
         await server.close();
         // Running children are stopped; their tasks are re-queued on the next start.
         await engine.close();

@@ -8,6 +8,7 @@ import { TaskDbError } from '../taskdb/types.js';
 import type { Settings } from '../config/settings.js';
 import type { S3Sync } from '../sync/s3sync.js';
 import { registerBonsai } from './bonsai.js';
+import { isRendererPath, registerRenderer } from './renderer.js';
 import { ApiError, allowedHosts, guard } from './security.js';
 import { registerUi } from './ui.js';
 
@@ -20,6 +21,10 @@ export interface ServerOptions {
   sync?: S3Sync | undefined;
   /** The daemon's settings (changed in place by PUT /api/settings). */
   settings: Settings;
+  /** Applies changed settings that take effect at once (the watch folder). */
+  onSettingsChanged?: () => Promise<void>;
+  /** Where the built renderer is (default: dist/renderer of this package). */
+  rendererDir?: string;
 }
 
 export interface Server {
@@ -38,7 +43,7 @@ export function buildServer(engine: Engine, options: ServerOptions): Server {
   app.removeContentTypeParser(['text/plain']);
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.addHook('onRequest', guard(options.token, () => allowedHosts(options.host, port)));
+  app.addHook('onRequest', guard(options.token, () => allowedHosts(options.host, port), isRendererPath));
 
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof ApiError) return reply.code(err.status).send({ type: err.type, msg: err.message });
@@ -52,7 +57,8 @@ export function buildServer(engine: Engine, options: ServerOptions): Server {
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ type: 'NotFound', msg: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
   registerBonsai(app, engine, baseUrl, options.sync, options.settings);
-  registerUi(app, engine, options.sync, options.settings);
+  registerUi(app, engine, options);
+  registerRenderer(app, options.rendererDir);
 
   return {
     app,

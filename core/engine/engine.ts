@@ -5,7 +5,8 @@
 
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { BlobStore } from '../blobs/blobstore.js';
 import { markTerminal } from '../blobs/retention.js';
 import { taskDbPath } from '../config/paths.js';
@@ -54,6 +55,25 @@ export interface SessionStatus extends Progress {
   receiptPath: string | null;
 }
 
+/** What a worker slot runs now. */
+export interface ActiveTask {
+  stream: StreamKind;
+  jobId: string;
+  taskId: string;
+  startedAt: number;
+}
+
+/** The states people filter jobs by (`stopped` is a failure the user asked for). */
+export const JOB_FILTERS = ['running', 'succeeded', 'failed', 'stopped'] as const;
+export type JobFilter = (typeof JOB_FILTERS)[number];
+
+const FILTER_SQL: Record<JobFilter, string> = {
+  running: "state = 'running'",
+  succeeded: "state = 'done'",
+  failed: `state = 'failed' AND error IS NOT '${STOPPED}'`,
+  stopped: `state = 'failed' AND error IS '${STOPPED}'`,
+};
+
 export class EngineError extends Error {
   override name = 'EngineError';
 }
@@ -79,6 +99,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
   private readonly running = new Map<string, Set<AbortController>>();
   /** Live execution figures (cycles so far) while a job's executor runs. */
   private readonly live = new Map<string, { cycles: number }>();
+  private readonly active = new Set<ActiveTask>();
   private waiters: (() => void)[] = [];
   private loops: Promise<void>[] = [];
   private closed = false;
@@ -165,6 +186,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     const out = (init?.output ?? {}) as Record<string, Json>;
     const finalize = tasks.find((t) => t.taskId === 'finalize');
     const end = job.endedAt ?? Date.now();
+    const receipt = this.store.path('receipts', jobId);
     return {
       ...progressOf(job, tasks),
       jobId,
@@ -178,14 +200,42 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       journalHex: typeof out.journal === 'string' ? out.journal : null,
       imageId: typeof out.imageId === 'string' ? out.imageId : null,
       executeOnly: def.success && def.data.kind === 'execute' ? def.data.executeOnly : false,
-      receiptPath: job.state === 'done' && finalize ? this.store.path('receipts', jobId) : null,
+      receiptPath: job.state === 'done' && finalize && existsSync(receipt) ? receipt : null,
     };
   }
 
-  /** Sessions, newest first. */
-  list(limit = 50, offset = 0): SessionStatus[] {
-    const rows = this.db.db.prepare('SELECT id FROM jobs ORDER BY created_at DESC LIMIT ? OFFSET ?').all(limit, offset) as { id: string }[];
+  /** Sessions, newest first, optionally only those in one state. */
+  list(limit = 50, offset = 0, filter?: JobFilter): SessionStatus[] {
+    const where = filter ? `WHERE ${FILTER_SQL[filter]}` : '';
+    const rows = this.db.db.prepare(`SELECT id FROM jobs ${where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`).all(limit, offset) as {
+      id: string;
+    }[];
     return rows.map((r) => this.status(r.id));
+  }
+
+  count(filter?: JobFilter): number {
+    const where = filter ? `WHERE ${FILTER_SQL[filter]}` : '';
+    return (this.db.db.prepare(`SELECT COUNT(*) AS n FROM jobs ${where}`).get() as { n: number }).n;
+  }
+
+  /** What every busy worker slot runs now, oldest first. */
+  activeTasks(): ActiveTask[] {
+    return [...this.active].sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  /** Removes an ended job: its tasks and events, receipt, journal, logs and work directory. */
+  async delete(jobId: string): Promise<void> {
+    const state = this.db.getJobState(jobId);
+    if (!state) throw new EngineError(`no job ${jobId}`);
+    if (state === 'running') throw new EngineError(`job ${jobId} is still running: stop it before deleting it`);
+    this.db.deleteJob(jobId, { actor: 'user', reason: 'deleted' });
+    await Promise.all([
+      this.store.delete('receipts', jobId),
+      this.store.delete('journals', jobId),
+      this.store.delete('logs', jobId),
+      rm(this.store.workDir(jobId), { recursive: true, force: true }),
+    ]);
+    this.emit('change', jobId);
   }
 
   /** Fails the job as stopped by the user and kills its children. */
@@ -244,12 +294,14 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
         continue;
       }
       this.changed(item.jobId);
-      await this.run(item);
+      await this.run(item, kind);
     }
   }
 
-  private async run(item: WorkItem): Promise<void> {
+  private async run(item: WorkItem, stream: StreamKind): Promise<void> {
     const { jobId, taskId } = item;
+    const activity: ActiveTask = { stream, jobId, taskId, startedAt: Date.now() };
+    this.active.add(activity);
     const controller = new AbortController();
     const set = this.running.get(jobId) ?? new Set();
     set.add(controller);
@@ -289,6 +341,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       this.report(item, err, controller.signal);
     } finally {
       clearInterval(watch);
+      this.active.delete(activity);
       set.delete(controller);
       if (set.size === 0) this.running.delete(jobId);
     }

@@ -3,23 +3,18 @@
 // cancelled (stop, timeout) and then leaves no child behind.
 
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { packageRoot } from '../config/paths.js';
 
 const STDERR_LINES = 8;
 
 /** The bento-zkvm binary: $BENTO_ZKVM, else the one `npm install` built. */
 export function nativeBinary(env: NodeJS.ProcessEnv = process.env): string {
   if (env.BENTO_ZKVM) return resolve(env.BENTO_ZKVM);
-  // dist/core/engine or core/engine, up to the repository root.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const candidate = join(dir, 'native-bin', 'target', 'release', 'bento-zkvm');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
+  const candidate = join(packageRoot(), 'native-bin', 'target', 'release', 'bento-zkvm');
+  if (existsSync(candidate)) return candidate;
   throw new NativeError('bento-zkvm is not built: run `npm install` (it builds native-bin with cargo)', [], []);
 }
 

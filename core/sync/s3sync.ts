@@ -5,15 +5,49 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as Minio from 'minio';
+import { z } from 'zod';
 import type { BlobKind, BlobStore } from '../blobs/blobstore.js';
 
-export interface S3Config {
+export const S3Config = z.object({
   /** e.g. http://127.0.0.1:9000 */
-  endpoint: string;
-  bucket: string;
-  accessKey: string;
-  secretKey: string;
-  region?: string;
+  endpoint: z.url({ protocol: /^https?$/, error: 'the endpoint must be an http:// or https:// URL' }),
+  bucket: z.string().min(3).max(63),
+  accessKey: z.string().min(1),
+  secretKey: z.string().min(1),
+  region: z.string().min(1).optional(),
+});
+export type S3Config = z.infer<typeof S3Config>;
+
+function s3Client(config: S3Config): Minio.Client {
+  const url = new URL(config.endpoint);
+  return new Minio.Client({
+    endPoint: url.hostname,
+    port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    useSSL: url.protocol === 'https:',
+    accessKey: config.accessKey,
+    secretKey: config.secretKey,
+    pathStyle: true,
+    ...(config.region ? { region: config.region } : {}),
+  });
+}
+
+/** Whether the bucket can be reached with these credentials, in words for people. */
+export async function testS3(config: S3Config, timeoutMs = 5000): Promise<{ ok: boolean; msg: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from ${config.endpoint} within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    const exists = await Promise.race([s3Client(config).bucketExists(config.bucket), timeout]);
+    return exists
+      ? { ok: true, msg: `connected: bucket ${config.bucket} at ${config.endpoint} is reachable` }
+      : { ok: false, msg: `connected to ${config.endpoint}, but there is no bucket ${config.bucket}` };
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    return { ok: false, msg: `cannot reach bucket ${config.bucket} at ${config.endpoint}: ${e.code ?? e.message ?? String(err)}` };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The bucket layout the proving cluster uses. */
@@ -52,16 +86,7 @@ export class S3Sync {
     private readonly config: S3Config,
     private readonly retry = { attempts: 5, baseDelayMs: 500 },
   ) {
-    const url = new URL(config.endpoint);
-    this.client = new Minio.Client({
-      endPoint: url.hostname,
-      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-      useSSL: url.protocol === 'https:',
-      accessKey: config.accessKey,
-      secretKey: config.secretKey,
-      pathStyle: true,
-      ...(config.region ? { region: config.region } : {}),
-    });
+    this.client = s3Client(config);
   }
 
   static key(kind: BlobKind, id: string): string | undefined {

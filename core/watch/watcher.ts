@@ -10,7 +10,8 @@ import { fileExists } from '../blobs/blobstore.js';
 import type { Engine } from '../engine/engine.js';
 
 export interface WatchOptions {
-  po2?: number;
+  /** The po2 of new jobs, read when each one starts (settings may change it). */
+  po2?: () => number;
   /** How long a file's size must stay the same before it is read. */
   stableMs?: number;
 }
@@ -38,7 +39,7 @@ export function watchFolder(engine: Engine, dir: string, options: WatchOptions =
     try {
       const inputPath = out('.input');
       const input = (await fileExists(inputPath)) ? await readFile(inputPath) : Buffer.alloc(0);
-      const jobId = await engine.createSession({ elfPath, input, po2: options.po2 ?? 20 });
+      const jobId = await engine.createSession({ elfPath, input, po2: options.po2?.() ?? 20 });
       const status = await engine.waitFor(jobId);
       if (status.phase === 'succeeded' && status.receiptPath) {
         await writeFile(out('.journal'), Buffer.from(status.journalHex ?? '', 'hex'));
