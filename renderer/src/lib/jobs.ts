@@ -1,0 +1,37 @@
+// Job phases and filters as the views show them.
+
+import type { JobFilter, Phase, SessionStatus } from '../api/types';
+
+export const FILTERS: { value: JobFilter | undefined; label: string }[] = [
+  { value: undefined, label: 'All' },
+  { value: 'running', label: 'Running' },
+  { value: 'succeeded', label: 'Succeeded' },
+  { value: 'failed', label: 'Failed' },
+  { value: 'stopped', label: 'Stopped' },
+];
+
+const TERMINAL: readonly Phase[] = ['succeeded', 'failed', 'stopped'];
+
+export function isTerminalPhase(phase: Phase): boolean {
+  return TERMINAL.includes(phase);
+}
+
+export function matchesFilter(status: SessionStatus, filter: string | undefined): boolean {
+  if (!filter) return true;
+  if (filter === 'running') return !isTerminalPhase(status.phase);
+  return status.phase === filter;
+}
+
+/** Fraction of the work done, for the progress bar (segments proven of those known). */
+export function progressFraction(s: SessionStatus): number {
+  if (s.phase === 'succeeded') return 1;
+  if (s.segments === 0) return 0;
+  // Joining and finalizing come after the last segment: keep a little of the bar for them.
+  return (0.9 * s.proven) / s.segments;
+}
+
+export function progressText(s: SessionStatus): string {
+  if (s.executeOnly) return s.phase === 'succeeded' ? 'executed' : s.phase;
+  const total = s.executionDone ? `${s.segments}` : `${s.segments}+`;
+  return `${s.proven} of ${total} segments proven`;
+}

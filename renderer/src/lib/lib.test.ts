@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { SessionStatus, Task } from '../api/types';
+import { duration, groupedHex, journalText } from './format';
+import { matchesFilter, progressFraction } from './jobs';
+import { NODE_H, layoutTree } from './tree';
+
+const task = (taskId: string, prerequisites: string[] = []): Task => ({
+  jobId: 'j',
+  taskId,
+  streamId: 's',
+  taskDef: null,
+  prerequisites,
+  state: 'done',
+  createdAt: 0,
+  startedAt: 0,
+  updatedAt: 1,
+  waitingOn: 0,
+  progress: 1,
+  retries: 0,
+  maxRetries: 2,
+  timeoutSecs: 60,
+  output: null,
+  error: null,
+});
+
+describe('planner tree layout', () => {
+  it('puts segments at the bottom, joins above them and finalize at the top', () => {
+    const tasks = [task('init'), task('prove-0'), task('prove-1'), task('join-2', ['prove-0', 'prove-1']), task('finalize', ['join-2'])];
+    const tree = layoutTree(tasks);
+    const y = (id: string): number => tree.nodes.find((n) => n.task.taskId === id)?.y ?? NaN;
+    expect(y('prove-0')).toBe(y('prove-1'));
+    expect(y('join-2')).toBeLessThan(y('prove-0') - NODE_H);
+    expect(y('finalize')).toBeLessThan(y('join-2') - NODE_H);
+    expect(tree.edges.map((e) => `${e.from}>${e.to}`).sort()).toEqual(['join-2>finalize', 'prove-0>join-2', 'prove-1>join-2']);
+    expect(tree.width).toBeGreaterThan(0);
+  });
+});
+
+describe('formatting', () => {
+  it('shows durations, hex groups and journals for people', () => {
+    expect(duration(null)).toBe('–');
+    expect(duration(250)).toBe('250 ms');
+    expect(duration(61_000)).toBe('1 min 01 s');
+    expect(duration(3_723_000)).toBe('1 h 02 min');
+    expect(groupedHex('0011223344556677aa')).toBe('00112233 44556677 aa');
+    expect(journalText(Buffer.from('héllo\n').toString('hex'))).toBe('héllo\n');
+    expect(journalText('bfae39ab')).toBeNull();
+    expect(journalText('0100')).toBeNull();
+  });
+});
+
+describe('job filters and progress', () => {
+  const status = (phase: SessionStatus['phase'], proven = 0, segments = 0): SessionStatus =>
+    ({ phase, proven, segments }) as SessionStatus;
+  it('puts every live phase under running and the ended ones under their own name', () => {
+    expect(matchesFilter(status('proving'), 'running')).toBe(true);
+    expect(matchesFilter(status('queued'), 'running')).toBe(true);
+    expect(matchesFilter(status('stopped'), 'running')).toBe(false);
+    expect(matchesFilter(status('stopped'), 'stopped')).toBe(true);
+    expect(matchesFilter(status('failed'), undefined)).toBe(true);
+  });
+  it('fills the bar by segments proven, and fully only on success', () => {
+    expect(progressFraction(status('proving', 2, 4))).toBeCloseTo(0.45);
+    expect(progressFraction(status('finalizing', 4, 4))).toBeCloseTo(0.9);
+    expect(progressFraction(status('succeeded', 4, 4))).toBe(1);
+  });
+});

@@ -1,0 +1,50 @@
+// The planner tree as a picture: segments at the leaves, joins above them,
+// finalize at the root. Edges come from the tasks' prerequisites; dagre lays
+// the graph out bottom to top.
+
+import { Graph, layout } from '@dagrejs/dagre';
+import type { Task } from '../api/types';
+
+export const NODE_W = 112;
+export const NODE_H = 46;
+
+export interface TreeNode {
+  task: Task;
+  x: number;
+  y: number;
+}
+
+export interface TreeEdge {
+  from: string;
+  to: string;
+  points: { x: number; y: number }[];
+}
+
+export interface TreeLayout {
+  nodes: TreeNode[];
+  edges: TreeEdge[];
+  width: number;
+  height: number;
+}
+
+/** What a node shows: its kind and index ("execute", "prove 3", "join 5", "finalize"). */
+export function nodeLabel(taskId: string): string {
+  return taskId === 'init' ? 'execute' : taskId.replace(/-/, ' ');
+}
+
+export function layoutTree(tasks: readonly Task[]): TreeLayout {
+  const g = new Graph();
+  g.setGraph({ rankdir: 'BT', nodesep: 14, ranksep: 34, marginx: 8, marginy: 8 });
+  g.setDefaultEdgeLabel(() => ({}));
+  const ids = new Set(tasks.map((t) => t.taskId));
+  for (const t of tasks) g.setNode(t.taskId, { width: NODE_W, height: NODE_H });
+  for (const t of tasks) for (const p of t.prerequisites) if (ids.has(p)) g.setEdge(p, t.taskId);
+  layout(g);
+  const nodes = tasks.map((task) => {
+    const n = g.node(task.taskId);
+    return { task, x: n.x - NODE_W / 2, y: n.y - NODE_H / 2 };
+  });
+  const edges = g.edges().map((e) => ({ from: e.v, to: e.w, points: g.edge(e).points ?? [] }));
+  const graph = g.graph();
+  return { nodes, edges, width: graph.width ?? 0, height: graph.height ?? 0 };
+}

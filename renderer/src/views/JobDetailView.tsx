@@ -1,0 +1,125 @@
+// One job: state and error in plain words, stats, the planner tree, the event
+// timeline, the guest's output and journal, and its receipt.
+
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'wouter';
+import { call, getJson } from '../api/client';
+import type { JobDetail } from '../api/types';
+import { JobActions } from '../components/JobActions';
+import { JobProgress } from '../components/JobProgress';
+import { PhaseBadge } from '../components/PhaseBadge';
+import { PlannerTree } from '../components/PlannerTree';
+import { ReceiptActions } from '../components/ReceiptActions';
+import { useNow } from '../components/useNow';
+import { count, duration, groupedHex, journalText, time } from '../lib/format';
+import { isTerminalPhase } from '../lib/jobs';
+
+export function JobDetailView({ jobId }: { jobId: string }) {
+  const q = useQuery({ queryKey: ['job', jobId], queryFn: () => getJson<JobDetail>(`/api/jobs/${jobId}`) });
+  const job = q.data;
+  const now = useNow(job !== undefined && !isTerminalPhase(job.phase));
+  if (q.error) {
+    return (
+      <section>
+        <h1>Job {jobId}</h1>
+        <p role="alert" className="error">
+          {q.error.message}
+        </p>
+        <Link href="/jobs">Back to jobs</Link>
+      </section>
+    );
+  }
+  if (!job) return <p className="muted">Loading job {jobId}…</p>;
+  const elapsed = isTerminalPhase(job.phase) ? job.elapsedMs : now - job.createdAt;
+  return (
+    <section aria-labelledby="job-title" className="detail">
+      <div className="heading">
+        <h1 id="job-title">
+          Job <code>{job.jobId}</code>
+        </h1>
+        <PhaseBadge phase={job.phase} />
+        <JobActions status={job} afterDelete="/jobs" />
+      </div>
+      {job.error && (
+        <p role="alert" className="error failure">
+          {job.phase === 'stopped' ? 'Stopped by you.' : `Failed: ${job.error}`}
+        </p>
+      )}
+      <JobProgress status={job} />
+      <dl className="stats">
+        <dt>Cycles</dt>
+        <dd data-stat="cycles">{count(job.cycles)}</dd>
+        <dt>Segments</dt>
+        <dd>{job.executeOnly ? 'execute only' : `${job.proven} of ${job.segments}${job.executionDone ? '' : '+'} proven`}</dd>
+        <dt>Exit code</dt>
+        <dd>{job.exitCode ?? '–'}</dd>
+        <dt>Elapsed</dt>
+        <dd>{duration(elapsed)}</dd>
+        <dt>Time left</dt>
+        <dd>{isTerminalPhase(job.phase) ? '–' : duration(job.etaMs)}</dd>
+        <dt>Started</dt>
+        <dd>{time(job.createdAt)}</dd>
+        <dt>Image ID</dt>
+        <dd>
+          <code className="wrap">{job.imageId ?? '–'}</code>
+        </dd>
+      </dl>
+      {job.phase === 'succeeded' && !job.executeOnly && (
+        <section aria-labelledby="receipt-title">
+          <h2 id="receipt-title">Receipt</h2>
+          {job.receiptPath ? <ReceiptActions jobId={job.jobId} /> : <p className="muted">The receipt was deleted.</p>}
+        </section>
+      )}
+      <section aria-labelledby="journal-title">
+        <h2 id="journal-title">Journal</h2>
+        {job.journalHex === null ? (
+          <p className="muted">No journal yet.</p>
+        ) : job.journalHex === '' ? (
+          <p className="muted">The guest committed an empty journal.</p>
+        ) : (
+          <div className="journal">
+            <h3>Hex</h3>
+            <pre data-journal="hex">{groupedHex(job.journalHex)}</pre>
+            <h3>UTF-8</h3>
+            {journalText(job.journalHex) === null ? (
+              <p className="muted" data-journal="utf8">
+                Not UTF-8 text (binary values).
+              </p>
+            ) : (
+              <pre data-journal="utf8">{journalText(job.journalHex)}</pre>
+            )}
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="tree-title">
+        <h2 id="tree-title">Planner tree</h2>
+        <PlannerTree tasks={job.tasks} now={now} />
+      </section>
+      <GuestOutput jobId={job.jobId} ended={isTerminalPhase(job.phase)} />
+      <section aria-labelledby="timeline-title">
+        <h2 id="timeline-title">Timeline</h2>
+        <ol className="timeline">
+          {job.events.map((e) => (
+            <li key={e.id}>
+              <time dateTime={new Date(e.at).toISOString()}>{new Date(e.at).toLocaleTimeString()}</time> <strong>{e.taskId ?? 'job'}</strong> {e.from ?? '·'} → {e.to}
+              {e.reason ? <span className="muted"> — {e.reason}</span> : null}
+            </li>
+          ))}
+        </ol>
+      </section>
+    </section>
+  );
+}
+
+function GuestOutput({ jobId, ended }: { jobId: string; ended: boolean }) {
+  const q = useQuery({
+    queryKey: ['logs', jobId, ended],
+    queryFn: async () => (await call(`/api/jobs/${jobId}/logs`)).text(),
+  });
+  return (
+    <section aria-labelledby="logs-title">
+      <h2 id="logs-title">Guest output</h2>
+      {q.error ? <p className="error">{q.error.message}</p> : q.data ? <pre className="logs">{q.data}</pre> : <p className="muted">{ended ? 'The guest wrote nothing to stdout or stderr.' : 'Output appears when execution ends.'}</p>}
+    </section>
+  );
+}
