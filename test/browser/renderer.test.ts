@@ -1,0 +1,173 @@
+// The renderer in Chromium against a real daemon on a random port: drop a
+// guest and its input, watch the proof, read the journal, export the receipt
+// and verify it with the CLI; stop a running job; refuse a file that is not a
+// guest. Screenshots of each view go to test-artifacts/screenshots.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningDaemon, serve } from '../../core/daemon/serve.js';
+import { rendererDir } from '../../core/daemon/renderer.js';
+import { ROOT, SPIN, example, tinyElf } from '../helpers/guests.js';
+import { chromiumMissing, launchChromium, screenshot } from './chromium.js';
+
+const missing = chromiumMissing();
+if (missing) process.stdout.write(`skipping the browser tests: ${missing}\n`);
+
+const bento = join(ROOT, 'bin', 'bento.js');
+const u32 = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
+
+describe.skipIf(missing !== null)('renderer in Chromium', () => {
+  let home: string;
+  let daemon: RunningDaemon;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+
+  beforeAll(async () => {
+    if (!existsSync(join(rendererDir(), 'index.html'))) throw new Error(`the renderer is not built (${rendererDir()}): run npm run build`);
+    home = mkdtempSync(join(tmpdir(), 'bento-ui-'));
+    daemon = await serve({ home, port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${daemon.port}`;
+    browser = await launchChromium();
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.on('pageerror', (err) => process.stderr.write(`page error: ${err.message}\n`));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await daemon?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  /** Drops files on the drop zone the way a file manager does: a DataTransfer holding them. */
+  async function drop(files: { name: string; bytes: number[] }[]): Promise<void> {
+    const transfer = await page.evaluateHandle((list) => {
+      const dt = new DataTransfer();
+      for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+      return dt;
+    }, files);
+    await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: transfer });
+  }
+
+  async function proveView(): Promise<void> {
+    await page.getByRole('link', { name: 'Prove' }).click();
+    await page.getByRole('heading', { name: 'Prove a guest' }).waitFor();
+  }
+
+  it('signs in from the link `bento ui` prints and takes the token out of the address bar', async () => {
+    const { stdout } = await execa(process.execPath, [bento, '--home', home, 'ui']);
+    expect(stdout).toBe(`${base}/#token=${daemon.token}`);
+    await page.goto(stdout);
+    await page.getByRole('heading', { name: 'Prove a guest' }).waitFor();
+    expect(page.url()).toBe(`${base}/#/`);
+    expect(page.url()).not.toContain(daemon.token);
+    await page.getByRole('status').filter({ hasText: 'live' }).waitFor();
+    await page.screenshot({ path: screenshot('prove'), fullPage: true });
+  });
+
+  it('proves a dropped ELF and input, shows progress, the journal, and an exported receipt that verifies', async () => {
+    await proveView();
+    await drop([
+      { name: 'loop.elf', bytes: [...readFileSync(example('loop'))] },
+      { name: 'loop.input', bytes: u32(3000) },
+    ]);
+    await expect.poll(() => page.getByTestId('chosen-elf').textContent()).toContain('loop.elf');
+    await expect.poll(() => page.getByTestId('chosen-input').textContent()).toContain('loop.input (4 B)');
+    await page.getByLabel('Segment size (po2)').fill('14');
+    await page.getByRole('button', { name: 'Prove', exact: true }).click();
+    await page.getByRole('heading', { name: /^Job / }).waitFor();
+    const jobId = (await page.locator('#job-title code').textContent()) as string;
+
+    // Progress as it is shown, until the job ends.
+    const seen = new Set<string>();
+    const badge = page.locator('.heading .badge');
+    for (let i = 0; i < 1200; i++) {
+      seen.add(`${await badge.textContent()}|${await page.locator('.detail [role=progressbar]').getAttribute('aria-valuetext')}`);
+      if ((await badge.textContent()) === 'succeeded' || (await badge.textContent()) === 'failed') break;
+      await page.waitForTimeout(50);
+    }
+    expect(await badge.textContent()).toBe('succeeded');
+    const shown = [...seen].join('\n');
+    expect(shown).toMatch(/proving\|\d of \d\+? segments proven/);
+    expect(shown).toContain('succeeded|4 of 4 segments proven');
+    await expect.poll(() => page.locator('[data-stat=cycles]').textContent()).toBe('57,083');
+    await expect.poll(() => page.locator('[data-journal=hex]').textContent()).toBe('bfae39ab');
+    // The planner tree: four segments, three joins, finalize, each drawn done.
+    await expect.poll(() => page.locator('g.node.state-done').count()).toBe(1 + 4 + 3 + 1);
+    await page.screenshot({ path: screenshot('job-detail'), fullPage: true });
+
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export receipt' }).click();
+    const saved = join(home, 'exported.receipt');
+    await (await download).saveAs(saved);
+    const verify = await execa(process.execPath, [bento, '--home', home, 'verify', saved, '--elf', example('loop')], { reject: false });
+    expect(verify.stderr).toBe('');
+    expect(verify.stdout).toContain('valid receipt');
+    expect(verify.stdout).toContain('journal bfae39ab');
+
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByText(/Receipt valid/).waitFor();
+
+    await page.getByRole('link', { name: 'Receipts' }).click();
+    await page.locator(`.receiptrow[data-job="${jobId}"]`).waitFor();
+    await page.screenshot({ path: screenshot('receipts'), fullPage: true });
+  });
+
+  it('stops a running job from its detail view', async () => {
+    await proveView();
+    await drop([{ name: 'spin.elf', bytes: [...tinyElf([SPIN])] }]);
+    await expect.poll(() => page.getByTestId('chosen-elf').textContent()).toContain('spin.elf');
+    await page.getByLabel('Segment size (po2)').fill('14');
+    await page.getByRole('button', { name: 'Prove', exact: true }).click();
+    await page.locator('.heading .badge', { hasText: /executing|proving/ }).waitFor();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop job' }).click();
+    await page.locator('.heading .badge', { hasText: 'stopped' }).waitFor({ timeout: 20_000 });
+    await page.getByText('Stopped by you.').waitFor();
+
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.locator('.jobrow[data-phase=stopped]').waitFor();
+    await page.locator('.jobrow[data-phase=succeeded]').waitFor();
+    await page.getByRole('button', { name: 'Stopped' }).click();
+    await expect.poll(() => page.locator('.jobrow').count()).toBe(1);
+    await page.getByRole('button', { name: 'All' }).click();
+    await expect.poll(() => page.locator('.jobrow').count()).toBe(2);
+    await page.screenshot({ path: screenshot('jobs'), fullPage: true });
+  });
+
+  it('refuses files that are not guests, with their reason, before uploading anything', async () => {
+    await proveView();
+    await drop([{ name: 'notes.txt', bytes: [...Buffer.from('hello, not a program\n')] }]);
+    await expect.poll(() => page.getByTestId('file-problem').textContent()).toBe('notes.txt is not an ELF file (it does not start with \\x7fELF)');
+    const elf64 = tinyElf([SPIN]);
+    elf64[4] = 2;
+    await drop([{ name: 'guest64.elf', bytes: [...elf64] }]);
+    await expect.poll(() => page.getByTestId('file-problem').textContent()).toContain('guest64.elf is a 64-bit RISC-V ELF');
+    expect(await page.getByRole('button', { name: 'Prove', exact: true }).isDisabled()).toBe(true);
+    await page.screenshot({ path: screenshot('prove-refused'), fullPage: true });
+  });
+
+  it('shows workers and settings, and tests a bucket connection', async () => {
+    await page.getByRole('link', { name: 'Workers & settings' }).click();
+    await page.getByRole('heading', { name: 'Workers' }).waitFor();
+    await page.getByRole('rowheader', { name: 'prove' }).waitFor();
+    await page.getByLabel('Endpoint (http://host:port)').fill('http://127.0.0.1:9');
+    await page.getByLabel('Bucket', { exact: true }).fill('proofs');
+    await page.getByLabel('Access key').fill('key');
+    await page.getByLabel('Secret key').fill('secret');
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText(/cannot reach bucket proofs at http:\/\/127\.0\.0\.1:9/).waitFor({ timeout: 15_000 });
+    await page.getByLabel(/Default segment size/).fill('16');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved.').waitFor();
+    const stored = JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8'));
+    expect(stored.defaultPo2).toBe(16);
+    expect(stored.s3).toMatchObject({ endpoint: 'http://127.0.0.1:9', bucket: 'proofs', secretKey: 'secret' });
+    await page.screenshot({ path: screenshot('settings'), fullPage: true });
+  });
+});
