@@ -47,8 +47,13 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
   /** Drops files on the drop zone the way a file manager does: a DataTransfer holding them. */
   async function drop(files: { name: string; bytes: number[] }[]): Promise<void> {
     const transfer = await page.evaluateHandle((list) => {
-      const dt = new DataTransfer();
-      for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+      // Runs in the page; this project's test types have no DOM.
+      const page = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(file: unknown): void } };
+        File: new (parts: Uint8Array[], name: string) => unknown;
+      };
+      const dt = new page.DataTransfer();
+      for (const f of list) dt.items.add(new page.File([new Uint8Array(f.bytes)], f.name));
       return dt;
     }, files);
     await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: transfer });
