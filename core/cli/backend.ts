@@ -3,7 +3,7 @@
 // answer with the same session statuses, so the output is the same either way.
 
 import { readFile } from 'node:fs/promises';
-import { daemonFile } from '../daemon/serve.js';
+import { discoverDaemon } from '../daemon/discover.js';
 import { Engine, EngineError, type SessionRequest, type SessionStatus, isTerminal } from '../engine/engine.js';
 import { imageIdOf } from '../engine/native.js';
 import type { Task } from '../taskdb/types.js';
@@ -118,20 +118,8 @@ class DaemonBackend implements Backend {
 
 /** The running daemon of `home`, if daemon.json names a live one. */
 export async function findDaemon(home: string): Promise<DaemonBackend | undefined> {
-  let info: { port: number; token: string; pid: number };
-  try {
-    info = JSON.parse(await readFile(daemonFile(home), 'utf8')) as typeof info;
-    process.kill(info.pid, 0);
-  } catch {
-    return undefined; // no file, or its process is gone
-  }
-  const backend = new DaemonBackend(`http://127.0.0.1:${info.port}`, info.token);
-  try {
-    await backend.list();
-    return backend;
-  } catch {
-    return undefined;
-  }
+  const info = await discoverDaemon(home);
+  return info && new DaemonBackend(`http://127.0.0.1:${info.port}`, info.token);
 }
 
 /** The daemon's backend, or an in-process engine (its workers started only when `work` is set). */

@@ -3,13 +3,13 @@
 // local clients where it is; it is removed on exit.
 
 import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { sweepWorkDirs } from '../blobs/retention.js';
 import { loadSettings } from '../config/settings.js';
 import { Engine } from '../engine/engine.js';
 import { syncFinishedJobs } from '../sync/jobs.js';
 import { type FolderWatcher, watchFolder } from '../watch/watcher.js';
 import { type S3Config, S3Sync, s3ConfigFromEnv } from '../sync/s3sync.js';
+import { daemonFile } from './discover.js';
 import { newToken } from './security.js';
 import { buildServer } from './server.js';
 
@@ -30,10 +30,6 @@ export interface RunningDaemon {
   token: string;
   sync: S3Sync | undefined;
   stop(): Promise<void>;
-}
-
-export function daemonFile(home: string): string {
-  return join(home, 'daemon.json');
 }
 
 export async function serve(options: ServeOptions): Promise<RunningDaemon> {
