@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs every test suite (vitest for TypeScript, cargo test for native-bin;
-// the browser tests join here) and ends with one summary line over all of them:
+// Runs every test suite (vitest for TypeScript, including the browser tests
+// in test/browser; cargo test for native-bin) and ends with one summary line over all of them:
 // "summary: N passed, N failed, N skipped". Exits non-zero if any suite failed.
 
 import { spawnSync } from 'node:child_process';

@@ -216,6 +216,85 @@ describe('routes for the UI', () => {
     }
   });
 
+  it('creates jobs from uploads, lists receipts, filters by state with totals, and deletes', async () => {
+    const post = (path: string, body: unknown): Promise<Response> =>
+      api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const refused = await api('/api/elfs', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'just text' });
+    expect(refused.status).toBe(400);
+    expect(await json(refused)).toEqual({ type: 'InvalidElf', msg: 'the upload is not an ELF file (it does not start with \\x7fELF)' });
+    const { elf } = await json<{ elf: string }>(
+      await api('/api/elfs', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: readFileSync(example('fib')) }),
+    );
+    const { input } = await json<{ input: string }>(await api('/api/inputs', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([10, 0, 0, 0]) }));
+    expect((await post('/api/jobs', { elf, elfPath: example('fib') })).status).toBe(400);
+    expect((await post('/api/jobs', { elf, input: '0'.repeat(64) })).status).toBe(404);
+    const { jobId } = await json<{ jobId: string }>(await post('/api/jobs', { elf, input, po2: 14 }));
+    const fromPath = await json<{ jobId: string }>(await post('/api/jobs', { elfPath: example('fib'), input, po2: 14, executeOnly: true }));
+    expect((await api(`/api/jobs/${jobId}`, { method: 'DELETE' })).status).toBe(400); // still running
+    const done = async (id: string): Promise<{ phase: string; journalHex: string; receiptPath: string | null }> => {
+      for (;;) {
+        const s = await json<{ phase: string; journalHex: string; receiptPath: string | null }>(await api(`/api/jobs/${id}`));
+        if (['succeeded', 'failed', 'stopped'].includes(s.phase)) return s;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const proved = await done(jobId);
+    const executed = await done(fromPath.jobId);
+    expect(proved.phase).toBe('succeeded');
+    expect(executed.journalHex).toBe(proved.journalHex);
+
+    const receipts = await json<{ receipts: { jobId: string; receiptBytes: number }[]; total: number }>(await api('/api/receipts?limit=500'));
+    expect(receipts.receipts.find((r) => r.jobId === jobId)?.receiptBytes).toBeGreaterThan(1000);
+    expect(receipts.receipts.some((r) => r.jobId === fromPath.jobId)).toBe(false);
+    const all = await json<{ total: number }>(await api('/api/jobs?limit=1'));
+    const succeeded = await json<{ jobs: { phase: string }[]; total: number }>(await api('/api/jobs?state=succeeded&limit=500'));
+    const failed = await json<{ jobs: { phase: string }[]; total: number }>(await api('/api/jobs?state=failed&limit=500'));
+    expect(succeeded.jobs.every((j) => j.phase === 'succeeded')).toBe(true);
+    expect(failed.jobs.every((j) => j.phase === 'failed')).toBe(true);
+    expect(succeeded.total).toBe(succeeded.jobs.length);
+    expect(all.total).toBeGreaterThanOrEqual(succeeded.total + failed.total);
+    expect((await api('/api/jobs?state=nonsense')).status).toBe(400);
+
+    expect((await api(`/api/jobs/${jobId}/receipt`, { method: 'DELETE' })).status).toBe(200);
+    expect((await json<{ receiptPath: string | null }>(await api(`/api/jobs/${jobId}`))).receiptPath).toBeNull();
+    expect((await api(`/api/jobs/${jobId}/receipt`)).status).toBe(404);
+    expect((await api(`/api/jobs/${jobId}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await api(`/api/jobs/${jobId}`)).status).toBe(404);
+    expect((await api(`/api/jobs/${jobId}/journal`)).status).toBe(404);
+  });
+
+  it('keeps the bucket secret out of answers and refuses a watch folder that is not a directory', async () => {
+    const put = (body: unknown): Promise<Response> => api('/api/settings', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const s3 = { endpoint: 'http://127.0.0.1:9', bucket: 'proofs', accessKey: 'ak', secretKey: 'very-secret' };
+    const saved = await put({ s3 });
+    expect(saved.status).toBe(200);
+    expect(JSON.stringify(await json(saved))).not.toContain('very-secret');
+    // An empty secret keeps the stored one.
+    expect((await put({ s3: { ...s3, secretKey: '' } })).status).toBe(200);
+    expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')).s3.secretKey).toBe('very-secret');
+    expect(statSync(join(home, 'settings.json')).mode & 0o777).toBe(0o600);
+    expect((await put({ s3: { ...s3, endpoint: 'ftp://x' } })).status).toBe(400);
+    const test = await json<{ ok: boolean; msg: string }>(await api('/api/sync/test', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }));
+    expect(test).toMatchObject({ ok: false, msg: expect.stringMatching(/^cannot reach bucket proofs at http:\/\/127\.0\.0\.1:9: /) });
+    expect((await put({ watchFolder: join(home, 'no-such-folder') })).status).toBe(400);
+    expect((await put({ s3: null, watchFolder: null })).status).toBe(200);
+  });
+
+  it('serves the renderer at / without the token, under a strict CSP, and nothing else unguarded', async () => {
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('content-security-policy')).not.toContain('unsafe');
+    const html = await page.text();
+    expect(html).toContain('<div id="root">');
+    expect(html).not.toContain(daemon.token);
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1] as string;
+    expect((await fetch(`${base}${asset}`)).status).toBe(200);
+    expect((await fetch(`${base}/api/jobs`)).status).toBe(401);
+    expect((await fetch(`${base}/assets/../daemon.json`)).status).not.toBe(200);
+    expect((await raw('/', { host: `evil.example:${daemon.port}` })).status).toBe(403);
+  });
+
   it('runs bento admin through the daemon with the same output', async () => {
     const bento = join(ROOT, 'bin', 'bento.js');
     const viaDaemon = await execa(process.execPath, [bento, '--home', home, 'admin', 'tasks', 'summary', '--json']);

@@ -10,7 +10,7 @@ import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../core/blobs/blobstore.js';
 import { serve } from '../core/daemon/serve.js';
-import { type S3Config, S3Sync } from '../core/sync/s3sync.js';
+import { type S3Config, S3Sync, testS3 } from '../core/sync/s3sync.js';
 import { ZKVM, example } from './helpers/guests.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -51,6 +51,12 @@ describe('S3 sync', () => {
     await sync.idle();
     expect(sync.states()).toEqual([{ kind: 'receipts', id: 'big', state: 'synced', attempts: 1, error: null }]);
     expect(sha(await objectBytes('receipts/stark/big'))).toBe(sha(big));
+  });
+
+  it('tests a connection: a reachable bucket, a missing one, and nothing listening', async () => {
+    expect(await testS3(config)).toEqual({ ok: true, msg: `connected: bucket bento at ${config.endpoint} is reachable` });
+    expect(await testS3({ ...config, bucket: 'nobucket' })).toEqual({ ok: false, msg: `connected to ${config.endpoint}, but there is no bucket nobucket` });
+    expect((await testS3({ ...config, endpoint: 'http://127.0.0.1:9' })).msg).toMatch(/^cannot reach bucket bento at http:\/\/127\.0\.0\.1:9: /);
   });
 
   it('fetches an input that only the bucket has', async () => {

@@ -1,0 +1,87 @@
+// The desktop app: attaches to (or starts) the daemon, opens the renderer it
+// serves, and answers the preload's few calls. The page is an ordinary web
+// page of the daemon's origin: no Node, sandboxed, isolated, CSP from the daemon.
+
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BrowserWindow, Notification, app, dialog, ipcMain, session, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
+import { type AppDaemon, attachOrStart } from './daemon.js';
+
+const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+let daemon: AppDaemon | undefined;
+let window: BrowserWindow | undefined;
+
+/** Only our window, showing the daemon's page, may call. */
+function trusted(event: IpcMainEvent | IpcMainInvokeEvent): boolean {
+  const url = event.senderFrame?.url ?? '';
+  return daemon !== undefined && event.sender === window?.webContents && (url === `${daemon.base}/` || url.startsWith(`${daemon.base}/#`));
+}
+
+function handle(): void {
+  ipcMain.handle('bento:connection', (event) => {
+    if (!trusted(event) || !daemon) throw new Error('refused: not the Local Bento window');
+    return { token: daemon.token };
+  });
+  ipcMain.handle('bento:save-receipt', async (event, jobId: unknown) => {
+    if (!trusted(event) || !daemon || !window) throw new Error('refused: not the Local Bento window');
+    if (typeof jobId !== 'string' || !JOB_ID.test(jobId)) return { saved: false, error: 'invalid job id' };
+    const choice = await dialog.showSaveDialog(window, { title: 'Export receipt', defaultPath: join(app.getPath('downloads'), `${jobId}.receipt`) });
+    if (choice.canceled || !choice.filePath) return { saved: false };
+    const res = await fetch(`${daemon.base}/api/jobs/${jobId}/receipt`, { headers: { 'x-api-key': daemon.token } });
+    if (!res.ok) return { saved: false, error: `the daemon has no receipt for job ${jobId} (${res.status})` };
+    await writeFile(choice.filePath, Buffer.from(await res.arrayBuffer()));
+    return { saved: true, path: choice.filePath };
+  });
+  ipcMain.on('bento:notify', (event, title: unknown, body: unknown) => {
+    if (!trusted(event) || typeof title !== 'string' || typeof body !== 'string' || !Notification.isSupported()) return;
+    new Notification({ title: title.slice(0, 100), body: body.slice(0, 300) }).show();
+  });
+}
+
+function lockDown(base: string): void {
+  // No permission prompts (camera, geolocation…): the app needs none.
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-navigate', (event, url) => {
+      if (!url.startsWith(`${base}/`)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+}
+
+async function open(): Promise<void> {
+  try {
+    daemon = await attachOrStart();
+  } catch (err) {
+    dialog.showErrorBox('Local Bento could not start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+    return;
+  }
+  lockDown(daemon.base);
+  handle();
+  window = new BrowserWindow({
+    width: 1280,
+    height: 860,
+    title: 'Local Bento',
+    webPreferences: {
+      preload: join(import.meta.dirname, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  });
+  await window.loadURL(`${daemon.base}/`);
+}
+
+app.on('window-all-closed', () => app.quit());
+let quitting = false;
+app.on('before-quit', (event) => {
+  if (quitting || !daemon) return;
+  // Stop the daemon this app started before the process goes.
+  event.preventDefault();
+  quitting = true;
+  void daemon.stop().finally(() => app.quit());
+});
+void app.whenReady().then(open);
