@@ -13,7 +13,7 @@ import { NativeError, imageIdOf } from '../engine/native.js';
 import type { Settings } from '../config/settings.js';
 import type { S3Sync } from '../sync/s3sync.js';
 import { jobStatus, parse, validId } from './params.js';
-import { ApiError } from './security.js';
+import { ApiError } from './apierror.js';
 
 export const SUPPORTED_VERSIONS = ['local-bento-0.1'];
 

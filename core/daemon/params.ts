@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { checkId } from '../blobs/blobstore.js';
 import type { Engine, SessionStatus } from '../engine/engine.js';
-import { ApiError } from './security.js';
+import { ApiError } from './apierror.js';
 
 /** A blob or job id from a path parameter (400 if it could escape the blob store). */
 export function validId(value: string, what: string): string {

@@ -4,19 +4,10 @@
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from './apierror.js';
 
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 function sameToken(given: string, token: string): boolean {

@@ -9,7 +9,8 @@ import type { Settings } from '../config/settings.js';
 import type { S3Sync } from '../sync/s3sync.js';
 import { registerBonsai } from './bonsai.js';
 import { isRendererPath, registerRenderer } from './renderer.js';
-import { ApiError, allowedHosts, guard } from './security.js';
+import { ApiError } from './apierror.js';
+import { allowedHosts, guard } from './security.js';
 import { registerUi } from './ui.js';
 
 export interface ServerOptions {

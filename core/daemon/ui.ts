@@ -15,7 +15,7 @@ import type { ServerOptions } from './server.js';
 import { runAdminVerb } from '../taskdb/adminverbs.js';
 import { requireJson } from './bonsai.js';
 import { jobStatus, parse } from './params.js';
-import { ApiError } from './security.js';
+import { ApiError } from './apierror.js';
 
 const Page = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -119,9 +119,9 @@ export function registerUi(app: FastifyInstance, engine: Engine, options: Server
   app.get('/api/receipts', async (req) => {
     const q = parse(Page, req.query);
     const stored = new Set(await engine.store.list('receipts'));
-    const ids = engine.list(Number.MAX_SAFE_INTEGER, 0, 'succeeded').filter((j) => stored.has(j.jobId));
+    const ids = engine.listIds('succeeded').filter((id) => stored.has(id));
     const page = ids.slice(q.offset, q.offset + q.limit);
-    const receipts = await Promise.all(page.map(async (j) => ({ ...j, receiptBytes: await engine.store.size('receipts', j.jobId) })));
+    const receipts = await Promise.all(page.map(async (id) => ({ ...engine.status(id), receiptBytes: await engine.store.size('receipts', id) })));
     return { receipts, total: ids.length };
   });
   app.post<{ Params: { id: string } }>('/api/jobs/:id/verify', async (req) => {

@@ -206,11 +206,14 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
 
   /** Sessions, newest first, optionally only those in one state. */
   list(limit = 50, offset = 0, filter?: JobFilter): SessionStatus[] {
+    return this.listIds(filter, limit, offset).map((id) => this.status(id));
+  }
+
+  /** Job ids, newest first (cheap: no status is built). */
+  listIds(filter?: JobFilter, limit = -1, offset = 0): string[] {
     const where = filter ? `WHERE ${FILTER_SQL[filter]}` : '';
-    const rows = this.db.db.prepare(`SELECT id FROM jobs ${where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`).all(limit, offset) as {
-      id: string;
-    }[];
-    return rows.map((r) => this.status(r.id));
+    const rows = this.db.db.prepare(`SELECT id FROM jobs ${where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`).all(limit, offset) as { id: string }[];
+    return rows.map((r) => r.id);
   }
 
   count(filter?: JobFilter): number {

@@ -1,20 +1,14 @@
 // Calls to the daemon with its token; errors carry the daemon's own message.
 
+import { ApiError } from '../../../core/daemon/apierror.js';
+
 let token = '';
 
 export function setToken(value: string): void {
   token = value;
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   let res: Response;

@@ -8,7 +8,7 @@ import { createParser } from 'eventsource-parser';
 import { useSyncExternalStore } from 'react';
 import { desktop } from './connection';
 import { call } from './client';
-import type { JobPage, SessionStatus } from './types';
+import type { JobPage, Phase, SessionStatus } from './types';
 import { matchesFilter, isTerminalPhase } from '../lib/jobs';
 
 export type FeedState = 'connecting' | 'live' | 'reconnecting';
@@ -34,24 +34,21 @@ export function useFeedState(): FeedState {
 const NOTIFY_AFTER_MS = 30_000;
 
 export function applyJobStatus(qc: QueryClient, status: SessionStatus): void {
-  let listed = false;
   for (const query of qc.getQueryCache().findAll({ queryKey: ['jobs'] })) {
     const filter = query.queryKey[1] as string | undefined;
     const data = query.state.data as InfiniteData<JobPage> | undefined;
     if (!data) continue;
     const present = data.pages.some((p) => p.jobs.some((j) => j.jobId === status.jobId));
     if (present && matchesFilter(status, filter)) {
-      listed = true;
       qc.setQueryData<InfiniteData<JobPage>>(query.queryKey, {
         ...data,
         pages: data.pages.map((p) => ({ ...p, jobs: p.jobs.map((j) => (j.jobId === status.jobId ? status : j)) })),
       });
     } else if (present || matchesFilter(status, filter)) {
-      // Joined or left this filtered list: its pages and total change.
+      // New, or joined or left this filtered list: its pages and total change.
       void qc.invalidateQueries({ queryKey: query.queryKey, exact: true });
     }
   }
-  if (!listed) void qc.invalidateQueries({ queryKey: ['jobs'] });
   void qc.invalidateQueries({ queryKey: ['workers'] });
   const previous = qc.getQueryData<SessionStatus>(['job', status.jobId]);
   if (previous) {
@@ -59,15 +56,22 @@ export function applyJobStatus(qc: QueryClient, status: SessionStatus): void {
     // Tasks and events are not in the feed: fetch them for the open detail.
     void qc.invalidateQueries({ queryKey: ['job', status.jobId] });
   }
-  if (isTerminalPhase(status.phase)) {
-    void qc.invalidateQueries({ queryKey: ['receipts'] });
-    if (previous && !isTerminalPhase(previous.phase) && status.elapsedMs >= NOTIFY_AFTER_MS) {
-      desktop()?.notify(`Proof ${status.phase}`, `Job ${status.jobId.slice(0, 8)} ${status.phase} after ${Math.round(status.elapsedMs / 1000)} s`);
-    }
-  }
+  if (isTerminalPhase(status.phase)) void qc.invalidateQueries({ queryKey: ['receipts'] });
+  notifyIfLongProofEnded(status);
+}
+
+/** Last phase seen per job, so an ending is noticed whichever view is open. */
+const lastPhase = new Map<string, Phase>();
+
+function notifyIfLongProofEnded(status: SessionStatus): void {
+  const before = lastPhase.get(status.jobId);
+  lastPhase.set(status.jobId, status.phase);
+  if (before === undefined || isTerminalPhase(before) || !isTerminalPhase(status.phase) || status.elapsedMs < NOTIFY_AFTER_MS) return;
+  desktop()?.notify(`Proof ${status.phase}`, `Job ${status.jobId.slice(0, 8)} ${status.phase} after ${Math.round(status.elapsedMs / 1000)} s`);
 }
 
 function applyDeleted(qc: QueryClient, jobId: string): void {
+  lastPhase.delete(jobId);
   qc.removeQueries({ queryKey: ['job', jobId] });
   void qc.invalidateQueries({ queryKey: ['jobs'] });
   void qc.invalidateQueries({ queryKey: ['receipts'] });

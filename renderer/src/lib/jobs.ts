@@ -32,6 +32,10 @@ export function progressFraction(s: SessionStatus): number {
 
 export function progressText(s: SessionStatus): string {
   if (s.executeOnly) return s.phase === 'succeeded' ? 'executed' : s.phase;
+  if (s.segments === 0) {
+    if (s.phase === 'queued') return 'waiting to start';
+    return isTerminalPhase(s.phase) ? 'ended before any segment' : 'executing…';
+  }
   const total = s.executionDone ? `${s.segments}` : `${s.segments}+`;
   return `${s.proven} of ${total} segments proven`;
 }

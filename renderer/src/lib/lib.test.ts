@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionStatus, Task } from '../api/types';
 import { duration, groupedHex, journalText } from './format';
-import { matchesFilter, progressFraction } from './jobs';
+import { matchesFilter, progressFraction, progressText } from './jobs';
 import { NODE_H, layoutTree } from './tree';
 
 const task = (taskId: string, prerequisites: string[] = []): Task => ({
@@ -63,5 +63,12 @@ describe('job filters and progress', () => {
     expect(progressFraction(status('proving', 2, 4))).toBeCloseTo(0.45);
     expect(progressFraction(status('finalizing', 4, 4))).toBeCloseTo(0.9);
     expect(progressFraction(status('succeeded', 4, 4))).toBe(1);
+  });
+  it('says in words where a job stands', () => {
+    expect(progressText({ ...status('proving', 2, 4), executionDone: false })).toBe('2 of 4+ segments proven');
+    expect(progressText({ ...status('joining', 4, 4), executionDone: true })).toBe('4 of 4 segments proven');
+    expect(progressText(status('queued'))).toBe('waiting to start');
+    expect(progressText(status('executing'))).toBe('executing…');
+    expect(progressText(status('failed'))).toBe('ended before any segment');
   });
 });

@@ -1,43 +1,28 @@
 // The live job list: statuses arrive through the event stream; pages load as
 // the list scrolls; filters by state.
 
-import { useInfiniteQuery } from '@tanstack/react-query';
-import { useCallback, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'wouter';
-import { getJson } from '../api/client';
+import { usePagedList } from '../api/paged';
 import type { JobFilter, JobPage, SessionStatus } from '../api/types';
 import { JobActions } from '../components/JobActions';
 import { JobProgress } from '../components/JobProgress';
 import { PhaseBadge } from '../components/PhaseBadge';
-import { VirtualList } from '../components/VirtualList';
+import { PagedList } from '../components/VirtualList';
 import { useNow } from '../components/useNow';
 import { FILTERS, isTerminalPhase } from '../lib/jobs';
 import { count, duration, shortId } from '../lib/format';
 
-const PAGE = 100;
-
-export function jobsQuery(filter: JobFilter | undefined) {
-  return {
-    queryKey: ['jobs', filter] as const,
-    queryFn: ({ pageParam }: { pageParam: number }) => getJson<JobPage>(`/api/jobs?limit=${PAGE}&offset=${pageParam}${filter ? `&state=${filter}` : ''}`),
-    initialPageParam: 0,
-    getNextPageParam: (last: JobPage, pages: JobPage[]) => {
-      const loaded = pages.reduce((n, p) => n + p.jobs.length, 0);
-      return loaded < last.total ? loaded : undefined;
-    },
-  };
-}
-
 export function JobsView() {
   const [filter, setFilter] = useState<JobFilter | undefined>(undefined);
-  const q = useInfiniteQuery(jobsQuery(filter));
-  const jobs = q.data?.pages.flatMap((p) => p.jobs) ?? [];
-  const total = q.data?.pages.at(-1)?.total ?? 0;
-  const now = useNow(jobs.some((j) => !isTerminalPhase(j.phase)));
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = q;
-  const loadMore = useCallback(() => {
-    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  // The key's second element is the filter: the event stream (api/events.ts) reads it.
+  const paged = usePagedList(
+    ['jobs', filter],
+    `/api/jobs${filter ? `?state=${filter}` : ''}`,
+    (p: JobPage) => p.jobs,
+    (p) => p.total,
+  );
+  const now = useNow(paged.rows.some((j) => !isTerminalPhase(j.phase)));
   return (
     <section aria-labelledby="jobs-title">
       <div className="heading">
@@ -49,27 +34,17 @@ export function JobsView() {
             </button>
           ))}
         </div>
-        <span className="muted">{q.data ? `${count(total)} job${total === 1 ? '' : 's'}` : ''}</span>
+        <span className="muted">{paged.query.data ? `${count(paged.total)} job${paged.total === 1 ? '' : 's'}` : ''}</span>
       </div>
-      {q.error && (
-        <p role="alert" className="error">
-          {q.error.message}
-        </p>
-      )}
-      {q.isPending ? (
-        <p className="muted">Loading jobs…</p>
-      ) : (
-        <VirtualList
-          items={jobs}
-          total={total}
-          rowHeight={64}
-          label="Jobs"
-          keyOf={(j) => j.jobId}
-          row={(j) => <JobRow status={j} now={now} />}
-          loadMore={loadMore}
-          empty={filter ? `No ${filter} jobs.` : 'No jobs yet: prove a guest from the Prove view.'}
-        />
-      )}
+      <PagedList
+        paged={paged}
+        loading="Loading jobs…"
+        rowHeight={64}
+        label="Jobs"
+        keyOf={(j) => j.jobId}
+        row={(j) => <JobRow status={j} now={now} />}
+        empty={filter ? `No ${filter} jobs.` : 'No jobs yet: prove a guest from the Prove view.'}
+      />
     </section>
   );
 }
