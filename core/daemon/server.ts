@@ -11,7 +11,9 @@ import { registerBonsai } from './bonsai.js';
 import { isRendererPath, registerRenderer } from './renderer.js';
 import { ApiError } from './apierror.js';
 import { allowedHosts, guard } from './security.js';
-import { registerUi } from './ui.js';
+import { registerEventStream } from './eventstream.js';
+import { registerJobRoutes } from './jobroutes.js';
+import { registerSettingsRoutes } from './settingroutes.js';
 
 export interface ServerOptions {
   token: string;
@@ -58,7 +60,9 @@ export function buildServer(engine: Engine, options: ServerOptions): Server {
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ type: 'NotFound', msg: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
   registerBonsai(app, engine, baseUrl, options.sync, options.settings);
-  registerUi(app, engine, options);
+  registerJobRoutes(app, engine, options.settings);
+  registerSettingsRoutes(app, engine, options);
+  registerEventStream(app, engine);
   registerRenderer(app, options.rendererDir);
 
   return {

@@ -1,0 +1,78 @@
+// The UI's routes for workers and settings: slots and what they run, the
+// stored settings (validated, the bucket secret never sent back), a bucket
+// connection test, and the admin verbs.
+
+import { stat } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Engine } from '../engine/engine.js';
+import { STREAMS } from '../engine/taskdefs.js';
+import { Settings, saveSettings } from '../config/settings.js';
+import { S3Config, testS3 } from '../sync/s3sync.js';
+import { runAdminVerb } from '../taskdb/adminverbs.js';
+import { ApiError } from './apierror.js';
+import { requireJson } from './bonsai.js';
+import { parse } from './params.js';
+import type { ServerOptions } from './server.js';
+
+/** Bucket settings as the UI sees them: the secret key is never sent back. */
+const S3Shown = (s3: S3Config | null) => (s3 ? { ...s3, secretKey: '', hasSecretKey: true } : null);
+/** Bucket settings from the UI: an empty secret keeps the stored one. */
+const S3Given = S3Config.extend({ secretKey: z.string().default('') });
+
+export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, options: ServerOptions): void {
+  const { sync, settings } = options;
+  const withStoredSecret = (given: z.infer<typeof S3Given>): S3Config => {
+    const secretKey = given.secretKey || (settings.s3?.endpoint === given.endpoint && settings.s3.accessKey === given.accessKey ? settings.s3.secretKey : '');
+    if (!secretKey) throw new ApiError(400, 'InvalidRequest', 'the secret key is required');
+    return { ...given, secretKey };
+  };
+
+  app.get('/api/workers', async () => ({
+    slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])),
+    streams: engine.db.getStreams().map((st) => ({ workerType: st.workerType, running: st.running, ready: st.ready })),
+    active: engine.activeTasks(),
+    cpu: { cores: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', loadAverage: loadavg() },
+    // The prover runs on the CPU; no GPU prover is built yet.
+    gpu: null,
+  }));
+  const currentSettings = () => ({
+    ...settings,
+    s3: S3Shown(settings.s3),
+    running: { slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])) },
+    dataDirectory: engine.store.root,
+    maxUploadBytes: options.maxUploadBytes,
+    sync: sync ? { configured: true, blobs: sync.states() } : { configured: false },
+  });
+  app.get('/api/settings', async () => currentSettings());
+  // Stored at once; slot counts and bucket sync take effect when the daemon restarts.
+  app.put('/api/settings', async (req) => {
+    requireJson(req.headers['content-type']);
+    const body = parse(Settings.partial().extend({ s3: S3Given.nullable().optional() }), req.body);
+    const next = parse(Settings, { ...settings, ...body, ...(body.s3 ? { s3: withStoredSecret(body.s3) } : {}) });
+    if (next.watchFolder) {
+      const isDir = await stat(next.watchFolder).then((st) => st.isDirectory(), () => false);
+      if (!isDir) throw new ApiError(400, 'InvalidRequest', `the watch folder ${next.watchFolder} is not a directory`);
+    }
+    Object.assign(settings, next);
+    await saveSettings(engine.store.root, settings);
+    await options.onSettingsChanged?.();
+    return currentSettings();
+  });
+  // Tries a bucket with the given settings (or the stored ones) without saving anything.
+  app.post('/api/sync/test', async (req) => {
+    requireJson(req.headers['content-type']);
+    const given = req.body && Object.keys(req.body as object).length > 0 ? withStoredSecret(parse(S3Given, req.body)) : settings.s3;
+    if (!given) throw new ApiError(400, 'InvalidRequest', 'no bucket is configured: give endpoint, bucket, accessKey and secretKey');
+    return testS3(given);
+  });
+
+  // The admin verbs, as `bento admin` runs them (dry run unless the options say force).
+  app.post<{ Params: { verb: string } }>('/api/admin/:verb', async (req) => {
+    requireJson(req.headers['content-type']);
+    const { args } = parse(z.object({ args: z.array(z.unknown()) }), req.body);
+    return { result: runAdminVerb(engine.db, req.params.verb, args) };
+  });
+
+}
