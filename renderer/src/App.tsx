@@ -5,7 +5,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, Route, Router, Switch, useLocation } from 'wouter';
 import { useHashLocation } from 'wouter/use-hash-location';
-import { ApiError, getJson, setToken } from './api/client';
+import { ApiError, SIGNED_OUT, getJson, setToken } from './api/client';
 import { forgetToken, loadToken, storeToken } from './api/connection';
 import { followEvents, useFeedState } from './api/events';
 import { JobDetailView } from './views/JobDetailView';
@@ -32,6 +32,12 @@ export function App() {
   const [auth, setAuth] = useState<Auth>({ state: 'checking' });
   useEffect(() => {
     void loadToken().then((token) => (token ? check(token).then(setAuth) : setAuth({ state: 'signed-out' })));
+    const signedOut = (): void => {
+      forgetToken();
+      setAuth({ state: 'signed-out', problem: "The daemon no longer accepts this page's token (was it restarted?): open the link `bento ui` prints now." });
+    };
+    window.addEventListener(SIGNED_OUT, signedOut);
+    return () => window.removeEventListener(SIGNED_OUT, signedOut);
   }, []);
   if (auth.state === 'checking') return <p className="centered">Connecting to the daemon…</p>;
   if (auth.state === 'signed-out') {

@@ -64,6 +64,16 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
     await page.getByRole('heading', { name: 'Prove a guest' }).waitFor();
   }
 
+  it('asks for the token when the page has a wrong one, and takes a pasted one', async () => {
+    await page.goto(`${base}/#token=not-the-token`);
+    await page.getByRole('alert').filter({ hasText: 'missing or wrong API key' }).waitFor();
+    await page.getByLabel('Token').fill(daemon.token);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await page.getByRole('heading', { name: 'Prove a guest' }).waitFor();
+    await page.evaluate(() => (globalThis as unknown as { sessionStorage: { clear(): void } }).sessionStorage.clear());
+    await page.goto('about:blank');
+  });
+
   it('signs in from the link `bento ui` prints and takes the token out of the address bar', async () => {
     const { stdout } = await execa(process.execPath, [bento, '--home', home, 'ui']);
     expect(stdout).toBe(`${base}/#token=${daemon.token}`);

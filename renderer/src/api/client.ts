@@ -4,6 +4,9 @@ import { ApiError } from '../../../core/daemon/apierror.js';
 
 let token = '';
 
+/** Dispatched on window when the daemon refuses the token. */
+export const SIGNED_OUT = 'bento:signed-out';
+
 export function setToken(value: string): void {
   token = value;
 }
@@ -18,6 +21,8 @@ export async function call(path: string, init: RequestInit = {}): Promise<Respon
     throw new ApiError(0, 'Unreachable', 'the Local Bento daemon does not answer: is `bento serve` still running?');
   }
   if (!res.ok) {
+    // A restarted daemon has a new token: back to sign-in rather than errors everywhere.
+    if (res.status === 401) window.dispatchEvent(new Event(SIGNED_OUT));
     const body = (await res.json().catch(() => ({}))) as { type?: string; msg?: string };
     throw new ApiError(res.status, body.type ?? 'Error', body.msg ?? `${res.status} ${res.statusText}`);
   }
