@@ -102,8 +102,9 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
     const seen = new Set<string>();
     const badge = page.locator('.heading .badge');
     for (let i = 0; i < 1200; i++) {
-      seen.add(`${await badge.textContent()}|${await page.locator('.detail [role=progressbar]').getAttribute('aria-valuetext')}`);
-      if ((await badge.textContent()) === 'succeeded' || (await badge.textContent()) === 'failed') break;
+      const phase = await badge.textContent();
+      seen.add(`${phase}|${await page.locator('.detail [role=progressbar]').getAttribute('aria-valuetext')}`);
+      if (phase === 'succeeded' || phase === 'failed') break;
       await page.waitForTimeout(50);
     }
     expect(await badge.textContent()).toBe('succeeded');
