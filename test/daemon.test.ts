@@ -227,6 +227,7 @@ describe('routes for the UI', () => {
     );
     const { input } = await json<{ input: string }>(await api('/api/inputs', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([10, 0, 0, 0]) }));
     expect((await post('/api/jobs', { elf, elfPath: example('fib') })).status).toBe(400);
+    expect((await post('/api/jobs', { elfPath: 'examples/fib.elf' })).status).toBe(400);
     expect((await post('/api/jobs', { elf, input: '0'.repeat(64) })).status).toBe(404);
     const { jobId } = await json<{ jobId: string }>(await post('/api/jobs', { elf, input, po2: 14 }));
     const fromPath = await json<{ jobId: string }>(await post('/api/jobs', { elfPath: example('fib'), input, po2: 14, executeOnly: true }));

@@ -2,6 +2,7 @@
 // creation, detail with tasks and timeline, stop, retry, delete, logs,
 // journal, and receipts (download, verify, list, delete).
 
+import { isAbsolute } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type Engine, JOB_FILTERS, type SessionStatus } from '../engine/engine.js';
@@ -23,7 +24,7 @@ const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex');
 const NewJob = z
   .object({
     elf: Sha256.optional(),
-    elfPath: z.string().startsWith('/', 'an absolute path').optional(),
+    elfPath: z.string().refine(isAbsolute, 'an absolute path').optional(),
     input: Sha256.optional(),
     po2: z.number().int().min(14).max(22).optional(),
     cycleLimit: z.number().int().positive().nullable().optional(),
