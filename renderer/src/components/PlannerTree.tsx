@@ -1,9 +1,11 @@
 // The planner tree drawn as SVG: each task a box coloured by its state, with
 // its retries and how long it ran; prerequisites as edges.
 
+import { useMemo } from 'react';
 import type { Task } from '../api/types';
 import { duration } from '../lib/format';
-import { NODE_H, NODE_W, layoutTree, nodeLabel } from '../lib/tree';
+import { NODE_H, NODE_W, layoutTree, nodeLabel, shapeKey, shapeOf } from '../lib/tree';
+import { useThrottled } from './useThrottled';
 
 function ranFor(t: Task, now: number): string {
   if (t.startedAt === null) return t.state;
@@ -12,8 +14,15 @@ function ranFor(t: Task, now: number): string {
 }
 
 export function PlannerTree({ tasks, now }: { tasks: readonly Task[]; now: number }) {
+  // A large tree takes dagre most of a second: lay it out when its shape changes, at most every 2 s while it grows.
+  const shape = useThrottled(shapeKey(tasks), 2000);
+  const tree = useMemo(() => layoutTree(shapeOf(shape)), [shape]);
   if (tasks.length === 0) return <p className="muted">No tasks yet.</p>;
-  const tree = layoutTree(tasks);
+  // Tasks planned since the last layout appear with the next one.
+  const placed = tasks.flatMap((task) => {
+    const at = tree.nodes.get(task.taskId);
+    return at ? [{ task, ...at }] : [];
+  });
   return (
     <div className="tree-scroll">
       <svg
@@ -26,7 +35,7 @@ export function PlannerTree({ tasks, now }: { tasks: readonly Task[]; now: numbe
         {tree.edges.map((e) => (
           <polyline key={`${e.from}>${e.to}`} className="edge" points={e.points.map((p) => `${p.x},${p.y}`).join(' ')} />
         ))}
-        {tree.nodes.map(({ task, x, y }) => (
+        {placed.map(({ task, x, y }) => (
           <g key={task.taskId} transform={`translate(${x},${y})`} className={`node state-${task.state}`} data-task={task.taskId}>
             <title>{`${task.taskId}: ${task.state}${task.retries ? `, ${task.retries} retries` : ''}${task.error ? ` — ${task.error}` : ''}`}</title>
             <rect width={NODE_W} height={NODE_H} rx={6} />

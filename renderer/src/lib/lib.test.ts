@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionStatus, Task } from '../api/types';
 import { duration, groupedHex, journalText } from './format';
 import { matchesFilter, progressFraction, progressText } from './jobs';
-import { NODE_H, layoutTree } from './tree';
+import { NODE_H, layoutTree, shapeKey, shapeOf } from './tree';
 
 const task = (taskId: string, prerequisites: string[] = []): Task => ({
   jobId: 'j',
@@ -24,15 +24,24 @@ const task = (taskId: string, prerequisites: string[] = []): Task => ({
 });
 
 describe('planner tree layout', () => {
+  const tasks = [task('init'), task('prove-0'), task('prove-1'), task('join-2', ['prove-0', 'prove-1']), task('finalize', ['join-2'])];
+
   it('puts segments at the bottom, joins above them and finalize at the top', () => {
-    const tasks = [task('init'), task('prove-0'), task('prove-1'), task('join-2', ['prove-0', 'prove-1']), task('finalize', ['join-2'])];
     const tree = layoutTree(tasks);
-    const y = (id: string): number => tree.nodes.find((n) => n.task.taskId === id)?.y ?? NaN;
+    const y = (id: string): number => tree.nodes.get(id)?.y ?? NaN;
     expect(y('prove-0')).toBe(y('prove-1'));
     expect(y('join-2')).toBeLessThan(y('prove-0') - NODE_H);
     expect(y('finalize')).toBeLessThan(y('join-2') - NODE_H);
     expect(tree.edges.map((e) => `${e.from}>${e.to}`).sort()).toEqual(['join-2>finalize', 'prove-0>join-2', 'prove-1>join-2']);
     expect(tree.width).toBeGreaterThan(0);
+  });
+
+  it('keys the layout by shape alone', () => {
+    const key = shapeKey(tasks);
+    expect(shapeOf(key)).toEqual(tasks.map((t) => ({ taskId: t.taskId, prerequisites: t.prerequisites })));
+    expect(shapeKey(tasks.map((t) => ({ ...t, state: 'running' as const, retries: 3 })))).toBe(key);
+    expect(shapeKey([...tasks, task('prove-3')])).not.toBe(key);
+    expect(shapeOf('')).toEqual([]);
   });
 });
 

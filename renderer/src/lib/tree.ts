@@ -1,6 +1,7 @@
 // The planner tree as a picture: segments at the leaves, joins above them,
 // finalize at the root. Edges come from the tasks' prerequisites; dagre lays
-// the graph out bottom to top.
+// the graph out bottom to top. The layout depends only on the tree's shape
+// (ids and prerequisites), so it is computed again only when that changes.
 
 import { Graph, layout } from '@dagrejs/dagre';
 import type { Task } from '../api/types';
@@ -8,11 +9,7 @@ import type { Task } from '../api/types';
 export const NODE_W = 112;
 export const NODE_H = 46;
 
-export interface TreeNode {
-  task: Task;
-  x: number;
-  y: number;
-}
+export type Shape = Pick<Task, 'taskId' | 'prerequisites'>;
 
 export interface TreeEdge {
   from: string;
@@ -21,7 +18,8 @@ export interface TreeEdge {
 }
 
 export interface TreeLayout {
-  nodes: TreeNode[];
+  /** Top-left corner of each task's box. */
+  nodes: Map<string, { x: number; y: number }>;
   edges: TreeEdge[];
   width: number;
   height: number;
@@ -32,7 +30,20 @@ export function nodeLabel(taskId: string): string {
   return taskId === 'init' ? 'execute' : taskId.replace(/-/, ' ');
 }
 
-export function layoutTree(tasks: readonly Task[]): TreeLayout {
+/** A string that changes exactly when the tree's shape does. */
+export function shapeKey(tasks: readonly Shape[]): string {
+  return tasks.map((t) => `${t.taskId}<${t.prerequisites.join(',')}`).join(';');
+}
+
+export function shapeOf(key: string): Shape[] {
+  if (key === '') return [];
+  return key.split(';').map((part) => {
+    const [taskId = '', prereqs = ''] = part.split('<');
+    return { taskId, prerequisites: prereqs === '' ? [] : prereqs.split(',') };
+  });
+}
+
+export function layoutTree(tasks: readonly Shape[]): TreeLayout {
   const g = new Graph();
   g.setGraph({ rankdir: 'BT', nodesep: 14, ranksep: 34, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -40,10 +51,10 @@ export function layoutTree(tasks: readonly Task[]): TreeLayout {
   for (const t of tasks) g.setNode(t.taskId, { width: NODE_W, height: NODE_H });
   for (const t of tasks) for (const p of t.prerequisites) if (ids.has(p)) g.setEdge(p, t.taskId);
   layout(g);
-  const nodes = tasks.map((task) => {
-    const n = g.node(task.taskId);
-    return { task, x: n.x - NODE_W / 2, y: n.y - NODE_H / 2 };
-  });
+  const nodes = new Map(tasks.map((t) => {
+    const n = g.node(t.taskId);
+    return [t.taskId, { x: n.x - NODE_W / 2, y: n.y - NODE_H / 2 }] as const;
+  }));
   const edges = g.edges().map((e) => ({ from: e.v, to: e.w, points: g.edge(e).points ?? [] }));
   const graph = g.graph();
   return { nodes, edges, width: graph.width ?? 0, height: graph.height ?? 0 };
