@@ -53,11 +53,29 @@ export function applyJobStatus(qc: QueryClient, status: SessionStatus): void {
   const previous = qc.getQueryData<SessionStatus>(['job', status.jobId]);
   if (previous) {
     qc.setQueryData(['job', status.jobId], { ...previous, ...status });
-    // Tasks and events are not in the feed: fetch them for the open detail.
-    void qc.invalidateQueries({ queryKey: ['job', status.jobId] });
+    // Tasks and events are not in the feed: fetch them for the open detail,
+    // at most once a second (a big job's detail is large and changes often).
+    refreshDetail(qc, status.jobId);
   }
   if (isTerminalPhase(status.phase)) void qc.invalidateQueries({ queryKey: ['receipts'] });
   notifyIfLongProofEnded(status);
+}
+
+const DETAIL_EVERY_MS = 1000;
+const detailTimers = new Map<string, ReturnType<typeof setTimeout>>();
+const detailFetched = new Map<string, number>();
+
+function refreshDetail(qc: QueryClient, jobId: string): void {
+  if (detailTimers.has(jobId)) return; // one is already due
+  const wait = Math.max(0, (detailFetched.get(jobId) ?? 0) + DETAIL_EVERY_MS - Date.now());
+  detailTimers.set(
+    jobId,
+    setTimeout(() => {
+      detailTimers.delete(jobId);
+      detailFetched.set(jobId, Date.now());
+      void qc.invalidateQueries({ queryKey: ['job', jobId] });
+    }, wait),
+  );
 }
 
 /** Last phase seen per job, so an ending is noticed whichever view is open. */
