@@ -36,6 +36,24 @@ describe('planner tree layout', () => {
     expect(tree.width).toBeGreaterThan(0);
   });
 
+  it('draws the executor and then the segments in order along the bottom', () => {
+    const proves = Array.from({ length: 16 }, (_, i) => task(`prove-${i}`));
+    const joins: Task[] = [];
+    let level = proves.map((t) => t.taskId);
+    for (let n = 16; level.length > 1; ) {
+      const next: string[] = [];
+      for (let i = 0; i < level.length; i += 2) {
+        const id = `join-${n++}`;
+        joins.push(task(id, [level[i] as string, level[i + 1] as string]));
+        next.push(id);
+      }
+      level = next;
+    }
+    const tree = layoutTree([task('init'), ...proves, ...joins]);
+    const xs = ['init', ...proves.map((t) => t.taskId)].map((id) => tree.nodes.get(id)?.x ?? NaN);
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+  });
+
   it('keys the layout by shape alone', () => {
     const key = shapeKey(tasks);
     expect(shapeOf(key)).toEqual(tasks.map((t) => ({ taskId: t.taskId, prerequisites: t.prerequisites })));

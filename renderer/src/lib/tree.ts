@@ -43,6 +43,16 @@ export function shapeOf(key: string): Shape[] {
   });
 }
 
+/** Left to right along the bottom: the executor, then the segments in order. */
+function leafOrder(tasks: readonly Shape[]): { left: string; right: string }[] {
+  const index = (id: string): number => (id === 'init' ? -1 : Number(id.slice('prove-'.length)));
+  const leaves = tasks
+    .map((t) => t.taskId)
+    .filter((id) => id === 'init' || /^prove-\d+$/.test(id))
+    .sort((a, b) => index(a) - index(b));
+  return leaves.slice(1).map((right, i) => ({ left: leaves[i] as string, right }));
+}
+
 export function layoutTree(tasks: readonly Shape[]): TreeLayout {
   const g = new Graph();
   g.setGraph({ rankdir: 'BT', nodesep: 14, ranksep: 34, marginx: 8, marginy: 8 });
@@ -50,7 +60,7 @@ export function layoutTree(tasks: readonly Shape[]): TreeLayout {
   const ids = new Set(tasks.map((t) => t.taskId));
   for (const t of tasks) g.setNode(t.taskId, { width: NODE_W, height: NODE_H });
   for (const t of tasks) for (const p of t.prerequisites) if (ids.has(p)) g.setEdge(p, t.taskId);
-  layout(g);
+  layout(g, { constraints: leafOrder(tasks) });
   const nodes = new Map(tasks.map((t) => {
     const n = g.node(t.taskId);
     return [t.taskId, { x: n.x - NODE_W / 2, y: n.y - NODE_H / 2 }] as const;

@@ -95,7 +95,7 @@ export function JobDetailView({ jobId }: { jobId: string }) {
         <h2 id="tree-title">Planner tree</h2>
         <PlannerTree tasks={job.tasks} now={now} />
       </section>
-      <GuestOutput jobId={job.jobId} ended={isTerminalPhase(job.phase)} />
+      <GuestOutput jobId={job.jobId} ready={job.executionDone || isTerminalPhase(job.phase)} />
       <section aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>
         <ol className="timeline">
@@ -111,15 +111,16 @@ export function JobDetailView({ jobId }: { jobId: string }) {
   );
 }
 
-function GuestOutput({ jobId, ended }: { jobId: string; ended: boolean }) {
+/** What the guest wrote, once its execution has ended. */
+function GuestOutput({ jobId, ready }: { jobId: string; ready: boolean }) {
   const q = useQuery({
-    queryKey: ['logs', jobId, ended],
+    queryKey: ['logs', jobId, ready],
     queryFn: async () => (await call(`/api/jobs/${jobId}/logs`)).text(),
   });
   return (
     <section aria-labelledby="logs-title">
       <h2 id="logs-title">Guest output</h2>
-      {q.error ? <p className="error">{q.error.message}</p> : q.data ? <pre className="logs">{q.data}</pre> : <p className="muted">{ended ? 'The guest wrote nothing to stdout or stderr.' : 'Output appears when execution ends.'}</p>}
+      {q.error ? <p className="error">{q.error.message}</p> : q.data ? <pre className="logs">{q.data}</pre> : <p className="muted">{ready ? 'The guest wrote nothing to stdout or stderr.' : 'Output appears when execution ends.'}</p>}
     </section>
   );
 }

@@ -165,11 +165,22 @@ export function ProveView() {
               <p data-testid="chosen-input">{inputFile ? `${inputFile.path ?? inputFile.file.name} (${bytes(inputFile.file.size)})` : 'No input file: the guest reads an empty input.'}</p>
             </>
           ) : (
-            <label>
-              {mode === 'hex' ? 'Bytes in hex' : mode === 'utf8' ? 'Text' : 'Words (decimal or 0x hex, separated by spaces or commas)'}
-              <textarea value={text} onChange={(e) => setText(e.target.value)} rows={3} aria-invalid={typedProblem !== null} spellCheck={false} />
-              {typedProblem ? <span className="error">{typedProblem}</span> : <span className="muted">{typed ? `${typed.length} bytes` : ''}</span>}
-            </label>
+            <>
+              <label>
+                {mode === 'hex' ? 'Bytes in hex' : mode === 'utf8' ? 'Text' : 'Words (decimal or 0x hex, separated by spaces or commas)'}
+                <textarea
+                  value={text}
+                  onChange={(e) => setText(e.target.value)}
+                  rows={3}
+                  aria-invalid={typedProblem !== null}
+                  aria-describedby="typed-status"
+                  spellCheck={false}
+                />
+              </label>
+              <span id="typed-status" role="status" className={typedProblem ? 'error' : 'muted'}>
+                {typedProblem ?? (typed ? `${typed.length} bytes` : '')}
+              </span>
+            </>
           )}
         </fieldset>
 
