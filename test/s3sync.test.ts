@@ -116,5 +116,15 @@ describe('S3 sync', () => {
     } finally {
       await daemon.stop();
     }
+    // A daemon that did not see the job end deletes it cleanly (sync ignores jobs that are gone).
+    const again = await serve({ home, port: 0, host: '127.0.0.1', s3: config });
+    try {
+      const listed = (await (await fetch(`http://127.0.0.1:${again.port}/api/jobs`, { headers: { 'x-api-key': again.token } })).json()) as { jobs: { jobId: string }[] };
+      const [job] = listed.jobs;
+      const deleted = await fetch(`http://127.0.0.1:${again.port}/api/jobs/${job?.jobId}`, { method: 'DELETE', headers: { 'x-api-key': again.token } });
+      expect(await deleted.json()).toEqual({ deleted: job?.jobId });
+    } finally {
+      await again.stop();
+    }
   });
 });

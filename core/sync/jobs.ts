@@ -1,16 +1,17 @@
 // Pushes what a finished job produced (and the image and input it ran) to the bucket.
 
-import { type Engine, isTerminal } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
 import { TaskDef } from '../engine/taskdefs.js';
 import type { S3Sync } from './s3sync.js';
 
 export function syncFinishedJobs(engine: Engine, sync: S3Sync): () => void {
   const done = new Set<string>();
   const onChange = (jobId: string): void => {
-    if (done.has(jobId) || engine.db.getJobState(jobId) === 'running') return;
-    const status = engine.status(jobId);
-    if (!isTerminal(status)) return;
+    // Only jobs that ended: a running one is not finished, a deleted one is gone.
+    const state = engine.db.getJobState(jobId);
+    if (done.has(jobId) || (state !== 'done' && state !== 'failed')) return;
     done.add(jobId);
+    const status = engine.status(jobId);
     const def = TaskDef.safeParse(engine.db.getTask(jobId, 'init')?.taskDef);
     if (def.success && def.data.kind === 'execute') {
       sync.push('elfs', def.data.elf);
