@@ -1,4 +1,5 @@
-// `bento serve`: run the daemon until SIGINT or SIGTERM.
+// `bento serve`: run the daemon until SIGINT or SIGTERM; `bento ui`: a
+// signed-in link to the running daemon's UI.
 
 import type { Command } from 'commander';
 import { serve } from '../daemon/serve.js';

@@ -5,7 +5,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, Route, Router, Switch, useLocation } from 'wouter';
 import { useHashLocation } from 'wouter/use-hash-location';
-import { ApiError, SIGNED_OUT, getJson, setToken } from './api/client';
+import { SIGNED_OUT, getJson, setToken } from './api/client';
 import { forgetToken, loadToken, storeToken } from './api/connection';
 import { followEvents, useFeedState } from './api/events';
 import { JobDetailView } from './views/JobDetailView';
@@ -23,7 +23,7 @@ async function check(token: string): Promise<Auth> {
     await getJson('/api/jobs?limit=1');
     return { state: 'signed-in' };
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) forgetToken();
+    // A refused token is forgotten by the SIGNED_OUT handler the client's 401 triggers.
     return { state: 'signed-out', problem: (err as Error).message };
   }
 }

@@ -11,7 +11,6 @@ export function setToken(value: string): void {
   token = value;
 }
 
-export { ApiError };
 
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   let res: Response;
