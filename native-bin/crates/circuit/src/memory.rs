@@ -23,14 +23,23 @@ pub struct BoundaryWord {
     pub fin: u32,
 }
 
-/// The boundary of a set of pages (ascending), given each page's words before
-/// and after; the register page's words are the registers.
+/// The bus address of a page's first word: the registers for the register
+/// page, the word address of its first byte for every other.
+pub fn page_bus_base(index: u32) -> u32 {
+    if index == REGISTER_PAGE {
+        REG_BASE
+    } else {
+        index * PAGE_WORDS as u32
+    }
+}
+
+/// The boundary of a set of pages, given each page's bus base (see
+/// [`page_bus_base`]) and its words before and after.
 pub fn boundary_words<'a>(pages: impl IntoIterator<Item = (u32, &'a [u32], &'a [u32])>) -> Vec<BoundaryWord> {
     let mut words = Vec::new();
-    for (index, init, fin) in pages {
+    for (base, init, fin) in pages {
         for (j, (&init, &fin)) in init.iter().zip(fin).enumerate() {
-            let addr = if index == REGISTER_PAGE { REG_BASE + j as u32 } else { index * PAGE_WORDS as u32 + j as u32 };
-            words.push(BoundaryWord { addr, init, fin });
+            words.push(BoundaryWord { addr: base + j as u32, init, fin });
         }
     }
     words
@@ -50,7 +59,8 @@ columns!(BoundaryCols);
 
 /// Public columns: address, initial bytes, final bytes, and whether the row is real.
 const PUBLIC_WIDTH: usize = 10;
-pub const NUM_PUBLIC_VALUES: usize = 16;
+/// The pre and post memory roots, and the boundary's digest.
+pub const NUM_PUBLIC_VALUES: usize = 24;
 
 #[derive(Clone, Debug)]
 pub struct BoundaryAir {
@@ -79,6 +89,11 @@ impl BoundaryAir {
 
     pub fn height(&self) -> usize {
         self.public.height()
+    }
+
+    /// Binds the boundary — which pages, and their words — into the transcript.
+    pub fn digest(&self) -> [F; 8] {
+        self.public.digest()
     }
 
     /// The trace: the public columns and, for each word, its last access time.

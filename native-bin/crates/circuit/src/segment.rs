@@ -5,7 +5,7 @@ use std::ops::RangeInclusive;
 
 use bento_stark::{PrimeCharacteristicRing, Proof, Setup, F};
 use bento_vm::hash::Digest;
-use bento_vm::segment::Segment;
+use bento_vm::segment::{segment_capacity, Segment};
 use serde::{Deserialize, Serialize};
 
 use crate::air::{self, airs, RiscvAir, NUM_TABLES};
@@ -53,9 +53,38 @@ impl SegmentClaim {
         bento_vm::hash::state_digest(self.post_pc, self.post_root)
     }
 
-    /// The public values of every table. The roots bind the boundary's page
-    /// data into the transcript, the journal table's digest its bytes.
-    pub fn public_values(&self, journal: &JournalAir) -> Vec<Vec<F>> {
+    /// Checks every field the proof does not pin by itself: the proof holds the
+    /// pcs as word addresses and the cycle count as a field element, so their
+    /// other representations must be refused here, and sizes are bounded
+    /// before anything is built from them.
+    pub fn check(&self) -> Result<(), ClaimError> {
+        if !(bento_vm::segment::MIN_PO2..=trace::MAX_PROVE_PO2).contains(&self.po2) {
+            return Err(ClaimError::Po2 { po2: self.po2 });
+        }
+        for (which, pc) in [("pre", self.pre_pc), ("post", self.post_pc)] {
+            if pc % 4 != 0 {
+                return Err(ClaimError::MisalignedPc { which, pc });
+            }
+        }
+        let max = segment_capacity(self.po2);
+        if self.cycles == 0 || self.cycles > max {
+            return Err(ClaimError::Cycles { cycles: self.cycles, po2: self.po2, max });
+        }
+        // Every journal byte takes a cycle of its own.
+        if self.journal.len() >= self.cycles as usize {
+            return Err(ClaimError::Journal { bytes: self.journal.len(), cycles: self.cycles });
+        }
+        for (which, root) in [("pre", self.pre_root), ("post", self.post_root)] {
+            if !root.is_canonical() {
+                return Err(ClaimError::NonCanonicalRoot { which });
+            }
+        }
+        Ok(())
+    }
+
+    /// The public values of every table. The roots and the boundary's digest
+    /// bind its page data into the transcript, the journal table's digest its bytes.
+    pub fn public_values(&self, boundary: &BoundaryAir, journal: &JournalAir) -> Vec<Vec<F>> {
         let mut pv = vec![Vec::new(); NUM_TABLES];
         let mut cpu = vec![
             F::from_u32(self.pre_pc / 4),
@@ -65,7 +94,7 @@ impl SegmentClaim {
         ];
         cpu.extend(self.exit_code.unwrap_or(0).to_le_bytes().map(F::from_u8));
         pv[air::CPU] = cpu;
-        pv[air::BOUNDARY] = self.pre_root.to_field().into_iter().chain(self.post_root.to_field()).collect();
+        pv[air::BOUNDARY] = self.pre_root.to_field().into_iter().chain(self.post_root.to_field()).chain(boundary.digest()).collect();
         pv[air::JOURNAL] = journal.public_values();
         pv
     }
@@ -93,10 +122,25 @@ pub enum ProveError {
     Stark { index: u32, source: bento_stark::ProveError },
 }
 
+/// A claim no honest segment can have.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ClaimError {
+    #[error("po2 {po2} is not provable (segments are proved at po2 {min}..={max})", min = bento_vm::segment::MIN_PO2, max = trace::MAX_PROVE_PO2)]
+    Po2 { po2: u32 },
+    #[error("the {which}-state pc {pc:#010x} is not 4-byte aligned")]
+    MisalignedPc { which: &'static str, pc: u32 },
+    #[error("{cycles} cycles: a segment of 2^{po2} rows holds 1..={max}")]
+    Cycles { cycles: u32, po2: u32, max: u32 },
+    #[error("a journal of {bytes} bytes cannot be written in {cycles} cycles")]
+    Journal { bytes: usize, cycles: u32 },
+    #[error("the {which}-state memory root is not a digest (a word is not a canonical field element)")]
+    NonCanonicalRoot { which: &'static str },
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VerifyError {
-    #[error("segment {index}: po2 {po2} is not provable")]
-    Po2 { index: u32, po2: u32 },
+    #[error("segment {index}: {source}")]
+    Claim { index: u32, source: ClaimError },
     #[error("segment {index}: {source}")]
     Stark { index: u32, source: bento_stark::VerifyError },
 }
@@ -118,10 +162,11 @@ pub fn prove(setup: &Setup, segment: &Segment) -> Result<ProvedSegment, ProveErr
 /// values follow the claim).
 pub fn prove_trace(setup: &Setup, claim: SegmentClaim, t: SegmentTrace) -> Result<ProvedSegment, ProveError> {
     let journal = JournalAir::new(&claim.journal);
+    let boundary = BoundaryAir::new(&t.boundary);
     let mut traces = t.traces;
     traces[air::JOURNAL] = journal.trace();
-    let public_values = claim.public_values(&journal);
-    let airs = airs(BoundaryAir::new(&t.boundary), journal);
+    let public_values = claim.public_values(&boundary, &journal);
+    let airs = airs(boundary, journal);
     let instances: Vec<bento_stark::Instance<RiscvAir>> = airs
         .into_iter()
         .zip(traces)
@@ -134,13 +179,11 @@ pub fn prove_trace(setup: &Setup, claim: SegmentClaim, t: SegmentTrace) -> Resul
 
 /// Checks a segment proof against its claim and memory boundary.
 pub fn verify(setup: &Setup, claim: &SegmentClaim, boundary: &[BoundaryWord], proof: &Proof) -> Result<(), VerifyError> {
-    if !(bento_vm::segment::MIN_PO2..=trace::MAX_PROVE_PO2).contains(&claim.po2) {
-        return Err(VerifyError::Po2 { index: claim.index, po2: claim.po2 });
-    }
+    claim.check().map_err(|source| VerifyError::Claim { index: claim.index, source })?;
     let boundary = BoundaryAir::new(boundary);
     let journal = JournalAir::new(&claim.journal);
     let heights = claim.log_heights(&boundary, &journal);
-    let public_values = claim.public_values(&journal);
+    let public_values = claim.public_values(&boundary, &journal);
     let airs = airs(boundary, journal);
     bento_stark::verify(setup, &airs, proof, &public_values, &heights).map_err(|source| VerifyError::Stark { index: claim.index, source })
 }

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use bento_stark::{Field, PrimeCharacteristicRing, PrimeField32, RowMajorMatrix, F};
 use bento_vm::exec::{replay_traced, CapturedOutput, ReplayError, SYS_EXIT, SYS_EXIT_GROUP, SYS_READ};
-use bento_vm::layout::{PAGE_WORDS, REGISTER_PAGE};
-use bento_vm::segment::Segment;
+use bento_vm::layout::PAGE_WORDS;
+use bento_vm::segment::{Page, Segment};
 use bento_vm::trace::{Step, Tracer};
 
 use crate::air::{self, NUM_TABLES};
@@ -17,8 +17,8 @@ use crate::chips::{self, AluCall};
 use crate::columns::Columns;
 use crate::cpu::{CpuCols, IO_LIMIT, SLOT_FETCH, SLOT_MEM, SLOT_RD, SLOT_RS1, SLOT_RS2, SLOT_TIME};
 use crate::journal::JournalAir;
-use crate::memory::{boundary_words, BoundaryAir, BoundaryWord};
-use crate::program::{self, decode_row, signed_field, Flag};
+use crate::memory::{boundary_words, page_bus_base, BoundaryAir, BoundaryWord};
+use crate::program::{self, decode_fetched, signed_field, Flag};
 use crate::range::RangeCounts;
 use crate::segment::SegmentClaim;
 
@@ -75,7 +75,7 @@ fn carries(x: u32, y: u32) -> [F; 4] {
 
 /// The shadow of memory: every boundary word's last value and access time.
 struct Shadow {
-    /// Dense slot of each guest page (and the register page) in the boundary, plus one.
+    /// Position in the boundary of each page, by its bus base (see `page_bus_base`).
     page_slot: HashMap<u32, usize>,
     value: Vec<u32>,
     time: Vec<u32>,
@@ -83,8 +83,8 @@ struct Shadow {
 
 impl Shadow {
     fn slot(&self, addr: u32) -> usize {
-        let (page, word) = if addr >= REG_BASE { (REGISTER_PAGE, addr - REG_BASE) } else { (addr / PAGE_WORDS as u32, addr % PAGE_WORDS as u32) };
-        self.page_slot[&page] * PAGE_WORDS + word as usize
+        let base = if addr >= REG_BASE { REG_BASE } else { addr & !(PAGE_WORDS as u32 - 1) };
+        self.page_slot[&base] * PAGE_WORDS + (addr - base) as usize
     }
 
     /// Records an access at `ts` writing `new`; returns the previous value and time.
@@ -158,7 +158,7 @@ impl Builder {
     }
 
     fn instruction(&mut self, step: &Step) {
-        let d = decode_row(step.word).expect("executed words decode");
+        let d = decode_fetched(step.word);
         let pc = step.pc / 4;
         self.begin_row();
         let operand = if d.has(Flag::ImmOperand) { d.imm } else { step.rs2 };
@@ -235,7 +235,8 @@ impl Builder {
                 let (lo, hi, top) = if is(Flag::LoadB) {
                     (old[lane], 0, Some(old[lane]))
                 } else if is(Flag::LoadH) {
-                    (old[lane], old[lane + 1], Some(old[lane + 1]))
+                    // (A misaligned half, which only a forging run loads, wraps in its word.)
+                    (old[lane], old[(lane + 1) & 3], Some(old[(lane + 1) & 3]))
                 } else {
                     (0, 0, None)
                 };
@@ -392,10 +393,11 @@ pub fn build_forged(segment: &Segment, forge: impl FnOnce(&mut Forgery<'_>)) -> 
     if segment.cycles as usize >= height {
         return Err(TraceError::TooLong { index, cycles: segment.cycles, po2 });
     }
+    let pages = proved_pages(segment);
     let mut page_slot = HashMap::new();
-    let mut value = Vec::with_capacity(segment.pages.len() * PAGE_WORDS);
-    for (i, page) in segment.pages.iter().enumerate() {
-        page_slot.insert(page.index, i);
+    let mut value = Vec::with_capacity(pages.len() * PAGE_WORDS);
+    for (i, (base, page)) in pages.iter().enumerate() {
+        page_slot.insert(*base, i);
         value.extend_from_slice(&page.words[..]);
     }
     let time = vec![0; value.len()];
@@ -432,7 +434,7 @@ pub fn build_forged(segment: &Segment, forge: impl FnOnce(&mut Forgery<'_>)) -> 
     }
 
     let fin: Vec<&[u32]> = b.shadow.value.chunks_exact(PAGE_WORDS).collect();
-    let mut boundary = boundary_words(segment.pages.iter().zip(fin).map(|(page, fin)| (page.index, &page.words[..], fin)));
+    let mut boundary = boundary_words(pages.iter().zip(fin).map(|((base, page), fin)| (*base, &page.words[..], fin)));
     let mut cpu = RowMajorMatrix::new(b.rows, W);
     let mut final_ts = b.shadow.time;
     forge(&mut Forgery { cpu: &mut cpu, boundary: &mut boundary, final_ts: &mut final_ts });
@@ -463,7 +465,16 @@ pub fn build_forged(segment: &Segment, forge: impl FnOnce(&mut Forgery<'_>)) -> 
     traces[air::BYTES] = counts.bytes_trace();
 
     let claim = SegmentClaim::of(segment);
-    Ok(SegmentTrace { traces, public_values: claim.public_values(&journal_air), boundary })
+    Ok(SegmentTrace { traces, public_values: claim.public_values(&boundary_air, &journal_air), boundary })
+}
+
+/// The pages whose words form the boundary, with their bus bases: the
+/// segment's pages, then (forging runs only) those outside the memory tree.
+fn proved_pages(segment: &Segment) -> Vec<(u32, &Page)> {
+    let pages = segment.pages.iter().map(|p| (page_bus_base(p.index), p));
+    #[cfg(feature = "forge")]
+    let pages = pages.chain(segment.outside.iter().map(|p| (p.index * PAGE_WORDS as u32, p)));
+    pages.collect()
 }
 
 /// What the CPU rows imply for the other tables.

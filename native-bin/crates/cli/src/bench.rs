@@ -233,7 +233,7 @@ fn bench_prove(args: &BenchProve) -> Result<(), String> {
             receipt.verify(setup).map_err(|e| e.to_string())?;
         } else {
             // Seals under explored parameters do not deserialize as standard proofs: check the proof in memory.
-            let boundary = receipt.paging.authenticate(proved.claim.pre_root, proved.claim.post_root).map_err(|e| e.to_string())?;
+            let boundary = receipt.paging.authenticate(proved.claim.po2, proved.claim.pre_root, proved.claim.post_root).map_err(|e| e.to_string())?;
             bento_circuit::segment::verify(setup, &proved.claim, &boundary, &proved.proof).map_err(|e| e.to_string())?;
         }
     }

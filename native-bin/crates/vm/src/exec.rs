@@ -18,7 +18,8 @@ use crate::hash::{hash_page, state_digest, Digest};
 use crate::layout::{in_guest, page_of, GUEST_END, PAGE_WORDS, REGISTER_PAGE};
 use crate::memory::Memory;
 use crate::merkle::MemoryTree;
-use crate::segment::{segment_capacity, Page, Segment, MAX_PO2, MIN_PO2};
+use crate::relax::{Check, Relax};
+use crate::segment::{page_capacity, segment_capacity, Page, Segment, MAX_PO2, MIN_PO2, MAX_STEP_PAGES};
 use crate::trace::{IoByte, MemAccess, NoTrace, Step, Syscall, Tracer};
 
 pub const SYS_READ: u32 = 63;
@@ -115,6 +116,8 @@ enum Stop {
     Exit(u32),
     /// The next step does not fit in the rows left.
     Full,
+    /// The next step might touch more pages than the segment may hold.
+    PagesFull,
 }
 
 /// A machine state being executed: registers, pc, memory, input and journal.
@@ -130,6 +133,7 @@ pub struct Machine {
     journal: Vec<u8>,
     last_fetch_page: u32,
     rows: u32,
+    relax: Relax,
 }
 
 #[inline(always)]
@@ -170,6 +174,7 @@ impl Machine {
             journal: Vec::new(),
             last_fetch_page: u32::MAX,
             rows: 0,
+            relax: Relax::current(),
         }
     }
 
@@ -212,20 +217,44 @@ impl Machine {
         ins
     }
 
+    /// Stops on `fault`, unless its check is relaxed (see `relax`).
+    #[cold]
+    fn refuse(&self, fault: Fault) -> Result<(), Fault> {
+        if self.relax.skips(Check::of(&fault)) {
+            Ok(())
+        } else {
+            Err(fault)
+        }
+    }
+
     #[cold]
     fn fetch_slow(&self, pc: u32) -> Result<Instr, Fault> {
         if !in_guest(pc) || GUEST_END - pc < 4 {
-            return Err(Fault::FetchOutOfBounds { pc });
+            self.refuse(Fault::FetchOutOfBounds { pc })?;
         }
         Ok(self.decode_at(pc))
     }
 
-    /// Runs until `stop` rows are used (or the next step would pass it), or the guest exits.
-    fn run_rows<T: Tracer>(&mut self, stop: u32, out: &mut dyn GuestOutput, tracer: &mut T) -> Result<Stop, Fault> {
+    #[inline(always)]
+    fn jump_target(&self, pc: u32, target: u32) -> Result<u32, Fault> {
+        if target & 3 != 0 {
+            self.refuse(Fault::MisalignedJump { pc, target })?;
+            // Relaxed: the nearest target a word-addressed trace can name.
+            return Ok(target & !3);
+        }
+        Ok(target)
+    }
+
+    /// Runs until `stop` rows are used (or the next step would pass it), the
+    /// segment has touched more than `page_budget` pages, or the guest exits.
+    fn run_rows<T: Tracer>(&mut self, stop: u32, page_budget: u32, out: &mut dyn GuestOutput, tracer: &mut T) -> Result<Stop, Fault> {
         let code_len = self.code.len() as u32;
         loop {
             if self.rows >= stop {
                 return Ok(Stop::Full);
+            }
+            if self.mem.touched_pages() > page_budget {
+                return Ok(Stop::PagesFull);
             }
             let pc = self.pc;
             let index = pc.wrapping_sub(self.code_start) >> 2;
@@ -250,12 +279,12 @@ impl Machine {
                 Op::Lui => r[rd] = ins.imm,
                 Op::Auipc => r[rd] = pc.wrapping_add(ins.imm),
                 Op::Jal => {
-                    next = jump_target(pc, pc.wrapping_add(ins.imm))?;
-                    r[rd] = pc.wrapping_add(4);
+                    next = self.jump_target(pc, pc.wrapping_add(ins.imm))?;
+                    self.regs[rd] = pc.wrapping_add(4);
                 }
                 Op::Jalr => {
-                    next = jump_target(pc, a.wrapping_add(ins.imm) & !1)?;
-                    r[rd] = pc.wrapping_add(4);
+                    next = self.jump_target(pc, a.wrapping_add(ins.imm) & !1)?;
+                    self.regs[rd] = pc.wrapping_add(4);
                 }
                 Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => {
                     let taken = match ins.op {
@@ -267,7 +296,7 @@ impl Machine {
                         _ => a >= b,
                     };
                     if taken {
-                        next = jump_target(pc, pc.wrapping_add(ins.imm))?;
+                        next = self.jump_target(pc, pc.wrapping_add(ins.imm))?;
                     }
                 }
                 Op::Lb | Op::Lh | Op::Lw | Op::Lbu | Op::Lhu => {
@@ -278,17 +307,19 @@ impl Machine {
                         _ => 4,
                     };
                     if !in_guest(addr) {
-                        return Err(Fault::LoadOutOfBounds { pc, addr });
+                        self.refuse(Fault::LoadOutOfBounds { pc, addr })?;
                     }
-                    if addr & (size - 1) != 0 {
-                        return Err(Fault::MisalignedLoad { pc, addr, size });
-                    }
-                    let value = match ins.op {
-                        Op::Lb => self.mem.load_u8(addr) as i8 as u32,
-                        Op::Lbu => u32::from(self.mem.load_u8(addr)),
-                        Op::Lh => self.mem.load_u16(addr) as i16 as u32,
-                        Op::Lhu => u32::from(self.mem.load_u16(addr)),
-                        _ => self.mem.load_u32(addr),
+                    let value = if addr & (size - 1) != 0 {
+                        self.refuse(Fault::MisalignedLoad { pc, addr, size })?;
+                        extend_loaded(ins.op, self.mem.load_wrapped(addr, size))
+                    } else {
+                        match ins.op {
+                            Op::Lb => self.mem.load_u8(addr) as i8 as u32,
+                            Op::Lbu => u32::from(self.mem.load_u8(addr)),
+                            Op::Lh => self.mem.load_u16(addr) as i16 as u32,
+                            Op::Lhu => u32::from(self.mem.load_u16(addr)),
+                            _ => self.mem.load_u32(addr),
+                        }
                     };
                     self.regs[rd] = value;
                     if T::ENABLED {
@@ -304,16 +335,18 @@ impl Machine {
                         _ => 4,
                     };
                     if !in_guest(addr) {
-                        return Err(Fault::StoreOutOfBounds { pc, addr });
-                    }
-                    if addr & (size - 1) != 0 {
-                        return Err(Fault::MisalignedStore { pc, addr, size });
+                        self.refuse(Fault::StoreOutOfBounds { pc, addr })?;
                     }
                     let old = if T::ENABLED { self.mem.peek_u32(addr & !3) } else { 0 };
-                    match ins.op {
-                        Op::Sb => self.mem.store_u8(addr, b as u8),
-                        Op::Sh => self.mem.store_u16(addr, b as u16),
-                        _ => self.mem.store_u32(addr, b),
+                    if addr & (size - 1) != 0 {
+                        self.refuse(Fault::MisalignedStore { pc, addr, size })?;
+                        self.mem.store_wrapped(addr, size, b);
+                    } else {
+                        match ins.op {
+                            Op::Sb => self.mem.store_u8(addr, b as u8),
+                            Op::Sh => self.mem.store_u16(addr, b as u16),
+                            _ => self.mem.store_u32(addr, b),
+                        }
                     }
                     if T::ENABLED {
                         mem_access = Some(MemAccess { addr: addr & !3, old, new: self.mem.peek_u32(addr & !3) });
@@ -386,8 +419,9 @@ impl Machine {
                     }
                     continue;
                 }
-                Op::Ebreak => return Err(Fault::Ebreak { pc }),
-                Op::Illegal => return Err(Fault::IllegalInstruction { pc, word: self.mem.peek_u32(pc) }),
+                // Relaxed, they run as no-ops.
+                Op::Ebreak => self.refuse(Fault::Ebreak { pc })?,
+                Op::Illegal => self.refuse(Fault::IllegalInstruction { pc, word: self.mem.peek_u32(pc) })?,
             }
             if T::ENABLED {
                 let rd_named = if ins.rd == 32 { 0 } else { ins.rd };
@@ -418,19 +452,19 @@ impl Machine {
         let fd = self.regs[REG_A0];
         let buf = self.regs[REG_A1];
         let count = self.regs[REG_A2];
+        let fits = |len: u32| len == 0 || (in_guest(buf) && u64::from(buf) + u64::from(len) <= u64::from(GUEST_END));
         let check_buffer = |syscall, len: u32| {
-            let fits = len == 0 || (in_guest(buf) && u64::from(buf) + u64::from(len) <= u64::from(GUEST_END));
-            if fits {
+            if fits(len) {
                 Ok(())
             } else {
-                Err(Fault::BadBuffer { pc, syscall, addr: buf, len })
+                self.refuse(Fault::BadBuffer { pc, syscall, addr: buf, len })
             }
         };
         match number {
             SYS_EXIT | SYS_EXIT_GROUP => Ok(Ecall::Exit(fd)),
             SYS_READ => {
                 if fd != FD_STDIN {
-                    return Err(Fault::BadFileDescriptor { pc, syscall: "read", fd });
+                    self.refuse(Fault::BadFileDescriptor { pc, syscall: "read", fd })?;
                 }
                 let left = self.input.len() - self.input_pos;
                 let n = count.min(IO_CHUNK_BYTES).min(left.min(u32::MAX as usize) as u32);
@@ -463,7 +497,7 @@ impl Machine {
                 FD_STDOUT | FD_STDERR => {
                     // Output is not part of the proof: a buffer outside guest memory
                     // writes nothing, and the call still returns the count.
-                    if check_buffer("write", count).is_ok() {
+                    if fits(count) {
                         out.write(fd, self.mem.peek_bytes(buf, count));
                     }
                     self.regs[REG_A0] = count;
@@ -487,9 +521,19 @@ impl Machine {
                     self.regs[REG_A0] = n;
                     Ok(Ecall::Done(1 + n))
                 }
-                _ => Err(Fault::BadFileDescriptor { pc, syscall: "write", fd }),
+                _ => {
+                    // Relaxed, like a write to stdout.
+                    self.refuse(Fault::BadFileDescriptor { pc, syscall: "write", fd })?;
+                    self.regs[REG_A0] = count;
+                    Ok(Ecall::Done(1))
+                }
             },
-            _ => Err(Fault::UnsupportedSyscall { pc, number }),
+            _ => {
+                // Relaxed, like a write to stdout.
+                self.refuse(Fault::UnsupportedSyscall { pc, number })?;
+                self.regs[REG_A0] = count;
+                Ok(Ecall::Done(1))
+            }
         }
     }
 }
@@ -501,12 +545,12 @@ enum Ecall {
     Done(u32),
 }
 
-#[inline(always)]
-fn jump_target(pc: u32, target: u32) -> Result<u32, Fault> {
-    if target & 3 == 0 {
-        Ok(target)
-    } else {
-        Err(Fault::MisalignedJump { pc, target })
+/// Sign- or zero-extends `size` loaded bytes as the load instruction says.
+fn extend_loaded(op: Op, raw: u32) -> u32 {
+    match op {
+        Op::Lb => raw as u8 as i8 as u32,
+        Op::Lh => raw as u16 as i16 as u32,
+        _ => raw,
     }
 }
 
@@ -547,7 +591,16 @@ pub fn execute(
     if !(MIN_PO2..=MAX_PO2).contains(&options.po2) {
         return Err(ExecError::BadPo2(options.po2));
     }
-    let capacity = segment_capacity(options.po2);
+    let relax = Relax::current();
+    // Relaxed, a segment fills its whole table (but its last row) and has no cycle limit.
+    let (capacity, cycle_limit) = if relax.skips(Check::Cycles) {
+        ((1 << options.po2) - 1, None)
+    } else {
+        (segment_capacity(options.po2), options.cycle_limit)
+    };
+    // A step starts only while it cannot take the segment past its page
+    // capacity (the register page counts too).
+    let page_budget = if relax.skips(Check::Pages) { u32::MAX } else { page_capacity(options.po2) - 1 - MAX_STEP_PAGES };
     let mut m = Machine::for_program(program, input);
     let mut tree = MemoryTree::new();
     tree.set_pages(m.image_pages(program));
@@ -555,7 +608,7 @@ pub fn execute(
     let mut total_cycles = 0u64;
     let mut index = 0u32;
     loop {
-        let limit_left = options.cycle_limit.map(|l| l.saturating_sub(total_cycles));
+        let limit_left = cycle_limit.map(|l| l.saturating_sub(total_cycles));
         let stop = limit_left.map_or(capacity, |l| l.min(u64::from(capacity)) as u32);
         let pre_pc = m.pc;
         let pre_root = tree.root();
@@ -565,14 +618,14 @@ pub fn execute(
         m.rows = 0;
         let journal_start = m.journal.len();
         let input_start = m.input_pos;
-        let outcome = m.run_rows(stop, out, &mut NoTrace)?;
+        let outcome = m.run_rows(stop, page_budget, out, &mut NoTrace)?;
         let exit_code = match outcome {
             Stop::Exit(code) => Some(code),
             // Only the cycle limit stops a segment short of its capacity.
             Stop::Full if stop < capacity => {
                 return Err(Fault::CycleLimit { pc: m.pc, limit: options.cycle_limit.unwrap_or_default() }.into());
             }
-            Stop::Full => None,
+            Stop::Full | Stop::PagesFull => None,
         };
         let segment = close_segment(&mut m, &mut tree, SegmentStart {
             index,
@@ -605,15 +658,21 @@ struct SegmentStart {
     exit_code: Option<u32>,
 }
 
-/// The smallest po2 (at most `po2`) whose segments hold `cycles`: a short
-/// segment (a small program, or the last one) is proved at that size.
-fn fitting_po2(cycles: u32, po2: u32) -> u32 {
-    (MIN_PO2..po2).find(|&p| cycles <= segment_capacity(p)).unwrap_or(po2)
+/// The smallest po2 (at most `po2`) whose segments hold `cycles` and `pages`:
+/// a short segment (a small program, or the last one) is proved at that size.
+fn fitting_po2(cycles: u32, pages: u32, po2: u32) -> u32 {
+    (MIN_PO2..po2).find(|&p| cycles <= segment_capacity(p) && pages <= page_capacity(p)).unwrap_or(po2)
 }
 
 /// Packs what the segment touched, proves it against the pre root and moves the tree to the post root.
 fn close_segment(m: &mut Machine, tree: &mut MemoryTree, start: SegmentStart) -> Segment {
     let (snapshots, dirty) = m.mem.take_segment_pages();
+    // A forging run (see `relax`) may touch pages the memory tree has no leaf
+    // for; they are kept apart, for the prover's trace only.
+    #[cfg(feature = "forge")]
+    let (snapshots, outside): (Vec<_>, Vec<_>) = snapshots.into_iter().partition(|(p, _)| crate::relax::in_tree(*p));
+    #[cfg(feature = "forge")]
+    let dirty: Vec<u32> = dirty.into_iter().filter(|&p| crate::relax::in_tree(p)).collect();
     let mut pages: Vec<Page> = snapshots.into_iter().map(|(index, words)| Page { index, words }).collect();
     pages.push(Page { index: REGISTER_PAGE, words: Box::new(start.register_page) });
     pages.sort_unstable_by_key(|p| p.index);
@@ -624,7 +683,7 @@ fn close_segment(m: &mut Machine, tree: &mut MemoryTree, start: SegmentStart) ->
     tree.set_pages(updates);
     Segment {
         index: start.index,
-        po2: fitting_po2(m.rows, start.po2),
+        po2: fitting_po2(m.rows, indices.len() as u32, start.po2),
         pre_pc: start.pre_pc,
         pre_root: start.pre_root,
         pages,
@@ -636,6 +695,8 @@ fn close_segment(m: &mut Machine, tree: &mut MemoryTree, start: SegmentStart) ->
         post_root: tree.root(),
         exit_code: start.exit_code,
         journal: m.journal[start.journal_start..].to_vec(),
+        #[cfg(feature = "forge")]
+        outside: outside.into_iter().map(|(index, words)| Page { index, words }).collect(),
     }
 }
 
@@ -683,11 +744,18 @@ pub fn replay_traced<T: Tracer>(segment: &Segment, out: &mut dyn GuestOutput, tr
             held.push(page.index);
         }
     }
+    #[cfg(feature = "forge")]
+    for page in &segment.outside {
+        let bytes: Vec<u8> = page.words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        m.mem.write_image(page.index * crate::layout::PAGE_BYTES, &bytes);
+        held.push(page.index);
+    }
+    held.sort_unstable();
     if !segment.pages.iter().any(|p| p.index == REGISTER_PAGE) {
         return Err(ReplayError::NoRegisterPage);
     }
     m.mem.begin_segment();
-    let outcome = m.run_rows(segment.cycles, out, tracer)?;
+    let outcome = m.run_rows(segment.cycles, u32::MAX, out, tracer)?;
     let (touched, dirty) = m.mem.take_segment_pages();
     if let Some((page, _)) = touched.iter().find(|(p, _)| held.binary_search(p).is_err()) {
         return Err(ReplayError::MissingPage(*page));
@@ -712,7 +780,7 @@ pub fn replay_traced<T: Tracer>(segment: &Segment, out: &mut dyn GuestOutput, tr
         post_root,
         exit_code: match outcome {
             Stop::Exit(code) => Some(code),
-            Stop::Full => None,
+            Stop::Full | Stop::PagesFull => None,
         },
         journal: m.journal,
         cycles: m.rows,

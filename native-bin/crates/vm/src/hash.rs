@@ -55,6 +55,11 @@ impl Digest {
         Digest(f.map(|x| x.as_canonical_u32()))
     }
 
+    /// Whether every word is a canonical field element (as every digest computed here is).
+    pub fn is_canonical(&self) -> bool {
+        self.0.iter().all(|&w| w < F::ORDER_U32)
+    }
+
     pub fn to_bytes(self) -> [u8; 32] {
         let mut out = [0u8; 32];
         for (chunk, w) in out.chunks_exact_mut(4).zip(self.0) {

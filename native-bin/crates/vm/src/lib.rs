@@ -10,6 +10,7 @@ pub mod hash;
 pub mod layout;
 pub mod memory;
 pub mod merkle;
+pub mod relax;
 pub mod segment;
 pub mod trace;
 

@@ -2,7 +2,18 @@
 //! bookkeeping of the pages a segment touches (and their contents when first
 //! touched) and of the pages it writes.
 
-use crate::layout::{page_of, GUEST_END, GUEST_PAGES, PAGE_BYTES, PAGE_WORDS};
+use crate::layout::{page_of, PAGE_BYTES, PAGE_WORDS};
+#[cfg(not(feature = "forge"))]
+use crate::layout::GUEST_END;
+
+/// The bytes and pages memory holds: guest memory, or with the `forge`
+/// feature the whole 32-bit address space (a forging prover's accesses
+/// outside guest memory go somewhere; the allocation is mapped lazily).
+#[cfg(not(feature = "forge"))]
+const MEMORY_BYTES: usize = GUEST_END as usize;
+#[cfg(feature = "forge")]
+const MEMORY_BYTES: usize = (1 << 32) + 8;
+const MEMORY_PAGES: usize = MEMORY_BYTES.div_ceil(PAGE_BYTES as usize);
 
 /// A page index and its words when the segment first touched it.
 pub type PageSnapshot = (u32, Box<[u32; PAGE_WORDS]>);
@@ -29,10 +40,10 @@ impl Memory {
     pub fn new() -> Memory {
         Memory {
             // Zeroed allocations of this size are mapped lazily by the OS.
-            bytes: vec![0u8; GUEST_END as usize],
+            bytes: vec![0u8; MEMORY_BYTES],
             epoch: 1,
-            touched_epoch: vec![0; GUEST_PAGES as usize],
-            dirty_epoch: vec![0; GUEST_PAGES as usize],
+            touched_epoch: vec![0; MEMORY_PAGES],
+            dirty_epoch: vec![0; MEMORY_PAGES],
             snapshots: Vec::new(),
             dirty: Vec::new(),
         }
@@ -57,6 +68,12 @@ impl Memory {
         self.epoch += 1;
         self.snapshots.clear();
         self.dirty.clear();
+    }
+
+    /// How many pages the segment has touched so far.
+    #[inline(always)]
+    pub fn touched_pages(&self) -> u32 {
+        self.snapshots.len() as u32
     }
 
     /// The pages touched since `begin_segment` with their contents at first touch, and the pages written.
@@ -133,6 +150,23 @@ impl Memory {
     pub fn store_u8(&mut self, addr: u32, value: u8) {
         self.touch_for_write(page_of(addr));
         self.bytes[addr as usize] = value;
+    }
+
+    /// A misaligned load as a forging prover runs it (see `relax`): the bytes
+    /// wrap around within the aligned word, as a word-addressed trace can show.
+    pub fn load_wrapped(&mut self, addr: u32, size: u32) -> u32 {
+        self.touch(page_of(addr));
+        let word = self.peek_u32(addr & !3).to_le_bytes();
+        (0..size).rev().fold(0, |acc, i| acc << 8 | u32::from(word[((addr + i) & 3) as usize]))
+    }
+
+    /// A misaligned store, wrapped like [`Memory::load_wrapped`].
+    pub fn store_wrapped(&mut self, addr: u32, size: u32, value: u32) {
+        self.touch_for_write(page_of(addr));
+        let at = (addr & !3) as usize;
+        for (i, byte) in value.to_le_bytes().into_iter().take(size as usize).enumerate() {
+            self.bytes[at + ((addr as usize + i) & 3)] = byte;
+        }
     }
 
     // The byte-range accessors take a range inside guest memory, or an empty

@@ -21,6 +21,20 @@ pub fn segment_capacity(po2: u32) -> u32 {
     (1u32 << po2) - RESERVED_ROWS
 }
 
+/// Segments touch at most 2^po2 / PAGE_WORDS pages (the register page
+/// included), so that the memory boundary — a word per row — is never taller
+/// than the CPU table. The verifier refuses more, which bounds every table a
+/// proof may have (and so its security); the executor ends a segment early
+/// rather than pass the limit.
+pub fn page_capacity(po2: u32) -> u32 {
+    (1u32 << po2) / PAGE_WORDS as u32
+}
+
+/// The most pages one step can touch for the first time: its fetch, and a
+/// load or store or the bytes of one `read` or journal `write` (up to
+/// `IO_CHUNK_BYTES`, which span at most five pages).
+pub const MAX_STEP_PAGES: u32 = 1 + crate::exec::IO_CHUNK_BYTES / crate::layout::PAGE_BYTES + 1;
+
 const MAGIC: &[u8; 8] = b"BENTOSEG";
 pub const SEGMENT_FORMAT: u32 = 1;
 
@@ -76,6 +90,11 @@ pub struct Segment {
     pub exit_code: Option<u32>,
     /// Bytes the segment appended to the journal.
     pub journal: Vec<u8>,
+    /// Pages a forging run touched that the memory tree has no leaf for
+    /// (outside guest memory), with their contents at the start.
+    #[cfg(feature = "forge")]
+    #[serde(skip)]
+    pub outside: Vec<Page>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -85,9 +85,10 @@ impl SegmentReceipt {
     /// Checks the paging data against the claim's roots, then the seal against the claim.
     pub fn verify(&self, setup: &Setup) -> Result<(), ReceiptError> {
         let index = self.claim.index;
+        self.claim.check().map_err(|source| VerifyError::Claim { index, source })?;
         let boundary = self
             .paging
-            .authenticate(self.claim.pre_root, self.claim.post_root)
+            .authenticate(self.claim.po2, self.claim.pre_root, self.claim.post_root)
             .map_err(|source| ReceiptError::Paging { index, source })?;
         let proof = Proof::from_bytes(&self.seal).map_err(|source| ReceiptError::Seal { index, source })?;
         segment::verify(setup, &self.claim, &boundary, &proof)?;

@@ -8,12 +8,12 @@
 //! against. This reveals the touched pages (see SECURITY.md).
 
 use bento_vm::hash::{hash_page, Digest};
-use bento_vm::layout::PAGE_WORDS;
+use bento_vm::layout::{is_valid_page, PAGE_WORDS, REGISTER_PAGE};
 use bento_vm::merkle::{MerkleError, MultiProof};
-use bento_vm::segment::{page_words, Segment};
+use bento_vm::segment::{page_capacity, page_words, Segment};
 use serde::{Deserialize, Serialize};
 
-use crate::memory::{boundary_words, BoundaryWord};
+use crate::memory::{boundary_words, page_bus_base, BoundaryWord};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageData {
@@ -47,6 +47,14 @@ pub enum PagingError {
     PostRoot,
     #[error("a page marked as changed holds the same words as before")]
     NotChanged,
+    #[error("page {page} is outside guest memory (page 0 is unmapped; guest pages are 1..{REGISTER_PAGE}, and {REGISTER_PAGE} holds the registers)")]
+    InvalidPage { page: u32 },
+    #[error("the paging data holds {pages} pages; a segment of 2^{po2} cycles may touch at most {max}")]
+    TooManyPages { pages: usize, po2: u32, max: u32 },
+    #[error("the paging data has no register page")]
+    NoRegisterPage,
+    #[error("page {page} is listed twice or out of order (pages are listed once, ascending)")]
+    PageOrder { page: u32 },
 }
 
 impl Paging {
@@ -67,8 +75,24 @@ impl Paging {
         Paging { pages, siblings: segment.page_proof.clone() }
     }
 
-    /// Checks the pages against both roots and returns the boundary they define.
-    pub fn authenticate(&self, pre_root: Digest, post_root: Digest) -> Result<Vec<BoundaryWord>, PagingError> {
+    /// Checks the pages against both roots and returns the boundary they
+    /// define. Only guest pages and the register page may appear, at most as
+    /// many as a segment of 2^po2 cycles may touch: a page outside guest memory
+    /// would give accesses the executor refuses a boundary row to balance them.
+    pub fn authenticate(&self, po2: u32, pre_root: Digest, post_root: Digest) -> Result<Vec<BoundaryWord>, PagingError> {
+        let max = page_capacity(po2);
+        if self.pages.len() > max as usize {
+            return Err(PagingError::TooManyPages { pages: self.pages.len(), po2, max });
+        }
+        if let Some(p) = self.pages.iter().find(|p| !is_valid_page(p.index)) {
+            return Err(PagingError::InvalidPage { page: p.index });
+        }
+        if let Some(pair) = self.pages.windows(2).find(|w| w[0].index >= w[1].index) {
+            return Err(PagingError::PageOrder { page: pair[1].index });
+        }
+        if !self.pages.iter().any(|p| p.index == REGISTER_PAGE) {
+            return Err(PagingError::NoRegisterPage);
+        }
         if self.pages.iter().any(|p| p.fin.as_ref().is_some_and(|f| *f == p.init)) {
             return Err(PagingError::NotChanged);
         }
@@ -80,7 +104,7 @@ impl Paging {
         if self.siblings.root(&fin)? != post_root {
             return Err(PagingError::PostRoot);
         }
-        Ok(boundary_words(self.pages.iter().map(|p| (p.index, &p.init[..], &p.fin()[..]))))
+        Ok(boundary_words(self.pages.iter().map(|p| (page_bus_base(p.index), &p.init[..], &p.fin()[..]))))
     }
 }
 
