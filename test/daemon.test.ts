@@ -81,7 +81,8 @@ describe('a Bonsai SDK client', () => {
     input.writeUInt32LE(30);
     const { uuid, final } = await uploadAndRun('fib', input);
     expect(final.status).toBe('SUCCEEDED');
-    expect(final.state).toBe('succeeded');
+    // RISC Zero's progress strings while running; none once the session has ended.
+    expect(final.state).toBeNull();
     expect(final.stats).toMatchObject({ segments: 1 });
     expect(typeof final.elapsed_time).toBe('number');
     const receipt = Buffer.from(await (await api(final.receipt_url as string)).arrayBuffer());
@@ -103,10 +104,22 @@ describe('a Bonsai SDK client', () => {
     expect((await api(`/sessions/logs/${uuid}`)).status).toBe(200);
   });
 
-  it('reports a failing guest as FAILED with its message', async () => {
-    const { final } = await uploadAndRun('loop', Buffer.from([1, 0, 0, 0]), { exec_cycle_limit: 10 });
+  it('reports a failing guest as FAILED with its message, with exec_cycle_limit in units of 2^20 cycles', async () => {
+    // 100,000 iterations of loop run about 1.9M cycles: over 1 unit (1,048,576 cycles), under 2.
+    const iterations = Buffer.alloc(4);
+    iterations.writeUInt32LE(100_000);
+    const { final } = await uploadAndRun('loop', iterations, { execute_only: true, exec_cycle_limit: 1 });
     expect(final.status).toBe('FAILED');
     expect(final.error_msg).toMatch(/cycle limit/i);
+    const { final: within } = await uploadAndRun('loop', iterations, { execute_only: true, exec_cycle_limit: 2 });
+    expect(within.status).toBe('SUCCEEDED');
+    const cycles = (within.stats as { cycles: number }).cycles;
+    expect(cycles).toBeGreaterThan(1024 * 1024);
+    expect(cycles).toBeLessThan(2 * 1024 * 1024);
+    // Execute-only sessions report the executor's segments (2^20-cycle segments by default: two here).
+    expect(within.stats).toMatchObject({ segments: 2 });
+    // The quota is stated in the same unit: 2^32 cycles.
+    expect((await json(await api('/user/quotas'))).exec_cycle_limit).toBe(4096);
   });
 
   it('refuses an image whose ID does not match, and snark requests, with typed errors', async () => {
@@ -200,7 +213,7 @@ describe('routes for the UI', () => {
   });
 
   it('retries a failed job from its failed tasks', async () => {
-    const { uuid, final } = await uploadAndRun('loop', Buffer.from([1, 0, 0, 0]), { exec_cycle_limit: 10 });
+    const { uuid, final } = await uploadAndRun('loop', Buffer.from([1, 0, 0, 0]), { cycle_limit: 10 });
     expect(final.status).toBe('FAILED');
     const retried = await json<{ applied: boolean }>(await api(`/api/jobs/${uuid}/retry`, { method: 'POST' }));
     expect(retried.applied).toBe(true);

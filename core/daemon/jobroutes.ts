@@ -6,12 +6,12 @@ import { isAbsolute } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type Engine, JOB_FILTERS, type SessionStatus } from '../engine/engine.js';
-import { runNative } from '../engine/native.js';
 import { elfHeaderProblem } from '../guest/elfheader.js';
 import { runAdminVerb } from '../taskdb/adminverbs.js';
 import type { Settings } from '../config/settings.js';
 import { ApiError } from './apierror.js';
 import { requireJson } from './bonsai.js';
+import { uploadBody } from './bodies.js';
 import { jobStatus, parse } from './params.js';
 
 const Page = z.object({
@@ -32,7 +32,13 @@ const NewJob = z
   })
   .refine((j) => (j.elf === undefined) !== (j.elfPath === undefined), 'give either elf (an uploaded ELF) or elfPath');
 
-export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings: Settings): void {
+/** A receipt is handed out only while it still verifies (a failure fails its job). */
+export async function requireValidReceipt(engine: Engine, jobId: string): Promise<void> {
+  const verified = await engine.verifyReceipt(jobId);
+  if (!verified.valid) throw new ApiError(409, 'ReceiptInvalid', `the stored receipt of job ${jobId} no longer verifies: ${verified.error}`);
+}
+
+export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings: Settings, maxUploadBytes: number): void {
   const status = (jobId: string): SessionStatus => jobStatus(engine, jobId);
 
   app.get('/api/jobs', async (req) => {
@@ -41,15 +47,14 @@ export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings
   });
   // Uploads for the UI: content-addressed, answered with their SHA-256.
   app.post('/api/elfs', async (req) => {
-    const bytes = req.body;
-    if (!Buffer.isBuffer(bytes)) throw new ApiError(400, 'InvalidRequest', 'send the ELF as the raw request body');
-    const problem = elfHeaderProblem(bytes.subarray(0, 20), 'the upload');
-    if (problem) throw new ApiError(400, 'InvalidElf', problem);
-    return { elf: (await engine.store.putContentAddressed('elfs', bytes)).sha256 };
+    const accept = ({ head }: { head: Buffer }): void => {
+      const problem = elfHeaderProblem(head.subarray(0, 20), 'the upload');
+      if (problem) throw new ApiError(400, 'InvalidElf', problem);
+    };
+    return { elf: (await engine.store.putContentAddressed('elfs', uploadBody(req.body), { maxBytes: maxUploadBytes, accept })).sha256 };
   });
   app.post('/api/inputs', async (req) => {
-    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    return { input: (await engine.store.putContentAddressed('inputs', bytes)).sha256 };
+    return { input: (await engine.store.putContentAddressed('inputs', uploadBody(req.body), { maxBytes: maxUploadBytes })).sha256 };
   });
   app.post('/api/jobs', async (req) => {
     requireJson(req.headers['content-type']);
@@ -91,6 +96,7 @@ export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings
   app.get<{ Params: { id: string } }>('/api/jobs/:id/receipt', async (req, reply) => {
     const s = status(req.params.id);
     if (!s.receiptPath) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
+    await requireValidReceipt(engine, s.jobId);
     reply.header('content-disposition', `attachment; filename="${s.jobId}.receipt"`);
     return reply.type('application/octet-stream').send(await engine.store.get('receipts', s.jobId));
   });
@@ -113,12 +119,7 @@ export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings
   app.post<{ Params: { id: string } }>('/api/jobs/:id/verify', async (req) => {
     const s = status(req.params.id);
     if (!s.receiptPath || !s.imageId) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
-    try {
-      const { result } = await runNative(['verify', s.receiptPath, '--image-id', s.imageId]);
-      return { valid: true, verifyMs: result.verify_ms };
-    } catch (err) {
-      return { valid: false, error: (err as Error).message };
-    }
+    return engine.verifyReceipt(s.jobId);
   });
   // A failed or stopped job runs again from its failed tasks (finished segments are kept).
   app.post<{ Params: { id: string } }>('/api/jobs/:id/retry', async (req) => {

@@ -41,7 +41,8 @@ export function runAdminVerb(tdb: TaskDb, verb: string, args: unknown): unknown 
   try {
     return fn(tdb, ...args);
   } catch (err) {
-    if (err instanceof TypeError) throw new TaskDbError('invalid_argument', `${verb}: ${err.message}`);
+    // Wrong-typed arguments surface as TypeError or RangeError (better-sqlite3's bindings among them).
+    if (err instanceof TypeError || err instanceof RangeError) throw new TaskDbError('invalid_argument', `${verb}: ${err.message}`);
     throw err;
   }
 }
