@@ -2,6 +2,7 @@
 // creation, detail with tasks and timeline, stop, retry, delete, logs,
 // journal, and receipts (download, verify, list, delete).
 
+import { timingSafeEqual } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -9,7 +10,7 @@ import { type Engine, JOB_FILTERS, type SessionStatus } from '../engine/engine.j
 import { elfHeaderProblem } from '../guest/elfheader.js';
 import { runAdminVerb } from '../taskdb/adminverbs.js';
 import type { Settings } from '../config/settings.js';
-import { ApiError } from './apierror.js';
+import { APP_SECRET_HEADER, ApiError, LOCAL_PATH_REFUSED } from './apierror.js';
 import { requireJson } from './bonsai.js';
 import { uploadBody } from './bodies.js';
 import { jobStatus, parse } from './params.js';
@@ -38,7 +39,15 @@ export async function requireValidReceipt(engine: Engine, jobId: string): Promis
   if (!verified.valid) throw new ApiError(409, 'ReceiptInvalid', `the stored receipt of job ${jobId} no longer verifies: ${verified.error}`);
 }
 
-export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings: Settings, maxUploadBytes: number): void {
+/** Whether a request carries the desktop app's secret (none is set when the daemon was not started by the app). */
+function sameSecret(given: unknown, secret: string | undefined): boolean {
+  if (!secret || typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings: Settings, maxUploadBytes: number, appSecret: string | undefined): void {
   const status = (jobId: string): SessionStatus => jobStatus(engine, jobId);
 
   app.get('/api/jobs', async (req) => {
@@ -59,6 +68,9 @@ export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings
   app.post('/api/jobs', async (req) => {
     requireJson(req.headers['content-type']);
     const job = parse(NewJob, req.body);
+    if (job.elfPath !== undefined && !sameSecret(req.headers[APP_SECRET_HEADER], appSecret)) {
+      throw new ApiError(403, LOCAL_PATH_REFUSED, 'elfPath is only for the desktop app that started this daemon: upload the ELF (POST /api/elfs) instead');
+    }
     const input = job.input ? await engine.store.get('inputs', job.input).catch(() => undefined) : Buffer.alloc(0);
     if (!input) throw new ApiError(404, 'NotFound', `no uploaded input ${job.input}`);
     const jobId = await engine.createSession({

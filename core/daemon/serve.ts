@@ -24,6 +24,8 @@ export interface ServeOptions {
   s3?: S3Config;
   /** A folder whose dropped ELFs are proved (see core/watch); overrides the settings' folder. */
   watch?: string;
+  /** The desktop app's secret (see ServerOptions.appSecret). */
+  appSecret?: string;
 }
 
 export interface RunningDaemon {
@@ -57,6 +59,7 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
     token,
     host: options.host,
     maxUploadBytes,
+    appSecret: options.appSecret,
     sync,
     settings,
     // A folder given on the command line stays; one from the settings follows them.

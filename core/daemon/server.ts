@@ -37,6 +37,8 @@ export interface ServerOptions {
   settings: Settings;
   /** Applies changed settings that take effect at once (the watch folder). */
   onSettingsChanged?: () => Promise<void>;
+  /** Held by the desktop app that started the daemon: only its window's requests may name local files (elfPath). */
+  appSecret?: string | undefined;
   /** Where the built renderer is (default: dist/renderer of this package). */
   rendererDir?: string;
 }
@@ -90,7 +92,7 @@ export function buildServer(engine: Engine, options: ServerOptions): Server {
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ type: 'NotFound', msg: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
   registerBonsai(app, engine, baseUrl, options);
-  registerJobRoutes(app, engine, options.settings, options.maxUploadBytes);
+  registerJobRoutes(app, engine, options.settings, options.maxUploadBytes, options.appSecret);
   registerSettingsRoutes(app, engine, options);
   registerEventStream(app, engine);
   registerRenderer(app, options.rendererDir);
