@@ -24,7 +24,7 @@ let base: string;
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'bento-daemon-'));
-  daemon = await serve({ home, port: 0, host: '127.0.0.1' });
+  daemon = await serve({ home, port: 0, host: '127.0.0.1', appSecret: 'the-desktop-app' });
   base = `http://127.0.0.1:${daemon.port}`;
 });
 
@@ -66,8 +66,10 @@ async function uploadAndRun(elfName: string, input: Buffer, extra: Record<string
   const { uuid } = await json<{ uuid: string }>(created);
   for (;;) {
     const final = await json(await api(`/sessions/status/${uuid}`));
+    // RISC Zero's progress strings while the session runs (never our lowercase phases).
+    if (final.status === 'RUNNING') expect(final.state).toMatch(/^(Setup|Executor|ProveSegments: \d+\/\d+|RecursionJoin: \d+\/\d+|Finalize)$/);
     if (final.status !== 'RUNNING') return { uuid, final };
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -126,6 +128,13 @@ describe('a Bonsai SDK client', () => {
     const res = await api(`/images/upload/${'0'.repeat(64)}`, { method: 'PUT', body: readFileSync(example('fib')) });
     expect(res.status).toBe(400);
     expect((await json(res)).type).toBe('ImageIdMismatch');
+    // A bad ELF is named by what is wrong with it, never by where the daemon keeps it.
+    const bad = await api(`/images/upload/${'1'.repeat(64)}`, { method: 'PUT', body: Buffer.from('\x7fELF but not really') });
+    expect(bad.status).toBe(400);
+    const refusal = await json<{ type: string; msg: string }>(bad);
+    expect(refusal.type).toBe('InvalidElf');
+    expect(refusal.msg).toMatch(/^the ELF: not an ELF file/);
+    expect(refusal.msg).not.toMatch(/\/(tmp|home|root)\b|\.tmp-|bento-/);
     const snark = await api('/snark/create', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(snark.status).toBe(501);
     expect((await json(snark)).type).toBe('SnarkUnsupported');
@@ -230,8 +239,9 @@ describe('routes for the UI', () => {
   });
 
   it('creates jobs from uploads, lists receipts, filters by state with totals, and deletes', async () => {
+    // As the desktop app's window sends them (its main process adds the app's secret), so elfPath is honoured.
     const post = (path: string, body: unknown): Promise<Response> =>
-      api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      api(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bento-app': 'the-desktop-app' }, body: JSON.stringify(body) });
     const refused = await api('/api/elfs', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'just text' });
     expect(refused.status).toBe(400);
     expect(await json(refused)).toEqual({ type: 'InvalidElf', msg: 'the upload is not an ELF file (it does not start with \\x7fELF)' });

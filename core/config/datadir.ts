@@ -27,6 +27,15 @@ export async function prepareDataDir(home: string): Promise<void> {
   await Promise.all(PRIVATE_FILES.map((name) => chmod(join(home, name), 0o600).catch((err: unknown) => {
     if (!isNotFound(err)) throw err;
   })));
-  // Created 0600 before SQLite opens them, so their -wal, -shm and journal files are 0600 too.
-  for (const path of [taskDbPath(home), join(home, 'datadir.lock')]) await (await open(path, 'a', 0o600)).close();
+  // Created 0600 before SQLite opens them, so their -wal, -shm and journal files are 0600 too. An
+  // existing file is never opened here: closing any descriptor of a file drops every POSIX lock this
+  // process holds on it (SQLite's, and the data directory's lock).
+  for (const path of [taskDbPath(home), join(home, 'datadir.lock')]) {
+    await open(path, 'wx', 0o600).then(
+      (fh) => fh.close(),
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      },
+    );
+  }
 }
