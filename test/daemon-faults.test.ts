@@ -17,16 +17,8 @@ import { TaskDb } from '../core/taskdb/taskdb.js';
 import { taskDbPath } from '../core/config/paths.js';
 import { ROOT, SPIN, example, tinyElf } from './helpers/guests.js';
 import { tempDir } from './helpers/tmp.js';
+import { until } from './helpers/until.js';
 
-async function until<T>(check: () => T | Promise<T>, ms = 60_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function client(daemon: RunningDaemon) {
   const base = `http://127.0.0.1:${daemon.port}`;

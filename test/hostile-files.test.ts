@@ -13,17 +13,11 @@ import { watchFolder } from '../core/watch/watcher.js';
 import { WatchFolderError } from '../core/watch/folder.js';
 import { example } from './helpers/guests.js';
 import { tempDir } from './helpers/tmp.js';
+import { until } from './helpers/until.js';
 
 const SECRET = 'TOP-SECRET-VALUE-42';
 const isRoot = process.getuid?.() === 0;
 
-async function until(check: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Every blob the data directory holds, as text. */
 function storedBlobs(home: string): string[] {

@@ -8,14 +8,8 @@ import { Engine } from '../core/engine/engine.js';
 import { watchFolder } from '../core/watch/watcher.js';
 import { ZKVM, example } from './helpers/guests.js';
 import { tempDir } from './helpers/tmp.js';
+import { until } from './helpers/until.js';
 
-async function until(check: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 it('proves an ELF dropped with its input, and reports a bad one beside it', async () => {
   const home = tempDir();

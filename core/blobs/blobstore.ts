@@ -7,7 +7,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -231,9 +231,10 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-export async function fileExists(path: string): Promise<boolean> {
+/** Whether `path` names something; with `followLinks` false a link counts as present and is not followed. */
+export async function fileExists(path: string, followLinks = true): Promise<boolean> {
   try {
-    await stat(path);
+    await (followLinks ? stat(path) : lstat(path));
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;

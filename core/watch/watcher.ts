@@ -8,10 +8,9 @@
 // bound; results are written as new files (an exclusive temp file renamed into
 // place), never through a link someone planted.
 
-import { lstat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import { isNotFound, writeAtomic } from '../blobs/blobstore.js';
+import { fileExists, writeAtomic } from '../blobs/blobstore.js';
 import type { Engine } from '../engine/engine.js';
 import { FileRefused, readRegularFile } from '../files/safefile.js';
 import { checkWatchFolder } from './folder.js';
@@ -46,7 +45,7 @@ export async function watchFolder(engine: Engine, dir: string, options: WatchOpt
     const name = basename(elfPath, '.elf');
     const out = (suffix: string): string => join(dir, `${name}${suffix}`);
     // Already handled (by an earlier run of the daemon, or just now).
-    if (started.has(name) || (await present(out('.receipt'))) || (await present(out('.error.txt')))) return;
+    if (started.has(name) || (await fileExists(out('.receipt'), false)) || (await fileExists(out('.error.txt'), false))) return;
     started.add(name);
     try {
       const input = await read(out('.input')).catch((err: unknown) => {
@@ -75,15 +74,4 @@ export async function watchFolder(engine: Engine, dir: string, options: WatchOpt
   });
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return { ready, close: () => watcher.close() };
-}
-
-/** Whether a name exists (a link counts as present and is not followed). */
-async function present(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
 }
