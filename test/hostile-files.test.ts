@@ -91,6 +91,8 @@ describe('the watch folder', () => {
       chmodSync(open, 0o777);
       await expect(watchFolder(engine, open)).rejects.toThrow(WatchFolderError);
       await expect(watchFolder(engine, open)).rejects.toThrow(/can be written by other users \(mode 777\).*chmod 700.*chmod \+t/);
+      // `bento serve --watch` on such a folder does not start (and takes nothing).
+      await expect(serve({ home: tempDir(), port: 0, host: '127.0.0.1', watch: open })).rejects.toThrow(WatchFolderError);
     } finally {
       await engine.close();
     }

@@ -8,6 +8,7 @@ import { sweepWorkDirs } from '../blobs/retention.js';
 import { loadSettings } from '../config/settings.js';
 import { Engine } from '../engine/engine.js';
 import { syncFinishedJobs } from '../sync/jobs.js';
+import { checkWatchFolder } from '../watch/folder.js';
 import { type FolderWatcher, watchFolder } from '../watch/watcher.js';
 import { type S3Config, S3Sync, s3ConfigFromEnv } from '../sync/s3sync.js';
 import { daemonFile } from './discover.js';
@@ -38,6 +39,8 @@ export interface RunningDaemon {
 export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   const maxUploadBytes = options.maxUploadBytes ?? 256 * 1024 * 1024;
   // The engine holds the data directory's lock: a second daemon stops here, before touching anything.
+  // An unsafe folder on the command line is refused before the data directory is taken.
+  if (options.watch) await checkWatchFolder(options.watch);
   const settings = await loadSettings(options.home);
   const engine = await Engine.open({ home: options.home, slots: settings.slots, maxFileBytes: maxUploadBytes, holder: 'bento serve' });
   const token = options.token ?? newToken();
@@ -82,16 +85,8 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   };
   sweep();
   const sweeper = setInterval(sweep, 10 * 60_000);
-  if (options.watch) {
-    await watch(options.watch).catch(async (err: unknown) => {
-      await server.close();
-      await engine.close();
-      throw err;
-    });
-  } else {
-    // A folder from the settings that is no longer safe to watch must not keep the daemon from starting.
-    await watch(settings.watchFolder).catch((err: Error) => process.stderr.write(`bento serve: not watching: ${err.message}\n`));
-  }
+  // A folder (from the settings) that is no longer safe to watch must not keep the daemon from starting.
+  await watch(options.watch ?? settings.watchFolder).catch((err: Error) => process.stderr.write(`bento serve: not watching: ${err.message}\n`));
   // A new 0600 file renamed into place: an older daemon.json with looser permissions never receives the token.
   await writeAtomic(daemonFile(options.home), `${JSON.stringify({ port, token, pid: process.pid })}\n`);
   let stopping: Promise<void> | undefined;

@@ -27,7 +27,7 @@ export const USER = 'local';
 
 export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
 
-/** How often an outcome that could not be written for lack of space is tried again. */
+/** How long a slot waits after a fault, and how often an outcome that could not be written for lack of space is tried again. */
 const STORAGE_RETRY_MS = 1000;
 
 export interface EngineOptions {
@@ -373,9 +373,10 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
         this.changed(item.jobId);
         await this.run(item, kind);
       } catch (err) {
-        // Nothing may end a slot (and with it the daemon): the fault is logged and the slot goes on.
-        this.fault(`${kind} slot`, err);
-        await this.idle();
+        // Nothing may end a slot (and with it the daemon): the fault is logged (a full disk once) and the slot goes on.
+        if (!isStorageFull(err) || !this.storageFull) this.fault(`${kind} slot`, err);
+        if (isStorageFull(err)) this.storageFull = true;
+        await new Promise((r) => setTimeout(r, STORAGE_RETRY_MS));
       }
     }
   }
