@@ -3,12 +3,15 @@
 // ABI the taskdb's native module was built for) and stops when it quits.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { dataDir, packageRoot } from '../core/config/paths.js';
 import { type DaemonInfo, discoverDaemon } from '../core/daemon/discover.js';
 
 export interface AppDaemon extends DaemonInfo {
   base: string;
+  /** Set when this app started the daemon: its window's job requests carry it, so they may name dropped files. */
+  appSecret?: string;
   /** Stops the daemon if this app started it. */
   stop(): Promise<void>;
 }
@@ -20,13 +23,17 @@ export async function attachOrStart(home = dataDir()): Promise<AppDaemon> {
   if (running) return { ...running, base: `http://127.0.0.1:${running.port}`, stop: async () => {} };
 
   const node = process.env.BENTO_NODE ?? 'node';
-  const child = spawn(node, [join(packageRoot(), 'bin', 'bento.js'), '--home', home, 'serve', '--port', '0'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const appSecret = randomBytes(32).toString('base64url');
+  const child = spawn(node, [join(packageRoot(), 'bin', 'bento.js'), '--home', home, 'serve', '--port', '0'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, BENTO_APP_SECRET: appSecret },
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const spawnError = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`cannot start the daemon with ${node}: ${err.message}`))));
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const info = await Promise.race([discoverDaemon(home), spawnError]);
-    if (info && info.pid === child.pid) return { ...info, base: `http://127.0.0.1:${info.port}`, stop: () => stopChild(child, exited) };
+    if (info && info.pid === child.pid) return { ...info, base: `http://127.0.0.1:${info.port}`, appSecret, stop: () => stopChild(child, exited) };
     if (child.exitCode !== null) throw new Error(`the daemon exited with status ${child.exitCode} before it was ready (data directory ${home})`);
     if (Date.now() > deadline) {
       child.kill('SIGTERM');

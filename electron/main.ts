@@ -5,9 +5,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BrowserWindow, Notification, app, dialog, ipcMain, session, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
+import { APP_SECRET_HEADER } from '../core/daemon/apierror.js';
+import { isValidId } from '../core/ids.js';
 import { type AppDaemon, attachOrStart } from './daemon.js';
 
-const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 let daemon: AppDaemon | undefined;
 let window: BrowserWindow | undefined;
 
@@ -24,7 +25,7 @@ function handle(): void {
   });
   ipcMain.handle('bento:save-receipt', async (event, jobId: unknown) => {
     if (!trusted(event) || !daemon || !window) throw new Error('refused: not the Local Bento window');
-    if (typeof jobId !== 'string' || !JOB_ID.test(jobId)) return { saved: false, error: 'invalid job id' };
+    if (typeof jobId !== 'string' || !isValidId(jobId)) return { saved: false, error: 'invalid job id' };
     const choice = await dialog.showSaveDialog(window, { title: 'Export receipt', defaultPath: join(app.getPath('downloads'), `${jobId}.receipt`) });
     if (choice.canceled || !choice.filePath) return { saved: false };
     const res = await fetch(`${daemon.base}/api/jobs/${jobId}/receipt`, { headers: { 'x-api-key': daemon.token } });
@@ -39,14 +40,24 @@ function handle(): void {
 }
 
 function lockDown(base: string): void {
-  // No permission prompts (camera, geolocation…): the app needs none.
+  // No permissions (camera, geolocation…), asked or checked: the app needs none.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  const away = (event: { preventDefault(): void }, url: string): void => {
+    if (!url.startsWith(`${base}/`)) event.preventDefault();
+  };
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-    contents.on('will-navigate', (event, url) => {
-      if (!url.startsWith(`${base}/`)) event.preventDefault();
-    });
+    contents.on('will-navigate', away);
+    contents.on('will-redirect', away);
     contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+}
+
+/** Vouches for our window's job requests (they may name a dropped file); the page itself never sees the secret. */
+function vouch(base: string, appSecret: string): void {
+  session.defaultSession.webRequest.onBeforeSendHeaders({ urls: [`${base}/api/jobs`] }, (details, callback) => {
+    callback({ requestHeaders: { ...details.requestHeaders, [APP_SECRET_HEADER]: appSecret } });
   });
 }
 
@@ -59,6 +70,7 @@ async function open(): Promise<void> {
     return;
   }
   lockDown(daemon.base);
+  if (daemon.appSecret) vouch(daemon.base, daemon.appSecret);
   handle();
   window = new BrowserWindow({
     width: 1280,
@@ -75,6 +87,16 @@ async function open(): Promise<void> {
   await window.loadURL(`${daemon.base}/`);
 }
 
+// One app per user: a second start brings the first window forward instead of starting another daemon.
+if (!app.requestSingleInstanceLock()) app.quit();
+else {
+  app.on('second-instance', () => {
+    if (window?.isMinimized()) window.restore();
+    window?.focus();
+  });
+  void app.whenReady().then(open);
+}
+
 app.on('window-all-closed', () => app.quit());
 let quitting = false;
 app.on('before-quit', (event) => {
@@ -84,4 +106,3 @@ app.on('before-quit', (event) => {
   quitting = true;
   void daemon.stop().finally(() => app.quit());
 });
-void app.whenReady().then(open);

@@ -101,7 +101,7 @@ describe('bento admin', () => {
     const home = tempDir();
     const file = join(tempDir(), 'job.json');
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(file, JSON.stringify({ jobId: 'imported', job: { workerType: 'exec', taskDef: { elf: 'x' } } }));
+    writeFileSync(file, JSON.stringify({ jobId: 'imported', job: { workerType: 'exec', taskDef: { kind: 'execute', elf: 'x', input: 'y', po2: 20, cycleLimit: null, executeOnly: false } } }));
     const r = await bento(home, 'admin', 'tasks', 'backfill', '--file', file, '--force');
     expect(r.code).toBe(0);
     const tdb = TaskDb.open(taskDbPath(home));

@@ -24,7 +24,7 @@ let base: string;
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'bento-daemon-'));
-  daemon = await serve({ home, port: 0, host: '127.0.0.1' });
+  daemon = await serve({ home, port: 0, host: '127.0.0.1', appSecret: 'the-desktop-app' });
   base = `http://127.0.0.1:${daemon.port}`;
 });
 
@@ -66,8 +66,10 @@ async function uploadAndRun(elfName: string, input: Buffer, extra: Record<string
   const { uuid } = await json<{ uuid: string }>(created);
   for (;;) {
     const final = await json(await api(`/sessions/status/${uuid}`));
+    // RISC Zero's progress strings while the session runs (never our lowercase phases).
+    if (final.status === 'RUNNING') expect(final.state).toMatch(/^(Setup|Executor|ProveSegments: \d+\/\d+|RecursionJoin: \d+\/\d+|Finalize)$/);
     if (final.status !== 'RUNNING') return { uuid, final };
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -81,7 +83,8 @@ describe('a Bonsai SDK client', () => {
     input.writeUInt32LE(30);
     const { uuid, final } = await uploadAndRun('fib', input);
     expect(final.status).toBe('SUCCEEDED');
-    expect(final.state).toBe('succeeded');
+    // RISC Zero's progress strings while running; none once the session has ended.
+    expect(final.state).toBeNull();
     expect(final.stats).toMatchObject({ segments: 1 });
     expect(typeof final.elapsed_time).toBe('number');
     const receipt = Buffer.from(await (await api(final.receipt_url as string)).arrayBuffer());
@@ -103,16 +106,35 @@ describe('a Bonsai SDK client', () => {
     expect((await api(`/sessions/logs/${uuid}`)).status).toBe(200);
   });
 
-  it('reports a failing guest as FAILED with its message', async () => {
-    const { final } = await uploadAndRun('loop', Buffer.from([1, 0, 0, 0]), { exec_cycle_limit: 10 });
+  it('reports a failing guest as FAILED with its message, with exec_cycle_limit in units of 2^20 cycles', async () => {
+    // 100,000 iterations of loop run about 1.9M cycles: over 1 unit (1,048,576 cycles), under 2.
+    const iterations = Buffer.alloc(4);
+    iterations.writeUInt32LE(100_000);
+    const { final } = await uploadAndRun('loop', iterations, { execute_only: true, exec_cycle_limit: 1 });
     expect(final.status).toBe('FAILED');
     expect(final.error_msg).toMatch(/cycle limit/i);
+    const { final: within } = await uploadAndRun('loop', iterations, { execute_only: true, exec_cycle_limit: 2 });
+    expect(within.status).toBe('SUCCEEDED');
+    const cycles = (within.stats as { cycles: number }).cycles;
+    expect(cycles).toBeGreaterThan(1024 * 1024);
+    expect(cycles).toBeLessThan(2 * 1024 * 1024);
+    // Execute-only sessions report the executor's segments (2^20-cycle segments by default: two here).
+    expect(within.stats).toMatchObject({ segments: 2 });
+    // The quota is stated in the same unit: 2^32 cycles.
+    expect((await json(await api('/user/quotas'))).exec_cycle_limit).toBe(4096);
   });
 
   it('refuses an image whose ID does not match, and snark requests, with typed errors', async () => {
     const res = await api(`/images/upload/${'0'.repeat(64)}`, { method: 'PUT', body: readFileSync(example('fib')) });
     expect(res.status).toBe(400);
     expect((await json(res)).type).toBe('ImageIdMismatch');
+    // A bad ELF is named by what is wrong with it, never by where the daemon keeps it.
+    const bad = await api(`/images/upload/${'1'.repeat(64)}`, { method: 'PUT', body: Buffer.from('\x7fELF but not really') });
+    expect(bad.status).toBe(400);
+    const refusal = await json<{ type: string; msg: string }>(bad);
+    expect(refusal.type).toBe('InvalidElf');
+    expect(refusal.msg).toMatch(/^the ELF: not an ELF file/);
+    expect(refusal.msg).not.toMatch(/\/(tmp|home|root)\b|\.tmp-|bento-/);
     const snark = await api('/snark/create', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(snark.status).toBe(501);
     expect((await json(snark)).type).toBe('SnarkUnsupported');
@@ -200,7 +222,7 @@ describe('routes for the UI', () => {
   });
 
   it('retries a failed job from its failed tasks', async () => {
-    const { uuid, final } = await uploadAndRun('loop', Buffer.from([1, 0, 0, 0]), { exec_cycle_limit: 10 });
+    const { uuid, final } = await uploadAndRun('loop', Buffer.from([1, 0, 0, 0]), { cycle_limit: 10 });
     expect(final.status).toBe('FAILED');
     const retried = await json<{ applied: boolean }>(await api(`/api/jobs/${uuid}/retry`, { method: 'POST' }));
     expect(retried.applied).toBe(true);
@@ -217,8 +239,9 @@ describe('routes for the UI', () => {
   });
 
   it('creates jobs from uploads, lists receipts, filters by state with totals, and deletes', async () => {
+    // As the desktop app's window sends them (its main process adds the app's secret), so elfPath is honoured.
     const post = (path: string, body: unknown): Promise<Response> =>
-      api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      api(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bento-app': 'the-desktop-app' }, body: JSON.stringify(body) });
     const refused = await api('/api/elfs', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'just text' });
     expect(refused.status).toBe(400);
     expect(await json(refused)).toEqual({ type: 'InvalidElf', msg: 'the upload is not an ELF file (it does not start with \\x7fELF)' });

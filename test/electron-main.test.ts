@@ -23,11 +23,15 @@ const fake = vi.hoisted(() => {
     quit: () => app.emit('quit-called'),
     exit: (code: number) => app.emit('exit-called', code),
     getPath: () => '/downloads',
+    requestSingleInstanceLock: vi.fn(() => true),
   });
   const windows: { options: Record<string, unknown>; webContents: object; loaded: string[] }[] = [];
   class BrowserWindow {
     webContents = { id: windows.length };
     loaded: string[] = [];
+    focus = vi.fn();
+    restore = vi.fn();
+    isMinimized = () => true;
     constructor(readonly options: Record<string, unknown>) {
       windows.push(this);
     }
@@ -49,8 +53,10 @@ const fake = vi.hoisted(() => {
       notifications.push(this.options);
     }
   }
-  const session = { defaultSession: { setPermissionRequestHandler: vi.fn() } };
-  const daemon = { port: 4321, token: 'the-token', pid: 1, base: 'http://127.0.0.1:4321', stop: vi.fn(async () => {}) };
+  const session = {
+    defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn(), webRequest: { onBeforeSendHeaders: vi.fn() } },
+  };
+  const daemon = { port: 4321, token: 'the-token', pid: 1, base: 'http://127.0.0.1:4321', appSecret: 'the-app-secret', stop: vi.fn(async () => {}) };
   return { app, windows, BrowserWindow, handlers, ipcMain, dialog, Notification, notifications, session, daemon };
 });
 
@@ -80,6 +86,29 @@ describe('the desktop main process', () => {
     const permission = vi.fn();
     (fake.session.defaultSession.setPermissionRequestHandler.mock.calls[0]?.[0] as (...a: unknown[]) => void)(null, 'media', permission);
     expect(permission).toHaveBeenCalledWith(false);
+    // Permission checks (navigator.permissions, clipboard reads…) are refused too.
+    const check = fake.session.defaultSession.setPermissionCheckHandler.mock.calls[0]?.[0] as (...a: unknown[]) => boolean;
+    expect(check(null, 'clipboard-read', fake.daemon.base)).toBe(false);
+    expect(fake.app.requestSingleInstanceLock).toHaveBeenCalled();
+  });
+
+  it('brings its window forward when started a second time', () => {
+    fake.app.emit('second-instance');
+    const window = fake.windows[0] as unknown as { restore: ReturnType<typeof vi.fn>; focus: ReturnType<typeof vi.fn> };
+    expect(window.restore).toHaveBeenCalled();
+    expect(window.focus).toHaveBeenCalled();
+    expect(fake.windows).toHaveLength(1);
+  });
+
+  it("vouches for its window's job requests to the daemon it started, out of the page's sight", () => {
+    const [filter, listener] = fake.session.defaultSession.webRequest.onBeforeSendHeaders.mock.calls[0] as unknown as [
+      { urls: string[] },
+      (details: { requestHeaders: Record<string, string> }, cb: (r: { requestHeaders: Record<string, string> }) => void) => void,
+    ];
+    expect(filter.urls).toEqual([`${fake.daemon.base}/api/jobs`]);
+    const sent = vi.fn();
+    listener({ requestHeaders: { 'x-api-key': 'the-token' } }, sent);
+    expect(sent).toHaveBeenCalledWith({ requestHeaders: { 'x-api-key': 'the-token', 'x-bento-app': 'the-app-secret' } });
   });
 
   it('hands the token only to its own window showing the daemon page', async () => {
@@ -120,6 +149,13 @@ describe('the desktop main process', () => {
     expect(navigate(`${fake.daemon.base}/#/receipts`)).toBe(true);
     expect(navigate('https://evil.example/')).toBe(false);
     expect(navigate('file:///etc/passwd')).toBe(false);
+    const redirect = (url: string): boolean => {
+      const preventDefault = vi.fn();
+      listeners.get('will-redirect')?.({ preventDefault }, url);
+      return preventDefault.mock.calls.length === 0;
+    };
+    expect(redirect(`${fake.daemon.base}/`)).toBe(true);
+    expect(redirect('https://evil.example/')).toBe(false);
     const webview = vi.fn();
     listeners.get('will-attach-webview')?.({ preventDefault: webview });
     expect(webview).toHaveBeenCalled();

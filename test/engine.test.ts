@@ -3,7 +3,7 @@
 // failing, the engine killed and restarted, stops, bad guests).
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -214,17 +214,24 @@ describe('faults', () => {
     });
   });
 
+  it('refuses a file that is not an ELF before storing anything, without repeating its content', async () => {
+    const home = tempDir();
+    const elfPath = join(home, 'guest.txt');
+    writeFileSync(elfPath, 'this is not a program\n');
+    await withEngine({ home }, async (engine) => {
+      const refused = engine.createSession({ elfPath, input: Buffer.alloc(0), po2: 14 });
+      await expect(refused).rejects.toThrow(/^the ELF guest\.txt is not an ELF file \(it does not start with \\x7fELF\)$/);
+      expect(engine.list()).toEqual([]);
+      expect(readdirSync(join(home, 'elfs'))).toEqual([]);
+    });
+  });
+
   it.each([
-    ['a file that is not an ELF', 'not-elf', null, /ELF|magic/i],
     ['a guest fault', 'fault', null, /guest fault.*(ebreak|EBREAK)/i],
     ['the cycle limit', 'spin', 5000, /cycle limit/i],
   ] as const)('fails the job on %s with a clear message and no receipt', async (_, kind, cycleLimit, message) => {
     const home = tempDir();
-    const elfPath =
-      kind === 'not-elf'
-        ? join(home, 'guest.txt')
-        : writeGuest(home, `${kind}.elf`, kind === 'fault' ? [EBREAK] : [SPIN]);
-    if (kind === 'not-elf') writeFileSync(elfPath, 'this is not a program\n');
+    const elfPath = writeGuest(home, `${kind}.elf`, kind === 'fault' ? [EBREAK] : [SPIN]);
     await withEngine({ home }, async (engine) => {
       const jobId = await engine.createSession({ elfPath, input: Buffer.alloc(0), po2: 14, cycleLimit });
       const status = await engine.waitFor(jobId);

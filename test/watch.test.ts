@@ -8,21 +8,15 @@ import { Engine } from '../core/engine/engine.js';
 import { watchFolder } from '../core/watch/watcher.js';
 import { ZKVM, example } from './helpers/guests.js';
 import { tempDir } from './helpers/tmp.js';
+import { until } from './helpers/until.js';
 
-async function until(check: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 it('proves an ELF dropped with its input, and reports a bad one beside it', async () => {
   const home = tempDir();
   const folder = tempDir();
   const engine = await Engine.open({ home, slots: { prove: 1 } });
   engine.start();
-  const watcher = watchFolder(engine, folder, { po2: () => 14, stableMs: 200 });
+  const watcher = await watchFolder(engine, folder, { po2: () => 14, stableMs: 200 });
   try {
     await watcher.ready;
     const input = Buffer.alloc(4);

@@ -1,19 +1,21 @@
 // The blob store: a directory tree under the data directory that stands in for
 // the cluster's S3 buckets and Redis. Every write is atomic (temp file, fsync,
 // rename, fsync of the directory), so a reader never sees half a blob and a
-// crash never leaves one.
+// crash never leaves one. Files are 0600 and folders 0700 whatever the umask:
+// inputs and journals are private. The temp file is created exclusively
+// (O_EXCL), and the rename replaces a name, never writes through a link.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ID_RULE, isValidId } from '../ids.js';
 
 export const BLOB_KINDS = ['elfs', 'inputs', 'receipts', 'journals', 'logs'] as const;
 export type BlobKind = (typeof BLOB_KINDS)[number];
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 export class BlobError extends Error {
   override name = 'BlobError';
@@ -27,8 +29,8 @@ export class BlobError extends Error {
 
 /** Refuses ids that could name anything but a plain file in its folder. */
 export function checkId(id: string, what = 'id'): string {
-  if (!ID_PATTERN.test(id) || id.includes('..')) {
-    throw new BlobError('invalid_id', `invalid ${what} ${JSON.stringify(id.slice(0, 80))}: letters, digits, . _ - only`);
+  if (!isValidId(id)) {
+    throw new BlobError('invalid_id', `invalid ${what} ${JSON.stringify(id.slice(0, 80))}: ${ID_RULE}`);
   }
   return id;
 }
@@ -51,8 +53,8 @@ export interface PutOptions {
   expectSha256?: string;
   /** Refuse content larger than this many bytes. */
   maxBytes?: number;
-  /** File mode of the new file (default 0644). */
-  mode?: number;
+  /** Looks at the staged content (its temp file and first bytes) before it becomes visible; a throw discards it. */
+  accept?: (staged: { path: string; head: Buffer }) => Promise<void> | void;
 }
 
 export class BlobStore {
@@ -61,7 +63,7 @@ export class BlobStore {
   /** Creates the folder tree (idempotent). */
   async init(): Promise<void> {
     await Promise.all(
-      [...BLOB_KINDS, 'work', 'terminals'].map((d) => mkdir(join(this.root, d), { recursive: true })),
+      [...BLOB_KINDS, 'work', 'terminals'].map((d) => mkdir(join(this.root, d), { recursive: true, mode: 0o700 })),
     );
   }
 
@@ -84,7 +86,7 @@ export class BlobStore {
 
   /** Stores content under its SHA-256; storing the same bytes twice answers "exists". */
   async putContentAddressed(kind: BlobKind, data: BlobSource, options: Omit<PutOptions, 'ifAbsent'> = {}): Promise<PutResult> {
-    await mkdir(join(this.root, kind), { recursive: true });
+    await mkdir(join(this.root, kind), { recursive: true, mode: 0o700 });
     const staged = await stage(join(this.root, kind), data, options);
     return staged.commit(this.path(kind, staged.sha256), true);
   }
@@ -119,10 +121,20 @@ export class BlobStore {
     return existed;
   }
 
+  /** Removes a job's receipt, journal, logs and work directory. */
+  async removeJob(jobId: string): Promise<void> {
+    await Promise.all([
+      this.delete('receipts', jobId),
+      this.delete('journals', jobId),
+      this.delete('logs', jobId),
+      rm(this.workDir(jobId), { recursive: true, force: true }),
+    ]);
+  }
+
   async list(kind: BlobKind): Promise<string[]> {
     try {
       const names = await readdir(join(this.root, kind));
-      return names.filter((n) => ID_PATTERN.test(n)).sort();
+      return names.filter(isValidId).sort();
     } catch (err) {
       if (isNotFound(err)) return [];
       throw err;
@@ -133,7 +145,7 @@ export class BlobStore {
 /** Writes `data` to `path` atomically. */
 export async function writeAtomic(path: string, data: BlobSource, options: PutOptions = {}): Promise<PutResult> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const staged = await stage(dir, data, options);
   return staged.commit(path, options.ifAbsent ?? false);
 }
@@ -144,13 +156,18 @@ interface Staged {
   commit(path: string, ifAbsent: boolean): Promise<PutResult>;
 }
 
+/** How much of the start of a blob `accept` sees (an ELF header needs 20). */
+const HEAD_BYTES = 64;
+
 /** Streams data into a hidden temp file in `dir`, hashing and fsyncing it. */
 async function stage(dir: string, data: BlobSource, options: PutOptions): Promise<Staged> {
   const tmp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
   const hash = createHash('sha256');
   let bytes = 0;
+  let head = Buffer.alloc(0);
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
       bytes += chunk.length;
       if (options.maxBytes !== undefined && bytes > options.maxBytes) {
         done(new BlobError('too_large', `content exceeds the limit of ${options.maxBytes} bytes`));
@@ -161,7 +178,7 @@ async function stage(dir: string, data: BlobSource, options: PutOptions): Promis
     },
   });
   try {
-    await pipeline(toReadable(data), meter, createWriteStream(tmp, { flags: 'wx', mode: options.mode ?? 0o644 }));
+    await pipeline(toReadable(data), meter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
     const fh = await open(tmp, 'r');
     try {
       await fh.sync();
@@ -176,6 +193,12 @@ async function stage(dir: string, data: BlobSource, options: PutOptions): Promis
   if (options.expectSha256 !== undefined && options.expectSha256.toLowerCase() !== sha256) {
     await rm(tmp, { force: true });
     throw new BlobError('digest_mismatch', `content has SHA-256 ${sha256}, expected ${options.expectSha256}`);
+  }
+  try {
+    await options.accept?.({ path: tmp, head });
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
   }
   return {
     sha256,
@@ -208,9 +231,10 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-export async function fileExists(path: string): Promise<boolean> {
+/** Whether `path` names something; with `followLinks` false a link counts as present and is not followed. */
+export async function fileExists(path: string, followLinks = true): Promise<boolean> {
   try {
-    await stat(path);
+    await (followLinks ? stat(path) : lstat(path));
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;

@@ -1,12 +1,15 @@
 // `bento admin <resource> <verb>`: the operators' path for stuck work. Every
 // mutating verb is a dry run unless --force is given.
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
+import { prepareDataDir } from '../config/datadir.js';
 import { taskDbPath } from '../config/paths.js';
 import type { AdminResult, Change, MutationOptions, TaskSelection } from '../taskdb/admin.js';
-import { type AdminCall, type AdminVerb, runAdminVerb } from '../taskdb/adminverbs.js';
+import { BlobStore } from '../blobs/blobstore.js';
+import { deletedJobs, runEngineAdminVerb } from '../engine/adminverbs.js';
+import type { AdminCall, AdminVerb } from '../taskdb/adminverbs.js';
 import { TaskDb } from '../taskdb/taskdb.js';
 import { JOB_STATES, type JobState, TASK_STATES, type TaskState, TaskDbError } from '../taskdb/types.js';
 import { formatTime, printJson, printTable } from './output.js';
@@ -35,9 +38,9 @@ function adminActor(): string {
   }
 }
 
-function openDb(program: Command): TaskDb {
+async function openDb(program: Command): Promise<TaskDb> {
   const home = resolveHome(program);
-  mkdirSync(home, { recursive: true });
+  await prepareDataDir(home);
   return TaskDb.open(taskDbPath(home), { actor: adminActor(), busyTimeoutMs: 10_000 });
 }
 
@@ -45,9 +48,14 @@ function openDb(program: Command): TaskDb {
 async function withAdmin<T>(program: Command, fn: (call: AdminCall) => Promise<T>): Promise<T> {
   const daemon = await findDaemon(resolveHome(program));
   if (daemon) return fn(((verb: AdminVerb, ...args: unknown[]) => daemon.admin(verb, args)) as AdminCall);
-  const tdb = openDb(program);
+  const tdb = await openDb(program);
+  const store = new BlobStore(resolveHome(program));
   try {
-    return await fn((async (verb: AdminVerb, ...args: unknown[]) => runAdminVerb(tdb, verb, args)) as AdminCall);
+    return await fn((async (verb: AdminVerb, ...args: unknown[]) => {
+      const result = runEngineAdminVerb(tdb, verb, args);
+      await Promise.all(deletedJobs(result).map((jobId) => store.removeJob(jobId)));
+      return result;
+    }) as AdminCall);
   } finally {
     tdb.close();
   }

@@ -86,7 +86,8 @@ class DaemonBackend implements Backend {
       input,
       assumptions: [],
       execute_only: request.executeOnly ?? false,
-      exec_cycle_limit: request.cycleLimit ?? null,
+      // Plain cycles, through Local Bento's own field (exec_cycle_limit counts units of 2^20 cycles).
+      cycle_limit: request.cycleLimit ?? null,
       po2: request.po2 ?? 20,
     };
     const created = await this.json<{ uuid: string }>('/sessions/create', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -26,12 +26,16 @@ export function registerServe(program: Command): void {
         process.stderr.write(`warning: the daemon listens on ${opts.host}: anyone who can reach it and has the token can prove on this machine\n`);
       }
       const home = resolveHome(program);
+      // Set by the desktop app that starts this daemon; kept from the provers this process spawns.
+      const appSecret = process.env.BENTO_APP_SECRET;
+      delete process.env.BENTO_APP_SECRET;
       const daemon = await serve({
         home,
         port,
         host: opts.host,
         maxUploadBytes: Number(opts.maxUploadMb) * 1024 * 1024,
         ...(opts.watch ? { watch: opts.watch } : {}),
+        ...(appSecret ? { appSecret } : {}),
       });
       process.stdout.write(`bento daemon listening on http://${opts.host}:${daemon.port} (token in ${home}/daemon.json)\n`);
       process.stdout.write('open the UI with the link `bento ui` prints\n');

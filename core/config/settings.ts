@@ -47,5 +47,5 @@ export async function loadSettings(home: string): Promise<Settings> {
 }
 
 export async function saveSettings(home: string, settings: Settings): Promise<void> {
-  await writeAtomic(settingsPath(home), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+  await writeAtomic(settingsPath(home), `${JSON.stringify(settings, null, 2)}\n`);
 }

@@ -11,3 +11,9 @@ export class ApiError extends Error {
     super(message);
   }
 }
+
+/** The answer's type when a job names a local file (`elfPath`) and the caller is not the desktop app. */
+export const LOCAL_PATH_REFUSED = 'LocalPathRefused';
+
+/** The header by which the desktop app's main process vouches for its window's requests (never visible to the page). */
+export const APP_SECRET_HEADER = 'x-bento-app';

@@ -3,26 +3,34 @@
 // receipts: such a client can fetch them but not decode them.)
 
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Engine, SessionStatus } from '../engine/engine.js';
 import { NativeError, imageIdOf } from '../engine/native.js';
-import type { Settings } from '../config/settings.js';
-import type { S3Sync } from '../sync/s3sync.js';
 import { jobStatus, parse, validId } from './params.js';
 import { ApiError } from './apierror.js';
+import { uploadBody } from './bodies.js';
+import { requireValidReceipt } from './jobroutes.js';
+import type { ServerOptions } from './server.js';
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export const SUPPORTED_VERSIONS = ['local-bento-0.1'];
+
+/** Bento's unit for `exec_cycle_limit` (the SDK documents it "in millions of cycles"). */
+export const CYCLE_LIMIT_UNIT = 1024 * 1024;
+/** The most cycles one session may run: 2^32. */
+const MAX_CYCLES = 2 ** 32;
 
 const SessionCreate = z.object({
   img: z.string(),
   input: z.string(),
   assumptions: z.array(z.string()).default([]),
   execute_only: z.boolean().default(false),
-  exec_cycle_limit: z.number().int().positive().nullish(),
+  /** In units of 2^20 cycles, as Bento takes it. */
+  exec_cycle_limit: z.number().int().positive().max(MAX_CYCLES / CYCLE_LIMIT_UNIT).nullish(),
+  /** Not in Bonsai: a limit in plain cycles (Local Bento's CLI sends it; it wins over exec_cycle_limit). */
+  cycle_limit: z.number().int().positive().max(MAX_CYCLES).nullish(),
   /** Not in Bonsai: the segment size (Local Bento's CLI sends it). */
   po2: z.number().int().min(14).max(22).optional(),
 });
@@ -34,12 +42,35 @@ function bonsaiStatus(s: SessionStatus): 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'A
   return 'RUNNING';
 }
 
+/**
+ * The session's progress as RISC Zero's services word it (`Setup`, `Executor`,
+ * `ProveSegments: N/M`, `RecursionJoin: N/M`, `Finalize`); null once it has ended.
+ */
+export function bonsaiState(s: SessionStatus, joins: { done: number; total: number }): string | null {
+  switch (s.phase) {
+    case 'queued':
+      return 'Setup';
+    case 'executing':
+      return 'Executor';
+    case 'proving':
+      return `ProveSegments: ${s.proven}/${s.segments}`;
+    case 'joining':
+      return `RecursionJoin: ${joins.done}/${joins.total}`;
+    case 'finalizing':
+    case 'verifying':
+      return 'Finalize';
+    default:
+      return null;
+  }
+}
+
 export function requireJson(contentType: string | undefined): void {
   if (!/^application\/json\b/i.test(contentType ?? '')) throw new ApiError(415, 'UnsupportedMediaType', 'the body must be JSON (Content-Type: application/json)');
 }
 
-export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: () => string, sync: S3Sync | undefined, settings: Settings): void {
+export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: () => string, options: ServerOptions): void {
   const { store } = engine;
+  const { sync, settings, maxUploadBytes } = options;
   // Local first, then the bucket when sync is configured (a bucket error reads as absent).
   const have = async (kind: 'elfs' | 'inputs', blob: string): Promise<boolean> =>
     (await store.exists(kind, blob)) || ((await sync?.fetchMissing(kind, blob).catch(() => false)) ?? false);
@@ -47,7 +78,7 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
 
   app.get('/version', async () => ({ risc0_zkvm: SUPPORTED_VERSIONS }));
   app.get('/user/quotas', async () => ({
-    exec_cycle_limit: 2 ** 32,
+    exec_cycle_limit: MAX_CYCLES / CYCLE_LIMIT_UNIT,
     concurrent_proofs: 1,
     cycle_budget: Number.MAX_SAFE_INTEGER,
     cycle_usage: 0,
@@ -60,25 +91,20 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
     if (await store.exists('elfs', imageId)) return reply.code(204).send();
     return { url: `${baseUrl()}/images/upload/${imageId}` };
   });
-  app.put<{ Params: { imageId: string }; Body: Buffer }>('/images/upload/:imageId', async (req, reply) => {
+  app.put<{ Params: { imageId: string } }>('/images/upload/:imageId', async (req, reply) => {
     const imageId = validId(req.params.imageId, 'image id');
-    const body = asBytes(req.body);
-    const dir = await mkdtemp(join(tmpdir(), 'bento-image-'));
-    try {
-      const path = join(dir, 'guest.elf');
-      await writeFile(path, body);
+    // The ELF is staged in the blob store and kept only if its image ID is the one it is uploaded as.
+    const accept = async ({ path }: { path: string }): Promise<void> => {
       let computed: string;
       try {
         computed = await imageIdOf(path);
       } catch (err) {
-        if (err instanceof NativeError) throw new ApiError(400, 'InvalidElf', err.message.replace(`${path}: `, ''));
+        if (err instanceof NativeError) throw new ApiError(400, 'InvalidElf', err.message);
         throw err;
       }
       if (computed !== imageId) throw new ApiError(400, 'ImageIdMismatch', `the ELF's image ID is ${computed}, not ${imageId}`);
-      await store.put('elfs', imageId, body);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    };
+    await store.put('elfs', imageId, uploadBody(req.body), { maxBytes: maxUploadBytes, ifAbsent: true, accept });
     return reply.code(200).send();
   });
   app.delete<{ Params: { id: string } }>('/images/:id', async (req, reply) => {
@@ -91,8 +117,12 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
       const uuid = randomUUID();
       return { url: `${baseUrl()}/${kind}/upload/${uuid}`, uuid };
     });
-    app.put<{ Params: { id: string }; Body: Buffer }>(`/${kind}/upload/:id`, async (req, reply) => {
-      await store.put(kind, validId(req.params.id, `${kind.slice(0, -1)} id`), asBytes(req.body));
+    app.put<{ Params: { id: string } }>(`/${kind}/upload/:id`, async (req, reply) => {
+      const id = validId(req.params.id, `${kind.slice(0, -1)} id`);
+      // An input named by its SHA-256 (as /api/inputs stores them) must have that content.
+      const addressed = kind === 'inputs' && SHA256_HEX.test(id);
+      const put = await store.put(kind, id, uploadBody(req.body), { maxBytes: maxUploadBytes, ifAbsent: true, ...(addressed ? { expectSha256: id } : {}) });
+      if (put.status === 'exists' && !addressed) throw new ApiError(409, 'AlreadyExists', `${kind.slice(0, -1)} ${id} already exists: an upload never replaces stored content`);
       return reply.code(200).send();
     });
   }
@@ -103,7 +133,7 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
 
   app.post('/sessions/create', async (req) => {
     requireJson(req.headers['content-type']);
-    const { img, input, assumptions, execute_only, exec_cycle_limit, po2 } = parse(SessionCreate, req.body);
+    const { img, input, assumptions, execute_only, exec_cycle_limit, cycle_limit, po2 } = parse(SessionCreate, req.body);
     if (assumptions.length > 0) throw new ApiError(400, 'Unsupported', 'assumptions (composition) are not supported by the local prover yet');
     if (!(await have('elfs', validId(img, 'image id')))) throw new ApiError(404, 'NotFound', `no image ${img}: upload it first`);
     if (!(await have('inputs', validId(input, 'input id')))) throw new ApiError(404, 'NotFound', `no input ${input}: upload it first`);
@@ -111,7 +141,7 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
       imageBlob: img,
       input: await store.get('inputs', input),
       executeOnly: execute_only,
-      cycleLimit: exec_cycle_limit ?? null,
+      cycleLimit: cycle_limit ?? (exec_cycle_limit ? exec_cycle_limit * CYCLE_LIMIT_UNIT : null),
       po2: po2 ?? settings.defaultPo2,
     });
     return { uuid };
@@ -121,11 +151,12 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
     const s = status(req.params.id);
     const state = bonsaiStatus(s);
     const proved = state === 'SUCCEEDED' && !s.executeOnly;
+    const joins = engine.db.getTasks(s.jobId).filter((t) => t.taskId.startsWith('join-'));
     return {
       status: state,
       receipt_url: proved ? `${baseUrl()}/receipts/stark/receipt/${s.jobId}` : null,
       error_msg: s.error,
-      state: s.phase,
+      state: bonsaiState(s, { done: joins.filter((t) => t.state === 'done').length, total: joins.length }),
       elapsed_time: s.elapsedMs / 1000,
       stats: state === 'SUCCEEDED' ? { segments: s.segments, total_cycles: s.cycles ?? 0, cycles: s.cycles ?? 0 } : null,
     };
@@ -154,6 +185,7 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
   app.get<{ Params: { id: string } }>('/receipts/stark/receipt/:id', async (req, reply) => {
     const s = status(req.params.id);
     if (!s.receiptPath) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no receipt (${s.phase})`);
+    await requireValidReceipt(engine, s.jobId);
     return reply.type('application/octet-stream').send(await store.get('receipts', s.jobId));
   });
 
@@ -165,8 +197,3 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
   app.get('/receipts/groth16/receipt/:id', noSnark);
 }
 
-function asBytes(body: unknown): Buffer {
-  if (Buffer.isBuffer(body)) return body;
-  if (body === undefined || body === null) return Buffer.alloc(0);
-  throw new ApiError(400, 'InvalidRequest', 'the upload must be raw bytes');
-}

@@ -2,16 +2,17 @@
 // creation, detail with tasks and timeline, stop, retry, delete, logs,
 // journal, and receipts (download, verify, list, delete).
 
+import { timingSafeEqual } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type Engine, JOB_FILTERS, type SessionStatus } from '../engine/engine.js';
-import { runNative } from '../engine/native.js';
 import { elfHeaderProblem } from '../guest/elfheader.js';
 import { runAdminVerb } from '../taskdb/adminverbs.js';
 import type { Settings } from '../config/settings.js';
-import { ApiError } from './apierror.js';
+import { APP_SECRET_HEADER, ApiError, LOCAL_PATH_REFUSED } from './apierror.js';
 import { requireJson } from './bonsai.js';
+import { uploadBody } from './bodies.js';
 import { jobStatus, parse } from './params.js';
 
 const Page = z.object({
@@ -32,7 +33,21 @@ const NewJob = z
   })
   .refine((j) => (j.elf === undefined) !== (j.elfPath === undefined), 'give either elf (an uploaded ELF) or elfPath');
 
-export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings: Settings): void {
+/** A receipt is handed out only while it still verifies (a failure fails its job). */
+export async function requireValidReceipt(engine: Engine, jobId: string): Promise<void> {
+  const verified = await engine.verifyReceipt(jobId);
+  if (!verified.valid) throw new ApiError(409, 'ReceiptInvalid', `the stored receipt of job ${jobId} no longer verifies: ${verified.error}`);
+}
+
+/** Whether a request carries the desktop app's secret (none is set when the daemon was not started by the app). */
+function sameSecret(given: unknown, secret: string | undefined): boolean {
+  if (!secret || typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings: Settings, maxUploadBytes: number, appSecret: string | undefined): void {
   const status = (jobId: string): SessionStatus => jobStatus(engine, jobId);
 
   app.get('/api/jobs', async (req) => {
@@ -41,19 +56,21 @@ export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings
   });
   // Uploads for the UI: content-addressed, answered with their SHA-256.
   app.post('/api/elfs', async (req) => {
-    const bytes = req.body;
-    if (!Buffer.isBuffer(bytes)) throw new ApiError(400, 'InvalidRequest', 'send the ELF as the raw request body');
-    const problem = elfHeaderProblem(bytes.subarray(0, 20), 'the upload');
-    if (problem) throw new ApiError(400, 'InvalidElf', problem);
-    return { elf: (await engine.store.putContentAddressed('elfs', bytes)).sha256 };
+    const accept = ({ head }: { head: Buffer }): void => {
+      const problem = elfHeaderProblem(head.subarray(0, 20), 'the upload');
+      if (problem) throw new ApiError(400, 'InvalidElf', problem);
+    };
+    return { elf: (await engine.store.putContentAddressed('elfs', uploadBody(req.body), { maxBytes: maxUploadBytes, accept })).sha256 };
   });
   app.post('/api/inputs', async (req) => {
-    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    return { input: (await engine.store.putContentAddressed('inputs', bytes)).sha256 };
+    return { input: (await engine.store.putContentAddressed('inputs', uploadBody(req.body), { maxBytes: maxUploadBytes })).sha256 };
   });
   app.post('/api/jobs', async (req) => {
     requireJson(req.headers['content-type']);
     const job = parse(NewJob, req.body);
+    if (job.elfPath !== undefined && !sameSecret(req.headers[APP_SECRET_HEADER], appSecret)) {
+      throw new ApiError(403, LOCAL_PATH_REFUSED, 'elfPath is only for the desktop app that started this daemon: upload the ELF (POST /api/elfs) instead');
+    }
     const input = job.input ? await engine.store.get('inputs', job.input).catch(() => undefined) : Buffer.alloc(0);
     if (!input) throw new ApiError(404, 'NotFound', `no uploaded input ${job.input}`);
     const jobId = await engine.createSession({
@@ -91,6 +108,7 @@ export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings
   app.get<{ Params: { id: string } }>('/api/jobs/:id/receipt', async (req, reply) => {
     const s = status(req.params.id);
     if (!s.receiptPath) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
+    await requireValidReceipt(engine, s.jobId);
     reply.header('content-disposition', `attachment; filename="${s.jobId}.receipt"`);
     return reply.type('application/octet-stream').send(await engine.store.get('receipts', s.jobId));
   });
@@ -113,12 +131,7 @@ export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings
   app.post<{ Params: { id: string } }>('/api/jobs/:id/verify', async (req) => {
     const s = status(req.params.id);
     if (!s.receiptPath || !s.imageId) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
-    try {
-      const { result } = await runNative(['verify', s.receiptPath, '--image-id', s.imageId]);
-      return { valid: true, verifyMs: result.verify_ms };
-    } catch (err) {
-      return { valid: false, error: (err as Error).message };
-    }
+    return engine.verifyReceipt(s.jobId);
   });
   // A failed or stopped job runs again from its failed tasks (finished segments are kept).
   app.post<{ Params: { id: string } }>('/api/jobs/:id/retry', async (req) => {

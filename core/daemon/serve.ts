@@ -2,11 +2,13 @@
 // `daemon.json` (port, token, pid; mode 0600) in the data directory tells
 // local clients where it is; it is removed on exit.
 
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { writeAtomic } from '../blobs/blobstore.js';
 import { sweepWorkDirs } from '../blobs/retention.js';
 import { loadSettings } from '../config/settings.js';
 import { Engine } from '../engine/engine.js';
 import { syncFinishedJobs } from '../sync/jobs.js';
+import { checkWatchFolder } from '../watch/folder.js';
 import { type FolderWatcher, watchFolder } from '../watch/watcher.js';
 import { type S3Config, S3Sync, s3ConfigFromEnv } from '../sync/s3sync.js';
 import { daemonFile } from './discover.js';
@@ -23,6 +25,8 @@ export interface ServeOptions {
   s3?: S3Config;
   /** A folder whose dropped ELFs are proved (see core/watch); overrides the settings' folder. */
   watch?: string;
+  /** The desktop app's secret (see ServerOptions.appSecret). */
+  appSecret?: string;
 }
 
 export interface RunningDaemon {
@@ -33,8 +37,12 @@ export interface RunningDaemon {
 }
 
 export async function serve(options: ServeOptions): Promise<RunningDaemon> {
+  const maxUploadBytes = options.maxUploadBytes ?? 256 * 1024 * 1024;
+  // The engine holds the data directory's lock: a second daemon stops here, before touching anything.
+  // An unsafe folder on the command line is refused before the data directory is taken.
+  if (options.watch) await checkWatchFolder(options.watch);
   const settings = await loadSettings(options.home);
-  const engine = await Engine.open({ home: options.home, slots: settings.slots });
+  const engine = await Engine.open({ home: options.home, slots: settings.slots, maxFileBytes: maxUploadBytes, holder: 'bento serve' });
   const token = options.token ?? newToken();
   const s3 = options.s3 ?? s3ConfigFromEnv() ?? settings.s3 ?? undefined;
   const sync = s3 ? new S3Sync(engine.store, s3) : undefined;
@@ -43,14 +51,18 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   const watch = async (dir: string | null): Promise<void> => {
     if (dir === watching) return;
     await watcher?.close();
+    watcher = undefined;
+    watching = null;
+    if (!dir) return;
+    watcher = await watchFolder(engine, dir, { po2: () => settings.defaultPo2 });
     watching = dir;
-    watcher = dir ? watchFolder(engine, dir, { po2: () => settings.defaultPo2 }) : undefined;
-    await watcher?.ready;
+    await watcher.ready;
   };
   const server = buildServer(engine, {
     token,
     host: options.host,
-    maxUploadBytes: options.maxUploadBytes ?? 256 * 1024 * 1024,
+    maxUploadBytes,
+    appSecret: options.appSecret,
     sync,
     settings,
     // A folder given on the command line stays; one from the settings follows them.
@@ -73,8 +85,10 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   };
   sweep();
   const sweeper = setInterval(sweep, 10 * 60_000);
-  await watch(options.watch ?? settings.watchFolder);
-  await writeFile(daemonFile(options.home), `${JSON.stringify({ port, token, pid: process.pid })}\n`, { mode: 0o600 });
+  // A folder (from the settings) that is no longer safe to watch must not keep the daemon from starting.
+  await watch(options.watch ?? settings.watchFolder).catch((err: Error) => process.stderr.write(`bento serve: not watching: ${err.message}\n`));
+  // A new 0600 file renamed into place: an older daemon.json with looser permissions never receives the token.
+  await writeAtomic(daemonFile(options.home), `${JSON.stringify({ port, token, pid: process.pid })}\n`);
   let stopping: Promise<void> | undefined;
   return {
     port,

@@ -2,7 +2,6 @@
 // stored settings (validated, the bucket secret never sent back), a bucket
 // connection test, and the admin verbs.
 
-import { stat } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -10,7 +9,8 @@ import type { Engine } from '../engine/engine.js';
 import { STREAMS } from '../engine/taskdefs.js';
 import { Settings, saveSettings } from '../config/settings.js';
 import { S3Config, testS3 } from '../sync/s3sync.js';
-import { runAdminVerb } from '../taskdb/adminverbs.js';
+import { deletedJobs, runEngineAdminVerb } from '../engine/adminverbs.js';
+import { checkWatchFolder } from '../watch/folder.js';
 import { ApiError } from './apierror.js';
 import { requireJson } from './bonsai.js';
 import { parse } from './params.js';
@@ -49,11 +49,19 @@ export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, opt
   // Stored at once; slot counts and bucket sync take effect when the daemon restarts.
   app.put('/api/settings', async (req) => {
     requireJson(req.headers['content-type']);
-    const body = parse(Settings.partial().extend({ s3: S3Given.nullable().optional() }), req.body);
-    const next = parse(Settings, { ...settings, ...body, ...(body.s3 ? { s3: withStoredSecret(body.s3) } : {}) });
+    const parsed = parse(Settings.partial().extend({ s3: S3Given.nullable().optional() }), req.body);
+    // Only the fields sent change (zod fills omitted ones with defaults, which must not overwrite stored values).
+    const body = Object.fromEntries(Object.entries(parsed).filter(([key]) => Object.hasOwn(req.body as object, key))) as typeof parsed;
+    const next = parse(Settings, {
+      ...settings,
+      ...body,
+      ...(body.slots ? { slots: { ...settings.slots, ...body.slots } } : {}),
+      ...(body.s3 ? { s3: withStoredSecret(body.s3) } : {}),
+    });
     if (next.watchFolder) {
-      const isDir = await stat(next.watchFolder).then((st) => st.isDirectory(), () => false);
-      if (!isDir) throw new ApiError(400, 'InvalidRequest', `the watch folder ${next.watchFolder} is not a directory`);
+      await checkWatchFolder(next.watchFolder).catch((err: Error) => {
+        throw new ApiError(400, 'InvalidRequest', err.message);
+      });
     }
     Object.assign(settings, next);
     await saveSettings(engine.store.root, settings);
@@ -72,7 +80,10 @@ export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, opt
   app.post<{ Params: { verb: string } }>('/api/admin/:verb', async (req) => {
     requireJson(req.headers['content-type']);
     const { args } = parse(z.object({ args: z.array(z.unknown()) }), req.body);
-    return { result: runAdminVerb(engine.db, req.params.verb, args) };
+    const result = runEngineAdminVerb(engine.db, req.params.verb, args);
+    // A job an admin deleted loses its children and files too (its rows are gone already).
+    await Promise.all(deletedJobs(result).map((jobId) => engine.forget(jobId)));
+    return { result };
   });
 
 }

@@ -6,18 +6,29 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { BlobStore } from '../blobs/blobstore.js';
 import { markTerminal } from '../blobs/retention.js';
+import { prepareDataDir } from '../config/datadir.js';
+import { type DataDirLock, lockDataDir } from '../config/datadirlock.js';
 import { taskDbPath } from '../config/paths.js';
 import { TaskDb } from '../taskdb/taskdb.js';
 import type { Json, WorkItem } from '../taskdb/types.js';
-import { NativeError } from './native.js';
+import { FileRefused, readRegularFile } from '../files/safefile.js';
+import { isStorageFull } from '../files/storagefull.js';
+import { elfHeaderProblem } from '../guest/elfheader.js';
+import { isValidId } from '../ids.js';
+import { NativeError, runNative } from './native.js';
 import { type Phase, type Progress, STOPPED, progressOf } from './phase.js';
 import { STREAMS, type StreamKind, TaskDef, streamOf, timeoutSecs } from './taskdefs.js';
 import { type TaskContext, runTask } from './tasks.js';
 
 export const USER = 'local';
+
+export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+/** How long a slot waits after a fault, and how often an outcome that could not be written for lack of space is tried again. */
+const STORAGE_RETRY_MS = 1000;
 
 export interface EngineOptions {
   home: string;
@@ -28,6 +39,10 @@ export interface EngineOptions {
   binary?: string;
   /** Scales every task's timeout (tests shorten them). */
   timeoutScale?: number;
+  /** The largest guest ELF read from a path (default 256 MiB, the daemon's upload limit). */
+  maxFileBytes?: number;
+  /** Who holds the data directory's lock, for the message another process gets (default: an engine in pid N). */
+  holder?: string;
 }
 
 export interface SessionRequest {
@@ -96,34 +111,49 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
   private readonly maxRetries: number;
   private readonly timeoutScale: number;
   private readonly binary: string | undefined;
+  private readonly lock: DataDirLock;
+  readonly maxFileBytes: number;
   private readonly running = new Map<string, Set<AbortController>>();
   /** Live execution figures (cycles so far) while a job's executor runs. */
   private readonly live = new Map<string, { cycles: number }>();
   private readonly active = new Set<ActiveTask>();
   private waiters: (() => void)[] = [];
+  /** Set while the taskdb cannot be written for lack of space. */
+  storageFull = false;
   private loops: Promise<void>[] = [];
   private closed = false;
 
-  private constructor(db: TaskDb, store: BlobStore, streams: Record<StreamKind, string>, options: EngineOptions) {
+  private constructor(db: TaskDb, store: BlobStore, streams: Record<StreamKind, string>, lock: DataDirLock, options: EngineOptions) {
     super();
+    // Every UI client's event stream listens here: no listener cap.
+    this.setMaxListeners(0);
     this.db = db;
+    this.lock = lock;
     this.store = store;
     this.streams = streams;
     this.slots = { ...defaultSlots(), ...options.slots };
     this.maxRetries = options.maxRetries ?? 2;
     this.timeoutScale = options.timeoutScale ?? 1;
     this.binary = options.binary;
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
-    const store = new BlobStore(options.home);
-    await store.init();
-    const db = TaskDb.open(taskDbPath(options.home), { actor: 'engine' });
-    const existing = db.getStreams().filter((s) => s.userId === USER);
-    const streams = Object.fromEntries(
-      STREAMS.map((kind) => [kind, existing.find((s) => s.workerType === kind)?.id ?? db.createStream(kind, 1, 1, USER)]),
-    ) as Record<StreamKind, string>;
-    return new Engine(db, store, streams, options);
+    await prepareDataDir(options.home);
+    const lock = await lockDataDir(options.home, options.holder ?? 'a bento engine');
+    try {
+      const store = new BlobStore(options.home);
+      await store.init();
+      const db = TaskDb.open(taskDbPath(options.home), { actor: 'engine' });
+      const existing = db.getStreams().filter((s) => s.userId === USER);
+      const streams = Object.fromEntries(
+        STREAMS.map((kind) => [kind, existing.find((s) => s.workerType === kind)?.id ?? db.createStream(kind, 1, 1, USER)]),
+      ) as Record<StreamKind, string>;
+      return new Engine(db, store, streams, lock, options);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
   }
 
   /** Worker slots of a stream kind (0 for a kind this engine does not run). */
@@ -146,6 +176,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     for (const set of this.running.values()) for (const c of set) c.abort(new EngineError('engine closing'));
     await Promise.all(this.loops);
     this.db.close();
+    this.lock.release();
   }
 
   async createSession(request: SessionRequest): Promise<string> {
@@ -153,10 +184,12 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     if (!Number.isInteger(po2) || po2 < 14 || po2 > 22) throw new EngineError(`po2 ${po2} is out of range (14..=22)`);
     let elf: string;
     if (request.elfPath) {
-      const bytes = await readFile(request.elfPath).catch((err: NodeJS.ErrnoException) => {
-        throw new EngineError(`cannot read the ELF ${request.elfPath}: ${err.code ?? err.message}`);
+      // A path may name anything (a FIFO, a device, a secret): only a bounded regular file is read.
+      const name = `the ELF ${basename(request.elfPath)}`;
+      const bytes = await readRegularFile(request.elfPath, { maxBytes: this.maxFileBytes, name }).catch((err: unknown) => {
+        throw err instanceof FileRefused ? new EngineError(err.message) : err;
       });
-      elf = (await this.store.putContentAddressed('elfs', bytes)).sha256;
+      elf = await this.storeElf(bytes, name);
     } else if (request.imageBlob) {
       if (!(await this.store.exists('elfs', request.imageBlob))) throw new EngineError(`no stored ELF ${request.imageBlob}`);
       elf = request.imageBlob;
@@ -177,6 +210,13 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     return jobId;
   }
 
+  /** Stores a guest ELF under its SHA-256, only once its header shows an RV32 executable (nothing else is kept or echoed). */
+  async storeElf(bytes: Uint8Array, name: string): Promise<string> {
+    const problem = elfHeaderProblem(bytes.subarray(0, 20), name);
+    if (problem) throw new EngineError(problem);
+    return (await this.store.putContentAddressed('elfs', bytes)).sha256;
+  }
+
   status(jobId: string): SessionStatus {
     const job = this.db.getJob(jobId);
     if (!job) throw new EngineError(`no job ${jobId}`);
@@ -186,9 +226,14 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     const out = (init?.output ?? {}) as Record<string, Json>;
     const finalize = tasks.find((t) => t.taskId === 'finalize');
     const end = job.endedAt ?? Date.now();
-    const receipt = this.store.path('receipts', jobId);
+    // A row from outside (an old backfill) may carry an id no blob can have: it simply has no receipt.
+    const receipt = isValidId(jobId) ? this.store.path('receipts', jobId) : null;
+    const progress = progressOf(job, tasks);
+    const executeOnly = def.success && def.data.kind === 'execute' ? def.data.executeOnly : false;
     return {
-      ...progressOf(job, tasks),
+      ...progress,
+      // Execute-only jobs have no proving tasks to count: the executor reports its segments.
+      segments: executeOnly && typeof out.segments === 'number' ? out.segments : progress.segments,
       jobId,
       state: job.state,
       error: job.error,
@@ -199,14 +244,22 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       exitCode: typeof out.exitCode === 'number' ? out.exitCode : null,
       journalHex: typeof out.journal === 'string' ? out.journal : null,
       imageId: typeof out.imageId === 'string' ? out.imageId : null,
-      executeOnly: def.success && def.data.kind === 'execute' ? def.data.executeOnly : false,
-      receiptPath: job.state === 'done' && finalize && existsSync(receipt) ? receipt : null,
+      executeOnly,
+      receiptPath: receipt && job.state === 'done' && finalize && existsSync(receipt) ? receipt : null,
     };
   }
 
   /** Sessions, newest first, optionally only those in one state. */
   list(limit = 50, offset = 0, filter?: JobFilter): SessionStatus[] {
-    return this.listIds(filter, limit, offset).map((id) => this.status(id));
+    return this.listIds(filter, limit, offset).flatMap((id) => {
+      try {
+        return [this.status(id)];
+      } catch (err) {
+        // One unreadable row never takes the list down with it.
+        this.fault(`listing job ${id.slice(0, 80)}`, err);
+        return [];
+      }
+    });
   }
 
   /** Job ids, newest first (cheap: no status is built). */
@@ -232,13 +285,33 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     if (!state) throw new EngineError(`no job ${jobId}`);
     if (state === 'running') throw new EngineError(`job ${jobId} is still running: stop it before deleting it`);
     this.db.deleteJob(jobId, { actor: 'user', reason: 'deleted' });
-    await Promise.all([
-      this.store.delete('receipts', jobId),
-      this.store.delete('journals', jobId),
-      this.store.delete('logs', jobId),
-      rm(this.store.workDir(jobId), { recursive: true, force: true }),
-    ]);
+    await this.forget(jobId);
+  }
+
+  /** After a job's rows are gone (here or by an admin verb): its children are stopped and its files removed. */
+  async forget(jobId: string): Promise<void> {
+    for (const c of this.running.get(jobId) ?? []) c.abort(new EngineError('job deleted'));
+    await this.store.removeJob(jobId);
     this.emit('change', jobId);
+  }
+
+  /**
+   * Verifies a job's stored receipt again (bento-zkvm verify). One that no
+   * longer verifies (the file changed on disk) fails its job, so it is never
+   * handed out as a proof.
+   */
+  async verifyReceipt(jobId: string): Promise<{ valid: true; verifyMs: number } | { valid: false; error: string }> {
+    const s = this.status(jobId);
+    if (!s.receiptPath || !s.imageId) throw new EngineError(`job ${jobId} has no receipt (${s.phase})`);
+    try {
+      const { result } = await runNative(['verify', s.receiptPath, '--image-id', s.imageId], this.binary ? { binary: this.binary } : {});
+      return { valid: true, verifyMs: Number(result.verify_ms) };
+    } catch (err) {
+      if (!(err instanceof NativeError && err.reported)) throw err;
+      this.db.failFinishedJob(jobId, `the stored receipt no longer verifies: ${err.message}`, { actor: 'engine' });
+      this.emit('change', jobId);
+      return { valid: false, error: err.message };
+    }
   }
 
   /** Fails the job as stopped by the user and kills its children. */
@@ -291,13 +364,44 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
 
   private async slot(kind: StreamKind): Promise<void> {
     while (!this.closed) {
-      const item = this.db.requestWork(kind);
-      if (!item) {
-        await this.idle();
-        continue;
+      try {
+        const item = this.db.requestWork(kind);
+        if (!item) {
+          await this.idle();
+          continue;
+        }
+        this.changed(item.jobId);
+        await this.run(item, kind);
+      } catch (err) {
+        // Nothing may end a slot (and with it the daemon): the fault is logged (a full disk once) and the slot goes on.
+        if (!isStorageFull(err) || !this.storageFull) this.fault(`${kind} slot`, err);
+        if (isStorageFull(err)) this.storageFull = true;
+        await new Promise((r) => setTimeout(r, STORAGE_RETRY_MS));
       }
-      this.changed(item.jobId);
-      await this.run(item, kind);
+    }
+  }
+
+  private fault(where: string, err: unknown): void {
+    process.stderr.write(`bento engine: ${where}: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+
+  /**
+   * Writes a task's outcome to the taskdb. A full disk is waited out (the
+   * outcome is kept in memory and written once space returns), so a proof
+   * finished during it is not lost and the daemon stays up.
+   */
+  private async record(write: () => void): Promise<void> {
+    for (;;) {
+      try {
+        write();
+        this.storageFull = false;
+        return;
+      } catch (err) {
+        if (!isStorageFull(err) || this.closed) throw err;
+        if (!this.storageFull) this.fault('taskdb', err);
+        this.storageFull = true;
+        await new Promise((r) => setTimeout(r, STORAGE_RETRY_MS));
+      }
     }
   }
 
@@ -339,9 +443,9 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
         onTasksAdded: () => this.changed(jobId),
       };
       const output = await runTask(def, context);
-      this.db.updateTaskDone(jobId, taskId, output);
+      await this.record(() => this.db.updateTaskDone(jobId, taskId, output));
     } catch (err) {
-      this.report(item, err, controller.signal);
+      await this.record(() => this.report(item, err, controller.signal));
     } finally {
       clearInterval(watch);
       this.active.delete(activity);
@@ -351,7 +455,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     // Live figures last while the executor runs; its output holds them after.
     if (taskId === 'init') this.live.delete(jobId);
     const state = this.db.getJobState(jobId);
-    if (state === 'done' || state === 'failed') await this.ended(jobId);
+    if (state === 'done' || state === 'failed') await this.ended(jobId).catch((err: unknown) => this.fault(`job ${jobId}`, err));
     this.changed(jobId);
   }
 

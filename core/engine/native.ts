@@ -3,7 +3,7 @@
 // cancelled (stop, timeout) and then leaves no child behind.
 
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { packageRoot } from '../config/paths.js';
@@ -47,7 +47,7 @@ export interface NativeOptions {
 /** Runs `bento-zkvm <args> --json`; resolves with the final line or rejects with context. */
 export async function runNative(args: readonly string[], options: NativeOptions = {}): Promise<NativeRun> {
   const binary = options.binary ?? nativeBinary();
-  const command = ['bento-zkvm', ...args].join(' ');
+  const command = withoutPaths(['bento-zkvm', ...args].join(' '), args);
   const started = performance.now();
   const stderrTail: string[] = [];
   let last: Record<string, unknown> | undefined;
@@ -90,14 +90,26 @@ export async function runNative(args: readonly string[], options: NativeOptions 
     const reason =
       errorLine ??
       (outcome.signal ? `killed by ${outcome.signal}` : (stderrTail[stderrTail.length - 1] ?? `exit status ${outcome.exitCode}`));
-    throw new NativeError(reason, args, stderrTail, errorLine !== undefined);
+    throw new NativeError(withoutPaths(reason, args), args, stderrTail.map((l) => withoutPaths(l, args)), errorLine !== undefined);
   }
   return { result: last, durationMs };
 }
 
-/** The image ID of a guest ELF (bento-zkvm image-id); a bad ELF is a NativeError naming the problem. */
+/** The image ID of a guest ELF (bento-zkvm image-id); a bad ELF is a NativeError naming the problem (as "the ELF", never its path). */
 export async function imageIdOf(elf: string, binary = nativeBinary()): Promise<string> {
   const out = await execa(binary, ['image-id', elf], { reject: false });
-  if (out.exitCode !== 0) throw new NativeError(`${elf}: ${out.stderr.replace(/^error: /, '').trim()}`, ['image-id', elf], [out.stderr], true);
+  if (out.exitCode !== 0) {
+    const message = out.stderr.replace(/^error: /, '').trim().split(elf).join('the ELF');
+    throw new NativeError(message, ['image-id', elf], [message], true);
+  }
   return out.stdout.trim();
+}
+
+/**
+ * The tool names the files it was given; messages reach clients (job errors,
+ * API answers), which must not learn the daemon's paths: each path argument
+ * is shown by its file name only (a blob id, a segment file).
+ */
+function withoutPaths(text: string, args: readonly string[]): string {
+  return args.filter(isAbsolute).reduce((t, path) => t.split(path).join(basename(path)), text);
 }

@@ -3,22 +3,26 @@
 // absolute path, so a data directory can move.
 
 import { z } from 'zod';
+import { ID_RULE, isValidId } from '../ids.js';
 
 export const STREAMS = ['exec', 'prove', 'join', 'aux'] as const;
 export type StreamKind = (typeof STREAMS)[number];
 
+/** A blob or task id: every name in a definition becomes a path, so all follow the one id rule. */
+const Id = z.string().refine(isValidId, ID_RULE);
+
 export const ExecuteDef = z.object({
   kind: z.literal('execute'),
-  elf: z.string(),
-  input: z.string(),
+  elf: Id,
+  input: Id,
   po2: z.number().int().min(14).max(22),
   cycleLimit: z.number().int().positive().nullable(),
   executeOnly: z.boolean(),
 });
 
-export const ProveDef = z.object({ kind: z.literal('prove'), segment: z.number().int().nonnegative(), po2: z.number().int() });
-export const JoinDef = z.object({ kind: z.literal('join'), left: z.string(), right: z.string() });
-export const FinalizeDef = z.object({ kind: z.literal('finalize'), root: z.string(), imageId: z.string() });
+export const ProveDef = z.object({ kind: z.literal('prove'), segment: z.number().int().nonnegative().max(999_999), po2: z.number().int().min(14).max(22) });
+export const JoinDef = z.object({ kind: z.literal('join'), left: Id, right: Id });
+export const FinalizeDef = z.object({ kind: z.literal('finalize'), root: Id, imageId: z.string().regex(/^[0-9a-f]{64}$/, 'an image ID in hex') });
 
 export const TaskDef = z.discriminatedUnion('kind', [ExecuteDef, ProveDef, JoinDef, FinalizeDef]);
 export type TaskDef = z.infer<typeof TaskDef>;

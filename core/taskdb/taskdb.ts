@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ID_RULE, isValidId } from '../ids.js';
 import Database from 'better-sqlite3';
 import { EVENT_TRIGGERS, MIGRATIONS } from './schema.js';
 import {
@@ -293,6 +294,9 @@ export class TaskDb {
     maxRetries: number,
     timeoutSecs: number,
   ): void {
+    for (const id of [jobId, taskId]) {
+      if (!isValidId(id)) throw new TaskDbError('invalid_argument', `invalid id ${JSON.stringify(id.slice(0, 80))}: ${ID_RULE}`);
+    }
     if (!Number.isInteger(maxRetries) || maxRetries < 0) {
       throw new TaskDbError('invalid_argument', `max_retries must be a non-negative integer, got ${maxRetries}`);
     }
@@ -430,6 +434,11 @@ export class TaskDb {
       this.stmts.cancelOpenTasks.run(cancelledBecause(error), this.ctx.now, jobId);
       return applied;
     });
+  }
+
+  /** Marks a finished job failed after the fact (its stored receipt no longer verifies). */
+  failFinishedJob(jobId: string, error: string, ctx?: ChangeContext): boolean {
+    return this.change(ctx, () => this.stmts.failFinishedJob.run(error, jobId).changes > 0);
   }
 
   deleteJob(jobId: string, ctx?: ChangeContext): boolean {
@@ -602,6 +611,7 @@ function prepare(db: Database.Database) {
       UPDATE tasks SET state = 'failed', error = ?, updated_at = ?
       WHERE job_id = ? AND task_id = ? AND state IN ('pending', 'ready', 'running')`),
     failJob: db.prepare("UPDATE jobs SET state = 'failed', error = ?, ended_at = ? WHERE id = ? AND state = 'running'"),
+    failFinishedJob: db.prepare("UPDATE jobs SET state = 'failed', error = ? WHERE id = ? AND state = 'done'"),
     cancelOpenTasks: db.prepare(`
       UPDATE tasks SET state = 'failed', error = ?, updated_at = ?
       WHERE job_id = ? AND state IN ('pending', 'ready')`),

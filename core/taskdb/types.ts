@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ID_RULE, isValidId } from '../ids.js';
 
 export const JOB_STATES = ['running', 'done', 'failed'] as const;
 export const TASK_STATES = ['pending', 'ready', 'running', 'done', 'failed'] as const;
@@ -14,12 +15,8 @@ export const JsonValue: z.ZodType<Json> = z.lazy(() =>
   z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(JsonValue), z.record(z.string(), JsonValue)]),
 );
 
-/** Names of jobs, tasks, streams and actors: printable, no path separators. */
-export const Identifier = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, 'letters, digits and . _ : @ - only');
+/** Names of jobs, tasks and streams: the blob store's id rule (core/ids.ts), so every id names a safe path. */
+export const Identifier = z.string().refine(isValidId, ID_RULE);
 
 export interface Stream {
   id: string;

@@ -2,12 +2,18 @@
 // starts a job; `name.receipt` and `name.journal` appear beside it when the
 // proof succeeds, `name.error.txt` when it fails. Files are picked up once
 // their size has stopped changing, so half-written files wait.
+//
+// The folder is hostile ground (see folder.ts): files are read only when they
+// are regular files (no symlink is followed, a FIFO never blocks), with a size
+// bound; results are written as new files (an exclusive temp file renamed into
+// place), never through a link someone planted.
 
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import { fileExists } from '../blobs/blobstore.js';
+import { fileExists, writeAtomic } from '../blobs/blobstore.js';
 import type { Engine } from '../engine/engine.js';
+import { FileRefused, readRegularFile } from '../files/safefile.js';
+import { checkWatchFolder } from './folder.js';
 
 export interface WatchOptions {
   /** The po2 of new jobs, read when each one starts (settings may change it). */
@@ -22,33 +28,44 @@ export interface FolderWatcher {
   close(): Promise<void>;
 }
 
-export function watchFolder(engine: Engine, dir: string, options: WatchOptions = {}): FolderWatcher {
+/** Watches `dir`; fails with a WatchFolderError when the folder is not safe to watch. */
+export async function watchFolder(engine: Engine, dir: string, options: WatchOptions = {}): Promise<FolderWatcher> {
+  const { owner } = await checkWatchFolder(dir);
   const started = new Set<string>();
   const watcher: FSWatcher = watch(dir, {
     depth: 0,
     ignoreInitial: false,
+    followSymlinks: false,
     awaitWriteFinish: { stabilityThreshold: options.stableMs ?? 500, pollInterval: 100 },
   });
+  const read = (path: string): Promise<Buffer> =>
+    readRegularFile(path, { maxBytes: engine.maxFileBytes, name: basename(path), ...(owner !== undefined ? { owner } : {}) });
 
   const run = async (elfPath: string): Promise<void> => {
     const name = basename(elfPath, '.elf');
     const out = (suffix: string): string => join(dir, `${name}${suffix}`);
     // Already handled (by an earlier run of the daemon, or just now).
-    if (started.has(name) || (await fileExists(out('.receipt'))) || (await fileExists(out('.error.txt')))) return;
+    if (started.has(name) || (await fileExists(out('.receipt'), false)) || (await fileExists(out('.error.txt'), false))) return;
     started.add(name);
     try {
-      const inputPath = out('.input');
-      const input = (await fileExists(inputPath)) ? await readFile(inputPath) : Buffer.alloc(0);
-      const jobId = await engine.createSession({ elfPath, input, po2: options.po2?.() ?? 20 });
+      const input = await read(out('.input')).catch((err: unknown) => {
+        if (err instanceof FileRefused && err.code === 'not_found') return Buffer.alloc(0);
+        throw err;
+      });
+      const elf = await engine.storeElf(await read(elfPath), basename(elfPath));
+      const jobId = await engine.createSession({ imageBlob: elf, input, po2: options.po2?.() ?? 20 });
       const status = await engine.waitFor(jobId);
       if (status.phase === 'succeeded' && status.receiptPath) {
-        await writeFile(out('.journal'), Buffer.from(status.journalHex ?? '', 'hex'));
-        await copyFile(status.receiptPath, out('.receipt'));
+        await writeAtomic(out('.journal'), Buffer.from(status.journalHex ?? '', 'hex'));
+        await writeAtomic(out('.receipt'), await engine.store.get('receipts', jobId));
       } else {
-        await writeFile(out('.error.txt'), `job ${jobId} ${status.phase}: ${status.error ?? 'unknown error'}\n`);
+        await writeAtomic(out('.error.txt'), `job ${jobId} ${status.phase}: ${status.error ?? 'unknown error'}\n`);
       }
     } catch (err) {
-      await writeFile(out('.error.txt'), `${err instanceof Error ? err.message : String(err)}\n`);
+      const message = `${name}.elf failed: ${err instanceof Error ? err.message : String(err)}\n`;
+      await writeAtomic(out('.error.txt'), message).catch((writeErr: unknown) => {
+        process.stderr.write(`bento watch: ${message.trim()} (and ${name}.error.txt could not be written: ${(writeErr as Error).message})\n`);
+      });
     }
   };
 

@@ -11,6 +11,7 @@ import type { DaemonSettings } from '../api/types';
 import { type Chosen, elfProblem, inputProblem, meantAsElf } from '../lib/files';
 import { bytes } from '../lib/format';
 import { InputError, hexInput, splitWords, u32Input } from '../../../core/guest/input.js';
+import { ApiError, LOCAL_PATH_REFUSED } from '../../../core/daemon/apierror.js';
 
 type InputMode = 'file' | 'hex' | 'utf8' | 'u32';
 
@@ -77,10 +78,17 @@ export function ProveView() {
   const prove = useMutation({
     mutationFn: async () => {
       if (!elf) throw new Error('Choose a guest ELF first.');
-      const source = elf.path ? { elfPath: elf.path } : { elf: (await upload<{ elf: string }>('/api/elfs', elf.file)).elf };
       const inputBytes = mode === 'file' ? inputFile?.file : typed;
       const input = inputBytes ? (await upload<{ input: string }>('/api/inputs', inputBytes)).input : undefined;
-      return sendJson<{ jobId: string }>('POST', '/api/jobs', { ...source, input, po2: effectivePo2, executeOnly, cycleLimit: limit });
+      const create = (source: { elfPath: string } | { elf: string }) =>
+        sendJson<{ jobId: string }>('POST', '/api/jobs', { ...source, input, po2: effectivePo2, executeOnly, cycleLimit: limit });
+      const uploaded = async () => create({ elf: (await upload<{ elf: string }>('/api/elfs', elf.file)).elf });
+      if (!elf.path) return uploaded();
+      // A path is honoured only for the desktop app that started the daemon; anywhere else the file is uploaded.
+      return create({ elfPath: elf.path }).catch((err: unknown) => {
+        if (err instanceof ApiError && err.type === LOCAL_PATH_REFUSED) return uploaded();
+        throw err;
+      });
     },
     onSuccess: ({ jobId }) => navigate(`/jobs/${jobId}`),
   });
