@@ -33,4 +33,15 @@ mod tests {
         assert!(decode::<u32>(&both).unwrap_err().to_string().contains("bytes left"));
         assert!(decode::<(u32, String)>(&a).is_err());
     }
+
+    /// The same vectors as the CLI's `--input-postcard` tokens (core/guest/postcard.test.ts).
+    #[test]
+    fn the_cli_typed_tokens_match_postcard() {
+        let hex = |v: Vec<u8>| v.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        assert_eq!(hex(encode(&(255u8, 300u32, 0u16, u64::MAX)).unwrap()), "ffac0200ffffffffffffffffff01");
+        assert_eq!(hex(encode(&(-1i8, -1i32, 1i32, -2i64, 63i128)).unwrap()), "ff0102037e");
+        let v = ("hi", vec![10u8, 11], [10u8, 11], true, None::<u8>, Some(7u8));
+        assert_eq!(hex(encode(&v).unwrap()), "026869020a0b0a0b01000107");
+        assert_eq!(hex(encode(&vec![1u32, 2, 3]).unwrap()), "03010203");
+    }
 }
