@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdmin } from './admin.js';
+import { registerGuest } from './guest.js';
 import { registerProve } from './prove.js';
 import { registerServe } from './serve.js';
 
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
   registerProve(program);
   registerServe(program);
   registerAdmin(program);
+  registerGuest(program);
   return program;
 }
 

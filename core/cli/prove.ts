@@ -9,27 +9,31 @@ import { imageIdOf, runNative } from '../engine/native.js';
 import { formatTime, printJson, printTable } from './output.js';
 import { resolveHome } from './home.js';
 import { InputError, hexInput, u32Input } from '../guest/input.js';
+import { postcardInput } from '../guest/postcard.js';
 
 interface InputOpts {
   input?: string;
   inputHex?: string;
   inputU32?: string[];
+  inputPostcard?: string[];
 }
 
-/** The guest's input from exactly one of --input, --input-hex, --input-u32. */
+/** The guest's input from exactly one of --input, --input-hex, --input-u32, --input-postcard. */
 export async function readInput(opts: InputOpts): Promise<Buffer> {
-  const given = [opts.input, opts.inputHex, opts.inputU32].filter((x) => x !== undefined);
-  if (given.length > 1) throw new EngineError('give at most one of --input, --input-hex and --input-u32');
+  const given = [opts.input, opts.inputHex, opts.inputU32, opts.inputPostcard].filter((x) => x !== undefined);
+  if (given.length > 1) throw new EngineError('give at most one of --input, --input-hex, --input-u32 and --input-postcard');
   if (opts.input !== undefined) {
     return readFile(opts.input).catch((err: NodeJS.ErrnoException) => {
       throw new EngineError(`cannot read the input ${opts.input}: ${err.code ?? err.message}`);
     });
   }
+  const flag = opts.inputHex !== undefined ? '--input-hex' : opts.inputPostcard !== undefined ? '--input-postcard' : '--input-u32';
   try {
     if (opts.inputHex !== undefined) return Buffer.from(hexInput(opts.inputHex));
+    if (opts.inputPostcard !== undefined) return Buffer.from(postcardInput(opts.inputPostcard));
     return Buffer.from(u32Input(opts.inputU32 ?? []));
   } catch (err) {
-    if (err instanceof InputError) throw new EngineError(`${opts.inputHex !== undefined ? '--input-hex' : '--input-u32'}: ${err.message}`);
+    if (err instanceof InputError) throw new EngineError(`${flag}: ${err.message}`);
     throw err;
   }
 }
@@ -122,6 +126,7 @@ export function registerProve(program: Command): void {
     .option('--input <file>', 'the private input, from a file')
     .option('--input-hex <hex>', 'the private input, as hex bytes')
     .option('--input-u32 <n...>', 'the private input, as little-endian 32-bit words')
+    .option('--input-postcard <type:value...>', 'the private input, as typed values in postcard (what env::read::<T>() reads), e.g. u32:30 str:hi')
     .option('--po2 <n>', 'segments of at most 2^n cycles (14..22)', '20')
     .option('--cycle-limit <n>', 'stop the guest after this many cycles')
     .option('--execute-only', 'run the guest and report its journal without proving')

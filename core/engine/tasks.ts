@@ -2,7 +2,7 @@
 // work directory. Outputs are memoized, so a task delivered again reuses a
 // finished child's result instead of recomputing it.
 
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../blobs/blobstore.js';
 import { fileExists } from '../blobs/blobstore.js';
@@ -10,7 +10,8 @@ import { memo } from '../blobs/memo.js';
 import { Planner, type PlannedTask } from '../planner/planner.js';
 import type { TaskDb } from '../taskdb/taskdb.js';
 import type { Json } from '../taskdb/types.js';
-import { type NativeRun, runNative } from './native.js';
+import { guestPanic } from '../guest/panic.js';
+import { NativeError, type NativeRun, runNative } from './native.js';
 import type { ExecuteDef, TaskDef } from './taskdefs.js';
 
 export interface TaskContext {
@@ -96,6 +97,8 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
     plan();
   });
   const done = run.result;
+  const panic = guestPanic(Number(done.exit_code), await logTail(ctx.store.path('logs', ctx.jobId)));
+  if (panic) throw new NativeError(panic, args, [], true);
   const journal = Buffer.from(String(done.journal ?? ''), 'hex');
   await ctx.store.put('journals', ctx.jobId, journal);
   const imageId = String(done.image_id);
@@ -111,6 +114,20 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
     journal: journal.toString('hex'),
     durationMs: Math.round(run.durationMs),
   };
+}
+
+/** The last few KiB of a guest's log (enough for a panic report). */
+async function logTail(path: string): Promise<string> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return '';
+  try {
+    const { size } = await file.stat();
+    const length = Math.min(size, 4096);
+    const { buffer } = await file.read(Buffer.alloc(length), 0, length, size - length);
+    return buffer.toString('utf8');
+  } finally {
+    await file.close();
+  }
 }
 
 /** Creates the taskdb task for a planned task (a redelivered executor finds them there already). */

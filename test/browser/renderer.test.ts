@@ -149,6 +149,17 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
     expect(await page.getByRole('heading', { name: 'Receipt' }).count()).toBe(0);
   });
 
+  it('encodes typed values for Rust guests (postcard) and names a value it cannot encode', async () => {
+    await proveView();
+    await page.getByRole('radio', { name: 'Typed values (Rust guests)' }).check();
+    const field = page.getByLabel(/Values as env::read/);
+    await field.fill('u32:300 str:hi');
+    await page.getByText('5 bytes').waitFor();
+    await field.fill('u32:300 u8:256');
+    await page.locator('#typed-status', { hasText: '256 does not fit a u8' }).waitFor();
+    await page.getByRole('radio', { name: 'File' }).check(); // the next test starts from a file input
+  });
+
   it('stops a running job from its detail view', async () => {
     await proveView();
     await drop([{ name: 'spin.elf', bytes: [...tinyElf([SPIN])] }]);

@@ -12,14 +12,24 @@ import { type Chosen, elfProblem, inputProblem, meantAsElf } from '../lib/files'
 import { bytes } from '../lib/format';
 import { InputError, hexInput, splitWords, u32Input } from '../../../core/guest/input.js';
 import { ApiError, LOCAL_PATH_REFUSED } from '../../../core/daemon/apierror.js';
+import { postcardText } from '../../../core/guest/postcard.js';
 
-type InputMode = 'file' | 'hex' | 'utf8' | 'u32';
+type InputMode = 'file' | 'hex' | 'utf8' | 'u32' | 'postcard';
 
 function typedInput(mode: Exclude<InputMode, 'file'>, text: string): Uint8Array {
   if (mode === 'utf8') return new TextEncoder().encode(text);
   if (mode === 'hex') return hexInput(text);
+  if (mode === 'postcard') return postcardText(text);
   return u32Input(splitWords(text));
 }
+
+const INPUT_MODE_LABELS: Record<InputMode, string> = { file: 'File', hex: 'Hex', utf8: 'UTF-8 text', u32: '32-bit words', postcard: 'Typed values (Rust guests)' };
+const TYPED_INPUT_HINTS: Record<Exclude<InputMode, 'file'>, string> = {
+  hex: 'Bytes in hex',
+  utf8: 'Text',
+  u32: 'Words (decimal or 0x hex, separated by spaces or commas)',
+  postcard: 'Values as env::read::<T>() reads them (postcard), e.g. u32:30 str:hello bytes:0a0b bool:true',
+};
 
 export function ProveView() {
   const settings = useQuery({ queryKey: ['settings'], queryFn: () => getJson<DaemonSettings>('/api/settings') });
@@ -151,10 +161,10 @@ export function ProveView() {
 
         <fieldset>
           <legend>Input</legend>
-          {(['file', 'hex', 'utf8', 'u32'] as const).map((m) => (
+          {(['file', 'hex', 'utf8', 'u32', 'postcard'] as const).map((m) => (
             <label key={m} className="inline">
               <input type="radio" name="input-mode" value={m} checked={mode === m} onChange={() => setMode(m)} />
-              {m === 'file' ? 'File' : m === 'hex' ? 'Hex' : m === 'utf8' ? 'UTF-8 text' : '32-bit words'}
+              {INPUT_MODE_LABELS[m]}
             </label>
           ))}
           {mode === 'file' ? (
@@ -175,7 +185,7 @@ export function ProveView() {
           ) : (
             <>
               <label>
-                {mode === 'hex' ? 'Bytes in hex' : mode === 'utf8' ? 'Text' : 'Words (decimal or 0x hex, separated by spaces or commas)'}
+                {TYPED_INPUT_HINTS[mode]}
                 <textarea
                   value={text}
                   onChange={(e) => setText(e.target.value)}
