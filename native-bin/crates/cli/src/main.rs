@@ -62,6 +62,10 @@ fn exit_with_parent() {
     });
 }
 
+// A build that unifies bento-forge's features (`cargo build --workspace`)
+// would link the executor's forging mode into this binary: refuse to compile.
+const _: () = assert!(!bento_vm::relax::FORGING, "bento-zkvm must not be built with bento-vm's `forge` feature: build the default members (no --workspace)");
+
 fn main() -> ExitCode {
     exit_with_parent();
     let cli = Cli::parse();

@@ -12,6 +12,10 @@
 
 use crate::exec::Fault;
 
+/// Whether this build can skip checks (the `forge` feature). Shipped
+/// binaries assert it is off at compile time.
+pub const FORGING: bool = cfg!(feature = "forge");
+
 /// A check the executor makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u32)]
