@@ -136,6 +136,7 @@ fn class(check: Check) {
             refused(check, &s, lie);
         }
         reached += 1;
+        println!("{check:?} #{seed}: {}: refused", s.what);
     }
     // Only forgeries that were proved and reached the verifier count.
     assert_eq!(reached, cases());
