@@ -120,6 +120,12 @@ pub struct CpuCols<T> {
 
     /// Exits so far (0, then 1 after an exit).
     pub halted: T,
+    /// Whether the input has ended before this row: a `read` moved fewer bytes
+    /// than it asked for (its `io_room` is not zero), and every later `read`
+    /// moves none. It starts and ends as the claim says, so segments chain it.
+    pub input_ended: T,
+    pub room_nz: T,
+    pub room_inv: T,
 }
 
 columns!(CpuCols);
@@ -131,7 +137,9 @@ pub const PV_POST_PC: usize = 1;
 pub const PV_CYCLES: usize = 2;
 pub const PV_EXITED: usize = 3;
 pub const PV_EXIT_CODE: usize = 4;
-pub const NUM_PUBLIC_VALUES: usize = 8;
+pub const PV_PRE_INPUT_ENDED: usize = 8;
+pub const PV_POST_INPUT_ENDED: usize = 9;
+pub const NUM_PUBLIC_VALUES: usize = 10;
 
 #[derive(Clone, Debug)]
 pub struct CpuAir;
@@ -441,6 +449,19 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
         builder.assert_zero((one() - e(c.n_nz)) * e(c.io_n));
         builder.assert_zero(e(c.n_nz) * (e(c.io_n) * e(c.n_inv) - one()));
         builder.assert_zero(io_call.clone() * (next_pc.clone() - pc.clone() - one() + e(c.n_nz)));
+
+        // ---- The end of the input: a short read ends it, and nothing is read after.
+        builder.assert_bool(c.input_ended);
+        builder.assert_bool(c.room_nz);
+        builder.assert_zero(e(c.room_nz) * (one() - e(c.sys_read)));
+        builder.assert_zero(e(c.sys_read) * (one() - e(c.room_nz)) * e(c.io_room));
+        builder.assert_zero(e(c.room_nz) * (e(c.io_room) * e(c.room_inv) - one()));
+        builder.assert_zero(e(c.input_ended) * e(c.sys_read) * e(c.io_n));
+        builder.when_first_row().assert_eq(c.input_ended, pv[PV_PRE_INPUT_ENDED].clone());
+        builder.when_last_row().assert_eq(c.input_ended, pv[PV_POST_INPUT_ENDED].clone());
+        builder
+            .when_transition()
+            .assert_eq(n.input_ended, e(c.input_ended) + e(c.room_nz) - e(c.input_ended) * e(c.room_nz));
 
         // ---- Rows that move bytes.
         builder.assert_bool(c.io_read);

@@ -28,6 +28,10 @@ pub struct SegmentClaim {
     pub cycles: u32,
     pub exit_code: Option<u32>,
     pub journal: Vec<u8>,
+    /// Whether the input had ended (a `read` moved less than it asked) before
+    /// the segment, and after it: part of the machine state that segments chain.
+    pub pre_input_ended: bool,
+    pub post_input_ended: bool,
 }
 
 impl SegmentClaim {
@@ -42,6 +46,8 @@ impl SegmentClaim {
             cycles: segment.cycles,
             exit_code: segment.exit_code,
             journal: segment.journal.clone(),
+            pre_input_ended: segment.pre_input_ended,
+            post_input_ended: segment.post_input_ended,
         }
     }
 
@@ -93,6 +99,7 @@ impl SegmentClaim {
             F::from_bool(self.exit_code.is_some()),
         ];
         cpu.extend(self.exit_code.unwrap_or(0).to_le_bytes().map(F::from_u8));
+        cpu.extend([F::from_bool(self.pre_input_ended), F::from_bool(self.post_input_ended)]);
         pv[air::CPU] = cpu;
         pv[air::BOUNDARY] = self.pre_root.to_field().into_iter().chain(self.post_root.to_field()).chain(boundary.digest()).collect();
         pv[air::JOURNAL] = journal.public_values();

@@ -103,6 +103,7 @@ struct Builder {
     shadow: Shadow,
     jpos: u32,
     halted: u32,
+    input_ended: bool,
     /// The first access whose value the shadow of memory contradicts.
     inconsistent: Option<String>,
 }
@@ -136,11 +137,12 @@ impl Builder {
 
     fn begin_row(&mut self) {
         let row = self.row as u32;
-        let (jpos, halted) = (self.jpos, self.halted);
+        let (jpos, halted, input_ended) = (self.jpos, self.halted, self.input_ended);
         let c = self.cols();
         c.clk = F::from_u32(row);
         c.jpos = F::from_u32(jpos);
         c.halted = F::from_u32(halted);
+        c.input_ended = F::from_bool(input_ended);
     }
 
     /// Columns every row derives from its memory slot's previous value.
@@ -290,13 +292,17 @@ impl Builder {
                 if read {
                     let limit = if count >> 16 != 0 || count > IO_LIMIT { IO_LIMIT } else { count };
                     c.io_room = F::from_u32(limit - n);
+                    c.room_nz = F::from_bool(limit != n);
+                    c.room_inv = inv_or_zero(F::from_u32(limit - n));
                 }
             }
         }
         if exit {
             self.halted = 1;
         }
+        let short_read = read && n < count.min(IO_LIMIT);
         self.end_row();
+        self.input_ended |= short_read;
         for (i, byte) in call.io.iter().enumerate() {
             self.begin_row();
             let left = n - i as u32;
@@ -407,6 +413,7 @@ pub fn build_forged(segment: &Segment, forge: impl FnOnce(&mut Forgery<'_>)) -> 
         shadow: Shadow { page_slot, value, time },
         jpos: 0,
         halted: 0,
+        input_ended: segment.pre_input_ended,
         inconsistent: None,
     };
     let replay = replay_traced(segment, &mut CapturedOutput::default(), &mut b)
@@ -420,6 +427,8 @@ pub fn build_forged(segment: &Segment, forge: impl FnOnce(&mut Forgery<'_>)) -> 
         Some("final memory root")
     } else if replay.exit_code != segment.exit_code {
         Some("exit code")
+    } else if replay.post_input_ended != segment.post_input_ended {
+        Some("end of input")
     } else if b.row != segment.cycles as usize {
         Some("cycle count")
     } else {

@@ -286,7 +286,7 @@ fn memory_boundary_changed() {
 #[test]
 fn segment_state_changed() {
     type ClaimEdit = (&'static str, fn(&mut SegmentClaim));
-    let edits: [ClaimEdit; 11] = [
+    let edits: [ClaimEdit; 13] = [
         ("pre pc", |c| c.pre_pc += 4),
         ("post pc", |c| c.post_pc += 4),
         ("pre root", |c| c.pre_root.0[0] ^= 1),
@@ -299,6 +299,8 @@ fn segment_state_changed() {
         ("cycles plus p", |c| c.cycles = c.cycles.wrapping_add(F::ORDER_U32)),
         ("pre root plus p", |c| c.pre_root.0[0] = c.pre_root.0[0].wrapping_add(F::ORDER_U32)),
         ("post root plus p", |c| c.post_root.0[7] = c.post_root.0[7].wrapping_add(F::ORDER_U32)),
+        ("input ended before", |c| c.pre_input_ended ^= true),
+        ("input ended after", |c| c.post_input_ended ^= true),
     ];
     for (name, edit) in edits {
         claim_class(name, |_| true, |c, _| edit(c));
@@ -400,4 +402,56 @@ fn flipped_receipt_bytes_are_rejected() {
     }
     assert!(Receipt::from_bytes(&bytes[..bytes.len() - 1]).is_err(), "truncated");
     assert!(Receipt::from_bytes(&[bytes.as_slice(), &[0]].concat()).is_err(), "trailing data");
+}
+
+/// Once a `read` returns less than it asked for, the input has ended and every
+/// later `read` returns nothing — across segments too. A red-team review found
+/// that each segment could be given an input of its own: a guest reading 0
+/// bytes, then (in the next segment) 1 byte, proved an exit code no input can
+/// produce.
+#[test]
+fn data_after_the_end_of_the_input() {
+    use bento_vm::asm::{self, Asm, A0, A1, A2, CODE_BASE};
+    use bento_vm::decode::Op;
+    use bento_vm::exec::replay;
+    use bento_vm::CapturedOutput;
+
+    // n1 = read(1 byte); a loop past the segment's end; n2 = read(1 byte); exit(n1 == 0 && n2 == 1)
+    let buf = CODE_BASE + 0x200;
+    let (s0, s1, t0, t1, t2) = (8, 9, 5, 6, 7);
+    let mut a = Asm::new();
+    a.li(A0, 0).li(A1, buf).li(A2, 1).ecall(63).emit(asm::alu_imm(Op::Addi, s0, A0, 0));
+    a.li(t0, 9000).emit(asm::alu_imm(Op::Addi, t0, t0, -1)).emit(asm::branch(Op::Bne, t0, 0, -4));
+    a.li(A0, 0).li(A1, buf).li(A2, 1).ecall(63).emit(asm::alu_imm(Op::Addi, s1, A0, 0));
+    a.emit(asm::alu_imm(Op::Sltiu, t1, s0, 1)).emit(asm::alu_imm(Op::Addi, t2, s1, -1)).emit(asm::alu_imm(Op::Sltiu, t2, t2, 1));
+    a.emit(asm::alu(Op::And, A0, t1, t2)).ecall(93);
+    let elf = a.elf(0x400);
+    for input in [&b""[..], b"A", b"AB"] {
+        assert_eq!(common::segments(&elf, input, 14).0.exit_code, 0, "honest runs exit 0 (input {input:?})");
+    }
+    let (_, segments) = common::segments(&elf, b"", 14);
+    assert_eq!(segments.len(), 2);
+    assert!(segments[0].post_input_ended, "the first read ended the input");
+
+    let setup = Setup::standard();
+    let image_id = bento_vm::image_id(&bento_vm::Program::load(&elf).unwrap());
+    // The second segment re-run with one more input byte: n2 = 1.
+    for claims_unended in [false, true] {
+        let mut second = segments[1].clone();
+        second.input = vec![0x41];
+        second.cycles += 1;
+        second.pre_input_ended = !claims_unended;
+        let replayed = replay(&second, &mut CapturedOutput::default()).expect("the segment replays");
+        assert_eq!(replayed.exit_code, Some(1));
+        (second.post_pc, second.post_root, second.exit_code, second.post_input_ended) =
+            (replayed.post_pc, replayed.post_root, replayed.exit_code, replayed.post_input_ended);
+        let receipt = Receipt {
+            image_id,
+            exit_code: 1,
+            journal: Vec::new(),
+            segments: [&segments[0], &second].iter().map(|s| SegmentReceipt::prove(setup, s).expect("the prover is forced")).collect(),
+        };
+        let verdict = receipt.verify(setup, image_id);
+        assert!(verdict.is_err(), "data after the end of the input (claimed unended: {claims_unended}) verifies");
+    }
 }

@@ -130,6 +130,9 @@ pub struct Machine {
     code: Vec<Instr>,
     input: Vec<u8>,
     input_pos: usize,
+    /// Whether a `read` has returned fewer bytes than it asked for: the input
+    /// has ended, and every later `read` returns nothing.
+    input_ended: bool,
     journal: Vec<u8>,
     last_fetch_page: u32,
     rows: u32,
@@ -171,6 +174,7 @@ impl Machine {
             code: Vec::new(),
             input,
             input_pos: 0,
+            input_ended: false,
             journal: Vec::new(),
             last_fetch_page: u32::MAX,
             rows: 0,
@@ -467,7 +471,8 @@ impl Machine {
                     self.refuse(Fault::BadFileDescriptor { pc, syscall: "read", fd })?;
                 }
                 let left = self.input.len() - self.input_pos;
-                let n = count.min(IO_CHUNK_BYTES).min(left.min(u32::MAX as usize) as u32);
+                let asked = count.min(IO_CHUNK_BYTES);
+                let n = asked.min(left.min(u32::MAX as usize) as u32);
                 if self.rows + 1 + n > stop {
                     return Ok(Ecall::Deferred);
                 }
@@ -490,6 +495,7 @@ impl Machine {
                 }
                 self.mem.write_bytes(buf, bytes);
                 self.input_pos += n as usize;
+                self.input_ended |= n < asked;
                 self.regs[REG_A0] = n;
                 Ok(Ecall::Done(1 + n))
             }
@@ -618,6 +624,7 @@ pub fn execute(
         m.rows = 0;
         let journal_start = m.journal.len();
         let input_start = m.input_pos;
+        let pre_input_ended = m.input_ended;
         let outcome = m.run_rows(stop, page_budget, out, &mut NoTrace)?;
         let exit_code = match outcome {
             Stop::Exit(code) => Some(code),
@@ -635,6 +642,7 @@ pub fn execute(
             register_page,
             journal_start,
             input_start,
+            pre_input_ended,
             exit_code,
         });
         total_cycles += u64::from(segment.cycles);
@@ -655,6 +663,7 @@ struct SegmentStart {
     register_page: [u32; PAGE_WORDS],
     journal_start: usize,
     input_start: usize,
+    pre_input_ended: bool,
     exit_code: Option<u32>,
 }
 
@@ -689,6 +698,8 @@ fn close_segment(m: &mut Machine, tree: &mut MemoryTree, start: SegmentStart) ->
         pages,
         page_proof,
         input: m.input[start.input_start..m.input_pos].to_vec(),
+        pre_input_ended: start.pre_input_ended,
+        post_input_ended: m.input_ended,
         cycles: m.rows,
         // An exit leaves the pc on the ecall: there is no next instruction.
         post_pc: m.pc,
@@ -704,6 +715,7 @@ fn close_segment(m: &mut Machine, tree: &mut MemoryTree, start: SegmentStart) ->
 #[derive(Debug, PartialEq, Eq)]
 pub struct Replay {
     pub post_pc: u32,
+    pub post_input_ended: bool,
     pub post_root: Digest,
     pub exit_code: Option<u32>,
     pub journal: Vec<u8>,
@@ -734,6 +746,7 @@ pub fn replay_traced<T: Tracer>(segment: &Segment, out: &mut dyn GuestOutput, tr
         return Err(ReplayError::PagesDoNotMatchRoot);
     }
     let mut m = Machine::blank(segment.pre_pc, segment.input.clone());
+    m.input_ended = segment.pre_input_ended;
     let mut held = Vec::with_capacity(segment.pages.len());
     for page in &segment.pages {
         if page.index == REGISTER_PAGE {
@@ -777,6 +790,7 @@ pub fn replay_traced<T: Tracer>(segment: &Segment, out: &mut dyn GuestOutput, tr
     let post_root = segment.page_proof.root(&final_leaves).map_err(|_| ReplayError::PagesDoNotMatchRoot)?;
     Ok(Replay {
         post_pc: m.pc,
+        post_input_ended: m.input_ended,
         post_root,
         exit_code: match outcome {
             Stop::Exit(code) => Some(code),

@@ -36,7 +36,7 @@ pub fn page_capacity(po2: u32) -> u32 {
 pub const MAX_STEP_PAGES: u32 = 1 + crate::exec::IO_CHUNK_BYTES / crate::layout::PAGE_BYTES + 1;
 
 const MAGIC: &[u8; 8] = b"BENTOSEG";
-pub const SEGMENT_FORMAT: u32 = 1;
+pub const SEGMENT_FORMAT: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page {
@@ -82,6 +82,10 @@ pub struct Segment {
     pub page_proof: MultiProof,
     /// The private input bytes the segment's reads consume, in order.
     pub input: Vec<u8>,
+    /// Whether the input had ended (a `read` returned less than it asked)
+    /// before the segment, and after it.
+    pub pre_input_ended: bool,
+    pub post_input_ended: bool,
     /// Rows of the CPU table the segment uses (its cycles).
     pub cycles: u32,
     pub post_pc: u32,

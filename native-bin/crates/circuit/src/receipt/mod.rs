@@ -113,7 +113,7 @@ fn check_chain(segments: &[SegmentReceipt]) -> Result<(), ReceiptError> {
         if a.exit_code.is_some() {
             return Err(ReceiptError::ExitBeforeEnd { index: a.index });
         }
-        if (a.post_pc, a.post_root) != (b.pre_pc, b.pre_root) {
+        if (a.post_pc, a.post_root, a.post_input_ended) != (b.pre_pc, b.pre_root, b.pre_input_ended) {
             return Err(ReceiptError::Discontinuity { index: b.index });
         }
     }
@@ -154,7 +154,8 @@ impl Receipt {
             return Err(ReceiptError::Order { position: 0, index: first.claim.index });
         }
         check_chain(&self.segments)?;
-        if first.claim.pre_digest() != image_id {
+        // A run starts at the image, with its input unread.
+        if first.claim.pre_digest() != image_id || first.claim.pre_input_ended {
             return Err(ReceiptError::Start(image_id));
         }
         let last = &self.segments[self.segments.len() - 1].claim;
