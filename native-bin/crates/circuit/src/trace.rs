@@ -272,6 +272,8 @@ impl Builder {
         let (exit, read) = (matches!(call.number, SYS_EXIT | SYS_EXIT_GROUP), call.number == SYS_READ);
         let journal = !exit && !read && fd == 3;
         let stdout = !exit && !read && !journal;
+        // What a read may move: fewer bytes mean the input has ended.
+        let limit = count.min(IO_LIMIT);
         {
             let c = self.cols();
             c.mem_addr = F::from_u32(reg_addr(12));
@@ -290,7 +292,6 @@ impl Builder {
                 c.n_nz = F::from_bool(n > 0);
                 c.n_inv = inv_or_zero(F::from_u32(n));
                 if read {
-                    let limit = if count >> 16 != 0 || count > IO_LIMIT { IO_LIMIT } else { count };
                     c.io_room = F::from_u32(limit - n);
                     c.room_nz = F::from_bool(limit != n);
                     c.room_inv = inv_or_zero(F::from_u32(limit - n));
@@ -300,7 +301,7 @@ impl Builder {
         if exit {
             self.halted = 1;
         }
-        let short_read = read && n < count.min(IO_LIMIT);
+        let short_read = read && n < limit;
         self.end_row();
         self.input_ended |= short_read;
         for (i, byte) in call.io.iter().enumerate() {
