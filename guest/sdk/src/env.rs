@@ -42,7 +42,11 @@ impl Input {
 struct InputCell(RefCell<Input>);
 unsafe impl Sync for InputCell {}
 
-static INPUT: InputCell = InputCell(RefCell::new(Input { bytes: Vec::new(), used: 0, ended: false }));
+static INPUT: InputCell = InputCell(RefCell::new(Input {
+    bytes: Vec::new(),
+    used: 0,
+    ended: false,
+}));
 
 /// Reads the next value of type `T` (postcard) from the input. Panics, ending
 /// the guest with a message, if the input holds no whole `T`.
@@ -55,9 +59,15 @@ pub fn read<T: DeserializeOwned>() -> T {
             value
         }
         Err(postcard::Error::DeserializeUnexpectedEnd) => {
-            panic!("env::read: the input ended before a whole {}", core::any::type_name::<T>())
+            panic!(
+                "env::read: the input ended before a whole {}",
+                core::any::type_name::<T>()
+            )
         }
-        Err(e) => panic!("env::read: the input is not a {} in postcard: {e}", core::any::type_name::<T>()),
+        Err(e) => panic!(
+            "env::read: the input is not a {} in postcard: {e}",
+            core::any::type_name::<T>()
+        ),
     }
 }
 
@@ -68,7 +78,11 @@ pub fn read_slice(buf: &mut [u8]) {
     input.fill(buf.len());
     let rest = input.rest();
     if rest.len() < buf.len() {
-        panic!("env::read_slice: wanted {} bytes, the input has {} left", buf.len(), rest.len());
+        panic!(
+            "env::read_slice: wanted {} bytes, the input has {} left",
+            buf.len(),
+            rest.len()
+        );
     }
     buf.copy_from_slice(&rest[..buf.len()]);
     input.used += buf.len();

@@ -55,7 +55,14 @@ extern "C" fn start() -> ! {
 fn panic(info: &core::panic::PanicInfo) -> ! {
     let mut err = io::stderr();
     let _ = match info.location() {
-        Some(at) => writeln!(err, "panicked at {}:{}:{}:\n{}", at.file(), at.line(), at.column(), info.message()),
+        Some(at) => writeln!(
+            err,
+            "panicked at {}:{}:{}:\n{}",
+            at.file(),
+            at.line(),
+            at.column(),
+            info.message()
+        ),
         None => writeln!(err, "panicked:\n{}", info.message()),
     };
     syscall::exit(PANIC_EXIT_CODE)

@@ -15,7 +15,9 @@ bento_guest::entry!(main);
 
 fn main() {
     let (key, message, signature): ([u8; 32], Vec<u8>, Vec<u8>) = env::read();
-    let verifying_key = VerifyingKey::from_bytes(&key).expect("the public key is not an Ed25519 point");
-    let valid = Signature::from_slice(&signature).is_ok_and(|s| verifying_key.verify_strict(&message, &s).is_ok());
+    let verifying_key =
+        VerifyingKey::from_bytes(&key).expect("the public key is not an Ed25519 point");
+    let valid = Signature::from_slice(&signature)
+        .is_ok_and(|s| verifying_key.verify_strict(&message, &s).is_ok());
     env::commit(&(key, message, valid));
 }

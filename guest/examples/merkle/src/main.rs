@@ -26,11 +26,19 @@ fn hash(parts: &[&[u8]]) -> [u8; 32] {
 
 fn main() {
     let (leaf, index, siblings): (Vec<u8>, u64, Vec<[u8; 32]>) = env::read();
-    assert!(siblings.len() < 64 && index >> siblings.len() == 0, "leaf index {index} is outside a tree of depth {}", siblings.len());
+    assert!(
+        siblings.len() < 64 && index >> siblings.len() == 0,
+        "leaf index {index} is outside a tree of depth {}",
+        siblings.len()
+    );
     let leaf_hash = hash(&[&[0], &leaf]);
     let mut node = leaf_hash;
     for (level, sibling) in siblings.iter().enumerate() {
-        node = if index >> level & 1 == 0 { hash(&[&[1], &node, sibling]) } else { hash(&[&[1], sibling, &node]) };
+        node = if index >> level & 1 == 0 {
+            hash(&[&[1], &node, sibling])
+        } else {
+            hash(&[&[1], sibling, &node])
+        };
     }
     env::commit(&(node, leaf_hash));
 }

@@ -44,8 +44,19 @@ pub const SHIFT: usize = 8;
 pub const MUL: usize = 9;
 pub const DIV: usize = 10;
 
-pub const TABLE_NAMES: [&str; NUM_TABLES] =
-    ["cpu", "program", "memory boundary", "journal", "range16", "bytes", "compare", "bitwise", "shift", "mul", "div"];
+pub const TABLE_NAMES: [&str; NUM_TABLES] = [
+    "cpu",
+    "program",
+    "memory boundary",
+    "journal",
+    "range16",
+    "bytes",
+    "compare",
+    "bitwise",
+    "shift",
+    "mul",
+    "div",
+];
 
 /// The batch for a segment whose public tables hold `boundary` and `journal`.
 pub fn airs(boundary: BoundaryAir, journal: JournalAir) -> Vec<RiscvAir> {

@@ -14,7 +14,9 @@
 //! the row; comparisons, bitwise operations, shifts, multiplications and
 //! divisions are looked up in the ALU chips.
 
-use bento_stark::{Air, AirBuilder, BaseAir, Count, InteractionBuilder, PrimeCharacteristicRing, WindowAccess, F};
+use bento_stark::{
+    Air, AirBuilder, BaseAir, Count, InteractionBuilder, PrimeCharacteristicRing, WindowAccess, F,
+};
 
 use crate::buses::{ALU, BYTE_PAIR, JOURNAL, MEMORY, PROGRAM, RANGE16, REG_BASE};
 use crate::columns::{columns, Columns};
@@ -176,19 +178,29 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
         builder.assert_bool(c.is_io);
         builder.assert_bool(real.clone());
         let next_real = e(n.is_instr) + e(n.is_io);
-        builder.when_transition().assert_zero((one() - real.clone()) * next_real.clone());
+        builder
+            .when_transition()
+            .assert_zero((one() - real.clone()) * next_real.clone());
         builder.when_first_row().assert_zero(c.clk);
         builder.when_first_row().assert_one(c.is_instr);
-        builder.when_first_row().assert_eq(c.pc, pv[PV_PRE_PC].clone());
+        builder
+            .when_first_row()
+            .assert_eq(c.pc, pv[PV_PRE_PC].clone());
         builder.when_first_row().assert_zero(c.jpos);
         builder.when_first_row().assert_zero(c.halted);
         builder.when_transition().assert_eq(n.clk, e(c.clk) + one());
         builder.when_transition().assert_eq(n.pc, c.next_pc);
         builder.when_last_row().assert_zero(real.clone());
-        builder.when_last_row().assert_eq(c.pc, pv[PV_POST_PC].clone());
-        builder.when_last_row().assert_eq(c.halted, pv[PV_EXITED].clone());
+        builder
+            .when_last_row()
+            .assert_eq(c.pc, pv[PV_POST_PC].clone());
+        builder
+            .when_last_row()
+            .assert_eq(c.halted, pv[PV_EXITED].clone());
         builder.assert_zero((one() - real.clone()) * (e(c.next_pc) - e(c.pc)));
-        builder.when_transition().assert_zero(real.clone() * (one() - next_real.clone()) * (e(n.clk) - pv[PV_CYCLES].clone()));
+        builder.when_transition().assert_zero(
+            real.clone() * (one() - next_real.clone()) * (e(n.clk) - pv[PV_CYCLES].clone()),
+        );
 
         // ---- Decoded flags: boolean, and only on instruction rows.
         for &f in &c.flags {
@@ -202,7 +214,11 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
         let f_ecall = flag(Flag::Ecall);
         let f_addr = f_ls.clone() + f_jalr.clone();
         let f_link = flag(Flag::Jal) + f_jalr.clone();
-        let packed = c.flags.iter().enumerate().fold(AB::Expr::ZERO, |acc, (i, &f)| acc + e(f) * k(1 << i));
+        let packed = c
+            .flags
+            .iter()
+            .enumerate()
+            .fold(AB::Expr::ZERO, |acc, (i, &f)| acc + e(f) * k(1 << i));
         let program = std::iter::once(e(c.pc))
             .chain(quad(&c.word))
             .chain(quad(&c.pc_bytes))
@@ -221,18 +237,33 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
             (e(c.pc), quad(&c.word), quad(&c.word), is_instr.clone()),
             (reg(c.rs1), quad(&c.a), quad(&c.a), is_instr.clone()),
             (reg(c.rs2), quad(&c.b), quad(&c.b), is_instr.clone()),
-            (reg(c.rd), quad(&c.rd_prev), quad(&c.rd_val), is_instr.clone()),
-            (e(c.mem_addr), quad(&c.mem_prev), quad(&c.mem_new), mem_active.clone()),
+            (
+                reg(c.rd),
+                quad(&c.rd_prev),
+                quad(&c.rd_val),
+                is_instr.clone(),
+            ),
+            (
+                e(c.mem_addr),
+                quad(&c.mem_prev),
+                quad(&c.mem_new),
+                mem_active.clone(),
+            ),
         ];
         for (s, (addr, prev, new, active)) in slots.into_iter().enumerate() {
             let ts = e(c.clk) * k(4) + k(SLOT_TIME[s] + 1);
             // The previous access was strictly earlier: ts - prev - 1 = gap_lo + 2^16·gap_hi ≥ 0.
             let gap = ts.clone() - e(c.prev_ts[s]) - one();
-            builder.assert_zero(active.clone() * (gap - e(c.gap_lo[s]) - e(c.gap_hi[s]) * k(1 << 16)));
+            builder
+                .assert_zero(active.clone() * (gap - e(c.gap_lo[s]) - e(c.gap_hi[s]) * k(1 << 16)));
             RANGE16.lookup_key(builder, [c.gap_lo[s]], 1);
             let count = || Count::bounded(active.clone(), 1);
             let [p0, p1, p2, p3] = prev;
-            MEMORY.receive(builder, [addr.clone(), p0, p1, p2, p3, e(c.prev_ts[s])], count());
+            MEMORY.receive(
+                builder,
+                [addr.clone(), p0, p1, p2, p3, e(c.prev_ts[s])],
+                count(),
+            );
             let [n0, n1, n2, n3] = new;
             MEMORY.send(builder, [addr, n0, n1, n2, n3, ts], count());
         }
@@ -242,7 +273,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
 
         // ---- rd receives the result, except x0, which never changes. Results are bytes.
         for i in 0..4 {
-            builder.assert_eq(c.rd_val[i], e(c.result[i]) + flag(Flag::RdZero) * (e(c.rd_prev[i]) - e(c.result[i])));
+            builder.assert_eq(
+                c.rd_val[i],
+                e(c.result[i]) + flag(Flag::RdZero) * (e(c.rd_prev[i]) - e(c.result[i])),
+            );
         }
         BYTE_PAIR.lookup_key(builder, [c.result[0], c.result[1]], 1);
         BYTE_PAIR.lookup_key(builder, [c.result[2], c.result[3]], 1);
@@ -251,7 +285,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
 
         // ---- The second operand: the immediate or rs2.
         for i in 0..4 {
-            builder.assert_eq(c.operand[i], e(c.b[i]) + flag(Flag::ImmOperand) * (e(c.imm[i]) - e(c.b[i])));
+            builder.assert_eq(
+                c.operand[i],
+                e(c.b[i]) + flag(Flag::ImmOperand) * (e(c.imm[i]) - e(c.b[i])),
+            );
         }
 
         // ---- Adder: x + y = z (mod 2^32), byte by byte.
@@ -262,7 +299,9 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
         let f_auipc = flag(Flag::Auipc);
         let mut carry_in = AB::Expr::ZERO;
         for i in 0..4 {
-            let x = f_add.clone() * e(c.a[i]) + f_sub.clone() * e(c.result[i]) + f_auipc.clone() * e(c.pc_bytes[i])
+            let x = f_add.clone() * e(c.a[i])
+                + f_sub.clone() * e(c.result[i])
+                + f_auipc.clone() * e(c.pc_bytes[i])
                 + f_addr.clone() * e(c.a[i])
                 + f_ecall.clone() * e(c.b[i]);
             let y = f_add.clone() * e(c.operand[i])
@@ -281,7 +320,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
             let four = if i == 0 { k(4) } else { AB::Expr::ZERO };
             builder.assert_bool(c.link_carry[i]);
             builder.assert_zero(
-                f_link.clone() * (e(c.pc_bytes[i]) + four + carry_in - e(c.result[i]) - e(c.link_carry[i]) * k(256)),
+                f_link.clone()
+                    * (e(c.pc_bytes[i]) + four + carry_in
+                        - e(c.result[i])
+                        - e(c.link_carry[i]) * k(256)),
             );
             carry_in = e(c.link_carry[i]);
         }
@@ -294,8 +336,13 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
             lanes += e(l);
         }
         builder.assert_eq(lanes, f_addr.clone() + f_ecall.clone() + is_io.clone());
-        builder.assert_zero((f_addr.clone() + f_ecall.clone()) * (e(c.addr[0]) - e(c.addr_q) * k(4) - lane_index));
-        let addr_word = e(c.addr_q) + e(c.addr[1]) * k(64) + e(c.addr[2]) * k(1 << 14) + e(c.addr[3]) * k(1 << 22);
+        builder.assert_zero(
+            (f_addr.clone() + f_ecall.clone()) * (e(c.addr[0]) - e(c.addr_q) * k(4) - lane_index),
+        );
+        let addr_word = e(c.addr_q)
+            + e(c.addr[1]) * k(64)
+            + e(c.addr[2]) * k(1 << 14)
+            + e(c.addr[3]) * k(1 << 22);
         BYTE_PAIR.lookup_key(builder, [e(c.addr_q), e(c.sign_rest) * k(2)], 1);
         builder.assert_zero(f_ls.clone() * (e(c.mem_addr) - addr_word.clone()));
         builder.assert_zero(f_ecall.clone() * (e(c.mem_addr) - k(REG_BASE + 12)));
@@ -314,7 +361,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
         builder.assert_zero(load_b.clone() * (e(c.sel_lo) - sel(0) - sel(1) - sel(2) - sel(3)));
         builder.assert_zero(load_h.clone() * (e(c.sel_lo) - sel(0) - sel(2)));
         builder.assert_zero(
-            load_h.clone() * (e(c.sel_hi) - e(c.lane[0]) * e(c.mem_prev[1]) - e(c.lane[2]) * e(c.mem_prev[3])),
+            load_h.clone()
+                * (e(c.sel_hi) - e(c.lane[0]) * e(c.mem_prev[1]) - e(c.lane[2]) * e(c.mem_prev[3])),
         );
         let top = load_b.clone() * e(c.sel_lo) + load_h.clone() * e(c.sel_hi);
         builder.assert_bool(c.sign);
@@ -339,10 +387,20 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
             let (m, nw, l) = (e(c.mem_prev[i]), e(c.mem_new[i]), e(c.lane[i]));
             builder.assert_zero(keep.clone() * (nw.clone() - m.clone()));
             builder.assert_zero(flag(Flag::StoreW) * (nw.clone() - e(c.b[i])));
-            builder.assert_zero(flag(Flag::StoreB) * (nw.clone() - l.clone() * e(c.b[0]) - (one() - l.clone()) * m.clone()));
+            builder.assert_zero(
+                flag(Flag::StoreB)
+                    * (nw.clone() - l.clone() * e(c.b[0]) - (one() - l.clone()) * m.clone()),
+            );
             // Halves sit on lane 0 (bytes 0, 1) or lane 2 (bytes 2, 3).
-            let (half_lane, src) = if i < 2 { (e(c.lane[0]), e(c.b[i])) } else { (e(c.lane[2]), e(c.b[i - 2])) };
-            builder.assert_zero(flag(Flag::StoreH) * (nw.clone() - half_lane.clone() * src - (one() - half_lane) * m.clone()));
+            let (half_lane, src) = if i < 2 {
+                (e(c.lane[0]), e(c.b[i]))
+            } else {
+                (e(c.lane[2]), e(c.b[i - 2]))
+            };
+            builder.assert_zero(
+                flag(Flag::StoreH)
+                    * (nw.clone() - half_lane.clone() * src - (one() - half_lane) * m.clone()),
+            );
             // A read writes its input byte (kept in addr0, range-checked) into its lane.
             builder.assert_zero(e(c.io_read) * (nw - l.clone() * e(c.addr[0]) - (one() - l) * m));
         }
@@ -375,10 +433,15 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
             e(c.result[2]),
             e(c.result[3]),
         ];
-        ALU.lookup_key(builder, alu, Count::bounded(flag(Flag::Chip) + f_branch.clone(), 1));
+        ALU.lookup_key(
+            builder,
+            alu,
+            Count::bounded(flag(Flag::Chip) + f_branch.clone(), 1),
+        );
 
         // ---- Control flow.
-        let f_seq = f_add + f_sub + flag(Flag::Chip) + flag(Flag::Lui) + f_auipc + f_ls + flag(Flag::Fence);
+        let f_seq =
+            f_add + f_sub + flag(Flag::Chip) + flag(Flag::Lui) + f_auipc + f_ls + flag(Flag::Fence);
         let pc = e(c.pc);
         let next_pc = e(c.next_pc);
         builder.assert_zero(f_seq * (next_pc.clone() - pc.clone() - one()));
@@ -419,8 +482,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
             builder.assert_zero(e(c.sys_stdout) * (e(c.result[i]) - e(c.mem_prev[i])));
         }
         builder.assert_zero(e(c.sys_exit) * (next_pc.clone() - pc.clone()));
-        builder.when_transition().assert_zero(e(c.sys_exit) * next_real);
-        builder.when_transition().assert_eq(n.halted, e(c.halted) + e(c.sys_exit));
+        builder
+            .when_transition()
+            .assert_zero(e(c.sys_exit) * next_real);
+        builder
+            .when_transition()
+            .assert_eq(n.halted, e(c.halted) + e(c.sys_exit));
         builder.assert_zero(e(c.sys_stdout) * (next_pc.clone() - pc.clone() - one()));
         // read and journal write move n bytes: n = min(count, 4096) for the journal,
         // n ≤ min(count, 4096) for read (the input is the prover's).
@@ -442,7 +509,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
         builder.assert_zero(e(c.sys_journal) * (e(c.io_n) - limit.clone()));
         builder.assert_zero(e(c.sys_read) * (e(c.io_room) - limit + e(c.io_n)));
         RANGE16.lookup_key(builder, [c.io_room], 1);
-        builder.assert_zero(io_call.clone() * (e(c.result[0]) + e(c.result[1]) * k(256) - e(c.io_n)));
+        builder
+            .assert_zero(io_call.clone() * (e(c.result[0]) + e(c.result[1]) * k(256) - e(c.io_n)));
         builder.assert_zero(io_call.clone() * e(c.result[2]));
         builder.assert_zero(io_call.clone() * e(c.result[3]));
         builder.assert_bool(c.n_nz);
@@ -457,11 +525,16 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
         builder.assert_zero(e(c.sys_read) * (one() - e(c.room_nz)) * e(c.io_room));
         builder.assert_zero(e(c.room_nz) * (e(c.io_room) * e(c.room_inv) - one()));
         builder.assert_zero(e(c.input_ended) * e(c.sys_read) * e(c.io_n));
-        builder.when_first_row().assert_eq(c.input_ended, pv[PV_PRE_INPUT_ENDED].clone());
-        builder.when_last_row().assert_eq(c.input_ended, pv[PV_POST_INPUT_ENDED].clone());
         builder
-            .when_transition()
-            .assert_eq(n.input_ended, e(c.input_ended) + e(c.room_nz) - e(c.input_ended) * e(c.room_nz));
+            .when_first_row()
+            .assert_eq(c.input_ended, pv[PV_PRE_INPUT_ENDED].clone());
+        builder
+            .when_last_row()
+            .assert_eq(c.input_ended, pv[PV_POST_INPUT_ENDED].clone());
+        builder.when_transition().assert_eq(
+            n.input_ended,
+            e(c.input_ended) + e(c.room_nz) - e(c.input_ended) * e(c.room_nz),
+        );
 
         // ---- Rows that move bytes.
         builder.assert_bool(c.io_read);
@@ -469,11 +542,17 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
         builder.assert_eq(e(c.io_read) + e(c.io_journal), is_io.clone());
         builder.assert_bool(c.io_last);
         builder.assert_zero(e(c.io_last) * (e(c.io_left) - one()));
-        builder.assert_zero(is_io.clone() * (one() - e(c.io_last)) * ((e(c.io_left) - one()) * e(c.io_last_inv) - one()));
+        builder.assert_zero(
+            is_io.clone()
+                * (one() - e(c.io_last))
+                * ((e(c.io_left) - one()) * e(c.io_last_inv) - one()),
+        );
         builder.assert_zero(is_io.clone() * (next_pc - pc - e(c.io_last)));
         let start = io_call.clone() * e(c.n_nz);
         let cont = is_io.clone() * (one() - e(c.io_last));
-        builder.when_transition().assert_eq(n.is_io, start.clone() + cont.clone());
+        builder
+            .when_transition()
+            .assert_eq(n.is_io, start.clone() + cont.clone());
         {
             let mut t = builder.when_transition();
             // The first byte row starts at the buffer, with n bytes to go.
@@ -491,9 +570,15 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuAir {
                 t.assert_zero(cont.clone() * (e(n.lane[(i + 1) % 4]) - e(c.lane[i])));
             }
         }
-        builder.when_transition().assert_eq(n.jpos, e(c.jpos) + e(c.io_journal));
+        builder
+            .when_transition()
+            .assert_eq(n.jpos, e(c.jpos) + e(c.io_journal));
         // Journal rows read their byte (kept in sel_lo) and send it with its position.
         builder.assert_zero(e(c.io_journal) * (e(c.sel_lo) - sel(0) - sel(1) - sel(2) - sel(3)));
-        JOURNAL.lookup_key(builder, [c.jpos, c.sel_lo], Count::bounded(e(c.io_journal), 1));
+        JOURNAL.lookup_key(
+            builder,
+            [c.jpos, c.sel_lo],
+            Count::bounded(e(c.io_journal), 1),
+        );
     }
 }

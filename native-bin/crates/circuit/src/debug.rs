@@ -12,12 +12,22 @@ use p3_lookup::Lookups;
 use crate::air::{RiscvAir, TABLE_NAMES};
 
 /// Describes every violated constraint (up to a few per table) and unbalanced bus.
-pub fn check(airs: &[RiscvAir], traces: &[RowMajorMatrix<F>], public_values: &[Vec<F>]) -> Result<(), String> {
+pub fn check(
+    airs: &[RiscvAir],
+    traces: &[RowMajorMatrix<F>],
+    public_values: &[Vec<F>],
+) -> Result<(), String> {
     let mut problems = Vec::new();
     for (i, ((air, trace), pv)) in airs.iter().zip(traces).zip(public_values).enumerate() {
         let report = check_all_constraints(air, trace, pv, Some(5));
         for f in &report.failures {
-            problems.push(format!("table {}: row {} of {}: constraint #{} fails", TABLE_NAMES[i], f.row, trace.height(), f.constraint));
+            problems.push(format!(
+                "table {}: row {} of {}: constraint #{} fails",
+                TABLE_NAMES[i],
+                f.row,
+                trace.height(),
+                f.constraint
+            ));
         }
     }
     let lookups: Vec<_> = airs.iter().map(Lookups::<F>::from_air::<EF, _>).collect();
@@ -37,7 +47,10 @@ pub fn check(airs: &[RiscvAir], traces: &[RowMajorMatrix<F>], public_values: &[V
         })
         .collect();
     if let Err(panic) = catch_unwind(AssertUnwindSafe(|| check_lookups(&instances))) {
-        let message = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
         let mut message = message.unwrap_or_default();
         message.truncate(600);
         problems.push(format!("buses: {message}"));

@@ -4,7 +4,10 @@
 use std::borrow::Cow;
 
 use bento_stark::public_table::PublicColumns;
-use bento_stark::{Air, AirBuilder, BaseAir, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{
+    Air, AirBuilder, BaseAir, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix,
+    WindowAccess, F,
+};
 
 use crate::buses::JOURNAL;
 use crate::columns::{columns, Columns};
@@ -32,7 +35,9 @@ impl JournalAir {
             journal.iter().map(|&b| F::from_u8(b)).collect(),
             vec![F::ONE; journal.len()],
         ];
-        JournalAir { public: PublicColumns::new(columns, 16) }
+        JournalAir {
+            public: PublicColumns::new(columns, 16),
+        }
     }
 
     pub fn height(&self) -> usize {

@@ -8,7 +8,10 @@
 use std::borrow::Cow;
 
 use bento_stark::public_table::PublicColumns;
-use bento_stark::{Air, AirBuilder, BaseAir, Count, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{
+    Air, AirBuilder, BaseAir, Count, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix,
+    WindowAccess, F,
+};
 
 use bento_vm::layout::{PAGE_WORDS, REGISTER_PAGE};
 
@@ -35,11 +38,17 @@ pub fn page_bus_base(index: u32) -> u32 {
 
 /// The boundary of a set of pages, given each page's bus base (see
 /// [`page_bus_base`]) and its words before and after.
-pub fn boundary_words<'a>(pages: impl IntoIterator<Item = (u32, &'a [u32], &'a [u32])>) -> Vec<BoundaryWord> {
+pub fn boundary_words<'a>(
+    pages: impl IntoIterator<Item = (u32, &'a [u32], &'a [u32])>,
+) -> Vec<BoundaryWord> {
     let mut words = Vec::new();
     for (base, init, fin) in pages {
         for (j, (&init, &fin)) in init.iter().zip(fin).enumerate() {
-            words.push(BoundaryWord { addr: base + j as u32, init, fin });
+            words.push(BoundaryWord {
+                addr: base + j as u32,
+                init,
+                fin,
+            });
         }
     }
     words
@@ -73,7 +82,9 @@ fn bytes(w: u32) -> [F; 4] {
 
 impl BoundaryAir {
     pub fn new(words: &[BoundaryWord]) -> BoundaryAir {
-        let mut columns: Vec<Vec<F>> = (0..PUBLIC_WIDTH).map(|_| Vec::with_capacity(words.len())).collect();
+        let mut columns: Vec<Vec<F>> = (0..PUBLIC_WIDTH)
+            .map(|_| Vec::with_capacity(words.len()))
+            .collect();
         for w in words {
             columns[0].push(F::from_u32(w.addr));
             for (k, b) in bytes(w.init).into_iter().enumerate() {
@@ -84,7 +95,9 @@ impl BoundaryAir {
             }
             columns[9].push(F::ONE);
         }
-        BoundaryAir { public: PublicColumns::new(columns, 16) }
+        BoundaryAir {
+            public: PublicColumns::new(columns, 16),
+        }
     }
 
     pub fn height(&self) -> usize {
@@ -136,7 +149,14 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BoundaryAir {
         let main = builder.main();
         let c = BoundaryCols::view(main.current_slice());
         let real = || Count::bounded(c.real.into(), 1);
-        let init = [c.addr.into(), c.init[0].into(), c.init[1].into(), c.init[2].into(), c.init[3].into(), AB::Expr::ZERO];
+        let init = [
+            c.addr.into(),
+            c.init[0].into(),
+            c.init[1].into(),
+            c.init[2].into(),
+            c.init[3].into(),
+            AB::Expr::ZERO,
+        ];
         MEMORY.send(builder, init, real());
         let fin = [c.addr, c.fin[0], c.fin[1], c.fin[2], c.fin[3], c.final_ts];
         MEMORY.receive(builder, fin, real());

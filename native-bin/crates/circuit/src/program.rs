@@ -7,7 +7,10 @@
 //! those `bento_vm::decode` accepts, minus EBREAK and JAL with a misaligned
 //! offset, which always fault: a word the executor cannot run has no row.
 
-use bento_stark::{Air, AirBuilder, BaseAir, Field, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{
+    Air, AirBuilder, BaseAir, Field, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix,
+    WindowAccess, F,
+};
 use bento_vm::decode::{decode, Op};
 
 use crate::buses::{AluOp, BYTE_PAIR, PROGRAM};
@@ -78,7 +81,14 @@ struct OpInfo {
 }
 
 /// Opcode, funct3, funct7, format, flags and ALU operation of an instruction.
-type Encoding = (u32, Option<u32>, Option<u32>, Format, &'static [Flag], Option<AluOp>);
+type Encoding = (
+    u32,
+    Option<u32>,
+    Option<u32>,
+    Format,
+    &'static [Flag],
+    Option<AluOp>,
+);
 
 const fn info(op: Op) -> OpInfo {
     use Flag::*;
@@ -103,14 +113,70 @@ const fn info(op: Op) -> OpInfo {
         Op::Sh => (0x23, Some(1), None, Fm::S, &[StoreH], None),
         Op::Sw => (0x23, Some(2), None, Fm::S, &[StoreW], None),
         Op::Addi => (0x13, Some(0), None, Fm::I, &[Add, ImmOperand], None),
-        Op::Slti => (0x13, Some(2), None, Fm::I, &[Chip, ImmOperand], Some(AluOp::Lt)),
-        Op::Sltiu => (0x13, Some(3), None, Fm::I, &[Chip, ImmOperand], Some(AluOp::Ltu)),
-        Op::Xori => (0x13, Some(4), None, Fm::I, &[Chip, ImmOperand], Some(AluOp::Xor)),
-        Op::Ori => (0x13, Some(6), None, Fm::I, &[Chip, ImmOperand], Some(AluOp::Or)),
-        Op::Andi => (0x13, Some(7), None, Fm::I, &[Chip, ImmOperand], Some(AluOp::And)),
-        Op::Slli => (0x13, Some(1), Some(0), Fm::Shamt, &[Chip, ImmOperand], Some(AluOp::Sll)),
-        Op::Srli => (0x13, Some(5), Some(0), Fm::Shamt, &[Chip, ImmOperand], Some(AluOp::Srl)),
-        Op::Srai => (0x13, Some(5), Some(0x20), Fm::Shamt, &[Chip, ImmOperand], Some(AluOp::Sra)),
+        Op::Slti => (
+            0x13,
+            Some(2),
+            None,
+            Fm::I,
+            &[Chip, ImmOperand],
+            Some(AluOp::Lt),
+        ),
+        Op::Sltiu => (
+            0x13,
+            Some(3),
+            None,
+            Fm::I,
+            &[Chip, ImmOperand],
+            Some(AluOp::Ltu),
+        ),
+        Op::Xori => (
+            0x13,
+            Some(4),
+            None,
+            Fm::I,
+            &[Chip, ImmOperand],
+            Some(AluOp::Xor),
+        ),
+        Op::Ori => (
+            0x13,
+            Some(6),
+            None,
+            Fm::I,
+            &[Chip, ImmOperand],
+            Some(AluOp::Or),
+        ),
+        Op::Andi => (
+            0x13,
+            Some(7),
+            None,
+            Fm::I,
+            &[Chip, ImmOperand],
+            Some(AluOp::And),
+        ),
+        Op::Slli => (
+            0x13,
+            Some(1),
+            Some(0),
+            Fm::Shamt,
+            &[Chip, ImmOperand],
+            Some(AluOp::Sll),
+        ),
+        Op::Srli => (
+            0x13,
+            Some(5),
+            Some(0),
+            Fm::Shamt,
+            &[Chip, ImmOperand],
+            Some(AluOp::Srl),
+        ),
+        Op::Srai => (
+            0x13,
+            Some(5),
+            Some(0x20),
+            Fm::Shamt,
+            &[Chip, ImmOperand],
+            Some(AluOp::Sra),
+        ),
         Op::Add => (0x33, Some(0), Some(0), Fm::R, &[Add], None),
         Op::Sub => (0x33, Some(0), Some(0x20), Fm::R, &[Sub], None),
         Op::Sll => (0x33, Some(1), Some(0), Fm::R, &[Chip], Some(AluOp::Sll)),
@@ -136,14 +202,26 @@ const fn info(op: Op) -> OpInfo {
     let rd = matches!(format, Fm::R | Fm::I | Fm::Shamt | Fm::U | Fm::J);
     let rs1 = matches!(format, Fm::R | Fm::I | Fm::Shamt | Fm::S | Fm::B);
     let rs2 = matches!(format, Fm::R | Fm::S | Fm::B);
-    OpInfo { opcode, funct3, funct7, format, rd, rs1, rs2, flags, alu }
+    OpInfo {
+        opcode,
+        funct3,
+        funct7,
+        format,
+        rd,
+        rs1,
+        rs2,
+        flags,
+        alu,
+    }
 }
 
 /// Bits of the word every encoding of `op` fixes, as (position, value).
 fn fixed_bits(op: Op) -> Vec<(usize, u32)> {
     let i = info(op);
     if op == Op::Ecall {
-        return (0..32).map(|b| (b, (bento_vm::decode::ECALL_WORD >> b) & 1)).collect();
+        return (0..32)
+            .map(|b| (b, (bento_vm::decode::ECALL_WORD >> b) & 1))
+            .collect();
     }
     let mut bits: Vec<(usize, u32)> = (0..7).map(|b| (b, (i.opcode >> b) & 1)).collect();
     if let Some(f3) = i.funct3 {
@@ -248,37 +326,64 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ProgramAir {
         // pc = pc_low + 64·b1 + 2^14·b2 + 2^22·b3, with every byte checked.
         builder.assert_eq(
             c.pc,
-            e(c.pc_low) + e(c.pc_bytes[0]) * k(64) + e(c.pc_bytes[1]) * k(1 << 14) + e(c.pc_bytes[2]) * k(1 << 22),
+            e(c.pc_low)
+                + e(c.pc_bytes[0]) * k(64)
+                + e(c.pc_bytes[1]) * k(1 << 14)
+                + e(c.pc_bytes[2]) * k(1 << 22),
         );
         BYTE_PAIR.lookup_key(builder, [c.pc_low, c.pc_bytes[0]], 1);
         BYTE_PAIR.lookup_key(builder, [c.pc_bytes[1], c.pc_bytes[2]], 1);
         BYTE_PAIR.lookup_key(builder, [e(c.pc_low) * k(4), e(c.pc_bytes[2]) * k(16)], 1);
 
         let field = |range: std::ops::Range<usize>| -> AB::Expr {
-            range.enumerate().fold(AB::Expr::ZERO, |acc, (j, bit)| acc + e(c.bits[bit]) * k(1 << j))
+            range.enumerate().fold(AB::Expr::ZERO, |acc, (j, bit)| {
+                acc + e(c.bits[bit]) * k(1 << j)
+            })
         };
         let any = |pred: &dyn Fn(&OpInfo) -> bool| -> AB::Expr {
-            OPS.iter().enumerate().filter(|(_, &op)| pred(&info(op))).fold(AB::Expr::ZERO, |acc, (i, _)| acc + e(c.ops[i]))
+            OPS.iter()
+                .enumerate()
+                .filter(|(_, &op)| pred(&info(op)))
+                .fold(AB::Expr::ZERO, |acc, (i, _)| acc + e(c.ops[i]))
         };
         let ecall = e(c.ops[46]);
         builder.assert_eq(c.rd, any(&|i| i.rd) * field(7..12) + ecall.clone() * k(10));
-        builder.assert_eq(c.rs1, any(&|i| i.rs1) * field(15..20) + ecall.clone() * k(17));
+        builder.assert_eq(
+            c.rs1,
+            any(&|i| i.rs1) * field(15..20) + ecall.clone() * k(17),
+        );
         builder.assert_eq(c.rs2, any(&|i| i.rs2) * field(20..25) + ecall * k(11));
         builder.assert_bool(c.rd_zero);
         builder.assert_zero(e(c.rd) * e(c.rd_zero));
-        builder.assert_zero((AB::Expr::ONE - e(c.rd_zero)) * (e(c.rd) * e(c.rd_inv) - AB::Expr::ONE));
+        builder
+            .assert_zero((AB::Expr::ONE - e(c.rd_zero)) * (e(c.rd) * e(c.rd_inv) - AB::Expr::ONE));
 
         // Immediate bits, by format.
-        let formats = [Format::I, Format::Shamt, Format::S, Format::B, Format::U, Format::J];
+        let formats = [
+            Format::I,
+            Format::Shamt,
+            Format::S,
+            Format::B,
+            Format::U,
+            Format::J,
+        ];
         let fmt_flag: Vec<AB::Expr> = formats.iter().map(|&f| any(&|i| i.format == f)).collect();
         let imm_bit = |n: usize| -> AB::Expr {
-            formats.iter().zip(&fmt_flag).fold(AB::Expr::ZERO, |acc, (&f, flag)| match imm_source(f, n) {
-                Some(src) => acc + flag.clone() * e(c.bits[src]),
-                None => acc,
-            })
+            formats
+                .iter()
+                .zip(&fmt_flag)
+                .fold(AB::Expr::ZERO, |acc, (&f, flag)| match imm_source(f, n) {
+                    Some(src) => acc + flag.clone() * e(c.bits[src]),
+                    None => acc,
+                })
         };
-        let imm: Vec<AB::Expr> =
-            (0..4).map(|j| (0..8).fold(AB::Expr::ZERO, |acc, b| acc + imm_bit(8 * j + b) * k(1 << b))).collect();
+        let imm: Vec<AB::Expr> = (0..4)
+            .map(|j| {
+                (0..8).fold(AB::Expr::ZERO, |acc, b| {
+                    acc + imm_bit(8 * j + b) * k(1 << b)
+                })
+            })
+            .collect();
         // Branch and jump offsets in words: floor(imm / 4), signed.
         let bj = fmt_flag[3].clone() + fmt_flag[5].clone();
         let mut imm_w = AB::Expr::ZERO;
@@ -288,10 +393,13 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ProgramAir {
         imm_w -= imm_bit(31) * k(1 << 29);
         let imm_w = bj * imm_w;
 
-        let alu = OPS.iter().enumerate().fold(AB::Expr::ZERO, |acc, (i, &op)| match info(op).alu {
-            Some(a) => acc + e(c.ops[i]) * k(a.id()),
-            None => acc,
-        });
+        let alu = OPS
+            .iter()
+            .enumerate()
+            .fold(AB::Expr::ZERO, |acc, (i, &op)| match info(op).alu {
+                Some(a) => acc + e(c.ops[i]) * k(a.id()),
+                None => acc,
+            });
         let mut packed = AB::Expr::ZERO;
         for (i, &op) in OPS.iter().enumerate() {
             let bits: u32 = info(op).flags.iter().fold(0, |acc, &f| acc | 1 << f as u32);
@@ -301,7 +409,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ProgramAir {
         packed += fmt_flag[3].clone() * e(c.bits[8]) * k(1 << Flag::ImmMisaligned as u32);
 
         let word: Vec<AB::Expr> = (0..4).map(|j| field(8 * j..8 * j + 8)).collect();
-        let pc_bytes = [e(c.pc_low) * k(4), e(c.pc_bytes[0]), e(c.pc_bytes[1]), e(c.pc_bytes[2])];
+        let pc_bytes = [
+            e(c.pc_low) * k(4),
+            e(c.pc_bytes[0]),
+            e(c.pc_bytes[1]),
+            e(c.pc_bytes[2]),
+        ];
         let message: Vec<AB::Expr> = std::iter::once(e(c.pc))
             .chain(word)
             .chain(pc_bytes)
@@ -336,7 +449,11 @@ impl Decoded {
 /// Decodes as the table does; `None` for words no row can hold.
 pub fn decode_row(word: u32) -> Option<Decoded> {
     let op = decode(word).op;
-    if !OPS.contains(&op) || fixed_bits(op).iter().any(|&(pos, v)| (word >> pos) & 1 != v) {
+    if !OPS.contains(&op)
+        || fixed_bits(op)
+            .iter()
+            .any(|&(pos, v)| (word >> pos) & 1 != v)
+    {
         return None;
     }
     Some(decode_as(word, op))
@@ -357,17 +474,42 @@ pub(crate) fn decode_fetched(word: u32) -> Decoded {
 
 /// The fields of `word` read as an `op` instruction, whatever its fixed bits hold.
 fn decode_as(word: u32, op: Op) -> Decoded {
-    let op_index = OPS.iter().position(|&o| o == op).expect("an operation of the table");
+    let op_index = OPS
+        .iter()
+        .position(|&o| o == op)
+        .expect("an operation of the table");
     let i = info(op);
     let field = |lo: u32, hi: u32| (word >> lo) & ((1 << (hi - lo)) - 1);
-    let rd = if i.rd { field(7, 12) } else if op == Op::Ecall { 10 } else { 0 };
-    let rs1 = if i.rs1 { field(15, 20) } else if op == Op::Ecall { 17 } else { 0 };
-    let rs2 = if i.rs2 { field(20, 25) } else if op == Op::Ecall { 11 } else { 0 };
+    let rd = if i.rd {
+        field(7, 12)
+    } else if op == Op::Ecall {
+        10
+    } else {
+        0
+    };
+    let rs1 = if i.rs1 {
+        field(15, 20)
+    } else if op == Op::Ecall {
+        17
+    } else {
+        0
+    };
+    let rs2 = if i.rs2 {
+        field(20, 25)
+    } else if op == Op::Ecall {
+        11
+    } else {
+        0
+    };
     let imm = (0..32).fold(0u32, |acc, n| match imm_source(i.format, n) {
         Some(src) => acc | ((word >> src) & 1) << n,
         None => acc,
     });
-    let imm_w = if matches!(i.format, Format::B | Format::J) { (imm as i32 as i64) >> 2 } else { 0 };
+    let imm_w = if matches!(i.format, Format::B | Format::J) {
+        (imm as i32 as i64) >> 2
+    } else {
+        0
+    };
     let mut flags = i.flags.iter().fold(0u32, |acc, &f| acc | 1 << f as u32);
     if rd == 0 {
         flags |= 1 << Flag::RdZero as u32;
@@ -375,7 +517,16 @@ fn decode_as(word: u32, op: Op) -> Decoded {
     if i.format == Format::B && (word >> 8) & 1 == 1 {
         flags |= 1 << Flag::ImmMisaligned as u32;
     }
-    Decoded { op_index, rs1, rs2, rd, imm, imm_w, alu: i.alu.map_or(0, AluOp::id), flags }
+    Decoded {
+        op_index,
+        rs1,
+        rs2,
+        rd,
+        imm,
+        imm_w,
+        alu: i.alu.map_or(0, AluOp::id),
+        flags,
+    }
 }
 
 /// A signed integer as a field element.
@@ -411,7 +562,11 @@ pub fn trace(rows: &[((u32, u32), u32)], min_height: usize) -> RowMajorMatrix<F>
         c.rs2 = F::from_u32(d.rs2);
         c.rd = F::from_u32(d.rd);
         c.rd_zero = F::from_bool(d.rd == 0);
-        c.rd_inv = if d.rd == 0 { F::ZERO } else { F::from_u32(d.rd).inverse() };
+        c.rd_inv = if d.rd == 0 {
+            F::ZERO
+        } else {
+            F::from_u32(d.rd).inverse()
+        };
         c.mult = F::from_u32(mult);
     }
     RowMajorMatrix::new(values, w)
@@ -430,7 +585,9 @@ mod tests {
         for (i, &a) in OPS.iter().enumerate() {
             for &b in &OPS[i + 1..] {
                 let (fa, fb) = (fixed_bits(a), fixed_bits(b));
-                let clash = fa.iter().any(|&(pos, v)| fb.iter().any(|&(q, w)| q == pos && w != v));
+                let clash = fa
+                    .iter()
+                    .any(|&(pos, v)| fb.iter().any(|&(q, w)| q == pos && w != v));
                 assert!(clash, "{a:?} and {b:?} can share a word");
             }
         }
@@ -446,7 +603,11 @@ mod tests {
                     word = (word & !(1 << pos)) | v << pos;
                 }
                 assert_eq!(decode(word).op, op, "{word:#010x}");
-                assert_eq!(decode_row(word).map(|d| d.op_index), Some(i), "{word:#010x}");
+                assert_eq!(
+                    decode_row(word).map(|d| d.op_index),
+                    Some(i),
+                    "{word:#010x}"
+                );
             }
         }
     }

@@ -28,7 +28,8 @@ pub fn prove_program(
 ) -> Result<(Execution, Receipt), ProgramProveError> {
     let mut segments = Vec::new();
     let execution = execute(program, input, options, out, |segment| {
-        let receipt = SegmentReceipt::prove(setup, &segment).map_err(|e: ProveError| e.to_string())?;
+        let receipt =
+            SegmentReceipt::prove(setup, &segment).map_err(|e: ProveError| e.to_string())?;
         on_segment(&receipt.claim, &receipt);
         segments.push(receipt);
         Ok(())

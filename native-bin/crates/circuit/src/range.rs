@@ -2,7 +2,10 @@
 //! Their contents are forced by their own constraints; the multiplicity columns
 //! say how often the other tables looked each entry up.
 
-use bento_stark::{Air, AirBuilder, BaseAir, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{
+    Air, AirBuilder, BaseAir, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix,
+    WindowAccess, F,
+};
 
 use crate::buses::{AND, BYTE_PAIR, RANGE16};
 use crate::columns::{columns, Columns};
@@ -57,7 +60,9 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for Range16Air {
         let local = Range16Cols::view(main.current_slice());
         let next = Range16Cols::view(main.next_slice());
         builder.when_first_row().assert_zero(local.value);
-        builder.when_transition().assert_eq(next.value, local.value + AB::Expr::ONE);
+        builder
+            .when_transition()
+            .assert_eq(next.value, local.value + AB::Expr::ONE);
         RANGE16.table_entry(builder, [local.value], local.mult);
     }
 }
@@ -92,7 +97,11 @@ pub struct RangeCounts {
 
 impl Default for RangeCounts {
     fn default() -> Self {
-        RangeCounts { range16: vec![0; 1 << 16], pair: vec![0; 1 << 16], and: vec![0; 1 << 16] }
+        RangeCounts {
+            range16: vec![0; 1 << 16],
+            pair: vec![0; 1 << 16],
+            and: vec![0; 1 << 16],
+        }
     }
 }
 
@@ -115,7 +124,11 @@ impl RangeCounts {
     }
 
     pub fn merge(&mut self, other: &RangeCounts) {
-        for (a, b) in [(&mut self.range16, &other.range16), (&mut self.pair, &other.pair), (&mut self.and, &other.and)] {
+        for (a, b) in [
+            (&mut self.range16, &other.range16),
+            (&mut self.pair, &other.pair),
+            (&mut self.and, &other.and),
+        ] {
             for (x, y) in a.iter_mut().zip(b) {
                 *x += y;
             }

@@ -74,11 +74,18 @@ impl SegmentClaim {
         }
         let max = segment_capacity(self.po2);
         if self.cycles == 0 || self.cycles > max {
-            return Err(ClaimError::Cycles { cycles: self.cycles, po2: self.po2, max });
+            return Err(ClaimError::Cycles {
+                cycles: self.cycles,
+                po2: self.po2,
+                max,
+            });
         }
         // Every journal byte takes a cycle of its own.
         if self.journal.len() >= self.cycles as usize {
-            return Err(ClaimError::Journal { bytes: self.journal.len(), cycles: self.cycles });
+            return Err(ClaimError::Journal {
+                bytes: self.journal.len(),
+                cycles: self.cycles,
+            });
         }
         for (which, root) in [("pre", self.pre_root), ("post", self.post_root)] {
             if !root.is_canonical() {
@@ -99,15 +106,28 @@ impl SegmentClaim {
             F::from_bool(self.exit_code.is_some()),
         ];
         cpu.extend(self.exit_code.unwrap_or(0).to_le_bytes().map(F::from_u8));
-        cpu.extend([F::from_bool(self.pre_input_ended), F::from_bool(self.post_input_ended)]);
+        cpu.extend([
+            F::from_bool(self.pre_input_ended),
+            F::from_bool(self.post_input_ended),
+        ]);
         pv[air::CPU] = cpu;
-        pv[air::BOUNDARY] = self.pre_root.to_field().into_iter().chain(self.post_root.to_field()).chain(boundary.digest()).collect();
+        pv[air::BOUNDARY] = self
+            .pre_root
+            .to_field()
+            .into_iter()
+            .chain(self.post_root.to_field())
+            .chain(boundary.digest())
+            .collect();
         pv[air::JOURNAL] = journal.public_values();
         pv
     }
 
     /// The height of each table a verifier accepts, as log2 ranges.
-    fn log_heights(&self, boundary: &BoundaryAir, journal: &JournalAir) -> Vec<RangeInclusive<usize>> {
+    fn log_heights(
+        &self,
+        boundary: &BoundaryAir,
+        journal: &JournalAir,
+    ) -> Vec<RangeInclusive<usize>> {
         let po2 = self.po2 as usize;
         let min = MIN_HEIGHT.trailing_zeros() as usize;
         let exact = |h: usize| h.trailing_zeros() as usize..=h.trailing_zeros() as usize;
@@ -126,7 +146,10 @@ pub enum ProveError {
     #[error(transparent)]
     Trace(#[from] TraceError),
     #[error("segment {index}: {source}")]
-    Stark { index: u32, source: bento_stark::ProveError },
+    Stark {
+        index: u32,
+        source: bento_stark::ProveError,
+    },
 }
 
 /// A claim no honest segment can have.
@@ -140,7 +163,9 @@ pub enum ClaimError {
     Cycles { cycles: u32, po2: u32, max: u32 },
     #[error("a journal of {bytes} bytes cannot be written in {cycles} cycles")]
     Journal { bytes: usize, cycles: u32 },
-    #[error("the {which}-state memory root is not a digest (a word is not a canonical field element)")]
+    #[error(
+        "the {which}-state memory root is not a digest (a word is not a canonical field element)"
+    )]
     NonCanonicalRoot { which: &'static str },
 }
 
@@ -149,7 +174,10 @@ pub enum VerifyError {
     #[error("segment {index}: {source}")]
     Claim { index: u32, source: ClaimError },
     #[error("segment {index}: {source}")]
-    Stark { index: u32, source: bento_stark::VerifyError },
+    Stark {
+        index: u32,
+        source: bento_stark::VerifyError,
+    },
 }
 
 /// A proved segment: its claim, the proof, and its memory boundary (every word
@@ -167,7 +195,11 @@ pub fn prove(setup: &Setup, segment: &Segment) -> Result<ProvedSegment, ProveErr
 
 /// Proves that built tables satisfy `claim` (the journal table and the public
 /// values follow the claim).
-pub fn prove_trace(setup: &Setup, claim: SegmentClaim, t: SegmentTrace) -> Result<ProvedSegment, ProveError> {
+pub fn prove_trace(
+    setup: &Setup,
+    claim: SegmentClaim,
+    t: SegmentTrace,
+) -> Result<ProvedSegment, ProveError> {
     let journal = JournalAir::new(&claim.journal);
     let boundary = BoundaryAir::new(&t.boundary);
     let mut traces = t.traces;
@@ -178,25 +210,53 @@ pub fn prove_trace(setup: &Setup, claim: SegmentClaim, t: SegmentTrace) -> Resul
         .into_iter()
         .zip(traces)
         .zip(public_values)
-        .map(|((air, trace), public_values)| bento_stark::Instance { air, trace, public_values })
+        .map(|((air, trace), public_values)| bento_stark::Instance {
+            air,
+            trace,
+            public_values,
+        })
         .collect();
-    let proof = bento_stark::prove(setup, &instances).map_err(|source| ProveError::Stark { index: claim.index, source })?;
-    Ok(ProvedSegment { claim, boundary: t.boundary, proof })
+    let proof = bento_stark::prove(setup, &instances).map_err(|source| ProveError::Stark {
+        index: claim.index,
+        source,
+    })?;
+    Ok(ProvedSegment {
+        claim,
+        boundary: t.boundary,
+        proof,
+    })
 }
 
 /// Checks a segment proof against its claim and memory boundary.
-pub fn verify(setup: &Setup, claim: &SegmentClaim, boundary: &[BoundaryWord], proof: &Proof) -> Result<(), VerifyError> {
-    claim.check().map_err(|source| VerifyError::Claim { index: claim.index, source })?;
+pub fn verify(
+    setup: &Setup,
+    claim: &SegmentClaim,
+    boundary: &[BoundaryWord],
+    proof: &Proof,
+) -> Result<(), VerifyError> {
+    claim.check().map_err(|source| VerifyError::Claim {
+        index: claim.index,
+        source,
+    })?;
     let boundary = BoundaryAir::new(boundary);
     let journal = JournalAir::new(&claim.journal);
     let heights = claim.log_heights(&boundary, &journal);
     let public_values = claim.public_values(&boundary, &journal);
     let airs = airs(boundary, journal);
-    bento_stark::verify(setup, &airs, proof, &public_values, &heights).map_err(|source| VerifyError::Stark { index: claim.index, source })
+    bento_stark::verify(setup, &airs, proof, &public_values, &heights).map_err(|source| {
+        VerifyError::Stark {
+            index: claim.index,
+            source,
+        }
+    })
 }
 
 /// Table heights of a proof (for reports).
 pub fn table_heights(proof: &Proof) -> Vec<usize> {
-    proof.inner.degree_bits.iter().map(|&b| 1usize << b).collect()
+    proof
+        .inner
+        .degree_bits
+        .iter()
+        .map(|&b| 1usize << b)
+        .collect()
 }
-

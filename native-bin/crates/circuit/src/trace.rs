@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use bento_stark::{Field, PrimeCharacteristicRing, PrimeField32, RowMajorMatrix, F};
-use bento_vm::exec::{replay_traced, CapturedOutput, ReplayError, SYS_EXIT, SYS_EXIT_GROUP, SYS_READ};
+use bento_vm::exec::{
+    replay_traced, CapturedOutput, ReplayError, SYS_EXIT, SYS_EXIT_GROUP, SYS_READ,
+};
 use bento_vm::layout::PAGE_WORDS;
 use bento_vm::segment::{Page, Segment};
 use bento_vm::trace::{Step, Tracer};
@@ -29,7 +31,10 @@ pub const MAX_PROVE_PO2: u32 = 22;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
-    #[error("segment {index}: po2 {po2} cannot be proved (the prover supports {}..={MAX_PROVE_PO2})", bento_vm::segment::MIN_PO2)]
+    #[error(
+        "segment {index}: po2 {po2} cannot be proved (the prover supports {}..={MAX_PROVE_PO2})",
+        bento_vm::segment::MIN_PO2
+    )]
     Po2 { index: u32, po2: u32 },
     #[error("segment {index}: {cycles} cycles do not fit in 2^{po2} rows")]
     TooLong { index: u32, cycles: u32, po2: u32 },
@@ -83,7 +88,11 @@ struct Shadow {
 
 impl Shadow {
     fn slot(&self, addr: u32) -> usize {
-        let base = if addr >= REG_BASE { REG_BASE } else { addr & !(PAGE_WORDS as u32 - 1) };
+        let base = if addr >= REG_BASE {
+            REG_BASE
+        } else {
+            addr & !(PAGE_WORDS as u32 - 1)
+        };
         self.page_slot[&base] * PAGE_WORDS + (addr - base) as usize
     }
 
@@ -153,9 +162,19 @@ impl Builder {
         let hi_nz = count_hi != 0;
         let big = hi_nz || count_lo > IO_LIMIT;
         c.hi_nz = F::from_bool(hi_nz);
-        c.hi_inv = if hi_nz { F::from_u32(count_hi).inverse() } else { F::ZERO };
+        c.hi_inv = if hi_nz {
+            F::from_u32(count_hi).inverse()
+        } else {
+            F::ZERO
+        };
         c.io_big = F::from_bool(big);
-        c.io_slack = F::from_u32(if hi_nz { 0 } else if big { count_lo - IO_LIMIT - 1 } else { IO_LIMIT - count_lo });
+        c.io_slack = F::from_u32(if hi_nz {
+            0
+        } else if big {
+            count_lo - IO_LIMIT - 1
+        } else {
+            IO_LIMIT - count_lo
+        });
         self.row += 1;
     }
 
@@ -163,7 +182,11 @@ impl Builder {
         let d = decode_fetched(step.word);
         let pc = step.pc / 4;
         self.begin_row();
-        let operand = if d.has(Flag::ImmOperand) { d.imm } else { step.rs2 };
+        let operand = if d.has(Flag::ImmOperand) {
+            d.imm
+        } else {
+            step.rs2
+        };
         {
             let c = self.cols();
             c.is_instr = F::ONE;
@@ -210,7 +233,11 @@ impl Builder {
         } else {
             (0, 0)
         };
-        let addr = if load || store || is(Flag::Jalr) || ecall { x.wrapping_add(y) } else { 0 };
+        let addr = if load || store || is(Flag::Jalr) || ecall {
+            x.wrapping_add(y)
+        } else {
+            0
+        };
         {
             let c = self.cols();
             c.carry = carries(x, y);
@@ -248,7 +275,11 @@ impl Builder {
                     let sign = top >> 7;
                     c.sign = F::from_u8(sign);
                     c.sign_rest = F::from_u8(top & 127);
-                    c.ext = F::from_u32(if is(Flag::LoadSigned) && sign == 1 { 255 } else { 0 });
+                    c.ext = F::from_u32(if is(Flag::LoadSigned) && sign == 1 {
+                        255
+                    } else {
+                        0
+                    });
                 }
             }
         }
@@ -264,12 +295,18 @@ impl Builder {
     }
 
     fn ecall(&mut self, step: &Step) {
-        let call = step.syscall.as_ref().expect("ECALL steps carry their syscall");
+        let call = step
+            .syscall
+            .as_ref()
+            .expect("ECALL steps carry their syscall");
         let count = call.a2;
         self.slot(SLOT_MEM, reg_addr(12), count, count);
         let fd = step.rd_old;
         let n = call.io.len() as u32;
-        let (exit, read) = (matches!(call.number, SYS_EXIT | SYS_EXIT_GROUP), call.number == SYS_READ);
+        let (exit, read) = (
+            matches!(call.number, SYS_EXIT | SYS_EXIT_GROUP),
+            call.number == SYS_READ,
+        );
         let journal = !exit && !read && fd == 3;
         let stdout = !exit && !read && !journal;
         // What a read may move: fewer bytes mean the input has ended.
@@ -356,9 +393,12 @@ impl Tracer for Builder {
 
 fn alu_op(id: u32) -> Option<AluOp> {
     use AluOp::*;
-    [Eq, Ne, Lt, Ge, Ltu, Geu, And, Or, Xor, Sll, Srl, Sra, Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem, Remu]
-        .into_iter()
-        .find(|op| op.id() == id)
+    [
+        Eq, Ne, Lt, Ge, Ltu, Geu, And, Or, Xor, Sll, Srl, Sra, Mul, Mulh, Mulhsu, Mulhu, Div, Divu,
+        Rem, Remu,
+    ]
+    .into_iter()
+    .find(|op| op.id() == id)
 }
 
 /// Which chip answers an operation: compare, bitwise, shift, mul, div.
@@ -390,7 +430,10 @@ pub fn build(segment: &Segment) -> Result<SegmentTrace, TraceError> {
 }
 
 /// [`build`], with a forgery applied to the CPU rows and the boundary.
-pub fn build_forged(segment: &Segment, forge: impl FnOnce(&mut Forgery<'_>)) -> Result<SegmentTrace, TraceError> {
+pub fn build_forged(
+    segment: &Segment,
+    forge: impl FnOnce(&mut Forgery<'_>),
+) -> Result<SegmentTrace, TraceError> {
     let index = segment.index;
     let po2 = segment.po2;
     if !(bento_vm::segment::MIN_PO2..=MAX_PROVE_PO2).contains(&po2) {
@@ -398,7 +441,11 @@ pub fn build_forged(segment: &Segment, forge: impl FnOnce(&mut Forgery<'_>)) -> 
     }
     let height = 1usize << po2;
     if segment.cycles as usize >= height {
-        return Err(TraceError::TooLong { index, cycles: segment.cycles, po2 });
+        return Err(TraceError::TooLong {
+            index,
+            cycles: segment.cycles,
+            po2,
+        });
     }
     let pages = proved_pages(segment);
     let mut page_slot = HashMap::new();
@@ -411,7 +458,11 @@ pub fn build_forged(segment: &Segment, forge: impl FnOnce(&mut Forgery<'_>)) -> 
     let mut b = Builder {
         rows: F::zero_vec(height * W),
         row: 0,
-        shadow: Shadow { page_slot, value, time },
+        shadow: Shadow {
+            page_slot,
+            value,
+            time,
+        },
         jpos: 0,
         halted: 0,
         input_ended: segment.pre_input_ended,
@@ -444,14 +495,27 @@ pub fn build_forged(segment: &Segment, forge: impl FnOnce(&mut Forgery<'_>)) -> 
     }
 
     let fin: Vec<&[u32]> = b.shadow.value.chunks_exact(PAGE_WORDS).collect();
-    let mut boundary = boundary_words(pages.iter().zip(fin).map(|((base, page), fin)| (*base, &page.words[..], fin)));
+    let mut boundary = boundary_words(
+        pages
+            .iter()
+            .zip(fin)
+            .map(|((base, page), fin)| (*base, &page.words[..], fin)),
+    );
     let mut cpu = RowMajorMatrix::new(b.rows, W);
     let mut final_ts = b.shadow.time;
-    forge(&mut Forgery { cpu: &mut cpu, boundary: &mut boundary, final_ts: &mut final_ts });
+    forge(&mut Forgery {
+        cpu: &mut cpu,
+        boundary: &mut boundary,
+        final_ts: &mut final_ts,
+    });
     let boundary_air = BoundaryAir::new(&boundary);
     let journal_air = JournalAir::new(&segment.journal);
 
-    let Derived { program_rows, calls, mut counts } = derive(&cpu.values);
+    let Derived {
+        program_rows,
+        calls,
+        mut counts,
+    } = derive(&cpu.values);
     let mut traces = vec![RowMajorMatrix::new(Vec::new(), 1); NUM_TABLES];
     traces[air::CPU] = cpu;
     traces[air::PROGRAM] = program::trace(&program_rows, MIN_HEIGHT);
@@ -475,7 +539,11 @@ pub fn build_forged(segment: &Segment, forge: impl FnOnce(&mut Forgery<'_>)) -> 
     traces[air::BYTES] = counts.bytes_trace();
 
     let claim = SegmentClaim::of(segment);
-    Ok(SegmentTrace { traces, public_values: claim.public_values(&boundary_air, &journal_air), boundary })
+    Ok(SegmentTrace {
+        traces,
+        public_values: claim.public_values(&boundary_air, &journal_air),
+        boundary,
+    })
 }
 
 /// The pages whose words form the boundary, with their bus bases: the
@@ -483,7 +551,12 @@ pub fn build_forged(segment: &Segment, forge: impl FnOnce(&mut Forgery<'_>)) -> 
 fn proved_pages(segment: &Segment) -> Vec<(u32, &Page)> {
     let pages = segment.pages.iter().map(|p| (page_bus_base(p.index), p));
     #[cfg(feature = "forge")]
-    let pages = pages.chain(segment.outside.iter().map(|p| (p.index * PAGE_WORDS as u32, p)));
+    let pages = pages.chain(
+        segment
+            .outside
+            .iter()
+            .map(|p| (p.index * PAGE_WORDS as u32, p)),
+    );
     pages.collect()
 }
 
@@ -498,7 +571,11 @@ struct Derived {
 
 fn derive(cpu: &[F]) -> Derived {
     let v = |x: F| x.as_canonical_u32();
-    let word = |q: &[F; 4]| q.iter().rev().fold(0u32, |acc, &b| acc.wrapping_shl(8).wrapping_add(v(b)));
+    let word = |q: &[F; 4]| {
+        q.iter()
+            .rev()
+            .fold(0u32, |acc, &b| acc.wrapping_shl(8).wrapping_add(v(b)))
+    };
     let mut program: HashMap<(u32, u32), u32> = HashMap::new();
     let mut calls: [Vec<AluCall>; 5] = Default::default();
     let mut counts = RangeCounts::default();
@@ -529,11 +606,19 @@ fn derive(cpu: &[F]) -> Derived {
         if flag(Flag::Chip) || flag(Flag::Branch) {
             // An id that names no operation gets no chip row (and its lookup no match).
             if let Some(op) = alu_op(v(c.alu_op)) {
-                calls[chip_index(op)].push(AluCall { op, a: word(&c.a), b: word(&c.operand) });
+                calls[chip_index(op)].push(AluCall {
+                    op,
+                    a: word(&c.a),
+                    b: word(&c.operand),
+                });
             }
         }
     }
     let mut program_rows: Vec<((u32, u32), u32)> = program.into_iter().collect();
     program_rows.sort_unstable();
-    Derived { program_rows, calls, counts }
+    Derived {
+        program_rows,
+        calls,
+        counts,
+    }
 }

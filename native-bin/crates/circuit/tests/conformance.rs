@@ -10,7 +10,9 @@ mod guests;
 use bento_vm::segment::DEFAULT_PO2;
 
 fn example_cases() -> Vec<(&'static str, Vec<u8>)> {
-    let sort_input: Vec<u8> = (0..300u32).flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes()).collect();
+    let sort_input: Vec<u8> = (0..300u32)
+        .flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes())
+        .collect();
     vec![
         ("fib", 30u32.to_le_bytes().to_vec()),
         ("fib", vec![1, 2]),
@@ -26,13 +28,24 @@ fn conforms(name: &str, elf: &[u8], input: &[u8], po2: u32) {
     let (execution, receipt) = common::prove(elf, input, po2);
     assert_eq!(receipt.journal, execution.journal, "{name}: journal");
     assert_eq!(receipt.exit_code, execution.exit_code, "{name}: exit code");
-    assert_eq!(receipt.segments.len() as u32, execution.segments, "{name}: segments");
+    assert_eq!(
+        receipt.segments.len() as u32,
+        execution.segments,
+        "{name}: segments"
+    );
     if guests::qemu_available() {
         let dir = guests::temp_dir(&format!("circuit-{name}"));
         let reference = guests::run_qemu_elf(elf, input, &dir, &format!("{name}.elf"));
         let _ = std::fs::remove_dir_all(dir);
-        assert!(reference.journal == receipt.journal, "{name}: journal differs from qemu's");
-        assert_eq!(reference.exit_code, receipt.exit_code & 0xff, "{name}: exit code differs from qemu's");
+        assert!(
+            reference.journal == receipt.journal,
+            "{name}: journal differs from qemu's"
+        );
+        assert_eq!(
+            reference.exit_code,
+            receipt.exit_code & 0xff,
+            "{name}: exit code differs from qemu's"
+        );
     }
 }
 
@@ -55,10 +68,17 @@ fn examples_prove_at_the_default_po2() {
 #[test]
 fn a_full_segment_proves_at_the_default_po2() {
     let iterations = bento_vm::segment::segment_capacity(DEFAULT_PO2) / 19 + 100;
-    let (execution, receipt) = common::prove(&common::example("loop"), &iterations.to_le_bytes(), DEFAULT_PO2);
+    let (execution, receipt) = common::prove(
+        &common::example("loop"),
+        &iterations.to_le_bytes(),
+        DEFAULT_PO2,
+    );
     assert_eq!(receipt.segments[0].claim.po2, DEFAULT_PO2);
     assert_eq!(receipt.segments.len(), 2);
-    assert!(receipt.segments[1].claim.po2 < DEFAULT_PO2, "the short last segment is proved small");
+    assert!(
+        receipt.segments[1].claim.po2 < DEFAULT_PO2,
+        "the short last segment is proved small"
+    );
     assert_eq!(receipt.journal, execution.journal);
 }
 
@@ -78,7 +98,10 @@ fn every_instruction_proves_at_the_default_po2() {
 /// constraint check and prove.
 #[test]
 fn random_programs_prove() {
-    let count: u64 = std::env::var("BENTO_CIRCUIT_PROGRAMS").ok().and_then(|v| v.parse().ok()).unwrap_or(12);
+    let count: u64 = std::env::var("BENTO_CIRCUIT_PROGRAMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
     for seed in 0..count {
         let (elf, input) = guests::random_program(seed);
         let (_, segments) = common::segments(&elf, &input, 14);

@@ -14,11 +14,16 @@ fn the_first_and_last_guest_pages_and_a_stack_at_the_top_prove() {
     // The code sits on the first guest page: it loads its own first word.
     a.li(t0, GUEST_START).emit(asm::load(Op::Lw, t1, t0, 0));
     // The last word of guest memory: written, read back, then filled by `read`.
-    a.li(t2, GUEST_END - 4).emit(asm::store(Op::Sw, t1, t2, 0)).emit(asm::load(Op::Lbu, t0, t2, 3));
+    a.li(t2, GUEST_END - 4)
+        .emit(asm::store(Op::Sw, t1, t2, 0))
+        .emit(asm::load(Op::Lbu, t0, t2, 3));
     a.li(A0, 0).li(A1, GUEST_END - 2).li(A2, 2).ecall(63);
     a.li(A0, 3).li(A1, GUEST_END - 4).li(A2, 4).ecall(64);
     // A stack that starts at the top of memory.
-    a.li(SP, GUEST_END).emit(asm::alu_imm(Op::Addi, SP, SP, -16)).emit(asm::store(Op::Sw, t1, SP, 12)).emit(asm::load(Op::Lb, A0, SP, 15));
+    a.li(SP, GUEST_END)
+        .emit(asm::alu_imm(Op::Addi, SP, SP, -16))
+        .emit(asm::store(Op::Sw, t1, SP, 12))
+        .emit(asm::load(Op::Lb, A0, SP, 15));
     a.ecall(93);
     let code: Vec<u8> = a.words.iter().flat_map(|w| w.to_le_bytes()).collect();
     let elf = asm::elf(GUEST_START, &code, code.len() as u32);

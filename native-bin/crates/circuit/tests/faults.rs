@@ -15,8 +15,8 @@ mod guests;
 
 use std::sync::OnceLock;
 
-use bento_circuit::cpu::CpuCols;
 use bento_circuit::columns::Columns;
+use bento_circuit::cpu::CpuCols;
 use bento_circuit::program::Flag;
 use bento_circuit::receipt::{Paging, Receipt, SegmentReceipt};
 use bento_circuit::segment::{self, SegmentClaim};
@@ -28,7 +28,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 fn cases() -> u64 {
-    std::env::var("BENTO_FAULT_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(3)
+    std::env::var("BENTO_FAULT_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
 }
 
 /// The segments of the instruction program at po2 14 (several segments, every instruction).
@@ -62,7 +65,13 @@ fn other_byte(x: F, rng: &mut ChaCha8Rng) -> F {
 /// Real rows of a segment's CPU table that satisfy `pick`.
 fn rows_where(segment: &Segment, pick: impl Fn(&CpuCols<F>) -> bool) -> Vec<usize> {
     let t = trace::build(segment).expect("honest trace");
-    t.traces[0].values.chunks_exact(W).enumerate().filter(|(r, c)| (*r as u32) < segment.cycles && pick(CpuCols::view(c))).map(|(r, _)| r).collect()
+    t.traces[0]
+        .values
+        .chunks_exact(W)
+        .enumerate()
+        .filter(|(r, c)| (*r as u32) < segment.cycles && pick(CpuCols::view(c)))
+        .map(|(r, _)| r)
+        .collect()
 }
 
 /// Forges, proves and returns the receipt (None if the prover itself refused).
@@ -77,7 +86,11 @@ fn forged(
     let mut claim = SegmentClaim::of(segment);
     if roots_follow_boundary {
         let root = |fin: bool| {
-            let leaves: Vec<_> = paging.pages.iter().map(|p| (p.index, hash_page(if fin { p.fin() } else { &p.init }))).collect();
+            let leaves: Vec<_> = paging
+                .pages
+                .iter()
+                .map(|p| (p.index, hash_page(if fin { p.fin() } else { &p.init })))
+                .collect();
             paging.siblings.root(&leaves).expect("siblings fit")
         };
         claim.pre_root = root(false);
@@ -85,11 +98,19 @@ fn forged(
     }
     edit_claim(&mut claim);
     let proved = segment::prove_trace(Setup::standard(), claim, t).ok()?;
-    Some(SegmentReceipt { claim: proved.claim, seal: proved.proof.to_bytes(), paging })
+    Some(SegmentReceipt {
+        claim: proved.claim,
+        seal: proved.proof.to_bytes(),
+        paging,
+    })
 }
 
 /// Runs `cases()` random instances of a fault class; each must fail verification.
-fn class(name: &str, pick: impl Fn(&CpuCols<F>) -> bool, lie: impl Fn(&mut [F], usize, &mut ChaCha8Rng)) {
+fn class(
+    name: &str,
+    pick: impl Fn(&CpuCols<F>) -> bool,
+    lie: impl Fn(&mut [F], usize, &mut ChaCha8Rng),
+) {
     let (mut tried, mut proved) = (0, 0);
     for (s, segment) in segments().iter().enumerate() {
         let rows = rows_where(segment, &pick);
@@ -99,28 +120,47 @@ fn class(name: &str, pick: impl Fn(&CpuCols<F>) -> bool, lie: impl Fn(&mut [F], 
         for seed in 0..cases() {
             let mut rng = ChaCha8Rng::seed_from_u64(seed * 1000 + s as u64);
             let r = rows[rng.random_range(0..rows.len())];
-            let receipt = forged(segment, |_| {}, |f| lie(&mut f.cpu.values, r, &mut rng), false);
+            let receipt = forged(
+                segment,
+                |_| {},
+                |f| lie(&mut f.cpu.values, r, &mut rng),
+                false,
+            );
             if let Some(receipt) = receipt {
-                assert!(receipt.verify(Setup::standard()).is_err(), "{name}: a forged proof (segment {s}, row {r}, seed {seed}) verifies");
+                assert!(
+                    receipt.verify(Setup::standard()).is_err(),
+                    "{name}: a forged proof (segment {s}, row {r}, seed {seed}) verifies"
+                );
                 proved += 1;
             }
             tried += 1;
         }
     }
     // The prover is forced: lies reach the verifier rather than stopping at the prover.
-    assert!(tried > 0 && proved == tried, "{name}: {proved} of {tried} forgeries were proved");
+    assert!(
+        tried > 0 && proved == tried,
+        "{name}: {proved} of {tried} forgeries were proved"
+    );
 }
 
 /// Like [`class`], for lies in the claim. Only forgeries the prover proved and
 /// the verifier refused count; a class none of whose forgeries reached the
 /// verifier fails.
-fn claim_class(name: &str, applies: impl Fn(&Segment) -> bool, edit: impl Fn(&mut SegmentClaim, &mut ChaCha8Rng)) {
+fn claim_class(
+    name: &str,
+    applies: impl Fn(&Segment) -> bool,
+    edit: impl Fn(&mut SegmentClaim, &mut ChaCha8Rng),
+) {
     let mut refused = 0;
     for segment in segments().iter().filter(|s| applies(s)) {
         for seed in 0..cases() {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             if let Some(receipt) = forged(segment, |c| edit(c, &mut rng), |_| {}, false) {
-                assert!(receipt.verify(Setup::standard()).is_err(), "{name}: segment {} seed {seed} verifies", segment.index);
+                assert!(
+                    receipt.verify(Setup::standard()).is_err(),
+                    "{name}: segment {} seed {seed} verifies",
+                    segment.index
+                );
                 refused += 1;
             }
         }
@@ -132,13 +172,19 @@ fn claim_class(name: &str, applies: impl Fn(&Segment) -> bool, edit: impl Fn(&mu
 fn honest_forgery_hook_still_verifies() {
     // The harness itself: an empty forgery proves and verifies.
     let receipt = forged(&segments()[0], |_| {}, |_| {}, true).expect("proves");
-    receipt.verify(Setup::standard()).expect("an honest proof through the forgery path verifies");
+    receipt
+        .verify(Setup::standard())
+        .expect("an honest proof through the forgery path verifies");
 }
 
 #[test]
 fn wrong_alu_result() {
     let computes = |c: &CpuCols<F>| {
-        c.is_instr == F::ONE && !flag(c, Flag::RdZero) && [Flag::Chip, Flag::Add, Flag::Sub, Flag::Lui, Flag::Auipc].iter().any(|&f| flag(c, f))
+        c.is_instr == F::ONE
+            && !flag(c, Flag::RdZero)
+            && [Flag::Chip, Flag::Add, Flag::Sub, Flag::Lui, Flag::Auipc]
+                .iter()
+                .any(|&f| flag(c, f))
     };
     class("wrong ALU result", computes, |cpu, r, rng| {
         let c = row(cpu, r);
@@ -172,7 +218,13 @@ fn wrong_next_pc() {
 
 #[test]
 fn wrong_value_loaded() {
-    let load = |c: &CpuCols<F>| c.is_instr == F::ONE && !flag(c, Flag::RdZero) && [Flag::LoadB, Flag::LoadH, Flag::LoadW].iter().any(|&f| flag(c, f));
+    let load = |c: &CpuCols<F>| {
+        c.is_instr == F::ONE
+            && !flag(c, Flag::RdZero)
+            && [Flag::LoadB, Flag::LoadH, Flag::LoadW]
+                .iter()
+                .any(|&f| flag(c, f))
+    };
     class("wrong value loaded", load, |cpu, r, rng| {
         let c = row(cpu, r);
         let i = rng.random_range(0..4);
@@ -183,13 +235,23 @@ fn wrong_value_loaded() {
 
 #[test]
 fn store_dropped_or_misdirected() {
-    let changing_store =
-        |c: &CpuCols<F>| c.is_instr == F::ONE && [Flag::StoreB, Flag::StoreH, Flag::StoreW].iter().any(|&f| flag(c, f)) && c.mem_new != c.mem_prev;
+    let changing_store = |c: &CpuCols<F>| {
+        c.is_instr == F::ONE
+            && [Flag::StoreB, Flag::StoreH, Flag::StoreW]
+                .iter()
+                .any(|&f| flag(c, f))
+            && c.mem_new != c.mem_prev
+    };
     class("store dropped", changing_store, |cpu, r, _| {
         let c = row(cpu, r);
         c.mem_new = c.mem_prev;
     });
-    let store = |c: &CpuCols<F>| c.is_instr == F::ONE && [Flag::StoreB, Flag::StoreH, Flag::StoreW].iter().any(|&f| flag(c, f));
+    let store = |c: &CpuCols<F>| {
+        c.is_instr == F::ONE
+            && [Flag::StoreB, Flag::StoreH, Flag::StoreW]
+                .iter()
+                .any(|&f| flag(c, f))
+    };
     class("store to the wrong address", store, |cpu, r, rng| {
         let c = row(cpu, r);
         c.mem_addr += F::from_u32(rng.random_range(1..3));
@@ -198,7 +260,8 @@ fn store_dropped_or_misdirected() {
 
 #[test]
 fn write_to_x0_sticks() {
-    let x0_write = |c: &CpuCols<F>| c.is_instr == F::ONE && flag(c, Flag::RdZero) && c.result != c.rd_prev;
+    let x0_write =
+        |c: &CpuCols<F>| c.is_instr == F::ONE && flag(c, Flag::RdZero) && c.result != c.rd_prev;
     class("write to x0 sticks", x0_write, |cpu, r, _| {
         let c = row(cpu, r);
         c.rd_val = c.result;
@@ -217,38 +280,70 @@ fn wrong_register_written() {
 #[test]
 fn journal_byte_changed() {
     let journal_row = |c: &CpuCols<F>| c.io_journal == F::ONE;
-    class("journal byte changed in the trace", journal_row, |cpu, r, rng| {
-        let c = row(cpu, r);
-        c.sel_lo = other_byte(c.sel_lo, rng);
-    });
-    claim_class("journal byte changed in the claim", |s| !s.journal.is_empty(), |c, rng| {
-        let i = rng.random_range(0..c.journal.len());
-        c.journal[i] ^= 1 << rng.random_range(0..8);
-    });
-    claim_class("journal byte appended", |s| !s.journal.is_empty(), |c, _| c.journal.push(0));
+    class(
+        "journal byte changed in the trace",
+        journal_row,
+        |cpu, r, rng| {
+            let c = row(cpu, r);
+            c.sel_lo = other_byte(c.sel_lo, rng);
+        },
+    );
+    claim_class(
+        "journal byte changed in the claim",
+        |s| !s.journal.is_empty(),
+        |c, rng| {
+            let i = rng.random_range(0..c.journal.len());
+            c.journal[i] ^= 1 << rng.random_range(0..8);
+        },
+    );
+    claim_class(
+        "journal byte appended",
+        |s| !s.journal.is_empty(),
+        |c, _| c.journal.push(0),
+    );
 }
 
 #[test]
 fn exit_code_changed() {
-    claim_class("exit code changed", |s| s.exit_code.is_some(), |c, rng| {
-        c.exit_code = c.exit_code.map(|x| x ^ (1 << rng.random_range(0..32)));
-    });
-    claim_class("exit claimed without exiting", |s| s.exit_code.is_none(), |c, _| c.exit_code = Some(0));
-    claim_class("exit hidden", |s| s.exit_code.is_some(), |c, _| c.exit_code = None);
+    claim_class(
+        "exit code changed",
+        |s| s.exit_code.is_some(),
+        |c, rng| {
+            c.exit_code = c.exit_code.map(|x| x ^ (1 << rng.random_range(0..32)));
+        },
+    );
+    claim_class(
+        "exit claimed without exiting",
+        |s| s.exit_code.is_none(),
+        |c, _| c.exit_code = Some(0),
+    );
+    claim_class(
+        "exit hidden",
+        |s| s.exit_code.is_some(),
+        |c, _| c.exit_code = None,
+    );
 }
 
 #[test]
 fn input_changed_after_read() {
     let read_row = |c: &CpuCols<F>| c.io_read == F::ONE;
-    class("input byte changed in memory only", read_row, |cpu, r, rng| {
-        let c = row(cpu, r);
-        let lane = (0..4).find(|&i| c.lane[i] == F::ONE).expect("a lane");
-        c.mem_new[lane] = other_byte(c.mem_new[lane], rng);
-    });
-    class("input byte changed, memory kept", read_row, |cpu, r, rng| {
-        let c = row(cpu, r);
-        c.addr[0] = other_byte(c.addr[0], rng);
-    });
+    class(
+        "input byte changed in memory only",
+        read_row,
+        |cpu, r, rng| {
+            let c = row(cpu, r);
+            let lane = (0..4).find(|&i| c.lane[i] == F::ONE).expect("a lane");
+            c.mem_new[lane] = other_byte(c.mem_new[lane], rng);
+        },
+    );
+    class(
+        "input byte changed, memory kept",
+        read_row,
+        |cpu, r, rng| {
+            let c = row(cpu, r);
+            c.addr[0] = other_byte(c.addr[0], rng);
+        },
+    );
     // The input is the prover's: another input, used consistently, proves (another journal).
     let (elf, _) = guests::instruction_program();
     let (_, a) = common::prove(&elf, b"0123456789abcdef", 14);
@@ -264,7 +359,9 @@ fn memory_boundary_changed() {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 let lie = |f: &mut Forgery<'_>| {
                     // A word the segment accessed (an untouched word may hold anything: it is another, true, claim).
-                    let accessed: Vec<usize> = (0..f.final_ts.len()).filter(|&k| f.final_ts[k] > 0).collect();
+                    let accessed: Vec<usize> = (0..f.final_ts.len())
+                        .filter(|&k| f.final_ts[k] > 0)
+                        .collect();
                     let k = accessed[rng.random_range(0..accessed.len())];
                     let bit = 1u32 << rng.random_range(0..32);
                     if fin {
@@ -276,7 +373,10 @@ fn memory_boundary_changed() {
                 // The roots are recomputed from the forged pages, so only the proof can object.
                 if let Some(receipt) = forged(segment, |_| {}, lie, true) {
                     let which = if fin { "final" } else { "initial" };
-                    assert!(receipt.verify(Setup::standard()).is_err(), "{which} boundary value of segment {s} changed, seed {seed}: verifies");
+                    assert!(
+                        receipt.verify(Setup::standard()).is_err(),
+                        "{which} boundary value of segment {s} changed, seed {seed}: verifies"
+                    );
                 }
             }
         }
@@ -296,9 +396,15 @@ fn segment_state_changed() {
         // Other representations of what the proof's public values hold.
         ("pre pc low bits", |c| c.pre_pc += 2),
         ("post pc low bits", |c| c.post_pc += 3),
-        ("cycles plus p", |c| c.cycles = c.cycles.wrapping_add(F::ORDER_U32)),
-        ("pre root plus p", |c| c.pre_root.0[0] = c.pre_root.0[0].wrapping_add(F::ORDER_U32)),
-        ("post root plus p", |c| c.post_root.0[7] = c.post_root.0[7].wrapping_add(F::ORDER_U32)),
+        ("cycles plus p", |c| {
+            c.cycles = c.cycles.wrapping_add(F::ORDER_U32)
+        }),
+        ("pre root plus p", |c| {
+            c.pre_root.0[0] = c.pre_root.0[0].wrapping_add(F::ORDER_U32)
+        }),
+        ("post root plus p", |c| {
+            c.post_root.0[7] = c.post_root.0[7].wrapping_add(F::ORDER_U32)
+        }),
         ("input ended before", |c| c.pre_input_ended ^= true),
         ("input ended after", |c| c.post_input_ended ^= true),
     ];
@@ -322,46 +428,77 @@ fn receipts() -> &'static (Receipt, Receipt) {
 
 fn rejects(receipt: &Receipt, what: &str) {
     let image_id = receipts().0.image_id;
-    assert!(receipt.verify(Setup::standard(), image_id).is_err(), "{what}: the tampered receipt verifies");
+    assert!(
+        receipt.verify(Setup::standard(), image_id).is_err(),
+        "{what}: the tampered receipt verifies"
+    );
 }
 
 #[test]
 fn segments_reordered_dropped_duplicated_or_foreign() {
     let (good, other) = receipts();
-    good.verify(Setup::standard(), good.image_id).expect("the honest receipt verifies");
+    good.verify(Setup::standard(), good.image_id)
+        .expect("the honest receipt verifies");
     let n = good.segments.len();
     type ReceiptEdit<'a> = (&'static str, Box<dyn Fn(&mut Receipt) + 'a>);
     let edits: Vec<ReceiptEdit> = vec![
         ("swapped", Box::new(|r| r.segments.swap(0, 1))),
-        ("swapped last", Box::new(move |r| r.segments.swap(n - 2, n - 1))),
+        (
+            "swapped last",
+            Box::new(move |r| r.segments.swap(n - 2, n - 1)),
+        ),
         ("first dropped", Box::new(|r| drop(r.segments.remove(0)))),
         ("middle dropped", Box::new(|r| drop(r.segments.remove(1)))),
         ("last dropped", Box::new(|r| drop(r.segments.pop()))),
-        ("duplicated", Box::new(|r| r.segments.insert(1, r.segments[1].clone()))),
+        (
+            "duplicated",
+            Box::new(|r| r.segments.insert(1, r.segments[1].clone())),
+        ),
         ("all dropped", Box::new(|r| r.segments.clear())),
-        ("foreign last segment", Box::new(|r| *r.segments.last_mut().unwrap() = other.segments.last().unwrap().clone())),
-        ("foreign middle segment", Box::new(|r| r.segments[1] = other.segments[1].clone())),
+        (
+            "foreign last segment",
+            Box::new(|r| *r.segments.last_mut().unwrap() = other.segments.last().unwrap().clone()),
+        ),
+        (
+            "foreign middle segment",
+            Box::new(|r| r.segments[1] = other.segments[1].clone()),
+        ),
         ("exit code", Box::new(|r| r.exit_code ^= 1)),
         ("journal", Box::new(|r| r.journal[0] ^= 1)),
         ("journal extended", Box::new(|r| r.journal.push(0))),
         ("image id", Box::new(|r| r.image_id.0[0] ^= 1)),
-        ("claim journal", Box::new(|r| r.segments.last_mut().unwrap().claim.journal[0] ^= 1)),
+        (
+            "claim journal",
+            Box::new(|r| r.segments.last_mut().unwrap().claim.journal[0] ^= 1),
+        ),
         ("claim index", Box::new(|r| r.segments[1].claim.index = 5)),
-        ("paging page", Box::new(|r| r.segments[0].paging.pages[0].init[3] ^= 1)),
-        ("paging siblings", Box::new(|r| r.segments[0].paging.siblings.siblings[0].0[0] ^= 1)),
+        (
+            "paging page",
+            Box::new(|r| r.segments[0].paging.pages[0].init[3] ^= 1),
+        ),
+        (
+            "paging siblings",
+            Box::new(|r| r.segments[0].paging.siblings.siblings[0].0[0] ^= 1),
+        ),
         ("seal", Box::new(|r| r.segments[0].seal[100] ^= 1)),
         // The audit's edit: values the proof holds only modulo 4 (pcs) or modulo p (cycles).
-        ("pc low bits and cycles plus p", Box::new(move |r| {
-            r.segments[0].claim.post_pc += 2;
-            r.segments[1].claim.pre_pc += 2;
-            r.segments[n - 1].claim.post_pc += 3;
-            r.segments[0].claim.cycles += F::ORDER_U32;
-        })),
-        ("seals swapped", Box::new(|r| {
-            let seal = r.segments[0].seal.clone();
-            r.segments[0].seal = r.segments[1].seal.clone();
-            r.segments[1].seal = seal;
-        })),
+        (
+            "pc low bits and cycles plus p",
+            Box::new(move |r| {
+                r.segments[0].claim.post_pc += 2;
+                r.segments[1].claim.pre_pc += 2;
+                r.segments[n - 1].claim.post_pc += 3;
+                r.segments[0].claim.cycles += F::ORDER_U32;
+            }),
+        ),
+        (
+            "seals swapped",
+            Box::new(|r| {
+                let seal = r.segments[0].seal.clone();
+                r.segments[0].seal = r.segments[1].seal.clone();
+                r.segments[1].seal = seal;
+            }),
+        ),
     ];
     for (what, edit) in edits {
         let mut r = good.clone();
@@ -369,7 +506,11 @@ fn segments_reordered_dropped_duplicated_or_foreign() {
         rejects(&r, what);
     }
     // Another program's image ID.
-    assert!(good.verify(Setup::standard(), other.segments[0].claim.pre_digest()).is_ok(), "same program");
+    assert!(
+        good.verify(Setup::standard(), other.segments[0].claim.pre_digest())
+            .is_ok(),
+        "same program"
+    );
     let mut foreign_id = good.image_id;
     foreign_id.0[1] ^= 1;
     assert!(good.verify(Setup::standard(), foreign_id).is_err());
@@ -386,7 +527,12 @@ fn flipped_receipt_bytes_are_rejected() {
     let all = std::env::var("BENTO_FLIP_ALL").is_ok_and(|v| v == "1");
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     // Every byte outside the seals (header, claims, paging), and a sample of seal bytes.
-    let seal_start = bytes.len() - receipt.segments.iter().map(|s| s.seal.len() + s.paging_bytes()).sum::<usize>();
+    let seal_start = bytes.len()
+        - receipt
+            .segments
+            .iter()
+            .map(|s| s.seal.len() + s.paging_bytes())
+            .sum::<usize>();
     let mut positions: Vec<usize> = (0..seal_start.min(bytes.len())).collect();
     if all {
         positions = (0..bytes.len()).collect();
@@ -397,11 +543,26 @@ fn flipped_receipt_bytes_are_rejected() {
     for &i in &positions {
         let mut tampered = bytes.clone();
         tampered[i] ^= 1 << rng.random_range(0..8);
-        let verdict = Receipt::from_bytes(&tampered).map_err(|e| e.to_string()).and_then(|r| r.verify(Setup::standard(), image_id).map_err(|e| e.to_string()));
-        assert!(verdict.is_err(), "byte {i} of {} flipped: still verifies", bytes.len());
+        let verdict = Receipt::from_bytes(&tampered)
+            .map_err(|e| e.to_string())
+            .and_then(|r| {
+                r.verify(Setup::standard(), image_id)
+                    .map_err(|e| e.to_string())
+            });
+        assert!(
+            verdict.is_err(),
+            "byte {i} of {} flipped: still verifies",
+            bytes.len()
+        );
     }
-    assert!(Receipt::from_bytes(&bytes[..bytes.len() - 1]).is_err(), "truncated");
-    assert!(Receipt::from_bytes(&[bytes.as_slice(), &[0]].concat()).is_err(), "trailing data");
+    assert!(
+        Receipt::from_bytes(&bytes[..bytes.len() - 1]).is_err(),
+        "truncated"
+    );
+    assert!(
+        Receipt::from_bytes(&[bytes.as_slice(), &[0]].concat()).is_err(),
+        "trailing data"
+    );
 }
 
 /// Once a `read` returns less than it asked for, the input has ended and every
@@ -420,18 +581,37 @@ fn data_after_the_end_of_the_input() {
     let buf = CODE_BASE + 0x200;
     let (s0, s1, t0, t1, t2) = (8, 9, 5, 6, 7);
     let mut a = Asm::new();
-    a.li(A0, 0).li(A1, buf).li(A2, 1).ecall(63).emit(asm::alu_imm(Op::Addi, s0, A0, 0));
-    a.li(t0, 9000).emit(asm::alu_imm(Op::Addi, t0, t0, -1)).emit(asm::branch(Op::Bne, t0, 0, -4));
-    a.li(A0, 0).li(A1, buf).li(A2, 1).ecall(63).emit(asm::alu_imm(Op::Addi, s1, A0, 0));
-    a.emit(asm::alu_imm(Op::Sltiu, t1, s0, 1)).emit(asm::alu_imm(Op::Addi, t2, s1, -1)).emit(asm::alu_imm(Op::Sltiu, t2, t2, 1));
+    a.li(A0, 0)
+        .li(A1, buf)
+        .li(A2, 1)
+        .ecall(63)
+        .emit(asm::alu_imm(Op::Addi, s0, A0, 0));
+    a.li(t0, 9000)
+        .emit(asm::alu_imm(Op::Addi, t0, t0, -1))
+        .emit(asm::branch(Op::Bne, t0, 0, -4));
+    a.li(A0, 0)
+        .li(A1, buf)
+        .li(A2, 1)
+        .ecall(63)
+        .emit(asm::alu_imm(Op::Addi, s1, A0, 0));
+    a.emit(asm::alu_imm(Op::Sltiu, t1, s0, 1))
+        .emit(asm::alu_imm(Op::Addi, t2, s1, -1))
+        .emit(asm::alu_imm(Op::Sltiu, t2, t2, 1));
     a.emit(asm::alu(Op::And, A0, t1, t2)).ecall(93);
     let elf = a.elf(0x400);
     for input in [&b""[..], b"A", b"AB"] {
-        assert_eq!(common::segments(&elf, input, 14).0.exit_code, 0, "honest runs exit 0 (input {input:?})");
+        assert_eq!(
+            common::segments(&elf, input, 14).0.exit_code,
+            0,
+            "honest runs exit 0 (input {input:?})"
+        );
     }
     let (_, segments) = common::segments(&elf, b"", 14);
     assert_eq!(segments.len(), 2);
-    assert!(segments[0].post_input_ended, "the first read ended the input");
+    assert!(
+        segments[0].post_input_ended,
+        "the first read ended the input"
+    );
 
     let setup = Setup::standard();
     let image_id = bento_vm::image_id(&bento_vm::Program::load(&elf).unwrap());
@@ -441,17 +621,33 @@ fn data_after_the_end_of_the_input() {
         second.input = vec![0x41];
         second.cycles += 1;
         second.pre_input_ended = !claims_unended;
-        let replayed = replay(&second, &mut CapturedOutput::default()).expect("the segment replays");
+        let replayed =
+            replay(&second, &mut CapturedOutput::default()).expect("the segment replays");
         assert_eq!(replayed.exit_code, Some(1));
-        (second.post_pc, second.post_root, second.exit_code, second.post_input_ended) =
-            (replayed.post_pc, replayed.post_root, replayed.exit_code, replayed.post_input_ended);
+        (
+            second.post_pc,
+            second.post_root,
+            second.exit_code,
+            second.post_input_ended,
+        ) = (
+            replayed.post_pc,
+            replayed.post_root,
+            replayed.exit_code,
+            replayed.post_input_ended,
+        );
         let receipt = Receipt {
             image_id,
             exit_code: 1,
             journal: Vec::new(),
-            segments: [&segments[0], &second].iter().map(|s| SegmentReceipt::prove(setup, s).expect("the prover is forced")).collect(),
+            segments: [&segments[0], &second]
+                .iter()
+                .map(|s| SegmentReceipt::prove(setup, s).expect("the prover is forced"))
+                .collect(),
         };
         let verdict = receipt.verify(setup, image_id);
-        assert!(verdict.is_err(), "data after the end of the input (claimed unended: {claims_unended}) verifies");
+        assert!(
+            verdict.is_err(),
+            "data after the end of the input (claimed unended: {claims_unended}) verifies"
+        );
     }
 }

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use p3_matrix::Matrix;
 use bento_vm::segment::DEFAULT_PO2;
 use bento_vm::{execute, CapturedOutput, ExecOptions};
 use clap::{Args, Subcommand};
+use p3_matrix::Matrix;
 use serde_json::json;
 
 use crate::execute::load_program;
@@ -67,8 +67,17 @@ fn bench_execute(args: &BenchExecute) -> Result<(), String> {
     let mut best: Option<(f64, u64, u32)> = None;
     for _ in 0..args.runs.max(1) {
         let started = Instant::now();
-        let exec = execute(&program, input.clone(), ExecOptions { po2: args.po2, cycle_limit: None }, &mut CapturedOutput::default(), |_| Ok(()))
-            .map_err(|e| e.to_string())?;
+        let exec = execute(
+            &program,
+            input.clone(),
+            ExecOptions {
+                po2: args.po2,
+                cycle_limit: None,
+            },
+            &mut CapturedOutput::default(),
+            |_| Ok(()),
+        )
+        .map_err(|e| e.to_string())?;
         let seconds = started.elapsed().as_secs_f64();
         if best.is_none_or(|(s, _, _)| seconds < s) {
             best = Some((seconds, exec.total_cycles, exec.segments));
@@ -77,7 +86,9 @@ fn bench_execute(args: &BenchExecute) -> Result<(), String> {
     let (seconds, cycles, segments) = best.expect("at least one run");
     let mhz = cycles as f64 / seconds / 1e6;
     if args.json {
-        report::line(json!({ "cycles": cycles, "segments": segments, "seconds": seconds, "mhz": mhz, "po2": args.po2 }));
+        report::line(
+            json!({ "cycles": cycles, "segments": segments, "seconds": seconds, "mhz": mhz, "po2": args.po2 }),
+        );
     } else {
         println!("executed {cycles} cycles in {segments} segments of 2^{} in {seconds:.3} s: {mhz:.1} MHz", args.po2);
     }
@@ -106,7 +117,10 @@ fn bench_stark(args: &BenchStark) -> Result<(), String> {
     let instances = synthetic::instances(args.log_rows, args.cols as usize, 7);
     let airs: Vec<_> = instances.iter().map(|i| i.air.clone()).collect();
     let public: Vec<_> = instances.iter().map(|i| i.public_values.clone()).collect();
-    let heights: Vec<_> = instances.iter().map(|i| i.trace.height().trailing_zeros() as usize).collect();
+    let heights: Vec<_> = instances
+        .iter()
+        .map(|i| i.trace.height().trailing_zeros() as usize)
+        .collect();
 
     phases::install();
     let (proof, split, elapsed) = phases::measure(|| bento_stark::prove(&setup, &instances));
@@ -143,7 +157,10 @@ fn bench_stark(args: &BenchStark) -> Result<(), String> {
         println!("  quotient              {:8.0} ms", split.quotient_ms);
         println!("  FRI and opening       {:8.0} ms", split.fri_open_ms);
         println!("proof: {proof_bytes} bytes, verified in {verify_ms:.1} ms");
-        println!("conjectured security {bits:.1} bits (log blowup {}, {} queries; binding: {})", parameters.log_blowup, parameters.num_queries, security.binding);
+        println!(
+            "conjectured security {bits:.1} bits (log blowup {}, {} queries; binding: {})",
+            parameters.log_blowup, parameters.num_queries, security.binding
+        );
     }
     Ok(())
 }
@@ -163,9 +180,18 @@ fn bench_hash(args: &BenchHash) -> Result<(), String> {
     if args.json {
         report::line(serde_json::to_value(&f).map_err(|e| e.to_string())?);
     } else {
-        println!("Merkle commitment of 2^{} rows x {} columns:", args.log_rows, args.cols);
-        println!("  Poseidon2 (BabyBear, width 16): {:8.0} ms  {:6.0} MiB/s", f.poseidon2_ms, f.poseidon2_mib_per_s);
-        println!("  Keccak-f (u64 lanes):           {:8.0} ms  {:6.0} MiB/s", f.keccak_ms, f.keccak_mib_per_s);
+        println!(
+            "Merkle commitment of 2^{} rows x {} columns:",
+            args.log_rows, args.cols
+        );
+        println!(
+            "  Poseidon2 (BabyBear, width 16): {:8.0} ms  {:6.0} MiB/s",
+            f.poseidon2_ms, f.poseidon2_mib_per_s
+        );
+        println!(
+            "  Keccak-f (u64 lanes):           {:8.0} ms  {:6.0} MiB/s",
+            f.keccak_ms, f.keccak_mib_per_s
+        );
     }
     Ok(())
 }
@@ -191,7 +217,10 @@ const LOOP_CYCLES_PER_ITERATION: u32 = 19;
 /// Peak resident memory of this process, from /proc (0 where there is none).
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
     kb.unwrap_or(0.0) / 1024.0
 }
 
@@ -202,45 +231,76 @@ fn bench_prove(args: &BenchProve) -> Result<(), String> {
     let program = load_program(&args.elf)?;
     let capacity = bento_vm::segment::segment_capacity(args.po2);
     // Enough iterations that the last full segment is followed by a short one.
-    let iterations = (u64::from(capacity) * u64::from(args.segments.max(1)) / u64::from(LOOP_CYCLES_PER_ITERATION)) as u32;
+    let iterations = (u64::from(capacity) * u64::from(args.segments.max(1))
+        / u64::from(LOOP_CYCLES_PER_ITERATION)) as u32;
     let setup = &Setup::with(args.explore.parameters());
     phases::install();
     let mut receipts = Vec::new();
     let mut prove_seconds = 0.0;
     let mut split = phases::Phases::default();
     let mut trace_gen_ms = 0.0;
-    let options = ExecOptions { po2: args.po2, cycle_limit: None };
-    execute(&program, iterations.to_le_bytes().to_vec(), options, &mut CapturedOutput::default(), |segment| {
-        if receipts.len() as u32 >= args.segments {
-            return Ok(());
-        }
-        let started = Instant::now();
-        let trace = bento_circuit::trace::build(&segment).map_err(|e| e.to_string())?;
-        let trace_seconds = started.elapsed().as_secs_f64();
-        let (proved, s, elapsed) = phases::measure(|| bento_circuit::segment::prove_trace(setup, bento_circuit::segment::SegmentClaim::of(&segment), trace));
-        let proved = proved.map_err(|e| e.to_string())?;
-        receipts.push((SegmentReceipt::new(&segment, &proved), proved));
-        trace_gen_ms += trace_seconds * 1e3;
-        prove_seconds += trace_seconds + elapsed.as_secs_f64();
-        split.add(&s);
-        Ok(())
-    })
+    let options = ExecOptions {
+        po2: args.po2,
+        cycle_limit: None,
+    };
+    execute(
+        &program,
+        iterations.to_le_bytes().to_vec(),
+        options,
+        &mut CapturedOutput::default(),
+        |segment| {
+            if receipts.len() as u32 >= args.segments {
+                return Ok(());
+            }
+            let started = Instant::now();
+            let trace = bento_circuit::trace::build(&segment).map_err(|e| e.to_string())?;
+            let trace_seconds = started.elapsed().as_secs_f64();
+            let (proved, s, elapsed) = phases::measure(|| {
+                bento_circuit::segment::prove_trace(
+                    setup,
+                    bento_circuit::segment::SegmentClaim::of(&segment),
+                    trace,
+                )
+            });
+            let proved = proved.map_err(|e| e.to_string())?;
+            receipts.push((SegmentReceipt::new(&segment, &proved), proved));
+            trace_gen_ms += trace_seconds * 1e3;
+            prove_seconds += trace_seconds + elapsed.as_secs_f64();
+            split.add(&s);
+            Ok(())
+        },
+    )
     .map_err(|e| e.to_string())?;
-    let cycles: u64 = receipts.iter().map(|(r, _)| u64::from(r.claim.cycles)).sum();
+    let cycles: u64 = receipts
+        .iter()
+        .map(|(r, _)| u64::from(r.claim.cycles))
+        .sum();
     let started = Instant::now();
     for (receipt, proved) in &receipts {
         if setup.is_standard() {
             receipt.verify(setup).map_err(|e| e.to_string())?;
         } else {
             // Seals under explored parameters do not deserialize as standard proofs: check the proof in memory.
-            let boundary = receipt.paging.authenticate(proved.claim.po2, proved.claim.pre_root, proved.claim.post_root).map_err(|e| e.to_string())?;
-            bento_circuit::segment::verify(setup, &proved.claim, &boundary, &proved.proof).map_err(|e| e.to_string())?;
+            let boundary = receipt
+                .paging
+                .authenticate(
+                    proved.claim.po2,
+                    proved.claim.pre_root,
+                    proved.claim.post_root,
+                )
+                .map_err(|e| e.to_string())?;
+            bento_circuit::segment::verify(setup, &proved.claim, &boundary, &proved.proof)
+                .map_err(|e| e.to_string())?;
         }
     }
     let n = receipts.len().max(1) as f64;
     let verify_ms = started.elapsed().as_secs_f64() * 1e3 / n;
     let seal_bytes = receipts.iter().map(|(r, _)| r.seal.len()).sum::<usize>() as f64 / n;
-    let paging_bytes = receipts.iter().map(|(r, _)| r.paging_bytes()).sum::<usize>() as f64 / n;
+    let paging_bytes = receipts
+        .iter()
+        .map(|(r, _)| r.paging_bytes())
+        .sum::<usize>() as f64
+        / n;
     let khz = cycles as f64 / prove_seconds / 1e3;
     let peak = peak_rss_mb();
     if args.json {
@@ -250,7 +310,11 @@ fn bench_prove(args: &BenchProve) -> Result<(), String> {
             "split_ms": split, "trace_gen_ms": trace_gen_ms,
         }));
     } else {
-        println!("proved {cycles} cycles in {} segments of 2^{} in {prove_seconds:.2} s: {khz:.1} kHz", receipts.len(), args.po2);
+        println!(
+            "proved {cycles} cycles in {} segments of 2^{} in {prove_seconds:.2} s: {khz:.1} kHz",
+            receipts.len(),
+            args.po2
+        );
         println!("  trace generation      {trace_gen_ms:8.0} ms");
         println!("  trace LDE and commit  {:8.0} ms", split.trace_commit_ms);
         println!("  LogUp trace           {:8.0} ms", split.logup_ms);

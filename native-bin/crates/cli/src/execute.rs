@@ -31,7 +31,11 @@ pub struct GuestArgs {
 impl GuestArgs {
     /// The program, its input, and where its output goes.
     pub fn open(&self, json: bool) -> Result<(Program, Vec<u8>, Forward), String> {
-        Ok((load_program(&self.elf)?, read_input(self.input.as_deref())?, Forward::open(self.log.as_deref(), json)?))
+        Ok((
+            load_program(&self.elf)?,
+            read_input(self.input.as_deref())?,
+            Forward::open(self.log.as_deref(), json)?,
+        ))
     }
 }
 
@@ -71,7 +75,9 @@ pub enum Forward {
 impl Forward {
     pub fn open(log: Option<&Path>, json: bool) -> Result<Forward, String> {
         Ok(match log {
-            Some(path) => Forward::Log(BufWriter::new(File::create(path).map_err(|e| format!("guest log {}: {e}", path.display()))?)),
+            Some(path) => Forward::Log(BufWriter::new(
+                File::create(path).map_err(|e| format!("guest log {}: {e}", path.display()))?,
+            )),
             None => Forward::Host { json },
         })
     }
@@ -99,7 +105,10 @@ pub fn run(args: &ExecuteArgs) -> Result<(), String> {
     if let Some(dir) = &args.segments_dir {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    let options = ExecOptions { po2: args.po2, cycle_limit: args.guest.cycle_limit };
+    let options = ExecOptions {
+        po2: args.po2,
+        cycle_limit: args.guest.cycle_limit,
+    };
     let started = std::time::Instant::now();
     let result = execute(&program, input, options, &mut out, |segment| {
         let path = match &args.segments_dir {
@@ -137,9 +146,16 @@ pub fn run(args: &ExecuteArgs) -> Result<(), String> {
         }));
     } else {
         println!("exit code:    {}", exec.exit_code);
-        println!("cycles:       {} in {} segment(s) of at most 2^{}", exec.total_cycles, exec.segments, args.po2);
+        println!(
+            "cycles:       {} in {} segment(s) of at most 2^{}",
+            exec.total_cycles, exec.segments, args.po2
+        );
         println!("image id:     {}", exec.image_id);
-        println!("journal:      {} bytes {}", exec.journal.len(), hex::encode(&exec.journal));
+        println!(
+            "journal:      {} bytes {}",
+            exec.journal.len(),
+            hex::encode(&exec.journal)
+        );
         if let Ok(text) = std::str::from_utf8(&exec.journal) {
             if !text.is_empty() && text.chars().all(|c| !c.is_control() || c == '\n') {
                 println!("journal text: {text}");

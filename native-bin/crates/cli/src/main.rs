@@ -16,7 +16,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "bento-zkvm", version, about = "Execute, prove and verify RV32IM guest programs")]
+#[command(
+    name = "bento-zkvm",
+    version,
+    about = "Execute, prove and verify RV32IM guest programs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

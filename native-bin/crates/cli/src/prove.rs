@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use bento_circuit::receipt::{Receipt, SegmentReceipt, SegmentRun};
 use bento_circuit::prover::prove_program;
+use bento_circuit::receipt::{Receipt, SegmentReceipt, SegmentRun};
 use bento_stark::Setup;
 use bento_vm::fsutil::write_atomic;
 use bento_vm::segment::{Segment, DEFAULT_PO2};
@@ -110,20 +110,35 @@ fn write_receipt(path: &Path, receipt: &Receipt) -> Result<Value, String> {
 }
 
 fn print_summary(summary: &Value) {
-    println!("image id:   {}", summary["image_id"].as_str().unwrap_or_default());
+    println!(
+        "image id:   {}",
+        summary["image_id"].as_str().unwrap_or_default()
+    );
     println!("exit code:  {}", summary["exit_code"]);
-    println!("cycles:     {} in {} segment(s) of 2^{}", summary["cycles"], summary["segments"], summary["po2"]);
-    println!("journal:    {}", summary["journal_hex"].as_str().unwrap_or_default());
+    println!(
+        "cycles:     {} in {} segment(s) of 2^{}",
+        summary["cycles"], summary["segments"], summary["po2"]
+    );
+    println!(
+        "journal:    {}",
+        summary["journal_hex"].as_str().unwrap_or_default()
+    );
     if let Some(text) = summary["journal_text"].as_str().filter(|t| !t.is_empty()) {
         println!("journal text: {text}");
     }
-    println!("size:       {} bytes ({} seal, {} paging)", summary["bytes"], summary["seal_bytes"], summary["paging_bytes"]);
+    println!(
+        "size:       {} bytes ({} seal, {} paging)",
+        summary["bytes"], summary["seal_bytes"], summary["paging_bytes"]
+    );
 }
 
 pub fn prove_segment(args: &ProveSegmentArgs) -> Result<(), String> {
-    let segment = Segment::read_file(&args.segment).map_err(|e| format!("{}: {e}", args.segment.display()))?;
+    let segment = Segment::read_file(&args.segment)
+        .map_err(|e| format!("{}: {e}", args.segment.display()))?;
     if args.json {
-        report::line(json!({ "type": "progress", "stage": "proving", "index": segment.index, "cycles": segment.cycles }));
+        report::line(
+            json!({ "type": "progress", "stage": "proving", "index": segment.index, "cycles": segment.cycles }),
+        );
     }
     let started = Instant::now();
     let receipt = SegmentReceipt::prove(Setup::standard(), &segment).map_err(|e| e.to_string())?;
@@ -144,11 +159,17 @@ pub fn prove_segment(args: &ProveSegmentArgs) -> Result<(), String> {
 }
 
 pub fn join(args: &JoinArgs) -> Result<(), String> {
-    let run = SegmentRun::join(read_run(&args.left)?, read_run(&args.right)?).map_err(|e| e.to_string())?;
-    let (first, last) = (run.segments[0].claim.index, run.segments[run.segments.len() - 1].claim.index);
+    let run = SegmentRun::join(read_run(&args.left)?, read_run(&args.right)?)
+        .map_err(|e| e.to_string())?;
+    let (first, last) = (
+        run.segments[0].claim.index,
+        run.segments[run.segments.len() - 1].claim.index,
+    );
     write(&args.out, &run.to_bytes())?;
     if args.json {
-        report::line(json!({ "type": "done", "first": first, "last": last, "out": args.out.display().to_string() }));
+        report::line(
+            json!({ "type": "done", "first": first, "last": last, "out": args.out.display().to_string() }),
+        );
     } else {
         println!("joined segments {first}..={last}");
     }
@@ -159,10 +180,14 @@ pub fn finalize(args: &FinalizeArgs) -> Result<(), String> {
     let run = read_run(&args.root)?;
     let journal = read(&args.journal)?;
     let image_id = parse_image_id(&args.image_id)?;
-    let receipt = run.finalize(Setup::standard(), image_id, journal).map_err(|e| format!("the receipt does not verify: {e}"))?;
+    let receipt = run
+        .finalize(Setup::standard(), image_id, journal)
+        .map_err(|e| format!("the receipt does not verify: {e}"))?;
     let summary = write_receipt(&args.out, &receipt)?;
     if args.json {
-        report::line(json!({ "type": "done", "receipt": summary, "out": args.out.display().to_string() }));
+        report::line(
+            json!({ "type": "done", "receipt": summary, "out": args.out.display().to_string() }),
+        );
     } else {
         print_summary(&summary);
     }
@@ -172,13 +197,18 @@ pub fn finalize(args: &FinalizeArgs) -> Result<(), String> {
 pub fn verify(args: &VerifyArgs) -> Result<(), String> {
     let image_id = parse_image_id(&args.image_id)?;
     let bytes = read(&args.receipt)?;
-    let receipt = Receipt::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.receipt.display()))?;
+    let receipt =
+        Receipt::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.receipt.display()))?;
     let started = Instant::now();
-    receipt.verify(Setup::standard(), image_id).map_err(|e| format!("{}: invalid receipt: {e}", args.receipt.display()))?;
+    receipt
+        .verify(Setup::standard(), image_id)
+        .map_err(|e| format!("{}: invalid receipt: {e}", args.receipt.display()))?;
     let verify_ms = started.elapsed().as_secs_f64() * 1e3;
     let summary = serde_json::to_value(receipt.summary(bytes.len())).expect("summaries serialize");
     if args.json {
-        report::line(json!({ "type": "done", "valid": true, "verify_ms": verify_ms, "receipt": summary }));
+        report::line(
+            json!({ "type": "done", "valid": true, "verify_ms": verify_ms, "receipt": summary }),
+        );
     } else {
         println!("valid receipt ({verify_ms:.1} ms)");
         print_summary(&summary);
@@ -188,30 +218,49 @@ pub fn verify(args: &VerifyArgs) -> Result<(), String> {
 
 pub fn prove(args: &ProveArgs) -> Result<(), String> {
     let (program, input, mut out) = args.guest.open(args.json)?;
-    let options = ExecOptions { po2: args.po2, cycle_limit: args.guest.cycle_limit };
+    let options = ExecOptions {
+        po2: args.po2,
+        cycle_limit: args.guest.cycle_limit,
+    };
     let started = Instant::now();
     let mut last = Instant::now();
-    let result = prove_program(Setup::standard(), &program, input, options, &mut out, |claim, receipt| {
-        let ms = last.elapsed().as_millis() as u64;
-        last = Instant::now();
-        if args.json {
-            report::line(json!({
-                "type": "segment", "index": claim.index, "cycles": claim.cycles,
-                "seal_bytes": receipt.seal.len(), "prove_ms": ms, "exit_code": claim.exit_code,
-            }));
-        } else {
-            eprintln!("segment {}: {} cycles proved in {ms} ms", claim.index, claim.cycles);
-        }
-    });
+    let result = prove_program(
+        Setup::standard(),
+        &program,
+        input,
+        options,
+        &mut out,
+        |claim, receipt| {
+            let ms = last.elapsed().as_millis() as u64;
+            last = Instant::now();
+            if args.json {
+                report::line(json!({
+                    "type": "segment", "index": claim.index, "cycles": claim.cycles,
+                    "seal_bytes": receipt.seal.len(), "prove_ms": ms, "exit_code": claim.exit_code,
+                }));
+            } else {
+                eprintln!(
+                    "segment {}: {} cycles proved in {ms} ms",
+                    claim.index, claim.cycles
+                );
+            }
+        },
+    );
     out.finish()?;
     let (_, receipt) = result.map_err(|e| format!("{}: {e}", args.guest.elf.display()))?;
     let summary = write_receipt(&args.out, &receipt)?;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     if args.json {
-        report::line(json!({ "type": "done", "receipt": summary, "elapsed_ms": elapsed_ms, "out": args.out.display().to_string() }));
+        report::line(
+            json!({ "type": "done", "receipt": summary, "elapsed_ms": elapsed_ms, "out": args.out.display().to_string() }),
+        );
     } else {
         print_summary(&summary);
-        println!("proved in {:.1} s; receipt written to {}", elapsed_ms as f64 / 1e3, args.out.display());
+        println!(
+            "proved in {:.1} s; receipt written to {}",
+            elapsed_ms as f64 / 1e3,
+            args.out.display()
+        );
     }
     Ok(())
 }

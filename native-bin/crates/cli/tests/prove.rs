@@ -19,45 +19,103 @@ fn segments_prove_join_finalize_and_verify() {
     let input = dir.join("input");
     std::fs::write(&input, 1500u32.to_le_bytes()).unwrap();
     let segments = dir.join("segments");
-    let out = bin().args(["execute", "--po2", "14", "--json", "--segments-dir"]).arg(&segments).arg("--input").arg(&input).arg(&elf).output().unwrap();
+    let out = bin()
+        .args(["execute", "--po2", "14", "--json", "--segments-dir"])
+        .arg(&segments)
+        .arg("--input")
+        .arg(&input)
+        .arg(&elf)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let lines = json_lines(&out.stdout);
     let done = lines.last().unwrap();
     let journal = dir.join("journal");
-    std::fs::write(&journal, hex::decode(done["journal"].as_str().unwrap()).unwrap()).unwrap();
+    std::fs::write(
+        &journal,
+        hex::decode(done["journal"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
     let count = done["segments"].as_u64().unwrap() as usize;
     assert!(count >= 2);
 
     let mut receipts = Vec::new();
     for i in 0..count {
         let out_path = dir.join(format!("{i}.rcpt"));
-        let out = bin().arg("prove-segment").arg(segments.join(format!("{i:06}.seg"))).arg("--out").arg(&out_path).arg("--json").output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = bin()
+            .arg("prove-segment")
+            .arg(segments.join(format!("{i:06}.seg")))
+            .arg("--out")
+            .arg(&out_path)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let last = json_lines(&out.stdout).pop().unwrap();
         assert_eq!(last["type"], "done");
         assert!(last["seal_bytes"].as_u64().unwrap() > 0);
         receipts.push(out_path);
     }
     // Joining out of order is refused.
-    let refused = bin().arg("join").arg(&receipts[1]).arg(&receipts[0]).arg("--out").arg(dir.join("bad")).output().unwrap();
+    let refused = bin()
+        .arg("join")
+        .arg(&receipts[1])
+        .arg(&receipts[0])
+        .arg("--out")
+        .arg(dir.join("bad"))
+        .output()
+        .unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("error:"));
     let mut root = receipts[0].clone();
     for (i, right) in receipts.iter().enumerate().skip(1) {
         let joined = dir.join(format!("join-{i}"));
-        let out = bin().arg("join").arg(&root).arg(right).arg("--out").arg(&joined).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = bin()
+            .arg("join")
+            .arg(&root)
+            .arg(right)
+            .arg("--out")
+            .arg(&joined)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         root = joined;
     }
     let id = image_id(&elf);
     let receipt = dir.join("receipt");
-    let out = bin().arg("finalize").arg(&root).arg("--journal").arg(&journal).args(["--image-id", &id, "--json", "--out"]).arg(&receipt).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("receipt.json")).unwrap()).unwrap();
+    let out = bin()
+        .arg("finalize")
+        .arg(&root)
+        .arg("--journal")
+        .arg(&journal)
+        .args(["--image-id", &id, "--json", "--out"])
+        .arg(&receipt)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("receipt.json")).unwrap()).unwrap();
     assert_eq!(summary["segments"].as_u64().unwrap() as usize, count);
     assert_eq!(summary["journal_hex"], done["journal"]);
 
-    let out = bin().arg("verify").arg(&receipt).args(["--image-id", &id, "--json"]).output().unwrap();
+    let out = bin()
+        .arg("verify")
+        .arg(&receipt)
+        .args(["--image-id", &id, "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let verdict = json_lines(&out.stdout).pop().unwrap();
     assert_eq!(verdict["valid"], true);
@@ -65,15 +123,33 @@ fn segments_prove_join_finalize_and_verify() {
 
     // Another image ID, a finalize with the wrong journal, and garbage are all refused.
     let other = image_id(&example("fib"));
-    let out = bin().arg("verify").arg(&receipt).args(["--image-id", &other]).output().unwrap();
+    let out = bin()
+        .arg("verify")
+        .arg(&receipt)
+        .args(["--image-id", &other])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid receipt"));
     std::fs::write(dir.join("wrong-journal"), b"nope").unwrap();
-    let out = bin().arg("finalize").arg(&root).arg("--journal").arg(dir.join("wrong-journal")).args(["--image-id", &id, "--out"]).arg(dir.join("r2")).output().unwrap();
+    let out = bin()
+        .arg("finalize")
+        .arg(&root)
+        .arg("--journal")
+        .arg(dir.join("wrong-journal"))
+        .args(["--image-id", &id, "--out"])
+        .arg(dir.join("r2"))
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(!dir.join("r2").exists());
     std::fs::write(dir.join("garbage"), b"BENTORCT\x01garbage").unwrap();
-    let out = bin().arg("verify").arg(dir.join("garbage")).args(["--image-id", &id, "--json"]).output().unwrap();
+    let out = bin()
+        .arg("verify")
+        .arg(dir.join("garbage"))
+        .args(["--image-id", &id, "--json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json_lines(&out.stdout).pop().unwrap()["type"], "error");
     let _ = std::fs::remove_dir_all(dir);
@@ -86,17 +162,41 @@ fn prove_in_one_process_writes_a_verifiable_receipt() {
     let input = dir.join("input");
     std::fs::write(&input, b"abc").unwrap();
     let receipt = dir.join("sha.receipt");
-    let out = bin().arg("prove").arg(&elf).arg("--input").arg(&input).args(["--po2", "14", "--json", "--out"]).arg(&receipt).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .arg("prove")
+        .arg(&elf)
+        .arg("--input")
+        .arg(&input)
+        .args(["--po2", "14", "--json", "--out"])
+        .arg(&receipt)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = json_lines(&out.stdout);
     assert!(lines.iter().any(|l| l["type"] == "segment"));
     let done = lines.last().unwrap();
-    assert_eq!(done["receipt"]["journal_hex"], "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    let out = bin().arg("verify").arg(&receipt).args(["--image-id", &image_id(&elf)]).output().unwrap();
+    assert_eq!(
+        done["receipt"]["journal_hex"],
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    let out = bin()
+        .arg("verify")
+        .arg(&receipt)
+        .args(["--image-id", &image_id(&elf)])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("valid receipt"));
     // A missing ELF is a clear error, not a panic.
-    let out = bin().args(["prove", "/nonexistent.elf", "--out"]).arg(dir.join("x")).output().unwrap();
+    let out = bin()
+        .args(["prove", "/nonexistent.elf", "--out"])
+        .arg(dir.join("x"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: /nonexistent.elf"));
     let _ = std::fs::remove_dir_all(dir);
@@ -109,9 +209,16 @@ fn verify_refuses_the_audit_forgeries() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../forge/fixtures");
     for (name, page) in [("null-page", 0), ("above-guest-memory", 262_145)] {
         let id = std::fs::read_to_string(fixtures.join(format!("{name}.image-id"))).unwrap();
-        let out = bin().args(["verify", "--image-id", id.trim()]).arg(fixtures.join(format!("{name}.receipt"))).output().unwrap();
+        let out = bin()
+            .args(["verify", "--image-id", id.trim()])
+            .arg(fixtures.join(format!("{name}.receipt")))
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{name}: a forged receipt verifies");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(&format!("page {page} is outside guest memory")), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("page {page} is outside guest memory")),
+            "{name}: {stderr}"
+        );
     }
 }

@@ -43,10 +43,18 @@ impl Forged {
             return vec![("paging of the trace", plain)];
         }
         let words = self.proved.boundary.len() - outside.len() * bento_vm::layout::PAGE_WORDS;
-        for (page, fin) in outside.iter().zip(self.proved.boundary[words..].chunks_exact(bento_vm::layout::PAGE_WORDS)) {
-            let fin: Box<[u32; bento_vm::layout::PAGE_WORDS]> = Box::new(std::array::from_fn(|j| fin[j].fin));
+        for (page, fin) in outside
+            .iter()
+            .zip(self.proved.boundary[words..].chunks_exact(bento_vm::layout::PAGE_WORDS))
+        {
+            let fin: Box<[u32; bento_vm::layout::PAGE_WORDS]> =
+                Box::new(std::array::from_fn(|j| fin[j].fin));
             let changed = *fin != *page.words;
-            all.paging.pages.push(PageData { index: page.index, init: page.words.clone(), fin: changed.then_some(fin) });
+            all.paging.pages.push(PageData {
+                index: page.index,
+                init: page.words.clone(),
+                fin: changed.then_some(fin),
+            });
         }
         all.paging.pages.sort_by_key(|p| p.index);
         // A forger who leaves the pages outside the tree out of the boundary as well proves again.
@@ -58,12 +66,20 @@ impl Forged {
             })
         })
         .expect("the forged trace builds");
-        let without = segment::prove_trace(Setup::standard(), self.proved.claim.clone(), trace).expect("the prover is forced");
-        let without = SegmentReceipt { claim: without.claim, seal: without.proof.to_bytes(), paging: plain.paging.clone() };
+        let without = segment::prove_trace(Setup::standard(), self.proved.claim.clone(), trace)
+            .expect("the prover is forced");
+        let without = SegmentReceipt {
+            claim: without.claim,
+            seal: without.proof.to_bytes(),
+            paging: plain.paging.clone(),
+        };
         vec![
             ("paging with the pages outside the tree", all),
             ("paging without the pages outside the tree", plain),
-            ("paging and boundary without the pages outside the tree", without),
+            (
+                "paging and boundary without the pages outside the tree",
+                without,
+            ),
         ]
     }
 }
@@ -76,22 +92,43 @@ pub struct ForgedRun {
 
 /// Runs `program` skipping `checks` and proves every segment; `None` if the
 /// relaxed run still faults (another check stopped it).
-pub fn forge(checks: &[Check], program: &Program, input: &[u8], po2: u32) -> Result<ForgedRun, ExecError> {
+pub fn forge(
+    checks: &[Check],
+    program: &Program,
+    input: &[u8],
+    po2: u32,
+) -> Result<ForgedRun, ExecError> {
     let setup = Setup::standard();
     relax::skipping(checks, || {
         let mut segments = Vec::new();
-        let options = ExecOptions { po2, cycle_limit: None };
-        let execution = execute(program, input.to_vec(), options, &mut CapturedOutput::default(), |segment| {
-            // Forced: the trace of a lie is built and proved, never refused here.
-            let proved = segment::prove(setup, &segment).map_err(|e| e.to_string())?;
-            segments.push(Forged { segment, proved, checks: checks.to_vec() });
-            Ok(())
-        })?;
+        let options = ExecOptions {
+            po2,
+            cycle_limit: None,
+        };
+        let execution = execute(
+            program,
+            input.to_vec(),
+            options,
+            &mut CapturedOutput::default(),
+            |segment| {
+                // Forced: the trace of a lie is built and proved, never refused here.
+                let proved = segment::prove(setup, &segment).map_err(|e| e.to_string())?;
+                segments.push(Forged {
+                    segment,
+                    proved,
+                    checks: checks.to_vec(),
+                });
+                Ok(())
+            },
+        )?;
         let receipt = Receipt {
             image_id: execution.image_id,
             exit_code: execution.exit_code,
             journal: execution.journal,
-            segments: segments.iter().map(|f| SegmentReceipt::new(&f.segment, &f.proved)).collect(),
+            segments: segments
+                .iter()
+                .map(|f| SegmentReceipt::new(&f.segment, &f.proved))
+                .collect(),
         };
         Ok(ForgedRun { segments, receipt })
     })
@@ -102,7 +139,12 @@ pub fn forge(checks: &[Check], program: &Program, input: &[u8], po2: u32) -> Res
 /// would accept. It tells which layer refuses a forgery (the circuit, or the
 /// checks on the claim and the paging data).
 pub fn verify_trusting_the_boundary(f: &Forged) -> Result<(), segment::VerifyError> {
-    segment::verify(Setup::standard(), &f.proved.claim, &f.proved.boundary, &f.proved.proof)
+    segment::verify(
+        Setup::standard(),
+        &f.proved.claim,
+        &f.proved.boundary,
+        &f.proved.proof,
+    )
 }
 
 /// The paging data's pages, for messages.

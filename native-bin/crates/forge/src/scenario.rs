@@ -47,14 +47,27 @@ fn exit_one(a: &mut Asm) {
 
 fn program(a: &Asm, extra: Vec<LoadSegment>) -> Program {
     let code: Vec<u8> = a.words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    let mut segments = vec![LoadSegment { vaddr: CODE_BASE, mem_size: code.len() as u32, data: code, executable: true }];
+    let mut segments = vec![LoadSegment {
+        vaddr: CODE_BASE,
+        mem_size: code.len() as u32,
+        data: code,
+        executable: true,
+    }];
     segments.extend(extra);
-    Program { entry: CODE_BASE, segments }
+    Program {
+        entry: CODE_BASE,
+        segments,
+    }
 }
 
 /// Bytes placed at `vaddr` before the run (data, or code that is fetched through the slow path).
 fn placed(vaddr: u32, data: Vec<u8>) -> LoadSegment {
-    LoadSegment { vaddr, mem_size: data.len() as u32, data, executable: false }
+    LoadSegment {
+        vaddr,
+        mem_size: data.len() as u32,
+        data,
+        executable: false,
+    }
 }
 
 fn random_bytes(rng: &mut ChaCha8Rng, n: usize) -> Vec<u8> {
@@ -82,7 +95,11 @@ pub fn scenario(check: Check, rng: &mut ChaCha8Rng) -> Scenario {
             format!("code fetched at {target:#010x}")
         }
         Check::LoadBounds | Check::StoreBounds => {
-            let ops: &[Op] = if check == Check::LoadBounds { &[Op::Lb, Op::Lbu, Op::Lh, Op::Lhu, Op::Lw] } else { &[Op::Sb, Op::Sh, Op::Sw] };
+            let ops: &[Op] = if check == Check::LoadBounds {
+                &[Op::Lb, Op::Lbu, Op::Lh, Op::Lhu, Op::Lw]
+            } else {
+                &[Op::Sb, Op::Sh, Op::Sw]
+            };
             let op = ops[rng.random_range(0..ops.len())];
             let size = match op {
                 Op::Lb | Op::Lbu | Op::Sb => 1,
@@ -103,7 +120,11 @@ pub fn scenario(check: Check, rng: &mut ChaCha8Rng) -> Scenario {
         Check::Buffer => {
             let n = rng.random_range(1..=8u32);
             // Wholly outside, or straddling the end of guest memory.
-            let buf = if rng.random_bool(0.25) { GUEST_END - rng.random_range(1..n.max(2)) } else { outside_address(rng, 1, n) };
+            let buf = if rng.random_bool(0.25) {
+                GUEST_END - rng.random_range(1..n.max(2))
+            } else {
+                outside_address(rng, 1, n)
+            };
             outside = Some(buf);
             if rng.random_bool(0.5) {
                 input = random_bytes(rng, n as usize);
@@ -122,7 +143,9 @@ pub fn scenario(check: Check, rng: &mut ChaCha8Rng) -> Scenario {
             let target = jump_at.wrapping_add((4 * k) as u32);
             match kind {
                 0 => a.emit(asm::jal(0, 4 * k + 2)),
-                1 => a.li(T0, target + 2 + rng.random_range(0..2)).emit(asm::jalr(0, T0, 0)),
+                1 => a
+                    .li(T0, target + 2 + rng.random_range(0..2))
+                    .emit(asm::jalr(0, T0, 0)),
                 _ => a.emit(asm::branch(Op::Beq, 0, 0, 4 * k + 2)),
             };
             while a.pc() < target {
@@ -131,7 +154,11 @@ pub fn scenario(check: Check, rng: &mut ChaCha8Rng) -> Scenario {
             ["jal", "jalr", "beq"][kind].to_string() + " to a target 2 bytes past a word"
         }
         Check::LoadAlignment | Check::StoreAlignment => {
-            let ops: &[Op] = if check == Check::LoadAlignment { &[Op::Lh, Op::Lhu, Op::Lw] } else { &[Op::Sh, Op::Sw] };
+            let ops: &[Op] = if check == Check::LoadAlignment {
+                &[Op::Lh, Op::Lhu, Op::Lw]
+            } else {
+                &[Op::Sh, Op::Sw]
+            };
             let op = ops[rng.random_range(0..ops.len())];
             let size = if matches!(op, Op::Lw | Op::Sw) { 4 } else { 2 };
             let offset = loop {
@@ -166,7 +193,11 @@ pub fn scenario(check: Check, rng: &mut ChaCha8Rng) -> Scenario {
         }
         Check::Syscall => {
             let number = loop {
-                let n = if rng.random_bool(0.5) { rng.random_range(0..256) } else { rng.random() };
+                let n = if rng.random_bool(0.5) {
+                    rng.random_range(0..256)
+                } else {
+                    rng.random()
+                };
                 if ![63, 64, 93, 94].contains(&n) {
                     break n;
                 }
@@ -183,7 +214,11 @@ pub fn scenario(check: Check, rng: &mut ChaCha8Rng) -> Scenario {
                 format!("read from fd {fd}")
             } else {
                 let fd = loop {
-                    let fd = if rng.random_bool(0.5) { rng.random_range(0..16) } else { rng.random() };
+                    let fd = if rng.random_bool(0.5) {
+                        rng.random_range(0..16)
+                    } else {
+                        rng.random()
+                    };
                     if ![1, 2, 3].contains(&fd) {
                         break fd;
                     }
@@ -207,12 +242,19 @@ pub fn scenario(check: Check, rng: &mut ChaCha8Rng) -> Scenario {
             let n = rng.random_range(64..100u32);
             a.li(T0, DATA).li(T1, n);
             let top = a.pc();
-            a.emit(asm::store(Op::Sw, T1, T0, 0)).emit(asm::alu_imm(Op::Addi, T0, T0, PAGE_BYTES as i32)).emit(asm::alu_imm(Op::Addi, T1, T1, -1));
+            a.emit(asm::store(Op::Sw, T1, T0, 0))
+                .emit(asm::alu_imm(Op::Addi, T0, T0, PAGE_BYTES as i32))
+                .emit(asm::alu_imm(Op::Addi, T1, T1, -1));
             let at = a.pc();
             a.emit(asm::branch(Op::Bne, T1, 0, top as i32 - at as i32));
             format!("stores to {n} pages")
         }
     };
     exit_one(&mut a);
-    Scenario { what, outside, program: program(&a, extra), input }
+    Scenario {
+        what,
+        outside,
+        program: program(&a, extra),
+        input,
+    }
 }

@@ -26,29 +26,57 @@ fn null_guest() -> Program {
     const P: u32 = 0x4_0000;
     let mut a = Asm::new();
     a.li(A0, 0).li(A1, P).li(A2, 4).ecall(63);
-    a.li(5, P).emit(asm::load(Op::Lw, 5, 5, 0)).emit(asm::load(Op::Lw, 6, 5, 0));
+    a.li(5, P)
+        .emit(asm::load(Op::Lw, 5, 5, 0))
+        .emit(asm::load(Op::Lw, 6, 5, 0));
     a.emit(asm::alu_imm(Op::Sltiu, A0, 5, 1024)).ecall(93);
     Program::load(&a.elf(0x1000)).expect("the guest loads")
 }
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
 #[test]
 fn the_audit_forgeries_are_refused_naming_the_page() {
     let program = null_guest();
     let id = image_id(&program);
-    for (name, p, page) in [("null-page", 0u32, 0u32), ("above-guest-memory", GUEST_END + PAGE_BYTES, GUEST_END / PAGE_BYTES + 1)] {
+    for (name, p, page) in [
+        ("null-page", 0u32, 0u32),
+        (
+            "above-guest-memory",
+            GUEST_END + PAGE_BYTES,
+            GUEST_END / PAGE_BYTES + 1,
+        ),
+    ] {
         let input = p.to_le_bytes();
-        let honest = execute(&program, input.to_vec(), ExecOptions { po2: 14, cycle_limit: None }, &mut CapturedOutput::default(), |_| Ok(()));
-        assert!(matches!(honest, Err(ExecError::Fault(Fault::LoadOutOfBounds { addr, .. })) if addr == p), "{name}: {honest:?}");
+        let honest = execute(
+            &program,
+            input.to_vec(),
+            ExecOptions {
+                po2: 14,
+                cycle_limit: None,
+            },
+            &mut CapturedOutput::default(),
+            |_| Ok(()),
+        );
+        assert!(
+            matches!(honest, Err(ExecError::Fault(Fault::LoadOutOfBounds { addr, .. })) if addr == p),
+            "{name}: {honest:?}"
+        );
 
-        let forged = forge(&[Check::LoadBounds], &program, &input, 14).expect("the relaxed run exits").receipt;
+        let forged = forge(&[Check::LoadBounds], &program, &input, 14)
+            .expect("the relaxed run exits")
+            .receipt;
         assert_eq!(forged.exit_code, u32::from(p < 1024));
         assert_eq!(forged.image_id, id);
         let named = format!("page {page} is outside guest memory");
-        let error = forged.verify(Setup::standard(), id).expect_err("the forged receipt is refused").to_string();
+        let error = forged
+            .verify(Setup::standard(), id)
+            .expect_err("the forged receipt is refused")
+            .to_string();
         assert!(error.contains(&named), "{name}: {error}");
 
         let path = fixture(&format!("{name}.receipt"));
@@ -56,9 +84,17 @@ fn the_audit_forgeries_are_refused_naming_the_page() {
             std::fs::write(&path, forged.to_bytes()).unwrap();
             std::fs::write(fixture(&format!("{name}.image-id")), id.to_hex()).unwrap();
         }
-        let kept = Receipt::from_bytes(&std::fs::read(&path).unwrap()).expect("the fixture is a receipt of this format");
-        assert_eq!((kept.image_id, kept.exit_code), (id, forged.exit_code), "{name}: the fixture is this forgery");
-        let error = kept.verify(Setup::standard(), id).expect_err("the fixture is refused").to_string();
+        let kept = Receipt::from_bytes(&std::fs::read(&path).unwrap())
+            .expect("the fixture is a receipt of this format");
+        assert_eq!(
+            (kept.image_id, kept.exit_code),
+            (id, forged.exit_code),
+            "{name}: the fixture is this forgery"
+        );
+        let error = kept
+            .verify(Setup::standard(), id)
+            .expect_err("the fixture is refused")
+            .to_string();
         assert!(error.contains(&named), "{name}: {error}");
     }
 }

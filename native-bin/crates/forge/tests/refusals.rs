@@ -26,7 +26,10 @@ use rand_chacha::ChaCha8Rng;
 const PO2: u32 = 14;
 
 fn cases() -> u64 {
-    std::env::var("BENTO_FAULT_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2)
+    std::env::var("BENTO_FAULT_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2)
 }
 
 /// Where a forgery of a check is caught.
@@ -44,7 +47,11 @@ fn layer(check: Check, s: &Scenario) -> Layer {
     match check {
         // The program table holds pcs below 2^26 words: the circuit refuses fetches past guest memory itself.
         Check::FetchBounds if s.outside.is_some_and(|a| a >= GUEST_END) => Layer::Circuit,
-        Check::FetchBounds | Check::LoadBounds | Check::StoreBounds | Check::Buffer | Check::Pages => Layer::Paging,
+        Check::FetchBounds
+        | Check::LoadBounds
+        | Check::StoreBounds
+        | Check::Buffer
+        | Check::Pages => Layer::Paging,
         Check::Cycles => Layer::Claim,
         Check::JumpAlignment
         | Check::LoadAlignment
@@ -59,22 +66,50 @@ fn layer(check: Check, s: &Scenario) -> Layer {
 /// The honest executor refuses the scenario (or, for the segment limits, keeps within them).
 fn honest_refusal(check: Check, s: &Scenario) {
     let mut segments = Vec::new();
-    let options = ExecOptions { po2: PO2, cycle_limit: None };
-    let result = execute(&s.program, s.input.clone(), options, &mut CapturedOutput::default(), |segment| {
-        segments.push(segment);
-        Ok(())
-    });
+    let options = ExecOptions {
+        po2: PO2,
+        cycle_limit: None,
+    };
+    let result = execute(
+        &s.program,
+        s.input.clone(),
+        options,
+        &mut CapturedOutput::default(),
+        |segment| {
+            segments.push(segment);
+            Ok(())
+        },
+    );
     match check {
         Check::Cycles | Check::Pages => {
             result.unwrap_or_else(|e| panic!("{}: the honest run fails: {e}", s.what));
-            assert!(segments.len() >= 2, "{}: the honest run needs more than one segment", s.what);
+            assert!(
+                segments.len() >= 2,
+                "{}: the honest run needs more than one segment",
+                s.what
+            );
             for seg in &segments {
-                assert!(seg.cycles <= segment_capacity(seg.po2), "{}: honest segment {} is too long", s.what, seg.index);
-                assert!(seg.pages.len() as u32 <= page_capacity(seg.po2), "{}: honest segment {} touches too many pages", s.what, seg.index);
+                assert!(
+                    seg.cycles <= segment_capacity(seg.po2),
+                    "{}: honest segment {} is too long",
+                    s.what,
+                    seg.index
+                );
+                assert!(
+                    seg.pages.len() as u32 <= page_capacity(seg.po2),
+                    "{}: honest segment {} touches too many pages",
+                    s.what,
+                    seg.index
+                );
             }
         }
         _ => match result {
-            Err(ExecError::Fault(fault)) => assert_eq!(Check::of(&fault), check, "{}: refused for another reason: {fault}", s.what),
+            Err(ExecError::Fault(fault)) => assert_eq!(
+                Check::of(&fault),
+                check,
+                "{}: refused for another reason: {fault}",
+                s.what
+            ),
             other => panic!("{}: the honest executor does not refuse: {other:?}", s.what),
         },
     }
@@ -84,35 +119,71 @@ fn honest_refusal(check: Check, s: &Scenario) {
 fn refused(check: Check, s: &Scenario, lie: &Forged) {
     let setup = Setup::standard();
     let receipts = lie.receipts();
-    let verdicts: Vec<_> = receipts.iter().map(|(_, receipt)| receipt.verify(setup)).collect();
+    let verdicts: Vec<_> = receipts
+        .iter()
+        .map(|(_, receipt)| receipt.verify(setup))
+        .collect();
     for ((how, _), verdict) in receipts.iter().zip(&verdicts) {
-        assert!(verdict.is_err(), "{check:?}, {}, {how}: a forged segment verifies", s.what);
+        assert!(
+            verdict.is_err(),
+            "{check:?}, {}, {how}: a forged segment verifies",
+            s.what
+        );
     }
     let trusting = verify_trusting_the_boundary(lie);
     match layer(check, s) {
         Layer::Circuit => {
-            assert!(matches!(trusting, Err(VerifyError::Stark { .. })), "{check:?}, {}: the circuit accepts the trace: {trusting:?}", s.what);
+            assert!(
+                matches!(trusting, Err(VerifyError::Stark { .. })),
+                "{check:?}, {}: the circuit accepts the trace: {trusting:?}",
+                s.what
+            );
         }
         Layer::Claim => {
             let verdict = &verdicts[0];
             assert!(
-                matches!(verdict, Err(ReceiptError::Proof(VerifyError::Claim { source: ClaimError::Cycles { .. }, .. }))),
+                matches!(
+                    verdict,
+                    Err(ReceiptError::Proof(VerifyError::Claim {
+                        source: ClaimError::Cycles { .. },
+                        ..
+                    }))
+                ),
                 "{check:?}, {}: refused for another reason: {verdict:?}",
                 s.what
             );
         }
         Layer::Paging => {
             // The proof itself is sound work on a boundary no verifier may accept…
-            trusting.unwrap_or_else(|e| panic!("{check:?}, {}: expected the proof to pass on its own boundary: {e}", s.what));
+            trusting.unwrap_or_else(|e| {
+                panic!(
+                    "{check:?}, {}: expected the proof to pass on its own boundary: {e}",
+                    s.what
+                )
+            });
             // …and the paging checks name why.
             let named = verdicts.iter().any(|verdict| match *verdict {
-                Err(ReceiptError::Paging { source: PagingError::InvalidPage { page }, .. }) => !is_valid_page(page),
-                Err(ReceiptError::Paging { source: PagingError::TooManyPages { .. }, .. }) => check == Check::Pages,
+                Err(ReceiptError::Paging {
+                    source: PagingError::InvalidPage { page },
+                    ..
+                }) => !is_valid_page(page),
+                Err(ReceiptError::Paging {
+                    source: PagingError::TooManyPages { .. },
+                    ..
+                }) => check == Check::Pages,
                 // Memory at the register page's addresses: that page index names the registers.
-                Err(ReceiptError::Paging { source: PagingError::PageOrder { page }, .. }) => page == REGISTER_PAGE,
+                Err(ReceiptError::Paging {
+                    source: PagingError::PageOrder { page },
+                    ..
+                }) => page == REGISTER_PAGE,
                 _ => false,
             });
-            assert!(named, "{check:?}, {}: no receipt was refused for its pages ({:?})", s.what, page_indices(&receipts[0].1.paging));
+            assert!(
+                named,
+                "{check:?}, {}: no receipt was refused for its pages ({:?})",
+                s.what,
+                page_indices(&receipts[0].1.paging)
+            );
         }
     }
 }
@@ -124,13 +195,33 @@ fn class(check: Check) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed * 1000 + check as u64);
         let s = scenario(check, &mut rng);
         honest_refusal(check, &s);
-        let run = forge(&[check], &s.program, &s.input, PO2).unwrap_or_else(|e| panic!("{check:?}, {}: the relaxed run fails: {e}", s.what));
-        assert_eq!(run.receipt.exit_code, 1, "{}: the relaxed run reaches exit(1)", s.what);
-        assert!(run.receipt.verify(setup, run.receipt.image_id).is_err(), "{check:?}, {}: the forged receipt verifies", s.what);
+        let run = forge(&[check], &s.program, &s.input, PO2)
+            .unwrap_or_else(|e| panic!("{check:?}, {}: the relaxed run fails: {e}", s.what));
+        assert_eq!(
+            run.receipt.exit_code, 1,
+            "{}: the relaxed run reaches exit(1)",
+            s.what
+        );
+        assert!(
+            run.receipt.verify(setup, run.receipt.image_id).is_err(),
+            "{check:?}, {}: the forged receipt verifies",
+            s.what
+        );
         // The segments that lie: those whose plain receipt is refused. There must be one.
-        let lies: Vec<&Forged> =
-            run.segments.iter().filter(|f| SegmentReceipt::new(&f.segment, &f.proved).verify(setup).is_err()).collect();
-        assert!(!lies.is_empty(), "{check:?}, {}: no segment is refused", s.what);
+        let lies: Vec<&Forged> = run
+            .segments
+            .iter()
+            .filter(|f| {
+                SegmentReceipt::new(&f.segment, &f.proved)
+                    .verify(setup)
+                    .is_err()
+            })
+            .collect();
+        assert!(
+            !lies.is_empty(),
+            "{check:?}, {}: no segment is refused",
+            s.what
+        );
         for lie in lies {
             refused(check, &s, lie);
         }

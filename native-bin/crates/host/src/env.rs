@@ -14,7 +14,11 @@ pub struct ExecutorEnv {
 
 impl ExecutorEnv {
     pub fn builder() -> ExecutorEnvBuilder {
-        ExecutorEnvBuilder(ExecutorEnv { input: Vec::new(), po2: bento_vm::segment::DEFAULT_PO2, cycle_limit: None })
+        ExecutorEnvBuilder(ExecutorEnv {
+            input: Vec::new(),
+            po2: bento_vm::segment::DEFAULT_PO2,
+            cycle_limit: None,
+        })
     }
 
     /// The input bytes, as the guest reads them.

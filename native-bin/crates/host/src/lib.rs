@@ -26,7 +26,9 @@ pub use bento_vm::Digest;
 pub use codec::{decode, encode};
 pub use env::{ExecutorEnv, ExecutorEnvBuilder};
 pub use error::Error;
-pub use prover::{default_prover, execute, image_id, DaemonProver, LocalProver, ProveInfo, Prover, SessionInfo};
+pub use prover::{
+    default_prover, execute, image_id, DaemonProver, LocalProver, ProveInfo, Prover, SessionInfo,
+};
 pub use receipt::{Journal, Receipt};
 
 /// The exit code `bento-guest` gives a guest that panicked (Rust's own).

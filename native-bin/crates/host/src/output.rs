@@ -41,7 +41,9 @@ pub fn panic_message(exit_code: u32, stderr: &str) -> Option<Error> {
     if exit_code != PANIC_EXIT_CODE {
         return None;
     }
-    let at = stderr.rfind("panicked at ").or_else(|| stderr.rfind("panicked:"))?;
+    let at = stderr
+        .rfind("panicked at ")
+        .or_else(|| stderr.rfind("panicked:"))?;
     let report = stderr[at..].trim_end();
     Some(Error::GuestPanicked(report.replacen(":\n", ": ", 1)))
 }

@@ -30,12 +30,20 @@ pub struct Receipt {
 
 impl Receipt {
     pub(crate) fn new(proof: Proof) -> Receipt {
-        Receipt { journal: Journal { bytes: proof.journal.clone() }, exit_code: proof.exit_code, proof }
+        Receipt {
+            journal: Journal {
+                bytes: proof.journal.clone(),
+            },
+            exit_code: proof.exit_code,
+            proof,
+        }
     }
 
     /// A receipt file (`bento receipts export`, `bento-zkvm prove --out`).
     pub fn from_bytes(bytes: &[u8]) -> Result<Receipt, Error> {
-        Proof::from_bytes(bytes).map(Receipt::new).map_err(|e| Error::InvalidReceipt(e.to_string()))
+        Proof::from_bytes(bytes)
+            .map(Receipt::new)
+            .map_err(|e| Error::InvalidReceipt(e.to_string()))
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -50,9 +58,13 @@ impl Receipt {
     /// Checks that this receipt proves a run of the program with `image_id`
     /// that ended with its exit code and journal.
     pub fn verify(&self, image_id: Digest) -> Result<(), Error> {
-        self.proof.verify(Setup::standard(), image_id).map_err(|e| Error::InvalidReceipt(e.to_string()))?;
+        self.proof
+            .verify(Setup::standard(), image_id)
+            .map_err(|e| Error::InvalidReceipt(e.to_string()))?;
         if self.proof.journal != self.journal.bytes || self.proof.exit_code != self.exit_code {
-            return Err(Error::InvalidReceipt("the journal or exit code was changed after proving".into()));
+            return Err(Error::InvalidReceipt(
+                "the journal or exit code was changed after proving".into(),
+            ));
         }
         Ok(())
     }

@@ -23,18 +23,27 @@ impl Drop for Daemon {
 
 fn cli() -> Option<std::path::PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
-    let built = root.join("dist/core/cli/main.js").exists() && Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let built = root.join("dist/core/cli/main.js").exists()
+        && Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
     if built {
         return Some(root.join("bin/bento.js"));
     }
-    assert!(std::env::var("CI").map_or(true, |v| v != "true"), "under CI the CLI is built (npm test builds it) and node is present");
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "under CI the CLI is built (npm test builds it) and node is present"
+    );
     eprintln!("skipped: node or the built CLI (npm run build) is missing");
     None
 }
 
 #[test]
 fn default_prover_proves_on_the_running_daemon() {
-    let Some(elf) = common::guest("faults") else { return };
+    let Some(elf) = common::guest("faults") else {
+        return;
+    };
     let Some(bento) = cli() else { return };
     let home = std::env::temp_dir().join(format!("bento-host-daemon-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
@@ -58,15 +67,34 @@ fn default_prover_proves_on_the_running_daemon() {
     unsafe { std::env::set_var("BENTO_HOME", &home) };
 
     let prover = default_prover();
-    assert!(prover.name().starts_with("the local daemon at http://127.0.0.1:"), "{}", prover.name());
-    let env = ExecutorEnv::builder().write(&9u32).unwrap().segment_po2(14).build();
+    assert!(
+        prover
+            .name()
+            .starts_with("the local daemon at http://127.0.0.1:"),
+        "{}",
+        prover.name()
+    );
+    let env = ExecutorEnv::builder()
+        .write(&9u32)
+        .unwrap()
+        .segment_po2(14)
+        .build();
     let info = prover.prove(env, &elf).expect("the daemon proves");
     info.receipt.verify(image_id(&elf).unwrap()).unwrap();
-    assert_eq!((info.receipt.exit_code, info.receipt.journal.decode::<u32>().unwrap()), (0, 9));
+    assert_eq!(
+        (
+            info.receipt.exit_code,
+            info.receipt.journal.decode::<u32>().unwrap()
+        ),
+        (0, 9)
+    );
     assert!(info.stats.cycles > 0);
 
     let panics = ExecutorEnv::builder().write(&0u32).unwrap().build();
-    let err = prover.prove(panics, &elf).err().expect("a panic is not proved");
+    let err = prover
+        .prove(panics, &elf)
+        .err()
+        .expect("a panic is not proved");
     assert!(matches!(err, Error::GuestPanicked(_)), "{err}");
     assert_eq!(err.to_string(), "the guest panicked: panicked at tests/faults/src/main.rs:27:14: the guest gave up on mode 0");
 

@@ -4,7 +4,9 @@ use std::ops::RangeInclusive;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use p3_air::{Air, DebugConstraintBuilder};
-use p3_batch_stark::folder::{ProverConstraintFolderWithLookups, VerifierConstraintFolderWithLookups};
+use p3_batch_stark::folder::{
+    ProverConstraintFolderWithLookups, VerifierConstraintFolderWithLookups,
+};
 use p3_batch_stark::{prove_batch, verify_batch, ProverData, StarkInstance};
 use p3_lookup::InteractionSymbolicBuilder;
 use p3_matrix::dense::RowMajorMatrix;
@@ -50,10 +52,20 @@ pub struct Instance<A> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProveError {
-    #[error("table {table}: its trace has {height} rows; a table needs a power of two, at least {min}")]
-    BadHeight { table: usize, height: usize, min: usize },
+    #[error(
+        "table {table}: its trace has {height} rows; a table needs a power of two, at least {min}"
+    )]
+    BadHeight {
+        table: usize,
+        height: usize,
+        min: usize,
+    },
     #[error("table {table}: its trace has {got} columns, the AIR declares {expected}")]
-    BadWidth { table: usize, got: usize, expected: usize },
+    BadWidth {
+        table: usize,
+        got: usize,
+        expected: usize,
+    },
     #[error("the prover failed: {0}")]
     Prover(String),
 }
@@ -65,7 +77,12 @@ pub enum VerifyError {
     #[error("the proof has {found} tables, the statement has {expected}")]
     TableCount { found: usize, expected: usize },
     #[error("table {table} has 2^{log_height} rows, outside the allowed 2^{min}..=2^{max}")]
-    TableHeight { table: usize, log_height: usize, min: usize, max: usize },
+    TableHeight {
+        table: usize,
+        log_height: usize,
+        min: usize,
+        max: usize,
+    },
     #[error("the proof is malformed: {0}")]
     Malformed(String),
     #[error("the proof does not verify: {0}")]
@@ -92,15 +109,25 @@ pub fn prove<A: BatchAir>(setup: &Setup, instances: &[Instance<A>]) -> Result<Pr
         }
         let expected = inst.air.width();
         if inst.trace.width() != expected {
-            return Err(ProveError::BadWidth { table, got: inst.trace.width(), expected });
+            return Err(ProveError::BadWidth {
+                table,
+                got: inst.trace.width(),
+                expected,
+            });
         }
     }
     let stark: Vec<StarkInstance<'_, Config, A>> = instances
         .iter()
-        .map(|i| StarkInstance { air: &i.air, trace: &i.trace, public_values: i.public_values.clone() })
+        .map(|i| StarkInstance {
+            air: &i.air,
+            trace: &i.trace,
+            public_values: i.public_values.clone(),
+        })
         .collect();
-    let data = ProverData::from_instances(&setup.config, &stark).map_err(|e| ProveError::Prover(format!("{e:?}")))?;
-    let proof = prove_batch(&setup.config, &stark, &data).map_err(|e| ProveError::Prover(format!("{e:?}")))?;
+    let data = ProverData::from_instances(&setup.config, &stark)
+        .map_err(|e| ProveError::Prover(format!("{e:?}")))?;
+    let proof = prove_batch(&setup.config, &stark, &data)
+        .map_err(|e| ProveError::Prover(format!("{e:?}")))?;
     Ok(Proof::new(setup.parameters, proof))
 }
 
@@ -115,17 +142,30 @@ pub fn verify<A: BatchAir>(
     log_heights: &[RangeInclusive<usize>],
 ) -> Result<(), VerifyError> {
     if proof.parameters != setup.parameters {
-        return Err(VerifyError::ForeignConfiguration { found: proof.config_name() });
+        return Err(VerifyError::ForeignConfiguration {
+            found: proof.config_name(),
+        });
     }
     let inner = &proof.inner;
-    if inner.degree_bits.len() != airs.len() || public_values.len() != airs.len() || log_heights.len() != airs.len() {
-        return Err(VerifyError::TableCount { found: inner.degree_bits.len(), expected: airs.len() });
+    if inner.degree_bits.len() != airs.len()
+        || public_values.len() != airs.len()
+        || log_heights.len() != airs.len()
+    {
+        return Err(VerifyError::TableCount {
+            found: inner.degree_bits.len(),
+            expected: airs.len(),
+        });
     }
     let floor = min_log_height(setup);
     for (table, (&log_height, allowed)) in inner.degree_bits.iter().zip(log_heights).enumerate() {
         let (min, max) = ((*allowed.start()).max(floor), *allowed.end());
         if log_height < min || log_height > max {
-            return Err(VerifyError::TableHeight { table, log_height, min, max });
+            return Err(VerifyError::TableHeight {
+                table,
+                log_height,
+                min,
+                max,
+            });
         }
     }
     // Plonky3 reports what it can as errors; a panic inside it on hostile input
@@ -134,7 +174,8 @@ pub fn verify<A: BatchAir>(
         let common = ProverData::from_airs_and_degrees(&setup.config, airs, &inner.degree_bits)
             .map_err(|e| VerifyError::Malformed(format!("{e:?}")))?
             .common;
-        verify_batch(&setup.config, airs, inner, public_values, &common).map_err(|e| VerifyError::Invalid(format!("{e:?}")))
+        verify_batch(&setup.config, airs, inner, public_values, &common)
+            .map_err(|e| VerifyError::Invalid(format!("{e:?}")))
     }));
     outcome.unwrap_or_else(|panic| {
         let message = panic

@@ -24,7 +24,8 @@ pub type EF = BinomialExtensionField<F, 4>;
 pub type Perm = Poseidon2BabyBear<16>;
 pub type Hash = PaddingFreeSponge<Perm, 16, 8, 8>;
 pub type Compress = TruncatedPermutation<Perm, 2, 8, 16>;
-pub type ValMmcs = MerkleTreeMmcs<<F as Field>::Packing, <F as Field>::Packing, Hash, Compress, 2, 8>;
+pub type ValMmcs =
+    MerkleTreeMmcs<<F as Field>::Packing, <F as Field>::Packing, Hash, Compress, 2, 8>;
 pub type ChallengeMmcs = ExtensionMmcs<F, EF, ValMmcs>;
 pub type Challenger = DuplexChallenger<F, Perm, 16, 8>;
 pub type Dft = Radix2DitParallel<F>;
@@ -86,7 +87,10 @@ impl Setup {
     /// Another configuration, for benchmarks and tests: its proofs carry its
     /// parameters, and the standard verifier refuses them.
     pub fn with(parameters: Parameters) -> Setup {
-        Setup { parameters, config: build(&parameters) }
+        Setup {
+            parameters,
+            config: build(&parameters),
+        }
     }
 
     pub fn is_standard(&self) -> bool {
@@ -96,7 +100,11 @@ impl Setup {
 
 fn build(p: &Parameters) -> Config {
     let perm = default_babybear_poseidon2_16();
-    let val_mmcs = ValMmcs::new(Hash::new(perm.clone()), Compress::new(perm.clone()), p.cap_height);
+    let val_mmcs = ValMmcs::new(
+        Hash::new(perm.clone()),
+        Compress::new(perm.clone()),
+        p.cap_height,
+    );
     let fri = FriParameters {
         log_blowup: p.log_blowup,
         log_final_poly_len: p.log_final_poly_len,

@@ -16,7 +16,14 @@ use serde::Serialize;
 use crate::config::{Compress, Hash, ValMmcs, F};
 
 type KeccakSponge = PaddingFreeSponge<KeccakF, 25, 17, 4>;
-type KeccakMmcs = MerkleTreeMmcs<[F; VECTOR_LEN], [u64; VECTOR_LEN], SerializingHasher<KeccakSponge>, CompressionFunctionFromHasher<KeccakSponge, 2, 4>, 2, 4>;
+type KeccakMmcs = MerkleTreeMmcs<
+    [F; VECTOR_LEN],
+    [u64; VECTOR_LEN],
+    SerializingHasher<KeccakSponge>,
+    CompressionFunctionFromHasher<KeccakSponge, 2, 4>,
+    2,
+    4,
+>;
 
 #[derive(Debug, Serialize)]
 pub struct HashFigures {
@@ -30,12 +37,18 @@ pub struct HashFigures {
 
 pub fn measure(log_rows: usize, cols: usize) -> HashFigures {
     let rows = 1usize << log_rows;
-    let values: Vec<F> = (0..rows * cols).map(|i| F::from_u32((i as u32).wrapping_mul(0x9e37_79b9) % 0x7800_0001)).collect();
+    let values: Vec<F> = (0..rows * cols)
+        .map(|i| F::from_u32((i as u32).wrapping_mul(0x9e37_79b9) % 0x7800_0001))
+        .collect();
     let matrix = RowMajorMatrix::new(values, cols);
     let perm = default_babybear_poseidon2_16();
     let poseidon = ValMmcs::new(Hash::new(perm.clone()), Compress::new(perm), 0);
     let sponge = KeccakSponge::new(KeccakF);
-    let keccak = KeccakMmcs::new(SerializingHasher::new(sponge), CompressionFunctionFromHasher::new(sponge), 0);
+    let keccak = KeccakMmcs::new(
+        SerializingHasher::new(sponge),
+        CompressionFunctionFromHasher::new(sponge),
+        0,
+    );
     let time = |f: &dyn Fn()| {
         let t = Instant::now();
         f();
@@ -44,5 +57,12 @@ pub fn measure(log_rows: usize, cols: usize) -> HashFigures {
     let poseidon2_ms = time(&|| drop(poseidon.commit_matrix(matrix.clone())));
     let keccak_ms = time(&|| drop(keccak.commit_matrix(matrix.clone())));
     let mib = (rows * cols * 4) as f64 / (1 << 20) as f64;
-    HashFigures { rows, cols, poseidon2_ms, keccak_ms, poseidon2_mib_per_s: mib / poseidon2_ms * 1e3, keccak_mib_per_s: mib / keccak_ms * 1e3 }
+    HashFigures {
+        rows,
+        cols,
+        poseidon2_ms,
+        keccak_ms,
+        poseidon2_mib_per_s: mib / poseidon2_ms * 1e3,
+        keccak_mib_per_s: mib / keccak_ms * 1e3,
+    }
 }

@@ -10,8 +10,8 @@
 //! itself ([`public_table`]), and the split of proving time ([`phases`]).
 
 pub mod batch;
-pub mod hash_bench;
 pub mod config;
+pub mod hash_bench;
 pub mod phases;
 pub mod proof;
 pub mod public_table;

@@ -90,7 +90,11 @@ pub fn measure<T>(prove: impl FnOnce() -> T) -> (T, Phases, Duration) {
     let open = m.open.unwrap_or(end);
     let phases = Phases {
         trace_commit_ms: ms(start, if m.logup.is_some() { logup } else { quotient }),
-        logup_ms: if m.logup.is_some() { ms(logup, quotient) } else { 0.0 },
+        logup_ms: if m.logup.is_some() {
+            ms(logup, quotient)
+        } else {
+            0.0
+        },
         quotient_ms: ms(quotient, open),
         fri_open_ms: ms(open, end),
     };

@@ -27,7 +27,9 @@ pub enum ProofFormatError {
     BadMagic,
     #[error("proof format {0} is not supported (this build reads format {PROOF_FORMAT})")]
     Version(u16),
-    #[error("the proof names configuration {0:?}; this build proves and verifies under {CONFIG_ID:?}")]
+    #[error(
+        "the proof names configuration {0:?}; this build proves and verifies under {CONFIG_ID:?}"
+    )]
     ForeignConfiguration(String),
     #[error("corrupt proof: {0}")]
     Corrupt(String),
@@ -35,7 +37,10 @@ pub enum ProofFormatError {
 
 impl std::fmt::Debug for Proof {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Proof").field("config", &self.config_name()).field("degree_bits", &self.inner.degree_bits).finish_non_exhaustive()
+        f.debug_struct("Proof")
+            .field("config", &self.config_name())
+            .field("degree_bits", &self.inner.degree_bits)
+            .finish_non_exhaustive()
     }
 }
 
@@ -50,7 +55,11 @@ impl Proof {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let header = Header { format: PROOF_FORMAT, config: self.config_name(), parameters: self.parameters };
+        let header = Header {
+            format: PROOF_FORMAT,
+            config: self.config_name(),
+            parameters: self.parameters,
+        };
         let out = postcard::to_extend(&header, MAGIC.to_vec()).expect("headers serialize");
         postcard::to_extend(&self.inner, out).expect("proofs serialize")
     }
@@ -58,24 +67,34 @@ impl Proof {
     /// Reads a proof. Bytes from elsewhere (another format, another
     /// configuration, truncated or trailing data) are an error, never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Proof, ProofFormatError> {
-        let body = bytes.strip_prefix(MAGIC.as_slice()).ok_or(ProofFormatError::BadMagic)?;
-        let (header, body): (Header, _) =
-            postcard::take_from_bytes(body).map_err(|e| ProofFormatError::Corrupt(format!("header: {e}")))?;
+        let body = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or(ProofFormatError::BadMagic)?;
+        let (header, body): (Header, _) = postcard::take_from_bytes(body)
+            .map_err(|e| ProofFormatError::Corrupt(format!("header: {e}")))?;
         if header.format != PROOF_FORMAT {
             return Err(ProofFormatError::Version(header.format));
         }
         if header.config != config_name(&header.parameters) {
-            return Err(ProofFormatError::Corrupt("the configuration name does not match its parameters".into()));
+            return Err(ProofFormatError::Corrupt(
+                "the configuration name does not match its parameters".into(),
+            ));
         }
         if header.parameters != PARAMETERS {
             return Err(ProofFormatError::ForeignConfiguration(header.config));
         }
-        let (inner, rest): (BatchProof<Config>, _) =
-            postcard::take_from_bytes(body).map_err(|e| ProofFormatError::Corrupt(e.to_string()))?;
+        let (inner, rest): (BatchProof<Config>, _) = postcard::take_from_bytes(body)
+            .map_err(|e| ProofFormatError::Corrupt(e.to_string()))?;
         if !rest.is_empty() {
-            return Err(ProofFormatError::Corrupt(format!("{} trailing bytes", rest.len())));
+            return Err(ProofFormatError::Corrupt(format!(
+                "{} trailing bytes",
+                rest.len()
+            )));
         }
-        Ok(Proof { parameters: header.parameters, inner })
+        Ok(Proof {
+            parameters: header.parameters,
+            inner,
+        })
     }
 }
 

@@ -29,7 +29,10 @@ impl PublicColumns {
     /// Columns of equal length, padded with zeros to a power of two of at least `min_height` rows.
     pub fn new(mut columns: Vec<Vec<F>>, min_height: usize) -> PublicColumns {
         let len = columns.iter().map(Vec::len).max().unwrap_or(0);
-        assert!(columns.iter().all(|c| c.len() == len), "public columns must have equal lengths");
+        assert!(
+            columns.iter().all(|c| c.len() == len),
+            "public columns must have equal lengths"
+        );
         let height = len.max(min_height).max(2).next_power_of_two();
         for c in &mut columns {
             c.resize(height, F::ZERO);
@@ -53,9 +56,15 @@ impl PublicColumns {
     /// Constrains main columns `first..first + width` to equal the public columns.
     pub fn eval<AB: AirBuilder<F = F>>(&self, builder: &mut AB, first: usize) {
         let main = builder.main();
-        let periodic: Vec<AB::Expr> = builder.periodic_values().iter().map(|&p| p.into()).collect();
+        let periodic: Vec<AB::Expr> = builder
+            .periodic_values()
+            .iter()
+            .map(|&p| p.into())
+            .collect();
         for (i, p) in periodic.into_iter().enumerate().take(self.width()) {
-            let column: AB::Expr = p3_air::WindowAccess::current(&main, first + i).expect("column in range").into();
+            let column: AB::Expr = p3_air::WindowAccess::current(&main, first + i)
+                .expect("column in range")
+                .into();
             builder.assert_eq(column, p);
         }
     }
@@ -72,7 +81,9 @@ impl PublicColumns {
     /// A Poseidon2 digest of the columns, their count and height, for public values.
     pub fn digest(&self) -> [F; 8] {
         let header = [F::from_usize(self.width()), F::from_usize(self.height())];
-        let values = header.into_iter().chain(self.columns.iter().flatten().copied());
+        let values = header
+            .into_iter()
+            .chain(self.columns.iter().flatten().copied());
         Hash::new(default_babybear_poseidon2_16()).hash_iter(values)
     }
 }

@@ -4,7 +4,9 @@
 //! DEEP-ALI terms of every table, the batched-openings round, and the LogUp
 //! fingerprint over all interactions of the batch.
 
-use p3_batch_stark::symbolic::{get_log_num_quotient_chunks, get_max_constraint_degree, get_symbolic_constraints};
+use p3_batch_stark::symbolic::{
+    get_log_num_quotient_chunks, get_max_constraint_degree, get_symbolic_constraints,
+};
 use p3_batch_stark::ProverData;
 use p3_lookup::{LogUpGadget, Lookup};
 use p3_security::fri::FriRegime;
@@ -48,7 +50,8 @@ pub struct Report {
 
 /// The shapes of a batch's tables at the given heights.
 pub fn shapes<A: BatchAir>(setup: &Setup, airs: &[A], log_heights: &[usize]) -> Vec<TableShape> {
-    let data = ProverData::from_airs_and_degrees(&setup.config, airs, log_heights).expect("shapes of a valid batch");
+    let data = ProverData::from_airs_and_degrees(&setup.config, airs, log_heights)
+        .expect("shapes of a valid batch");
     let gadget = LogUpGadget::new();
     airs.iter()
         .zip(log_heights)
@@ -56,17 +59,35 @@ pub fn shapes<A: BatchAir>(setup: &Setup, airs: &[A], log_heights: &[usize]) -> 
         .map(|((air, &log_height), lookups)| {
             let lookups: &[Lookup<F>] = lookups;
             let layout = p3_air::symbolic::AirLayout::from_air(air);
-            let (base, ext) = get_symbolic_constraints::<F, EF, A, _>(air, layout, lookups, &gadget);
-            let log_chunks = get_log_num_quotient_chunks::<F, EF, A, _>(air, layout, 1 << log_height, lookups, 0, &gadget);
+            let (base, ext) =
+                get_symbolic_constraints::<F, EF, A, _>(air, layout, lookups, &gadget);
+            let log_chunks = get_log_num_quotient_chunks::<F, EF, A, _>(
+                air,
+                layout,
+                1 << log_height,
+                lookups,
+                0,
+                &gadget,
+            );
             TableShape {
                 log_height,
                 main_width: air.width(),
                 num_constraints: base.len() + ext.len(),
-                max_constraint_degree: get_max_constraint_degree::<F, EF, A, _>(air, layout, 1 << log_height, lookups, &gadget),
+                max_constraint_degree: get_max_constraint_degree::<F, EF, A, _>(
+                    air,
+                    layout,
+                    1 << log_height,
+                    lookups,
+                    &gadget,
+                ),
                 num_quotient_chunks: 1 << log_chunks,
                 lookup_columns: lookups.len(),
                 interactions: lookups.iter().map(|l| l.elements.len()).sum(),
-                max_message_width: lookups.iter().flat_map(|l| l.elements.iter().map(Vec::len)).max().unwrap_or(0),
+                max_message_width: lookups
+                    .iter()
+                    .flat_map(|l| l.elements.iter().map(Vec::len))
+                    .max()
+                    .unwrap_or(0),
             }
         })
         .collect()
@@ -92,15 +113,31 @@ pub fn conjectured(setup: &Setup, tables: &[TableShape]) -> Report {
     let batched: usize = tables
         .iter()
         .map(|t| {
-            p3_batch_stark::num_batched_openings(t.main_width, true, 0, false, t.num_quotient_chunks, t.lookup_columns, 4, OpeningShape::new())
+            p3_batch_stark::num_batched_openings(
+                t.main_width,
+                true,
+                0,
+                false,
+                t.num_quotient_chunks,
+                t.lookup_columns,
+                4,
+                OpeningShape::new(),
+            )
         })
         .sum();
     // The LogUp fingerprint counts every message of the batch: N = Σ interactions·height.
     let max_log = tables.iter().map(|t| t.log_height).max().unwrap_or(0);
-    let messages: f64 = tables.iter().map(|t| t.interactions as f64 * (t.log_height as f64).exp2()).sum();
+    let messages: f64 = tables
+        .iter()
+        .map(|t| t.interactions as f64 * (t.log_height as f64).exp2())
+        .sum();
     let logup = LogUpAir {
         num_interactions: (messages / (max_log as f64).exp2()).ceil() as usize,
-        max_message_width: tables.iter().map(|t| t.max_message_width).max().unwrap_or(0),
+        max_message_width: tables
+            .iter()
+            .map(|t| t.max_message_width)
+            .max()
+            .unwrap_or(0),
     };
     let mut worst = (f64::INFINITY, String::new());
     for t in tables {
@@ -116,13 +153,22 @@ pub fn conjectured(setup: &Setup, tables: &[TableShape]) -> Report {
             collision_resistance: COLLISION_BITS,
             num_batched_functions: batched,
         };
-        let logup_shape = InstanceShape { log_trace_length: max_log, ..shape };
-        let extras: Vec<_> = security_term(&logup, &logup_shape, &grinding).into_iter().collect();
+        let logup_shape = InstanceShape {
+            log_trace_length: max_log,
+            ..shape
+        };
+        let extras: Vec<_> = security_term(&logup, &logup_shape, &grinding)
+            .into_iter()
+            .collect();
         let report = conjectured_security_report(&fri, &air, &shape, &extras, &grinding);
         let bits = report.security_bits();
         if bits < worst.0 {
             worst = (bits, format!("{:?}", report.binding()));
         }
     }
-    Report { bits: worst.0, binding: worst.1, tables: tables.to_vec() }
+    Report {
+        bits: worst.0,
+        binding: worst.1,
+        tables: tables.to_vec(),
+    }
 }

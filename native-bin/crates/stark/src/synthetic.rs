@@ -44,7 +44,9 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyntheticAir {
                 // The counter steps by one, wrapping from 2^16 - 1 to 0.
                 let step = next0 - x(0);
                 let wrap = F::from_usize(1 << RANGE_BITS) - F::ONE;
-                builder.when_transition().assert_zero((step.clone() - F::ONE) * (step + wrap));
+                builder
+                    .when_transition()
+                    .assert_zero((step.clone() - F::ONE) * (step + wrap));
                 RANGE.lookup_key(builder, [x(0)], 1);
             }
             SyntheticAir::Range => {
@@ -61,33 +63,48 @@ pub fn instances(log_rows: usize, cols: usize, seed: u64) -> Vec<Instance<Synthe
     assert!(cols >= 4, "the synthetic table needs at least 4 columns");
     let rows = 1usize << log_rows;
     let mut values = F::zero_vec(rows * cols);
-    values.par_chunks_mut(cols).enumerate().for_each(|(row, r)| {
-        // A cheap deterministic generator per row (splitmix64).
-        let mut state = seed ^ (row as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let mut next = || {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            F::from_u32((z ^ (z >> 31)) as u32 % 0x7800_0001)
-        };
-        r[0] = F::from_usize(row % (1 << RANGE_BITS));
-        r[1] = next();
-        r[2] = next();
-        for j in 3..cols {
-            r[j] = r[j - 1] * r[j - 2] + r[j - 3];
-        }
-    });
+    values
+        .par_chunks_mut(cols)
+        .enumerate()
+        .for_each(|(row, r)| {
+            // A cheap deterministic generator per row (splitmix64).
+            let mut state = seed ^ (row as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let mut next = || {
+                state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                F::from_u32((z ^ (z >> 31)) as u32 % 0x7800_0001)
+            };
+            r[0] = F::from_usize(row % (1 << RANGE_BITS));
+            r[1] = next();
+            r[2] = next();
+            for j in 3..cols {
+                r[j] = r[j - 1] * r[j - 2] + r[j - 3];
+            }
+        });
     let range_rows = 1usize << RANGE_BITS;
     let per_value = F::from_usize(rows.div_ceil(range_rows));
     let mut range = F::zero_vec(range_rows * 2);
     for (v, r) in range.chunks_mut(2).enumerate() {
         r[0] = F::from_usize(v);
         // Short tables look up each value at most once.
-        r[1] = if rows >= range_rows || v < rows { per_value } else { F::ZERO };
+        r[1] = if rows >= range_rows || v < rows {
+            per_value
+        } else {
+            F::ZERO
+        };
     }
     vec![
-        Instance { air: SyntheticAir::Wide { cols }, trace: RowMajorMatrix::new(values, cols), public_values: vec![] },
-        Instance { air: SyntheticAir::Range, trace: RowMajorMatrix::new(range, 2), public_values: vec![] },
+        Instance {
+            air: SyntheticAir::Wide { cols },
+            trace: RowMajorMatrix::new(values, cols),
+            public_values: vec![],
+        },
+        Instance {
+            air: SyntheticAir::Range,
+            trace: RowMajorMatrix::new(range, 2),
+            public_values: vec![],
+        },
     ]
 }

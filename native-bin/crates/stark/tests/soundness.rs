@@ -8,27 +8,43 @@
 
 mod common;
 
-use bento_stark::{prove, verify, Instance, PrimeCharacteristicRing, Proof, Setup, VerifyError, F, PARAMETERS};
+use bento_stark::{
+    prove, verify, Instance, PrimeCharacteristicRing, Proof, Setup, VerifyError, F, PARAMETERS,
+};
 use common::{all_batches, Batch, Toy};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 fn cases(default: usize) -> usize {
-    std::env::var("BENTO_SOUNDNESS_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var("BENTO_SOUNDNESS_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn clone_instances(batch: &Batch) -> Vec<Instance<Toy>> {
     batch
         .instances
         .iter()
-        .map(|i| Instance { air: i.air.clone(), trace: i.trace.clone(), public_values: i.public_values.clone() })
+        .map(|i| Instance {
+            air: i.air.clone(),
+            trace: i.trace.clone(),
+            public_values: i.public_values.clone(),
+        })
         .collect()
 }
 
 fn verifies(batch: &Batch, instances: &[Instance<Toy>]) -> bool {
     let setup = Setup::standard();
     let proof = prove(setup, instances).expect("the prover proves whatever it is given");
-    verify(setup, &batch.airs(), &proof, &batch.public_values(), &batch.heights()).is_ok()
+    verify(
+        setup,
+        &batch.airs(),
+        &proof,
+        &batch.public_values(),
+        &batch.heights(),
+    )
+    .is_ok()
 }
 
 #[test]
@@ -42,7 +58,11 @@ fn a_trace_that_breaks_any_constraint_never_verifies() {
             let at = rng.random_range(0..trace.values.len());
             let delta = F::from_u32(rng.random_range(1..0x7800_0000));
             trace.values[at] += delta;
-            assert!(!verifies(&batch, &instances), "{} case {case}: cell {at} of table {t} changed, yet it verified", batch.name);
+            assert!(
+                !verifies(&batch, &instances),
+                "{} case {case}: cell {at} of table {t} changed, yet it verified",
+                batch.name
+            );
         }
     }
 }
@@ -83,7 +103,11 @@ fn changing_any_public_value_never_verifies() {
             for i in 0..public[t].len() {
                 let mut changed = public.clone();
                 changed[t][i] += F::ONE;
-                assert!(verify(setup, &batch.airs(), &proof, &changed, &batch.heights()).is_err(), "{} table {t} value {i}", batch.name);
+                assert!(
+                    verify(setup, &batch.airs(), &proof, &changed, &batch.heights()).is_err(),
+                    "{} table {t} value {i}",
+                    batch.name
+                );
             }
         }
     }
@@ -96,15 +120,33 @@ fn flipping_any_byte_of_a_proof_never_verifies() {
     let bytes = prove(setup, &batch.instances).unwrap().to_bytes();
     let every = std::env::var("BENTO_FLIP_ALL").is_ok();
     let mut rng = ChaCha8Rng::seed_from_u64(2);
-    let positions: Vec<usize> =
-        if every { (0..bytes.len()).collect() } else { (0..64).chain((0..cases(600)).map(|_| rng.random_range(0..bytes.len()))).collect() };
+    let positions: Vec<usize> = if every {
+        (0..bytes.len()).collect()
+    } else {
+        (0..64)
+            .chain((0..cases(600)).map(|_| rng.random_range(0..bytes.len())))
+            .collect()
+    };
     for at in positions {
         let mut tampered = bytes.clone();
         tampered[at] ^= rng.random_range(1..=255u8);
         let outcome = Proof::from_bytes(&tampered)
             .map_err(|e| e.to_string())
-            .and_then(|p| verify(setup, &batch.airs(), &p, &batch.public_values(), &batch.heights()).map_err(|e| e.to_string()));
-        assert!(outcome.is_err(), "flipping byte {at} of {} left a verifying proof", bytes.len());
+            .and_then(|p| {
+                verify(
+                    setup,
+                    &batch.airs(),
+                    &p,
+                    &batch.public_values(),
+                    &batch.heights(),
+                )
+                .map_err(|e| e.to_string())
+            });
+        assert!(
+            outcome.is_err(),
+            "flipping byte {at} of {} left a verifying proof",
+            bytes.len()
+        );
     }
 }
 
@@ -112,11 +154,26 @@ fn flipping_any_byte_of_a_proof_never_verifies() {
 fn a_proof_for_one_batch_does_not_verify_for_another() {
     let setup = Setup::standard();
     let batches = all_batches();
-    let proofs: Vec<Proof> = batches.iter().map(|b| prove(setup, &b.instances).unwrap()).collect();
+    let proofs: Vec<Proof> = batches
+        .iter()
+        .map(|b| prove(setup, &b.instances).unwrap())
+        .collect();
     for (i, proof) in proofs.iter().enumerate() {
         for (j, other) in batches.iter().enumerate() {
-            let result = verify(setup, &other.airs(), proof, &other.public_values(), &other.heights());
-            assert_eq!(result.is_ok(), i == j, "proof of {} checked as {}", batches[i].name, other.name);
+            let result = verify(
+                setup,
+                &other.airs(),
+                proof,
+                &other.public_values(),
+                &other.heights(),
+            );
+            assert_eq!(
+                result.is_ok(),
+                i == j,
+                "proof of {} checked as {}",
+                batches[i].name,
+                other.name
+            );
         }
     }
     // The same tables in another order.
@@ -131,16 +188,39 @@ fn a_proof_for_one_batch_does_not_verify_for_another() {
 #[test]
 fn proofs_under_another_configuration_are_refused() {
     let batch = common::fib_batch();
-    let other = Setup::with(bento_stark::config::Parameters { num_queries: PARAMETERS.num_queries - 10, ..PARAMETERS });
+    let other = Setup::with(bento_stark::config::Parameters {
+        num_queries: PARAMETERS.num_queries - 10,
+        ..PARAMETERS
+    });
     let proof = prove(&other, &batch.instances).unwrap();
     // By its header...
     let err = Proof::from_bytes(&proof.to_bytes()).unwrap_err();
-    assert!(matches!(err, bento_stark::ProofFormatError::ForeignConfiguration(_)), "{err}");
-    let err = verify(Setup::standard(), &batch.airs(), &proof, &batch.public_values(), &batch.heights()).unwrap_err();
-    assert!(matches!(err, VerifyError::ForeignConfiguration { .. }), "{err}");
+    assert!(
+        matches!(err, bento_stark::ProofFormatError::ForeignConfiguration(_)),
+        "{err}"
+    );
+    let err = verify(
+        Setup::standard(),
+        &batch.airs(),
+        &proof,
+        &batch.public_values(),
+        &batch.heights(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, VerifyError::ForeignConfiguration { .. }),
+        "{err}"
+    );
     // ...and, with the header forged, by the mathematics.
     let forged = Proof::new(PARAMETERS, proof.inner);
-    assert!(verify(Setup::standard(), &batch.airs(), &forged, &batch.public_values(), &batch.heights()).is_err());
+    assert!(verify(
+        Setup::standard(),
+        &batch.airs(),
+        &forged,
+        &batch.public_values(),
+        &batch.heights()
+    )
+    .is_err());
 }
 
 #[test]
@@ -164,15 +244,26 @@ fn fuzzed_proof_bytes_never_panic_the_verifier() {
                 b.splice(at..at, extra);
             }
             _ => {
-                b = (0..rng.random_range(0..2048)).map(|_| rng.random()).collect();
+                b = (0..rng.random_range(0..2048))
+                    .map(|_| rng.random())
+                    .collect();
                 if rng.random_bool(0.5) {
                     b.splice(0..0, bytes[..20].iter().copied());
                 }
             }
         }
         if let Ok(proof) = Proof::from_bytes(&b) {
-            let result = verify(setup, &batch.airs(), &proof, &batch.public_values(), &batch.heights());
-            assert!(result.is_err() || b == bytes, "case {case}: mangled bytes verified");
+            let result = verify(
+                setup,
+                &batch.airs(),
+                &proof,
+                &batch.public_values(),
+                &batch.heights(),
+            );
+            assert!(
+                result.is_err() || b == bytes,
+                "case {case}: mangled bytes verified"
+            );
         }
     }
 }

@@ -18,7 +18,12 @@ pub const A7: Reg = 17;
 pub const CODE_BASE: u32 = 0x1_0000;
 
 fn r_type(funct7: u32, rs2: Reg, rs1: Reg, funct3: u32, rd: Reg, opcode: u32) -> u32 {
-    funct7 << 25 | u32::from(rs2) << 20 | u32::from(rs1) << 15 | funct3 << 12 | u32::from(rd) << 7 | opcode
+    funct7 << 25
+        | u32::from(rs2) << 20
+        | u32::from(rs1) << 15
+        | funct3 << 12
+        | u32::from(rd) << 7
+        | opcode
 }
 
 fn i_type(imm: i32, rs1: Reg, funct3: u32, rd: Reg, opcode: u32) -> u32 {
@@ -27,7 +32,12 @@ fn i_type(imm: i32, rs1: Reg, funct3: u32, rd: Reg, opcode: u32) -> u32 {
 
 fn s_type(imm: i32, rs2: Reg, rs1: Reg, funct3: u32, opcode: u32) -> u32 {
     let imm = imm as u32;
-    ((imm >> 5) & 0x7f) << 25 | u32::from(rs2) << 20 | u32::from(rs1) << 15 | funct3 << 12 | (imm & 0x1f) << 7 | opcode
+    ((imm >> 5) & 0x7f) << 25
+        | u32::from(rs2) << 20
+        | u32::from(rs1) << 15
+        | funct3 << 12
+        | (imm & 0x1f) << 7
+        | opcode
 }
 
 fn b_type(imm: i32, rs2: Reg, rs1: Reg, funct3: u32) -> u32 {
@@ -52,7 +62,12 @@ pub fn auipc(rd: Reg, imm20: u32) -> u32 {
 
 pub fn jal(rd: Reg, offset: i32) -> u32 {
     let imm = offset as u32;
-    ((imm >> 20) & 1) << 31 | ((imm >> 1) & 0x3ff) << 21 | ((imm >> 11) & 1) << 20 | ((imm >> 12) & 0xff) << 12 | u32::from(rd) << 7 | 0x6f
+    ((imm >> 20) & 1) << 31
+        | ((imm >> 1) & 0x3ff) << 21
+        | ((imm >> 11) & 1) << 20
+        | ((imm >> 12) & 0xff) << 12
+        | u32::from(rd) << 7
+        | 0x6f
 }
 
 pub fn jalr(rd: Reg, rs1: Reg, offset: i32) -> u32 {
@@ -212,8 +227,10 @@ pub fn elf(vaddr: u32, code: &[u8], mem_size: u32) -> Vec<u8> {
     out[4] = 1; // ELFCLASS32
     out[5] = 1; // little-endian
     out[6] = 1; // version
-    let put16 = |out: &mut Vec<u8>, at: usize, v: u16| out[at..at + 2].copy_from_slice(&v.to_le_bytes());
-    let put32 = |out: &mut Vec<u8>, at: usize, v: u32| out[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    let put16 =
+        |out: &mut Vec<u8>, at: usize, v: u16| out[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    let put32 =
+        |out: &mut Vec<u8>, at: usize, v: u32| out[at..at + 4].copy_from_slice(&v.to_le_bytes());
     put16(&mut out, 16, 2); // ET_EXEC
     put16(&mut out, 18, 243); // EM_RISCV
     put32(&mut out, 20, 1);

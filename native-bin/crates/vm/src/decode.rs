@@ -180,7 +180,13 @@ pub struct Instr {
 }
 
 impl Instr {
-    pub const ILLEGAL: Instr = Instr { op: Op::Illegal, rd: 0, rs1: 0, rs2: 0, imm: 0 };
+    pub const ILLEGAL: Instr = Instr {
+        op: Op::Illegal,
+        rd: 0,
+        rs1: 0,
+        rs2: 0,
+        imm: 0,
+    };
 }
 
 pub const OPCODE_LOAD: u32 = 0x03;
@@ -223,7 +229,10 @@ pub fn imm_u(word: u32) -> u32 {
 
 #[inline]
 pub fn imm_j(word: u32) -> u32 {
-    ((((word as i32) >> 31) << 20) as u32) | (word & 0xf_f000) | ((word >> 9) & 0x800) | ((word >> 20) & 0x7fe)
+    ((((word as i32) >> 31) << 20) as u32)
+        | (word & 0xf_f000)
+        | ((word >> 9) & 0x800)
+        | ((word >> 20) & 0x7fe)
 }
 
 pub fn decode(word: u32) -> Instr {
@@ -233,14 +242,56 @@ pub fn decode(word: u32) -> Instr {
     let rs1 = ((word >> 15) & 31) as u8;
     let rs2 = ((word >> 20) & 31) as u8;
     let funct7 = word >> 25;
-    let r = |op| Instr { op, rd, rs1, rs2, imm: 0 };
-    let i = |op| Instr { op, rd, rs1, rs2: 0, imm: imm_i(word) };
-    let s = |op| Instr { op, rd: 0, rs1, rs2, imm: imm_s(word) };
-    let b = |op| Instr { op, rd: 0, rs1, rs2, imm: imm_b(word) };
+    let r = |op| Instr {
+        op,
+        rd,
+        rs1,
+        rs2,
+        imm: 0,
+    };
+    let i = |op| Instr {
+        op,
+        rd,
+        rs1,
+        rs2: 0,
+        imm: imm_i(word),
+    };
+    let s = |op| Instr {
+        op,
+        rd: 0,
+        rs1,
+        rs2,
+        imm: imm_s(word),
+    };
+    let b = |op| Instr {
+        op,
+        rd: 0,
+        rs1,
+        rs2,
+        imm: imm_b(word),
+    };
     match opcode {
-        OPCODE_LUI => Instr { op: Op::Lui, rd, rs1: 0, rs2: 0, imm: imm_u(word) },
-        OPCODE_AUIPC => Instr { op: Op::Auipc, rd, rs1: 0, rs2: 0, imm: imm_u(word) },
-        OPCODE_JAL => Instr { op: Op::Jal, rd, rs1: 0, rs2: 0, imm: imm_j(word) },
+        OPCODE_LUI => Instr {
+            op: Op::Lui,
+            rd,
+            rs1: 0,
+            rs2: 0,
+            imm: imm_u(word),
+        },
+        OPCODE_AUIPC => Instr {
+            op: Op::Auipc,
+            rd,
+            rs1: 0,
+            rs2: 0,
+            imm: imm_u(word),
+        },
+        OPCODE_JAL => Instr {
+            op: Op::Jal,
+            rd,
+            rs1: 0,
+            rs2: 0,
+            imm: imm_j(word),
+        },
         OPCODE_JALR if funct3 == 0 => i(Op::Jalr),
         OPCODE_BRANCH => match funct3 {
             0 => b(Op::Beq),
@@ -272,9 +323,27 @@ pub fn decode(word: u32) -> Instr {
             4 => i(Op::Xori),
             6 => i(Op::Ori),
             7 => i(Op::Andi),
-            1 if funct7 == 0 => Instr { op: Op::Slli, rd, rs1, rs2: 0, imm: u32::from(rs2) },
-            5 if funct7 == 0 => Instr { op: Op::Srli, rd, rs1, rs2: 0, imm: u32::from(rs2) },
-            5 if funct7 == 0x20 => Instr { op: Op::Srai, rd, rs1, rs2: 0, imm: u32::from(rs2) },
+            1 if funct7 == 0 => Instr {
+                op: Op::Slli,
+                rd,
+                rs1,
+                rs2: 0,
+                imm: u32::from(rs2),
+            },
+            5 if funct7 == 0 => Instr {
+                op: Op::Srli,
+                rd,
+                rs1,
+                rs2: 0,
+                imm: u32::from(rs2),
+            },
+            5 if funct7 == 0x20 => Instr {
+                op: Op::Srai,
+                rd,
+                rs1,
+                rs2: 0,
+                imm: u32::from(rs2),
+            },
             _ => Instr::ILLEGAL,
         },
         OPCODE_OP => match (funct7, funct3) {
@@ -300,9 +369,27 @@ pub fn decode(word: u32) -> Instr {
         },
         // FENCE orders memory, which a single-hart machine already is; its
         // other fields are hints, so any values are accepted.
-        OPCODE_MISC_MEM if funct3 == 0 => Instr { op: Op::Fence, rd: 0, rs1: 0, rs2: 0, imm: 0 },
-        OPCODE_SYSTEM if word == ECALL_WORD => Instr { op: Op::Ecall, rd: 0, rs1: 0, rs2: 0, imm: 0 },
-        OPCODE_SYSTEM if word == EBREAK_WORD => Instr { op: Op::Ebreak, rd: 0, rs1: 0, rs2: 0, imm: 0 },
+        OPCODE_MISC_MEM if funct3 == 0 => Instr {
+            op: Op::Fence,
+            rd: 0,
+            rs1: 0,
+            rs2: 0,
+            imm: 0,
+        },
+        OPCODE_SYSTEM if word == ECALL_WORD => Instr {
+            op: Op::Ecall,
+            rd: 0,
+            rs1: 0,
+            rs2: 0,
+            imm: 0,
+        },
+        OPCODE_SYSTEM if word == EBREAK_WORD => Instr {
+            op: Op::Ebreak,
+            rd: 0,
+            rs1: 0,
+            rs2: 0,
+            imm: 0,
+        },
         _ => Instr::ILLEGAL,
     }
 }
@@ -314,13 +401,40 @@ mod tests {
     #[test]
     fn immediates() {
         // addi x1, x2, -1
-        assert_eq!(decode(0xfff1_0093), Instr { op: Op::Addi, rd: 1, rs1: 2, rs2: 0, imm: u32::MAX });
+        assert_eq!(
+            decode(0xfff1_0093),
+            Instr {
+                op: Op::Addi,
+                rd: 1,
+                rs1: 2,
+                rs2: 0,
+                imm: u32::MAX
+            }
+        );
         // sw x5, -4(x2)
-        assert_eq!(decode(0xfe51_2e23), Instr { op: Op::Sw, rd: 0, rs1: 2, rs2: 5, imm: (-4i32) as u32 });
+        assert_eq!(
+            decode(0xfe51_2e23),
+            Instr {
+                op: Op::Sw,
+                rd: 0,
+                rs1: 2,
+                rs2: 5,
+                imm: (-4i32) as u32
+            }
+        );
         // beq x0, x0, -8
         assert_eq!(decode(0xfe00_0ce3).imm, (-8i32) as u32);
         // jal x1, 2048
-        assert_eq!(decode(0x0010_00ef), Instr { op: Op::Jal, rd: 1, rs1: 0, rs2: 0, imm: 2048 });
+        assert_eq!(
+            decode(0x0010_00ef),
+            Instr {
+                op: Op::Jal,
+                rd: 1,
+                rs1: 0,
+                rs2: 0,
+                imm: 2048
+            }
+        );
         // jal x0, -2
         assert_eq!(decode(0xfffff06f).imm, (-2i32) as u32);
         // lui x3, 0xfffff

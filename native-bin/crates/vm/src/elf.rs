@@ -40,11 +40,24 @@ pub enum ElfError {
     #[error("the program has no loadable segment")]
     NoSegments,
     #[error("segment {index}: file size {filesz:#x} exceeds memory size {memsz:#x}")]
-    FileSizeExceedsMemSize { index: usize, filesz: u64, memsz: u64 },
+    FileSizeExceedsMemSize {
+        index: usize,
+        filesz: u64,
+        memsz: u64,
+    },
     #[error("segment {index}: its bytes [{offset:#x}, +{filesz:#x}) lie beyond the end of the file ({file_len:#x} bytes)")]
-    Truncated { index: usize, offset: u64, filesz: u64, file_len: usize },
+    Truncated {
+        index: usize,
+        offset: u64,
+        filesz: u64,
+        file_len: usize,
+    },
     #[error("segment {index}: addresses [{vaddr:#x}, +{memsz:#x}) are outside guest memory [{GUEST_START:#x}, {GUEST_END:#x})")]
-    OutOfRange { index: usize, vaddr: u64, memsz: u64 },
+    OutOfRange {
+        index: usize,
+        vaddr: u64,
+        memsz: u64,
+    },
     #[error("segments {first} and {second} overlap")]
     Overlap { first: usize, second: usize },
     #[error("the entry point {0:#x} is not 4-byte aligned")]
@@ -74,7 +87,8 @@ impl Program {
         if bytes.len() > MAX_ELF_BYTES {
             return Err(ElfError::TooLarge(bytes.len()));
         }
-        let file = ElfBytes::<AnyEndian>::minimal_parse(bytes).map_err(|e| ElfError::Malformed(e.to_string()))?;
+        let file = ElfBytes::<AnyEndian>::minimal_parse(bytes)
+            .map_err(|e| ElfError::Malformed(e.to_string()))?;
         let ehdr = &file.ehdr;
         if ehdr.class != Class::ELF32 {
             return Err(ElfError::WrongClass);
@@ -108,17 +122,32 @@ impl Program {
                 continue;
             }
             if ph.p_filesz > ph.p_memsz {
-                return Err(ElfError::FileSizeExceedsMemSize { index, filesz: ph.p_filesz, memsz: ph.p_memsz });
+                return Err(ElfError::FileSizeExceedsMemSize {
+                    index,
+                    filesz: ph.p_filesz,
+                    memsz: ph.p_memsz,
+                });
             }
             let file_range = ph
                 .p_offset
                 .checked_add(ph.p_filesz)
                 .filter(|&end| end <= bytes.len() as u64)
                 .map(|end| ph.p_offset as usize..end as usize)
-                .ok_or(ElfError::Truncated { index, offset: ph.p_offset, filesz: ph.p_filesz, file_len: bytes.len() })?;
+                .ok_or(ElfError::Truncated {
+                    index,
+                    offset: ph.p_offset,
+                    filesz: ph.p_filesz,
+                    file_len: bytes.len(),
+                })?;
             let end = ph.p_vaddr.checked_add(ph.p_memsz);
-            if ph.p_vaddr < u64::from(GUEST_START) || end.is_none_or(|end| end > u64::from(GUEST_END)) {
-                return Err(ElfError::OutOfRange { index, vaddr: ph.p_vaddr, memsz: ph.p_memsz });
+            if ph.p_vaddr < u64::from(GUEST_START)
+                || end.is_none_or(|end| end > u64::from(GUEST_END))
+            {
+                return Err(ElfError::OutOfRange {
+                    index,
+                    vaddr: ph.p_vaddr,
+                    memsz: ph.p_memsz,
+                });
             }
             segments.push((
                 index,
@@ -137,7 +166,10 @@ impl Program {
         for pair in segments.windows(2) {
             let (a, b) = (&pair[0], &pair[1]);
             if u64::from(a.1.vaddr) + u64::from(a.1.mem_size) > u64::from(b.1.vaddr) {
-                return Err(ElfError::Overlap { first: a.0.min(b.0), second: a.0.max(b.0) });
+                return Err(ElfError::Overlap {
+                    first: a.0.min(b.0),
+                    second: a.0.max(b.0),
+                });
             }
         }
         let entry = ehdr.e_entry;
@@ -145,11 +177,16 @@ impl Program {
             return Err(ElfError::MisalignedEntry(entry));
         }
         let in_code = segments.iter().any(|(_, s)| {
-            s.executable && entry >= u64::from(s.vaddr) && entry < u64::from(s.vaddr) + u64::from(s.mem_size)
+            s.executable
+                && entry >= u64::from(s.vaddr)
+                && entry < u64::from(s.vaddr) + u64::from(s.mem_size)
         });
         if !in_code {
             return Err(ElfError::EntryOutsideCode(entry));
         }
-        Ok(Program { entry: entry as u32, segments: segments.into_iter().map(|(_, s)| s).collect() })
+        Ok(Program {
+            entry: entry as u32,
+            segments: segments.into_iter().map(|(_, s)| s).collect(),
+        })
     }
 }

@@ -19,7 +19,9 @@ use crate::layout::{in_guest, page_of, GUEST_END, PAGE_WORDS, REGISTER_PAGE};
 use crate::memory::Memory;
 use crate::merkle::MemoryTree;
 use crate::relax::{Check, Relax};
-use crate::segment::{page_capacity, segment_capacity, Page, Segment, MAX_PO2, MIN_PO2, MAX_STEP_PAGES};
+use crate::segment::{
+    page_capacity, segment_capacity, Page, Segment, MAX_PO2, MAX_STEP_PAGES, MIN_PO2,
+};
 use crate::trace::{IoByte, MemAccess, NoTrace, Step, Syscall, Tracer};
 
 pub const SYS_READ: u32 = 63;
@@ -60,9 +62,20 @@ pub enum Fault {
     #[error("unsupported syscall {number} (a7) at pc {pc:#010x}; supported: read (63), write (64), exit (93), exit_group (94)")]
     UnsupportedSyscall { pc: u32, number: u32 },
     #[error("{syscall} on file descriptor {fd} at pc {pc:#010x}: read uses fd 0, write uses fds 1, 2 and 3")]
-    BadFileDescriptor { pc: u32, syscall: &'static str, fd: u32 },
-    #[error("{syscall} buffer [{addr:#010x}, +{len:#x}) is outside guest memory, at pc {pc:#010x}")]
-    BadBuffer { pc: u32, syscall: &'static str, addr: u32, len: u32 },
+    BadFileDescriptor {
+        pc: u32,
+        syscall: &'static str,
+        fd: u32,
+    },
+    #[error(
+        "{syscall} buffer [{addr:#010x}, +{len:#x}) is outside guest memory, at pc {pc:#010x}"
+    )]
+    BadBuffer {
+        pc: u32,
+        syscall: &'static str,
+        addr: u32,
+        len: u32,
+    },
     #[error("cycle limit of {limit} cycles reached at pc {pc:#010x}")]
     CycleLimit { pc: u32, limit: u64 },
 }
@@ -81,7 +94,12 @@ pub struct CapturedOutput {
 
 impl GuestOutput for CapturedOutput {
     fn write(&mut self, fd: u32, bytes: &[u8]) {
-        if fd == FD_STDOUT { &mut self.stdout } else { &mut self.stderr }.extend_from_slice(bytes);
+        if fd == FD_STDOUT {
+            &mut self.stdout
+        } else {
+            &mut self.stderr
+        }
+        .extend_from_slice(bytes);
     }
 }
 
@@ -210,7 +228,10 @@ impl Machine {
             .collect();
         pages.sort_unstable();
         pages.dedup();
-        let mut hashes: Vec<_> = pages.into_iter().map(|p| (p, hash_page(&self.mem.page_words(p)))).collect();
+        let mut hashes: Vec<_> = pages
+            .into_iter()
+            .map(|p| (p, hash_page(&self.mem.page_words(p))))
+            .collect();
         hashes.push((REGISTER_PAGE, hash_page(&self.register_page())));
         hashes
     }
@@ -251,7 +272,13 @@ impl Machine {
 
     /// Runs until `stop` rows are used (or the next step would pass it), the
     /// segment has touched more than `page_budget` pages, or the guest exits.
-    fn run_rows<T: Tracer>(&mut self, stop: u32, page_budget: u32, out: &mut dyn GuestOutput, tracer: &mut T) -> Result<Stop, Fault> {
+    fn run_rows<T: Tracer>(
+        &mut self,
+        stop: u32,
+        page_budget: u32,
+        out: &mut dyn GuestOutput,
+        tracer: &mut T,
+    ) -> Result<Stop, Fault> {
         let code_len = self.code.len() as u32;
         loop {
             if self.rows >= stop {
@@ -262,7 +289,11 @@ impl Machine {
             }
             let pc = self.pc;
             let index = pc.wrapping_sub(self.code_start) >> 2;
-            let ins = if index < code_len { self.code[index as usize] } else { self.fetch_slow(pc)? };
+            let ins = if index < code_len {
+                self.code[index as usize]
+            } else {
+                self.fetch_slow(pc)?
+            };
             let page = page_of(pc);
             if page != self.last_fetch_page {
                 self.mem.touch(page);
@@ -328,7 +359,11 @@ impl Machine {
                     self.regs[rd] = value;
                     if T::ENABLED {
                         let word = self.mem.peek_u32(addr & !3);
-                        mem_access = Some(MemAccess { addr: addr & !3, old: word, new: word });
+                        mem_access = Some(MemAccess {
+                            addr: addr & !3,
+                            old: word,
+                            new: word,
+                        });
                     }
                 }
                 Op::Sb | Op::Sh | Op::Sw => {
@@ -341,7 +376,11 @@ impl Machine {
                     if !in_guest(addr) {
                         self.refuse(Fault::StoreOutOfBounds { pc, addr })?;
                     }
-                    let old = if T::ENABLED { self.mem.peek_u32(addr & !3) } else { 0 };
+                    let old = if T::ENABLED {
+                        self.mem.peek_u32(addr & !3)
+                    } else {
+                        0
+                    };
                     if addr & (size - 1) != 0 {
                         self.refuse(Fault::MisalignedStore { pc, addr, size })?;
                         self.mem.store_wrapped(addr, size, b);
@@ -353,7 +392,11 @@ impl Machine {
                         }
                     }
                     if T::ENABLED {
-                        mem_access = Some(MemAccess { addr: addr & !3, old, new: self.mem.peek_u32(addr & !3) });
+                        mem_access = Some(MemAccess {
+                            addr: addr & !3,
+                            old,
+                            new: self.mem.peek_u32(addr & !3),
+                        });
                     }
                     // Code that rewrites itself is decoded again.
                     let word = addr.wrapping_sub(self.code_start) >> 2;
@@ -406,7 +449,12 @@ impl Machine {
                         tracer.step(Step {
                             pc,
                             word: self.mem.peek_u32(pc),
-                            instr: Instr { rd: REG_A0 as u8, rs1: REG_A7 as u8, rs2: REG_A1 as u8, ..ins },
+                            instr: Instr {
+                                rd: REG_A0 as u8,
+                                rs1: REG_A7 as u8,
+                                rs2: REG_A1 as u8,
+                                ..ins
+                            },
                             rs1: a7,
                             rs2: a1,
                             rd_old: a0_old,
@@ -425,16 +473,26 @@ impl Machine {
                 }
                 // Relaxed, they run as no-ops.
                 Op::Ebreak => self.refuse(Fault::Ebreak { pc })?,
-                Op::Illegal => self.refuse(Fault::IllegalInstruction { pc, word: self.mem.peek_u32(pc) })?,
+                Op::Illegal => self.refuse(Fault::IllegalInstruction {
+                    pc,
+                    word: self.mem.peek_u32(pc),
+                })?,
             }
             if T::ENABLED {
                 let rd_named = if ins.rd == 32 { 0 } else { ins.rd };
                 let result = self.regs[rd];
-                let (rd_old, rd_new) = if rd_named == 0 { (0, 0) } else { (rd_old, result) };
+                let (rd_old, rd_new) = if rd_named == 0 {
+                    (0, 0)
+                } else {
+                    (rd_old, result)
+                };
                 tracer.step(Step {
                     pc,
                     word: self.mem.peek_u32(pc),
-                    instr: Instr { rd: rd_named, ..ins },
+                    instr: Instr {
+                        rd: rd_named,
+                        ..ins
+                    },
                     rs1: a,
                     rs2: b,
                     rd_old,
@@ -450,25 +508,41 @@ impl Machine {
         }
     }
 
-    fn ecall(&mut self, stop: u32, out: &mut dyn GuestOutput, mut io: Option<&mut Vec<IoByte>>) -> Result<Ecall, Fault> {
+    fn ecall(
+        &mut self,
+        stop: u32,
+        out: &mut dyn GuestOutput,
+        mut io: Option<&mut Vec<IoByte>>,
+    ) -> Result<Ecall, Fault> {
         let pc = self.pc;
         let number = self.regs[REG_A7];
         let fd = self.regs[REG_A0];
         let buf = self.regs[REG_A1];
         let count = self.regs[REG_A2];
-        let fits = |len: u32| len == 0 || (in_guest(buf) && u64::from(buf) + u64::from(len) <= u64::from(GUEST_END));
+        let fits = |len: u32| {
+            len == 0 || (in_guest(buf) && u64::from(buf) + u64::from(len) <= u64::from(GUEST_END))
+        };
         let check_buffer = |syscall, len: u32| {
             if fits(len) {
                 Ok(())
             } else {
-                self.refuse(Fault::BadBuffer { pc, syscall, addr: buf, len })
+                self.refuse(Fault::BadBuffer {
+                    pc,
+                    syscall,
+                    addr: buf,
+                    len,
+                })
             }
         };
         match number {
             SYS_EXIT | SYS_EXIT_GROUP => Ok(Ecall::Exit(fd)),
             SYS_READ => {
                 if fd != FD_STDIN {
-                    self.refuse(Fault::BadFileDescriptor { pc, syscall: "read", fd })?;
+                    self.refuse(Fault::BadFileDescriptor {
+                        pc,
+                        syscall: "read",
+                        fd,
+                    })?;
                 }
                 let left = self.input.len() - self.input_pos;
                 let asked = count.min(IO_CHUNK_BYTES);
@@ -490,7 +564,12 @@ impl Machine {
                         let shift = 8 * (addr & 3);
                         let new_word = (old_word & !(0xff << shift)) | (u32::from(byte) << shift);
                         word = Some(new_word);
-                        io.push(IoByte { addr, old_word, new_word, byte });
+                        io.push(IoByte {
+                            addr,
+                            old_word,
+                            new_word,
+                            byte,
+                        });
                     }
                 }
                 self.mem.write_bytes(buf, bytes);
@@ -520,7 +599,12 @@ impl Machine {
                         for (i, &byte) in bytes.iter().enumerate() {
                             let addr = buf + i as u32;
                             let word = self.mem.peek_u32(addr & !3);
-                            io.push(IoByte { addr, old_word: word, new_word: word, byte });
+                            io.push(IoByte {
+                                addr,
+                                old_word: word,
+                                new_word: word,
+                                byte,
+                            });
                         }
                     }
                     self.journal.extend_from_slice(&bytes);
@@ -529,7 +613,11 @@ impl Machine {
                 }
                 _ => {
                     // Relaxed, like a write to stdout.
-                    self.refuse(Fault::BadFileDescriptor { pc, syscall: "write", fd })?;
+                    self.refuse(Fault::BadFileDescriptor {
+                        pc,
+                        syscall: "write",
+                        fd,
+                    })?;
                     self.regs[REG_A0] = count;
                     Ok(Ecall::Done(1))
                 }
@@ -606,7 +694,11 @@ pub fn execute(
     };
     // A step starts only while it cannot take the segment past its page
     // capacity (the register page counts too).
-    let page_budget = if relax.skips(Check::Pages) { u32::MAX } else { page_capacity(options.po2) - 1 - MAX_STEP_PAGES };
+    let page_budget = if relax.skips(Check::Pages) {
+        u32::MAX
+    } else {
+        page_capacity(options.po2) - 1 - MAX_STEP_PAGES
+    };
     let mut m = Machine::for_program(program, input);
     let mut tree = MemoryTree::new();
     tree.set_pages(m.image_pages(program));
@@ -630,27 +722,41 @@ pub fn execute(
             Stop::Exit(code) => Some(code),
             // Only the cycle limit stops a segment short of its capacity.
             Stop::Full if stop < capacity => {
-                return Err(Fault::CycleLimit { pc: m.pc, limit: options.cycle_limit.unwrap_or_default() }.into());
+                return Err(Fault::CycleLimit {
+                    pc: m.pc,
+                    limit: options.cycle_limit.unwrap_or_default(),
+                }
+                .into());
             }
             Stop::Full | Stop::PagesFull => None,
         };
-        let segment = close_segment(&mut m, &mut tree, SegmentStart {
-            index,
-            po2: options.po2,
-            pre_pc,
-            pre_root,
-            register_page,
-            journal_start,
-            input_start,
-            pre_input_ended,
-            exit_code,
-        });
+        let segment = close_segment(
+            &mut m,
+            &mut tree,
+            SegmentStart {
+                index,
+                po2: options.po2,
+                pre_pc,
+                pre_root,
+                register_page,
+                journal_start,
+                input_start,
+                pre_input_ended,
+                exit_code,
+            },
+        );
         total_cycles += u64::from(segment.cycles);
         index += 1;
         let done = segment.exit_code;
         on_segment(segment).map_err(ExecError::Segment)?;
         if let Some(exit_code) = done {
-            return Ok(Execution { exit_code, total_cycles, segments: index, journal: m.journal, image_id });
+            return Ok(Execution {
+                exit_code,
+                total_cycles,
+                segments: index,
+                journal: m.journal,
+                image_id,
+            });
         }
     }
 }
@@ -670,7 +776,9 @@ struct SegmentStart {
 /// The smallest po2 (at most `po2`) whose segments hold `cycles` and `pages`:
 /// a short segment (a small program, or the last one) is proved at that size.
 fn fitting_po2(cycles: u32, pages: u32, po2: u32) -> u32 {
-    (MIN_PO2..po2).find(|&p| cycles <= segment_capacity(p) && pages <= page_capacity(p)).unwrap_or(po2)
+    (MIN_PO2..po2)
+        .find(|&p| cycles <= segment_capacity(p) && pages <= page_capacity(p))
+        .unwrap_or(po2)
 }
 
 /// Packs what the segment touched, proves it against the pre root and moves the tree to the post root.
@@ -679,15 +787,31 @@ fn close_segment(m: &mut Machine, tree: &mut MemoryTree, start: SegmentStart) ->
     // A forging run (see `relax`) may touch pages the memory tree has no leaf
     // for; they are kept apart, for the prover's trace only.
     #[cfg(feature = "forge")]
-    let (snapshots, outside): (Vec<_>, Vec<_>) = snapshots.into_iter().partition(|(p, _)| crate::relax::in_tree(*p));
+    let (snapshots, outside): (Vec<_>, Vec<_>) = snapshots
+        .into_iter()
+        .partition(|(p, _)| crate::relax::in_tree(*p));
     #[cfg(feature = "forge")]
-    let dirty: Vec<u32> = dirty.into_iter().filter(|&p| crate::relax::in_tree(p)).collect();
-    let mut pages: Vec<Page> = snapshots.into_iter().map(|(index, words)| Page { index, words }).collect();
-    pages.push(Page { index: REGISTER_PAGE, words: Box::new(start.register_page) });
+    let dirty: Vec<u32> = dirty
+        .into_iter()
+        .filter(|&p| crate::relax::in_tree(p))
+        .collect();
+    let mut pages: Vec<Page> = snapshots
+        .into_iter()
+        .map(|(index, words)| Page { index, words })
+        .collect();
+    pages.push(Page {
+        index: REGISTER_PAGE,
+        words: Box::new(start.register_page),
+    });
     pages.sort_unstable_by_key(|p| p.index);
     let indices: Vec<u32> = pages.iter().map(|p| p.index).collect();
-    let page_proof = tree.prove(&indices).expect("touched pages are distinct and in range");
-    let mut updates: Vec<(u32, Digest)> = dirty.into_iter().map(|p| (p, hash_page(&m.mem.page_words(p)))).collect();
+    let page_proof = tree
+        .prove(&indices)
+        .expect("touched pages are distinct and in range");
+    let mut updates: Vec<(u32, Digest)> = dirty
+        .into_iter()
+        .map(|p| (p, hash_page(&m.mem.page_words(p))))
+        .collect();
     updates.push((REGISTER_PAGE, hash_page(&m.register_page())));
     tree.set_pages(updates);
     Segment {
@@ -707,7 +831,10 @@ fn close_segment(m: &mut Machine, tree: &mut MemoryTree, start: SegmentStart) ->
         exit_code: start.exit_code,
         journal: m.journal[start.journal_start..].to_vec(),
         #[cfg(feature = "forge")]
-        outside: outside.into_iter().map(|(index, words)| Page { index, words }).collect(),
+        outside: outside
+            .into_iter()
+            .map(|(index, words)| Page { index, words })
+            .collect(),
     }
 }
 
@@ -740,7 +867,11 @@ pub fn replay(segment: &Segment, out: &mut dyn GuestOutput) -> Result<Replay, Re
 }
 
 /// [`replay`], reporting every step to `tracer`.
-pub fn replay_traced<T: Tracer>(segment: &Segment, out: &mut dyn GuestOutput, tracer: &mut T) -> Result<Replay, ReplayError> {
+pub fn replay_traced<T: Tracer>(
+    segment: &Segment,
+    out: &mut dyn GuestOutput,
+    tracer: &mut T,
+) -> Result<Replay, ReplayError> {
     let leaves: Vec<(u32, Digest)> = segment.pages.iter().map(|p| (p.index, p.hash())).collect();
     if segment.page_proof.root(&leaves) != Ok(segment.pre_root) {
         return Err(ReplayError::PagesDoNotMatchRoot);
@@ -753,14 +884,16 @@ pub fn replay_traced<T: Tracer>(segment: &Segment, out: &mut dyn GuestOutput, tr
             m.regs[..32].copy_from_slice(&page.words[..32]);
         } else {
             let bytes: Vec<u8> = page.words.iter().flat_map(|w| w.to_le_bytes()).collect();
-            m.mem.write_image(page.index * crate::layout::PAGE_BYTES, &bytes);
+            m.mem
+                .write_image(page.index * crate::layout::PAGE_BYTES, &bytes);
             held.push(page.index);
         }
     }
     #[cfg(feature = "forge")]
     for page in &segment.outside {
         let bytes: Vec<u8> = page.words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        m.mem.write_image(page.index * crate::layout::PAGE_BYTES, &bytes);
+        m.mem
+            .write_image(page.index * crate::layout::PAGE_BYTES, &bytes);
         held.push(page.index);
     }
     held.sort_unstable();
@@ -787,7 +920,10 @@ pub fn replay_traced<T: Tracer>(segment: &Segment, out: &mut dyn GuestOutput, tr
             (p.index, hash)
         })
         .collect();
-    let post_root = segment.page_proof.root(&final_leaves).map_err(|_| ReplayError::PagesDoNotMatchRoot)?;
+    let post_root = segment
+        .page_proof
+        .root(&final_leaves)
+        .map_err(|_| ReplayError::PagesDoNotMatchRoot)?;
     Ok(Replay {
         post_pc: m.pc,
         post_input_ended: m.input_ended,

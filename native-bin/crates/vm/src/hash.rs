@@ -13,7 +13,9 @@ use std::sync::OnceLock;
 
 use p3_baby_bear::{default_babybear_poseidon2_16, BabyBear, Poseidon2BabyBear};
 use p3_field::{PrimeCharacteristicRing, PrimeField32};
-use p3_symmetric::{CryptographicHasher, PaddingFreeSponge, PseudoCompressionFunction, TruncatedPermutation};
+use p3_symmetric::{
+    CryptographicHasher, PaddingFreeSponge, PseudoCompressionFunction, TruncatedPermutation,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::layout::PAGE_WORDS;
@@ -75,12 +77,16 @@ impl Digest {
     /// Parses 64 hex digits; every word must be a canonical field element.
     pub fn from_hex(s: &str) -> Result<Digest, String> {
         let bytes = hex::decode(s.trim()).map_err(|e| format!("invalid digest {s:?}: {e}"))?;
-        let bytes: [u8; 32] = bytes.try_into().map_err(|_| format!("invalid digest {s:?}: expected 64 hex digits"))?;
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| format!("invalid digest {s:?}: expected 64 hex digits"))?;
         let mut words = [0u32; DIGEST_ELEMS];
         for (w, chunk) in words.iter_mut().zip(bytes.chunks_exact(4)) {
             *w = u32::from_le_bytes(chunk.try_into().expect("4 bytes"));
             if *w >= F::ORDER_U32 {
-                return Err(format!("invalid digest {s:?}: word {w:#x} is not a field element"));
+                return Err(format!(
+                    "invalid digest {s:?}: word {w:#x} is not a field element"
+                ));
             }
         }
         Ok(Digest(words))
@@ -106,7 +112,8 @@ pub fn word_halves(w: u32) -> [F; 2] {
 }
 
 pub fn hash_page(words: &[u32; PAGE_WORDS]) -> Digest {
-    let input = std::iter::once(F::from_u32(DOMAIN_PAGE)).chain(words.iter().flat_map(|&w| word_halves(w)));
+    let input =
+        std::iter::once(F::from_u32(DOMAIN_PAGE)).chain(words.iter().flat_map(|&w| word_halves(w)));
     Digest::from_field(sponge().hash_iter(input))
 }
 
@@ -116,7 +123,10 @@ pub fn compress(left: Digest, right: Digest) -> Digest {
 
 /// The digest of a machine state: where execution is and what memory holds.
 pub fn state_digest(pc: u32, memory_root: Digest) -> Digest {
-    let input = [F::from_u32(DOMAIN_STATE)].into_iter().chain(word_halves(pc)).chain(memory_root.to_field());
+    let input = [F::from_u32(DOMAIN_STATE)]
+        .into_iter()
+        .chain(word_halves(pc))
+        .chain(memory_root.to_field());
     Digest::from_field(sponge().hash_iter(input))
 }
 
@@ -153,7 +163,9 @@ mod tests {
         let d = state_digest(4, zero_hashes()[3]);
         assert_eq!(Digest::from_hex(&d.to_hex()), Ok(d));
         assert!(Digest::from_hex("zz").is_err());
-        assert!(Digest::from_hex(&"ff".repeat(32)).unwrap_err().contains("not a field element"));
+        assert!(Digest::from_hex(&"ff".repeat(32))
+            .unwrap_err()
+            .contains("not a field element"));
         assert!(Digest::from_hex(&"00".repeat(31)).is_err());
     }
 }

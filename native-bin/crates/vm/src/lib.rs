@@ -15,6 +15,9 @@ pub mod segment;
 pub mod trace;
 
 pub use elf::{ElfError, Program};
-pub use exec::{execute, image_id, replay, CapturedOutput, ExecError, ExecOptions, Execution, Fault, GuestOutput};
+pub use exec::{
+    execute, image_id, replay, CapturedOutput, ExecError, ExecOptions, Execution, Fault,
+    GuestOutput,
+};
 pub use hash::Digest;
 pub use segment::Segment;

@@ -2,9 +2,9 @@
 //! bookkeeping of the pages a segment touches (and their contents when first
 //! touched) and of the pages it writes.
 
-use crate::layout::{page_of, PAGE_BYTES, PAGE_WORDS};
 #[cfg(not(feature = "forge"))]
 use crate::layout::GUEST_END;
+use crate::layout::{page_of, PAGE_BYTES, PAGE_WORDS};
 
 /// The bytes and pages memory holds: guest memory, or with the `forge`
 /// feature the whole 32-bit address space (a forging prover's accesses
@@ -78,7 +78,10 @@ impl Memory {
 
     /// The pages touched since `begin_segment` with their contents at first touch, and the pages written.
     pub fn take_segment_pages(&mut self) -> (Vec<PageSnapshot>, Vec<u32>) {
-        (std::mem::take(&mut self.snapshots), std::mem::take(&mut self.dirty))
+        (
+            std::mem::take(&mut self.snapshots),
+            std::mem::take(&mut self.dirty),
+        )
     }
 
     #[inline(always)]
@@ -157,14 +160,21 @@ impl Memory {
     pub fn load_wrapped(&mut self, addr: u32, size: u32) -> u32 {
         self.touch(page_of(addr));
         let word = self.peek_u32(addr & !3).to_le_bytes();
-        (0..size).rev().fold(0, |acc, i| acc << 8 | u32::from(word[((addr + i) & 3) as usize]))
+        (0..size).rev().fold(0, |acc, i| {
+            acc << 8 | u32::from(word[((addr + i) & 3) as usize])
+        })
     }
 
     /// A misaligned store, wrapped like [`Memory::load_wrapped`].
     pub fn store_wrapped(&mut self, addr: u32, size: u32, value: u32) {
         self.touch_for_write(page_of(addr));
         let at = (addr & !3) as usize;
-        for (i, byte) in value.to_le_bytes().into_iter().take(size as usize).enumerate() {
+        for (i, byte) in value
+            .to_le_bytes()
+            .into_iter()
+            .take(size as usize)
+            .enumerate()
+        {
             self.bytes[at + ((addr as usize + i) & 3)] = byte;
         }
     }

@@ -32,7 +32,11 @@ impl MultiProof {
     /// The root of a tree holding `leaves` (page index, page hash; ascending) and these siblings.
     pub fn root(&self, leaves: &[(u32, Digest)]) -> Result<Digest, MerkleError> {
         let mut siblings = self.siblings.iter();
-        let root = fold(leaves.to_vec(), |_, _| siblings.next().copied().ok_or(MerkleError::ProofTooShort), compress)?;
+        let root = fold(
+            leaves.to_vec(),
+            |_, _| siblings.next().copied().ok_or(MerkleError::ProofTooShort),
+            compress,
+        )?;
         match siblings.len() {
             0 => Ok(root),
             extra => Err(MerkleError::ProofTooLong(extra)),
@@ -51,7 +55,9 @@ where
     E: From<MerkleError>,
 {
     let ascending = level_nodes.windows(2).all(|w| w[0].0 < w[1].0);
-    let in_range = level_nodes.last().is_none_or(|(i, _)| u64::from(*i) < 1u64 << MEMORY_TREE_DEPTH);
+    let in_range = level_nodes
+        .last()
+        .is_none_or(|(i, _)| u64::from(*i) < 1u64 << MEMORY_TREE_DEPTH);
     if level_nodes.is_empty() || !ascending || !in_range {
         return Err(MerkleError::BadLeaves.into());
     }
@@ -88,11 +94,16 @@ impl Default for MemoryTree {
 
 impl MemoryTree {
     pub fn new() -> MemoryTree {
-        MemoryTree { levels: vec![HashMap::new(); MEMORY_TREE_DEPTH + 1] }
+        MemoryTree {
+            levels: vec![HashMap::new(); MEMORY_TREE_DEPTH + 1],
+        }
     }
 
     pub fn node(&self, level: usize, index: u32) -> Digest {
-        self.levels[level].get(&index).copied().unwrap_or(zero_hashes()[level])
+        self.levels[level]
+            .get(&index)
+            .copied()
+            .unwrap_or(zero_hashes()[level])
     }
 
     pub fn root(&self) -> Digest {
@@ -111,7 +122,10 @@ impl MemoryTree {
             changed.sort_unstable();
             changed.dedup();
             for &parent in &changed {
-                let hash = compress(self.node(level, 2 * parent), self.node(level, 2 * parent + 1));
+                let hash = compress(
+                    self.node(level, 2 * parent),
+                    self.node(level, 2 * parent + 1),
+                );
                 self.levels[level + 1].insert(parent, hash);
             }
         }
@@ -150,7 +164,13 @@ mod tests {
     #[test]
     fn proofs_give_the_root_before_and_after_an_update() {
         let mut tree = MemoryTree::new();
-        tree.set_pages([(1, page(1)), (2, page(2)), (3, page(3)), (1000, page(4)), (262_144, page(5))]);
+        tree.set_pages([
+            (1, page(1)),
+            (2, page(2)),
+            (3, page(3)),
+            (1000, page(4)),
+            (262_144, page(5)),
+        ]);
         let touched = [2u32, 3, 77, 262_144];
         let proof = tree.prove(&touched).unwrap();
         let before: Vec<_> = touched.iter().map(|&p| (p, tree.node(0, p))).collect();
@@ -174,9 +194,18 @@ mod tests {
         assert_eq!(short.root(&[(5, page(5))]), Err(MerkleError::ProofTooShort));
         let mut long = proof.clone();
         long.siblings.push(page(0));
-        assert_eq!(long.root(&[(5, page(5))]), Err(MerkleError::ProofTooLong(1)));
-        assert_eq!(proof.root(&[(6, page(6)), (5, page(5))]), Err(MerkleError::BadLeaves));
+        assert_eq!(
+            long.root(&[(5, page(5))]),
+            Err(MerkleError::ProofTooLong(1))
+        );
+        assert_eq!(
+            proof.root(&[(6, page(6)), (5, page(5))]),
+            Err(MerkleError::BadLeaves)
+        );
         assert_eq!(proof.root(&[]), Err(MerkleError::BadLeaves));
-        assert_eq!(proof.root(&[(1 << 19, page(5))]), Err(MerkleError::BadLeaves));
+        assert_eq!(
+            proof.root(&[(1 << 19, page(5))]),
+            Err(MerkleError::BadLeaves)
+        );
     }
 }

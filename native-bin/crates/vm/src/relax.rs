@@ -132,7 +132,9 @@ thread_local! {
 /// Runs `f` with this thread's executors skipping `checks`.
 #[cfg(feature = "forge")]
 pub fn skipping<R>(checks: &[Check], f: impl FnOnce() -> R) -> R {
-    let relax = Relax { skipped: checks.iter().fold(0, |acc, &c| acc | 1 << c as u32) };
+    let relax = Relax {
+        skipped: checks.iter().fold(0, |acc, &c| acc | 1 << c as u32),
+    };
     let before = CURRENT.with(|c| c.replace(relax));
     let result = f();
     CURRENT.with(|c| c.set(before));

@@ -56,10 +56,15 @@ pub mod page_words {
         s.collect_seq(words.iter())
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Box<[u32; PAGE_WORDS]>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Box<[u32; PAGE_WORDS]>, D::Error> {
         let words = Vec::<u32>::deserialize(d)?;
         let len = words.len();
-        words.into_boxed_slice().try_into().map_err(|_| D::Error::custom(format!("a page has {PAGE_WORDS} words, not {len}")))
+        words
+            .into_boxed_slice()
+            .try_into()
+            .map_err(|_| D::Error::custom(format!("a page has {PAGE_WORDS} words, not {len}")))
     }
 }
 
@@ -104,7 +109,10 @@ pub struct Segment {
 #[derive(Debug, thiserror::Error)]
 pub enum SegmentFileError {
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("not a segment file (bad magic)")]
     BadMagic,
     #[error("segment format {0} is not supported (this build reads format {SEGMENT_FORMAT})")]
@@ -129,28 +137,37 @@ impl Segment {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Segment, SegmentFileError> {
-        let rest = bytes.strip_prefix(MAGIC.as_slice()).ok_or(SegmentFileError::BadMagic)?;
+        let rest = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or(SegmentFileError::BadMagic)?;
         let (version, body) = rest.split_at_checked(4).ok_or(SegmentFileError::BadMagic)?;
         let version = u32::from_le_bytes(version.try_into().expect("4 bytes"));
         if version != SEGMENT_FORMAT {
             return Err(SegmentFileError::Version(version));
         }
-        let (segment, trailing): (Segment, _) =
-            postcard::take_from_bytes(body).map_err(|e| SegmentFileError::Corrupt(e.to_string()))?;
+        let (segment, trailing): (Segment, _) = postcard::take_from_bytes(body)
+            .map_err(|e| SegmentFileError::Corrupt(e.to_string()))?;
         if !trailing.is_empty() {
-            return Err(SegmentFileError::Corrupt(format!("{} trailing bytes", trailing.len())));
+            return Err(SegmentFileError::Corrupt(format!(
+                "{} trailing bytes",
+                trailing.len()
+            )));
         }
         Ok(segment)
     }
 
     pub fn write_file(&self, path: &Path) -> Result<(), SegmentFileError> {
-        crate::fsutil::write_atomic(path, &self.to_bytes())
-            .map_err(|source| SegmentFileError::Io { path: path.display().to_string(), source })
+        crate::fsutil::write_atomic(path, &self.to_bytes()).map_err(|source| SegmentFileError::Io {
+            path: path.display().to_string(),
+            source,
+        })
     }
 
     pub fn read_file(path: &Path) -> Result<Segment, SegmentFileError> {
-        let bytes =
-            std::fs::read(path).map_err(|source| SegmentFileError::Io { path: path.display().to_string(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| SegmentFileError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         Segment::from_bytes(&bytes)
     }
 }

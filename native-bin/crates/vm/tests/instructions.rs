@@ -9,11 +9,24 @@ use bento_vm::Program;
 const DATA: u32 = CODE_BASE + 0x8000;
 const BASE: u8 = 31; // holds DATA in every test program
 
-fn run_with(program: &Asm, input: &[u8], cycle_limit: Option<u64>) -> Result<(Execution, CapturedOutput), ExecError> {
+fn run_with(
+    program: &Asm,
+    input: &[u8],
+    cycle_limit: Option<u64>,
+) -> Result<(Execution, CapturedOutput), ExecError> {
     let elf = program.elf(0x1_0000);
     let program = Program::load(&elf).expect("test programs load");
     let mut out = CapturedOutput::default();
-    let exec = execute(&program, input.to_vec(), ExecOptions { po2: 14, cycle_limit }, &mut out, |_| Ok(()))?;
+    let exec = execute(
+        &program,
+        input.to_vec(),
+        ExecOptions {
+            po2: 14,
+            cycle_limit,
+        },
+        &mut out,
+        |_| Ok(()),
+    )?;
     Ok((exec, out))
 }
 
@@ -44,14 +57,30 @@ fn program(setup: &[(u8, u32)], body: &[u32], regs: &[u8]) -> Asm {
 }
 
 fn words(journal: &[u8]) -> Vec<u32> {
-    journal.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect()
+    journal
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+        .collect()
 }
 
 fn eval(word: u32, a: u32, b: u32) -> u32 {
     words(&run(&program(&[(5, a), (6, b)], &[word], &[7])).journal)[0]
 }
 
-const EDGES: [u32; 12] = [0, 1, 2, 31, 32, 33, 0x7fff_ffff, 0x8000_0000, 0x8000_0001, 0xffff_ffff, 0xffff_fffe, 0x1234_5678];
+const EDGES: [u32; 12] = [
+    0,
+    1,
+    2,
+    31,
+    32,
+    33,
+    0x7fff_ffff,
+    0x8000_0000,
+    0x8000_0001,
+    0xffff_ffff,
+    0xffff_fffe,
+    0x1234_5678,
+];
 
 /// The specification of each register ALU operation, written from the ISA manual.
 fn reference(op: Op, a: u32, b: u32) -> u32 {
@@ -90,8 +119,24 @@ fn reference(op: Op, a: u32, b: u32) -> u32 {
 #[test]
 fn register_alu_operations_on_edge_values() {
     let ops = [
-        Op::Add, Op::Sub, Op::Sll, Op::Slt, Op::Sltu, Op::Xor, Op::Srl, Op::Sra, Op::Or, Op::And, Op::Mul, Op::Mulh,
-        Op::Mulhsu, Op::Mulhu, Op::Div, Op::Divu, Op::Rem, Op::Remu,
+        Op::Add,
+        Op::Sub,
+        Op::Sll,
+        Op::Slt,
+        Op::Sltu,
+        Op::Xor,
+        Op::Srl,
+        Op::Sra,
+        Op::Or,
+        Op::And,
+        Op::Mul,
+        Op::Mulh,
+        Op::Mulhsu,
+        Op::Mulhu,
+        Op::Div,
+        Op::Divu,
+        Op::Rem,
+        Op::Remu,
     ];
     for op in ops {
         // All pairs in one program: faster than a program per pair.
@@ -107,21 +152,37 @@ fn register_alu_operations_on_edge_values() {
             }
         }
         let mut p = Asm::new();
-        p.li(BASE, DATA).emit_all(setup_body).commit(DATA, 4 * expected.len() as u32).li(A0, 0).ecall(93);
+        p.li(BASE, DATA)
+            .emit_all(setup_body)
+            .commit(DATA, 4 * expected.len() as u32)
+            .li(A0, 0)
+            .ecall(93);
         assert_eq!(words(&run(&p).journal), expected, "{op:?}");
     }
 }
 
 #[test]
 fn division_special_cases() {
-    assert_eq!(eval(asm::alu(Op::Div, 7, 5, 6), 0x8000_0000, u32::MAX), 0x8000_0000);
+    assert_eq!(
+        eval(asm::alu(Op::Div, 7, 5, 6), 0x8000_0000, u32::MAX),
+        0x8000_0000
+    );
     assert_eq!(eval(asm::alu(Op::Rem, 7, 5, 6), 0x8000_0000, u32::MAX), 0);
     assert_eq!(eval(asm::alu(Op::Div, 7, 5, 6), 42, 0), u32::MAX);
     assert_eq!(eval(asm::alu(Op::Divu, 7, 5, 6), 42, 0), u32::MAX);
-    assert_eq!(eval(asm::alu(Op::Rem, 7, 5, 6), (-42i32) as u32, 0), (-42i32) as u32);
+    assert_eq!(
+        eval(asm::alu(Op::Rem, 7, 5, 6), (-42i32) as u32, 0),
+        (-42i32) as u32
+    );
     assert_eq!(eval(asm::alu(Op::Remu, 7, 5, 6), 42, 0), 42);
-    assert_eq!(eval(asm::alu(Op::Div, 7, 5, 6), (-7i32) as u32, 2), (-3i32) as u32);
-    assert_eq!(eval(asm::alu(Op::Rem, 7, 5, 6), (-7i32) as u32, 2), (-1i32) as u32);
+    assert_eq!(
+        eval(asm::alu(Op::Div, 7, 5, 6), (-7i32) as u32, 2),
+        (-3i32) as u32
+    );
+    assert_eq!(
+        eval(asm::alu(Op::Rem, 7, 5, 6), (-7i32) as u32, 2),
+        (-1i32) as u32
+    );
 }
 
 #[test]
@@ -145,20 +206,35 @@ fn immediate_alu_operations() {
         (Op::Addi, 0x7fff_ffff, 1, 0x8000_0000),
     ];
     for (op, a, imm, want) in cases {
-        assert_eq!(eval(asm::alu_imm(op, 7, 5, imm), a, 0), want, "{op:?} {a:#x} {imm}");
+        assert_eq!(
+            eval(asm::alu_imm(op, 7, 5, imm), a, 0),
+            want,
+            "{op:?} {a:#x} {imm}"
+        );
     }
 }
 
 #[test]
 fn register_shifts_use_the_low_five_bits() {
     assert_eq!(eval(asm::alu(Op::Sll, 7, 5, 6), 1, 33), 2);
-    assert_eq!(eval(asm::alu(Op::Srl, 7, 5, 6), 0x8000_0000, 0xffff_ffe0), 0x8000_0000);
+    assert_eq!(
+        eval(asm::alu(Op::Srl, 7, 5, 6), 0x8000_0000, 0xffff_ffe0),
+        0x8000_0000
+    );
     assert_eq!(eval(asm::alu(Op::Sra, 7, 5, 6), 0x8000_0000, 63), u32::MAX);
 }
 
 #[test]
 fn x0_is_hard_wired_to_zero() {
-    let p = program(&[(5, 77)], &[asm::alu_imm(Op::Addi, 0, 5, 1), asm::alu(Op::Add, 0, 5, 5), asm::lui(0, 5)], &[0]);
+    let p = program(
+        &[(5, 77)],
+        &[
+            asm::alu_imm(Op::Addi, 0, 5, 1),
+            asm::alu(Op::Add, 0, 5, 5),
+            asm::lui(0, 5),
+        ],
+        &[0],
+    );
     assert_eq!(words(&run(&p).journal), vec![0]);
 }
 
@@ -168,9 +244,13 @@ fn lui_and_auipc() {
     a.li(BASE, DATA);
     let pc = a.pc();
     a.emit(asm::auipc(7, 0x12345)).emit(asm::lui(8, 0xfffff));
-    a.emit(asm::store(Op::Sw, 7, BASE, 0)).emit(asm::store(Op::Sw, 8, BASE, 4));
+    a.emit(asm::store(Op::Sw, 7, BASE, 0))
+        .emit(asm::store(Op::Sw, 8, BASE, 4));
     a.commit(DATA, 8).li(A0, 0).ecall(93);
-    assert_eq!(words(&run(&a).journal), vec![pc.wrapping_add(0x12345 << 12), 0xffff_f000]);
+    assert_eq!(
+        words(&run(&a).journal),
+        vec![pc.wrapping_add(0x12345 << 12), 0xffff_f000]
+    );
 }
 
 #[test]
@@ -186,7 +266,18 @@ fn loads_extend_signs_and_zeros() {
         asm::load(Op::Lh, 15, BASE, 64), // 0x127f
     ];
     let p = program(&[(5, 0x80ff_127f)], &body, &[7, 8, 9, 12, 13, 14, 15]);
-    assert_eq!(words(&run(&p).journal), vec![0xffff_ff80, 0x80, 0xffff_80ff, 0x80ff, 0x80ff_127f, 0x7f, 0x127f]);
+    assert_eq!(
+        words(&run(&p).journal),
+        vec![
+            0xffff_ff80,
+            0x80,
+            0xffff_80ff,
+            0x80ff,
+            0x80ff_127f,
+            0x7f,
+            0x127f
+        ]
+    );
 }
 
 #[test]
@@ -221,7 +312,11 @@ fn branches_compare_signed_and_unsigned() {
     ];
     for (op, a, b, taken) in cases {
         // x7 = 1; branch over "x7 = 2" when taken.
-        let body = [asm::alu_imm(Op::Addi, 7, 0, 1), asm::branch(op, 5, 6, 8), asm::alu_imm(Op::Addi, 7, 0, 2)];
+        let body = [
+            asm::alu_imm(Op::Addi, 7, 0, 1),
+            asm::branch(op, 5, 6, 8),
+            asm::alu_imm(Op::Addi, 7, 0, 2),
+        ];
         let got = words(&run(&program(&[(5, a), (6, b)], &body, &[7])).journal)[0];
         assert_eq!(got == 1, taken, "{op:?} {a:#x} {b:#x}");
     }
@@ -237,14 +332,19 @@ fn jumps_link_and_jalr_clears_bit_zero() {
     a.li(5, target + 1); // odd target: bit 0 is cleared
     a.emit(asm::jalr(8, 5, 0)).emit(asm::EBREAK);
     let jalr_pc = a.pc() - 8;
-    a.emit(asm::store(Op::Sw, 7, BASE, 0)).emit(asm::store(Op::Sw, 8, BASE, 4));
+    a.emit(asm::store(Op::Sw, 7, BASE, 0))
+        .emit(asm::store(Op::Sw, 8, BASE, 4));
     a.commit(DATA, 8).li(A0, 0).ecall(93);
     assert_eq!(words(&run(&a).journal), vec![jal_pc + 4, jalr_pc + 4]);
 }
 
 #[test]
 fn fence_is_a_no_op() {
-    let p = program(&[(5, 9)], &[asm::FENCE, asm::alu_imm(Op::Addi, 7, 5, 1)], &[7]);
+    let p = program(
+        &[(5, 9)],
+        &[asm::FENCE, asm::alu_imm(Op::Addi, 7, 5, 1)],
+        &[7],
+    );
     assert_eq!(words(&run(&p).journal), vec![10]);
 }
 
@@ -252,8 +352,16 @@ fn fence_is_a_no_op() {
 fn faults_name_the_pc_and_the_cause() {
     let mut p = Asm::new();
     p.emit(0xffff_ffff);
-    assert_eq!(fault(&p), Fault::IllegalInstruction { pc: CODE_BASE, word: 0xffff_ffff });
-    assert!(fault(&p).to_string().contains("illegal instruction 0xffffffff at pc 0x00010000"));
+    assert_eq!(
+        fault(&p),
+        Fault::IllegalInstruction {
+            pc: CODE_BASE,
+            word: 0xffff_ffff
+        }
+    );
+    assert!(fault(&p)
+        .to_string()
+        .contains("illegal instruction 0xffffffff at pc 0x00010000"));
 
     let mut p = Asm::new();
     p.emit(asm::alu_imm(Op::Addi, 5, 0, 1)).emit(asm::EBREAK);
@@ -261,51 +369,123 @@ fn faults_name_the_pc_and_the_cause() {
 
     let mut p = Asm::new();
     p.emit(asm::load(Op::Lw, 5, 0, 0));
-    assert_eq!(fault(&p), Fault::LoadOutOfBounds { pc: CODE_BASE, addr: 0 });
+    assert_eq!(
+        fault(&p),
+        Fault::LoadOutOfBounds {
+            pc: CODE_BASE,
+            addr: 0
+        }
+    );
 
     let mut p = Asm::new();
     p.li(5, 0x1000_0000).emit(asm::store(Op::Sw, 5, 5, 0));
-    assert_eq!(fault(&p), Fault::StoreOutOfBounds { pc: CODE_BASE + 8, addr: 0x1000_0000 });
+    assert_eq!(
+        fault(&p),
+        Fault::StoreOutOfBounds {
+            pc: CODE_BASE + 8,
+            addr: 0x1000_0000
+        }
+    );
 
     let mut p = Asm::new();
     p.li(5, DATA + 2).emit(asm::load(Op::Lw, 6, 5, 0));
-    assert_eq!(fault(&p), Fault::MisalignedLoad { pc: CODE_BASE + 8, addr: DATA + 2, size: 4 });
+    assert_eq!(
+        fault(&p),
+        Fault::MisalignedLoad {
+            pc: CODE_BASE + 8,
+            addr: DATA + 2,
+            size: 4
+        }
+    );
 
     let mut p = Asm::new();
     p.li(5, DATA + 1).emit(asm::store(Op::Sh, 6, 5, 0));
-    assert_eq!(fault(&p), Fault::MisalignedStore { pc: CODE_BASE + 8, addr: DATA + 1, size: 2 });
+    assert_eq!(
+        fault(&p),
+        Fault::MisalignedStore {
+            pc: CODE_BASE + 8,
+            addr: DATA + 1,
+            size: 2
+        }
+    );
 
     let mut p = Asm::new();
     p.li(5, DATA + 2).emit(asm::jalr(0, 5, 0));
-    assert_eq!(fault(&p), Fault::MisalignedJump { pc: CODE_BASE + 8, target: DATA + 2 });
+    assert_eq!(
+        fault(&p),
+        Fault::MisalignedJump {
+            pc: CODE_BASE + 8,
+            target: DATA + 2
+        }
+    );
 
     let mut p = Asm::new();
     p.emit(asm::jal(0, 2));
-    assert_eq!(fault(&p), Fault::MisalignedJump { pc: CODE_BASE, target: CODE_BASE + 2 });
+    assert_eq!(
+        fault(&p),
+        Fault::MisalignedJump {
+            pc: CODE_BASE,
+            target: CODE_BASE + 2
+        }
+    );
 
     let mut p = Asm::new();
     p.li(5, 0x0fff_fffc).emit(asm::jalr(0, 5, 0));
     // Zero memory decodes as an illegal instruction; past the end is out of bounds.
-    assert_eq!(fault(&p), Fault::IllegalInstruction { pc: 0x0fff_fffc, word: 0 });
+    assert_eq!(
+        fault(&p),
+        Fault::IllegalInstruction {
+            pc: 0x0fff_fffc,
+            word: 0
+        }
+    );
     let mut p = Asm::new();
     p.li(5, 0x1000_0000).emit(asm::jalr(0, 5, 0));
     assert_eq!(fault(&p), Fault::FetchOutOfBounds { pc: 0x1000_0000 });
 
     let mut p = Asm::new();
     p.ecall(999);
-    assert_eq!(fault(&p), Fault::UnsupportedSyscall { pc: CODE_BASE + 8, number: 999 });
+    assert_eq!(
+        fault(&p),
+        Fault::UnsupportedSyscall {
+            pc: CODE_BASE + 8,
+            number: 999
+        }
+    );
 
     let mut p = Asm::new();
     p.li(A0, 7).ecall(64);
-    assert_eq!(fault(&p), Fault::BadFileDescriptor { pc: CODE_BASE + 16, syscall: "write", fd: 7 });
+    assert_eq!(
+        fault(&p),
+        Fault::BadFileDescriptor {
+            pc: CODE_BASE + 16,
+            syscall: "write",
+            fd: 7
+        }
+    );
 
     let mut p = Asm::new();
     p.li(A0, 1).li(A2, 4).ecall(63);
-    assert!(matches!(fault(&p), Fault::BadFileDescriptor { syscall: "read", fd: 1, .. }));
+    assert!(matches!(
+        fault(&p),
+        Fault::BadFileDescriptor {
+            syscall: "read",
+            fd: 1,
+            ..
+        }
+    ));
 
     let mut p = Asm::new();
     p.li(A0, 3).li(A1, 0).li(A2, 4).ecall(64);
-    assert!(matches!(fault(&p), Fault::BadBuffer { syscall: "write", addr: 0, len: 4, .. }));
+    assert!(matches!(
+        fault(&p),
+        Fault::BadBuffer {
+            syscall: "write",
+            addr: 0,
+            len: 4,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -320,7 +500,10 @@ fn a_cycle_limit_stops_a_runaway_guest() {
     let mut p = Asm::new();
     p.li(A0, 0).ecall(93);
     assert!(run_with(&p, &[], Some(5)).is_ok());
-    assert!(matches!(run_with(&p, &[], Some(4)), Err(ExecError::Fault(Fault::CycleLimit { .. }))));
+    assert!(matches!(
+        run_with(&p, &[], Some(4)),
+        Err(ExecError::Fault(Fault::CycleLimit { .. }))
+    ));
 }
 
 #[test]
@@ -378,17 +561,26 @@ fn self_modifying_code_runs_the_new_instruction() {
     let mut p = Asm::new();
     p.li(BASE, DATA);
     let patch_at = p.pc() + 4 * 5;
-    p.li(5, asm::alu_imm(Op::Addi, 7, 0, 42)).li(6, patch_at).emit(asm::store(Op::Sw, 5, 6, 0));
+    p.li(5, asm::alu_imm(Op::Addi, 7, 0, 42))
+        .li(6, patch_at)
+        .emit(asm::store(Op::Sw, 5, 6, 0));
     assert_eq!(p.pc(), patch_at);
     p.emit(asm::alu_imm(Op::Addi, 7, 0, 1));
-    p.emit(asm::store(Op::Sw, 7, BASE, 0)).commit(DATA, 4).li(A0, 0).ecall(93);
+    p.emit(asm::store(Op::Sw, 7, BASE, 0))
+        .commit(DATA, 4)
+        .li(A0, 0)
+        .ecall(93);
     assert_eq!(words(&run(&p).journal), vec![42]);
 }
 
 #[test]
 fn a_zero_length_read_or_write_touches_nothing() {
     let mut p = Asm::new();
-    p.li(A0, 0).li(A1, 0).li(A2, 0).ecall(63).emit(alu_store_a0());
+    p.li(A0, 0)
+        .li(A1, 0)
+        .li(A2, 0)
+        .ecall(63)
+        .emit(alu_store_a0());
     p.li(A0, 3).li(A1, 0).li(A2, 0).ecall(64);
     p.emit(asm::alu(Op::Add, A0, A0, 20)).ecall(93);
     assert_eq!(run(&p).exit_code, 0);
@@ -400,7 +592,11 @@ fn zero_length_transfers_may_name_any_address() {
     // far outside memory must return 0, not crash.
     for fd in [1u32, 3] {
         let mut p = Asm::new();
-        p.li(A0, fd).li(A1, 0xffff_fff0).li(A2, 0).ecall(64).emit(alu_store_a0());
+        p.li(A0, fd)
+            .li(A1, 0xffff_fff0)
+            .li(A2, 0)
+            .ecall(64)
+            .emit(alu_store_a0());
         p.li(A0, 0).li(A1, 0xffff_fff0).li(A2, 0).ecall(63);
         p.emit(asm::alu(Op::Add, A0, A0, 20)).ecall(93);
         assert_eq!(run(&p).exit_code, 0);
@@ -410,7 +606,11 @@ fn zero_length_transfers_may_name_any_address() {
 #[test]
 fn stdout_from_a_buffer_outside_memory_writes_nothing_and_returns_the_count() {
     let mut p = Asm::new();
-    p.li(A0, 1).li(A1, 0xffff_0000).li(A2, 77).ecall(64).ecall(93);
+    p.li(A0, 1)
+        .li(A1, 0xffff_0000)
+        .li(A2, 77)
+        .ecall(64)
+        .ecall(93);
     let (exec, out) = run_with(&p, &[], None).unwrap();
     assert_eq!(exec.exit_code, 77);
     assert!(out.stdout.is_empty());

@@ -3,12 +3,13 @@
 //! the same exit code, stdout and journal in both. Skipped, with a printed
 //! reason, where qemu-riscv32 is not installed.
 
-
 mod support;
 
 use std::path::PathBuf;
 
-use support::{instruction_program, qemu_available, random_program, run_ours, run_qemu, run_qemu_elf, temp_dir};
+use support::{
+    instruction_program, qemu_available, random_program, run_ours, run_qemu, run_qemu_elf, temp_dir,
+};
 
 #[test]
 fn example_guests_match_qemu() {
@@ -17,7 +18,9 @@ fn example_guests_match_qemu() {
     }
     let dir = temp_dir("examples");
     let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples");
-    let sort_input: Vec<u8> = (0..2000u32).flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes()).collect();
+    let sort_input: Vec<u8> = (0..2000u32)
+        .flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes())
+        .collect();
     let big: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 256) as u8).collect();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("fib", 30u32.to_le_bytes().to_vec()),
@@ -46,7 +49,10 @@ fn random_programs_match_qemu() {
     if !qemu_available() {
         return;
     }
-    let count: u64 = std::env::var("BENTO_QEMU_PROGRAMS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let count: u64 = std::env::var("BENTO_QEMU_PROGRAMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
     let dir = temp_dir("random");
     let threads = 4;
     std::thread::scope(|scope| {
@@ -58,16 +64,24 @@ fn random_programs_match_qemu() {
                     let ours = run_ours(&elf, &input);
                     let theirs = run_qemu_elf(&elf, &input, dir, &format!("p{seed}.elf"));
                     // Compared piecewise: a full dump of two journals buries the difference.
-                    assert_eq!(ours.exit_code, theirs.exit_code, "exit code, random program seed {seed}");
-                    assert_eq!(ours.stdout, theirs.stdout, "stdout, random program seed {seed}");
-                    assert!(ours.journal == theirs.journal, "journal differs, random program seed {seed}");
+                    assert_eq!(
+                        ours.exit_code, theirs.exit_code,
+                        "exit code, random program seed {seed}"
+                    );
+                    assert_eq!(
+                        ours.stdout, theirs.stdout,
+                        "stdout, random program seed {seed}"
+                    );
+                    assert!(
+                        ours.journal == theirs.journal,
+                        "journal differs, random program seed {seed}"
+                    );
                 }
             });
         }
     });
     let _ = std::fs::remove_dir_all(dir);
 }
-
 
 #[test]
 fn instruction_program_matches_qemu() {
@@ -79,6 +93,9 @@ fn instruction_program_matches_qemu() {
     let ours = run_ours(&elf, &input);
     let theirs = run_qemu_elf(&elf, &input, &dir, "instructions.elf");
     assert_eq!(ours, theirs);
-    assert!(ours.journal.len() > 10_000, "the program records its results");
+    assert!(
+        ours.journal.len() > 10_000,
+        "the program records its results"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -12,16 +12,29 @@ fn steps_chain_and_account_for_every_cycle() {
     let program = Program::load(&std::fs::read(path).unwrap()).unwrap();
     let input: Vec<u8> = (0..300u32).rev().flat_map(|i| i.to_le_bytes()).collect();
     let mut segments = Vec::new();
-    let exec = execute(&program, input, ExecOptions { po2: 14, cycle_limit: None }, &mut CapturedOutput::default(), |s| {
-        segments.push(s);
-        Ok(())
-    })
+    let exec = execute(
+        &program,
+        input,
+        ExecOptions {
+            po2: 14,
+            cycle_limit: None,
+        },
+        &mut CapturedOutput::default(),
+        |s| {
+            segments.push(s);
+            Ok(())
+        },
+    )
     .unwrap();
     let mut journal = Vec::new();
     for seg in &segments {
         let mut log = StepLog::default();
         replay_traced(seg, &mut CapturedOutput::default(), &mut log).unwrap();
-        let rows: usize = log.steps.iter().map(|s| 1 + s.syscall.as_ref().map_or(0, |c| c.io.len())).sum();
+        let rows: usize = log
+            .steps
+            .iter()
+            .map(|s| 1 + s.syscall.as_ref().map_or(0, |c| c.io.len()))
+            .sum();
         assert_eq!(rows as u32, seg.cycles);
         assert_eq!(log.steps[0].pc, seg.pre_pc);
         for pair in log.steps.windows(2) {

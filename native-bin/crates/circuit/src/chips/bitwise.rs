@@ -1,7 +1,10 @@
 //! AND, OR, XOR: each byte's AND comes from the byte table; OR and XOR follow
 //! from it (x | y = x + y - (x & y), x ^ y = x + y - 2(x & y)).
 
-use bento_stark::{Air, AirBuilder, Count, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{
+    Air, AirBuilder, Count, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix,
+    WindowAccess, F,
+};
 
 use super::{bytes, chip_rows, AluCall};
 use crate::buses::{AluOp, ALU, AND};
@@ -36,13 +39,22 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BitwiseAir {
         let (real, op_id) = selectors(builder, &c.ops, &OPS);
         let [f_and, f_or, f_xor] = c.ops.map(&e);
         for i in 0..4 {
-            AND.lookup_key(builder, [c.a[i], c.b[i], c.and[i]], Count::bounded(real.clone(), 1));
+            AND.lookup_key(
+                builder,
+                [c.a[i], c.b[i], c.and[i]],
+                Count::bounded(real.clone(), 1),
+            );
             let sum = e(c.a[i]) + e(c.b[i]);
             let t = e(c.and[i]);
-            let expected = f_and.clone() * t.clone() + f_or.clone() * (sum.clone() - t.clone()) + f_xor.clone() * (sum - t * k(2));
+            let expected = f_and.clone() * t.clone()
+                + f_or.clone() * (sum.clone() - t.clone())
+                + f_xor.clone() * (sum - t * k(2));
             builder.assert_eq(c.result[i], expected);
         }
-        let message = std::iter::once(op_id).chain(c.a.map(e)).chain(c.b.map(e)).chain(c.result.map(e));
+        let message = std::iter::once(op_id)
+            .chain(c.a.map(e))
+            .chain(c.b.map(e))
+            .chain(c.result.map(e));
         ALU.table_entry(builder, message, real);
     }
 }
@@ -52,7 +64,10 @@ pub fn trace(calls: &[AluCall], counts: &mut RangeCounts, min_height: usize) -> 
     let (_, mut values) = chip_rows(calls.len(), w, min_height);
     for (row, call) in values.chunks_exact_mut(w).zip(calls) {
         let c = BitwiseCols::view_mut(row);
-        c.ops[OPS.iter().position(|&o| o == call.op).expect("a bitwise op")] = F::ONE;
+        c.ops[OPS
+            .iter()
+            .position(|&o| o == call.op)
+            .expect("a bitwise op")] = F::ONE;
         c.a = bytes(call.a);
         c.b = bytes(call.b);
         c.and = bytes(call.a & call.b);

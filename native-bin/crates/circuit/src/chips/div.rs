@@ -8,7 +8,10 @@
 //! (MIN / -1) gives q = MIN and r = 0, for which only the low word of the
 //! equation holds.
 
-use bento_stark::{Air, AirBuilder, Count, Field, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{
+    Air, AirBuilder, Count, Field, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix,
+    WindowAccess, F,
+};
 
 use super::mul::{convolve, extend};
 use super::{bytes, chip_rows, AluCall};
@@ -131,7 +134,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for DivAir {
         // |b| and |r|: negated (complement and add one) when signed and negative.
         builder.assert_eq(c.neg_b, e(c.sign[B]) * signed.clone());
         builder.assert_eq(c.neg_r, e(c.sign[R]) * signed);
-        for (v, neg, abs, carry) in [(&c.b, c.neg_b, &c.abs_b, &c.abs_b_carry), (&c.r, c.neg_r, &c.abs_r, &c.abs_r_carry)] {
+        for (v, neg, abs, carry) in [
+            (&c.b, c.neg_b, &c.abs_b, &c.abs_b_carry),
+            (&c.r, c.neg_r, &c.abs_r, &c.abs_r_carry),
+        ] {
             let mut carry_in = e(neg);
             for i in 0..4 {
                 let byte = e(neg) * (k(255) - e(v[i])) + (one() - e(neg)) * e(v[i]);
@@ -146,7 +152,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for DivAir {
         let mut borrow_in = one();
         for i in 0..4 {
             builder.assert_bool(c.gap_borrow[i]);
-            builder.assert_zero(e(c.abs_b[i]) - e(c.abs_r[i]) - borrow_in - e(c.gap[i]) + e(c.gap_borrow[i]) * k(256));
+            builder.assert_zero(
+                e(c.abs_b[i]) - e(c.abs_r[i]) - borrow_in - e(c.gap[i])
+                    + e(c.gap_borrow[i]) * k(256),
+            );
             borrow_in = e(c.gap_borrow[i]);
         }
         BYTE_PAIR.lookup_key(builder, [c.gap[0], c.gap[1]], count());
@@ -154,9 +163,15 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for DivAir {
         builder.assert_zero(real.clone() * (one() - e(c.b_zero)) * e(c.gap_borrow[3]));
 
         for i in 0..4 {
-            builder.assert_eq(c.result[i], (div.clone() + divu.clone()) * e(c.q[i]) + (rem.clone() + remu.clone()) * e(c.r[i]));
+            builder.assert_eq(
+                c.result[i],
+                (div.clone() + divu.clone()) * e(c.q[i]) + (rem.clone() + remu.clone()) * e(c.r[i]),
+            );
         }
-        let message = std::iter::once(op_id).chain(c.a.map(e)).chain(c.b.map(e)).chain(c.result.map(e));
+        let message = std::iter::once(op_id)
+            .chain(c.a.map(e))
+            .chain(c.b.map(e))
+            .chain(c.result.map(e));
         ALU.table_entry(builder, message, real);
     }
 }
@@ -186,8 +201,18 @@ pub fn trace(calls: &[AluCall], counts: &mut RangeCounts, min_height: usize) -> 
         let overflow = signed && a == 0x8000_0000 && b == u32::MAX;
         let quotient_op = if signed { AluOp::Div } else { AluOp::Divu };
         let remainder_op = if signed { AluOp::Rem } else { AluOp::Remu };
-        let q = AluCall { op: quotient_op, a, b }.result();
-        let r = AluCall { op: remainder_op, a, b }.result();
+        let q = AluCall {
+            op: quotient_op,
+            a,
+            b,
+        }
+        .result();
+        let r = AluCall {
+            op: remainder_op,
+            a,
+            b,
+        }
+        .result();
         c.a = bytes(a);
         c.b = bytes(b);
         c.q = bytes(q);
@@ -214,10 +239,18 @@ pub fn trace(calls: &[AluCall], counts: &mut RangeCounts, min_height: usize) -> 
         c.overflow = F::from_bool(overflow);
         let b_sum: u32 = b.to_le_bytes().iter().map(|&x| u32::from(x)).sum();
         c.b_zero = F::from_bool(b_sum == 0);
-        c.b_inv = if b_sum == 0 { F::ZERO } else { F::from_u32(b_sum).inverse() };
+        c.b_inv = if b_sum == 0 {
+            F::ZERO
+        } else {
+            F::from_u32(b_sum).inverse()
+        };
         let r_sum: u32 = r.to_le_bytes().iter().map(|&x| u32::from(x)).sum();
         c.r_zero = F::from_bool(r_sum == 0);
-        c.r_inv = if r_sum == 0 { F::ZERO } else { F::from_u32(r_sum).inverse() };
+        c.r_inv = if r_sum == 0 {
+            F::ZERO
+        } else {
+            F::from_u32(r_sum).inverse()
+        };
         let (neg_b, neg_r) = (signed && b >> 31 == 1, signed && r >> 31 == 1);
         c.neg_b = F::from_bool(neg_b);
         c.neg_r = F::from_bool(neg_r);

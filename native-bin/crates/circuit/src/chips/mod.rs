@@ -69,7 +69,11 @@ pub(crate) fn chip_rows(calls: usize, width: usize, min_height: usize) -> (usize
 
 /// A chip row's operation selectors: each boolean, at most one set. Returns
 /// whether the row holds an operation, and that operation's ALU id.
-pub(crate) fn selectors<AB: AirBuilder<F = F>>(builder: &mut AB, ops: &[AB::Var], ids: &[AluOp]) -> (AB::Expr, AB::Expr) {
+pub(crate) fn selectors<AB: AirBuilder<F = F>>(
+    builder: &mut AB,
+    ops: &[AB::Var],
+    ids: &[AluOp],
+) -> (AB::Expr, AB::Expr) {
     let mut real = AB::Expr::ZERO;
     let mut op_id = AB::Expr::ZERO;
     for (&f, op) in ops.iter().zip(ids) {

@@ -3,7 +3,10 @@
 //! computed as a byte convolution with carries. MUL takes the low word, the
 //! others the high one.
 
-use bento_stark::{Air, AirBuilder, Count, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{
+    Air, AirBuilder, Count, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix,
+    WindowAccess, F,
+};
 
 use super::{bytes, chip_rows, AluCall};
 use crate::buses::{AluOp, ALU, BYTE_PAIR, RANGE16};
@@ -52,7 +55,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for MulAir {
         builder.assert_eq(c.a[3], e(c.sign_a) * k(128) + e(c.rest_a));
         builder.assert_eq(c.b[3], e(c.sign_b) * k(128) + e(c.rest_b));
         BYTE_PAIR.lookup_key(builder, [e(c.rest_a) * k(2), e(c.rest_b) * k(2)], count());
-        builder.assert_eq(c.ext_a, e(c.sign_a) * (mulh.clone() + mulhsu.clone()) * k(255));
+        builder.assert_eq(
+            c.ext_a,
+            e(c.sign_a) * (mulh.clone() + mulhsu.clone()) * k(255),
+        );
         builder.assert_eq(c.ext_b, e(c.sign_b) * mulh.clone() * k(255));
 
         let ax = |i: usize| if i < 4 { e(c.a[i]) } else { e(c.ext_a) };
@@ -67,9 +73,15 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for MulAir {
         for j in 0..4 {
             BYTE_PAIR.lookup_key(builder, [c.product[2 * j], c.product[2 * j + 1]], count());
             let high = mulh.clone() + mulhsu.clone() + mulhu.clone();
-            builder.assert_eq(c.result[j], mul.clone() * e(c.product[j]) + high * e(c.product[j + 4]));
+            builder.assert_eq(
+                c.result[j],
+                mul.clone() * e(c.product[j]) + high * e(c.product[j + 4]),
+            );
         }
-        let message = std::iter::once(op_id).chain(c.a.map(e)).chain(c.b.map(e)).chain(c.result.map(e));
+        let message = std::iter::once(op_id)
+            .chain(c.a.map(e))
+            .chain(c.b.map(e))
+            .chain(c.result.map(e));
         ALU.table_entry(builder, message, real);
     }
 }
@@ -89,7 +101,13 @@ pub(crate) fn convolve(a: [u64; 8], b: [u64; 8], add: [u64; 8]) -> ([u64; 8], [u
 
 pub(crate) fn extend(x: u32, signed: bool) -> [u64; 8] {
     let ext = if signed && x >> 31 == 1 { 255 } else { 0 };
-    std::array::from_fn(|i| if i < 4 { u64::from((x >> (8 * i)) & 255) } else { ext })
+    std::array::from_fn(|i| {
+        if i < 4 {
+            u64::from((x >> (8 * i)) & 255)
+        } else {
+            ext
+        }
+    })
 }
 
 pub fn trace(calls: &[AluCall], counts: &mut RangeCounts, min_height: usize) -> RowMajorMatrix<F> {
@@ -97,7 +115,10 @@ pub fn trace(calls: &[AluCall], counts: &mut RangeCounts, min_height: usize) -> 
     let (_, mut values) = chip_rows(calls.len(), w, min_height);
     for (row, call) in values.chunks_exact_mut(w).zip(calls) {
         let c = MulCols::view_mut(row);
-        c.ops[OPS.iter().position(|&o| o == call.op).expect("a multiplication")] = F::ONE;
+        c.ops[OPS
+            .iter()
+            .position(|&o| o == call.op)
+            .expect("a multiplication")] = F::ONE;
         c.a = bytes(call.a);
         c.b = bytes(call.b);
         let signed_a = matches!(call.op, AluOp::Mulh | AluOp::Mulhsu);

@@ -7,7 +7,10 @@
 //! (SRA adds the sign's fill, 2^32 - 2^k, which shares no bit with it); a right
 //! shift by 0 returns `a`.
 
-use bento_stark::{Air, AirBuilder, Count, Field, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix, WindowAccess, F};
+use bento_stark::{
+    Air, AirBuilder, Count, Field, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix,
+    WindowAccess, F,
+};
 
 use super::{bytes, chip_rows, AluCall};
 use crate::buses::{AluOp, ALU, BYTE_PAIR};
@@ -68,7 +71,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ShiftAir {
         builder.assert_zero(e(c.zero) * s.clone());
         builder.assert_zero((one() - e(c.zero)) * (s.clone() * e(c.s_inv) - one()));
 
-        let (mut m, mut kk, mut u_sum, mut t_sum) = (AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO, AB::Expr::ZERO);
+        let (mut m, mut kk, mut u_sum, mut t_sum) = (
+            AB::Expr::ZERO,
+            AB::Expr::ZERO,
+            AB::Expr::ZERO,
+            AB::Expr::ZERO,
+        );
         for (j, &u) in c.u.iter().enumerate() {
             builder.assert_bool(u);
             u_sum += e(u);
@@ -83,12 +91,15 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ShiftAir {
         builder.assert_eq(u_sum, real.clone());
         builder.assert_eq(t_sum, real.clone());
         builder.assert_zero(sll.clone() * (kk.clone() - s.clone()));
-        builder.assert_zero((srl.clone() + sra.clone()) * (one() - e(c.zero)) * (kk + s.clone() - k(32)));
+        builder.assert_zero(
+            (srl.clone() + sra.clone()) * (one() - e(c.zero)) * (kk + s.clone() - k(32)),
+        );
 
         // y = a · 2^u.
         let mut carry_in = AB::Expr::ZERO;
         for i in 0..4 {
-            builder.assert_zero(e(c.a[i]) * m.clone() + carry_in - e(c.y[i]) - e(c.carry[i]) * k(256));
+            builder
+                .assert_zero(e(c.a[i]) * m.clone() + carry_in - e(c.y[i]) - e(c.carry[i]) * k(256));
             carry_in = e(c.carry[i]);
         }
         BYTE_PAIR.lookup_key(builder, [c.y[0], c.y[1]], count());
@@ -104,7 +115,9 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ShiftAir {
             }
         };
         // P_j = Σ_t t_t · y_{j-t}.
-        let p = |j: i64| -> AB::Expr { (0..4).fold(AB::Expr::ZERO, |acc, t| acc + e(c.t[t]) * y(j - t as i64)) };
+        let p = |j: i64| -> AB::Expr {
+            (0..4).fold(AB::Expr::ZERO, |acc, t| acc + e(c.t[t]) * y(j - t as i64))
+        };
 
         builder.assert_bool(c.sign);
         builder.assert_eq(c.a[3], e(c.sign) * k(128) + e(c.rest));
@@ -118,14 +131,22 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ShiftAir {
             let zero = e(c.zero);
             builder.assert_zero(sll.clone() * (e(c.result[j]) - p(j as i64)));
             builder.assert_zero(
-                srl.clone() * (e(c.result[j]) - (one() - zero.clone()) * e(c.high[j]) - zero.clone() * e(c.a[j])),
+                srl.clone()
+                    * (e(c.result[j])
+                        - (one() - zero.clone()) * e(c.high[j])
+                        - zero.clone() * e(c.a[j])),
             );
             builder.assert_zero(
                 sra.clone()
-                    * (e(c.result[j]) - (one() - zero.clone()) * (e(c.high[j]) + e(c.fill[j])) - zero * e(c.a[j])),
+                    * (e(c.result[j])
+                        - (one() - zero.clone()) * (e(c.high[j]) + e(c.fill[j]))
+                        - zero * e(c.a[j])),
             );
         }
-        let message = std::iter::once(op_id).chain(c.a.map(e)).chain(c.b.map(e)).chain(c.result.map(e));
+        let message = std::iter::once(op_id)
+            .chain(c.a.map(e))
+            .chain(c.b.map(e))
+            .chain(c.result.map(e));
         ALU.table_entry(builder, message, real);
     }
 }
@@ -142,7 +163,11 @@ pub fn trace(calls: &[AluCall], counts: &mut RangeCounts, min_height: usize) -> 
         let s = b0 & 31;
         c.hi = F::from_u32(b0 >> 5);
         c.zero = F::from_bool(s == 0);
-        c.s_inv = if s == 0 { F::ZERO } else { F::from_u32(s).inverse() };
+        c.s_inv = if s == 0 {
+            F::ZERO
+        } else {
+            F::from_u32(s).inverse()
+        };
         let kk = match call.op {
             AluOp::Sll => s,
             _ if s == 0 => 0,
@@ -152,8 +177,12 @@ pub fn trace(calls: &[AluCall], counts: &mut RangeCounts, min_height: usize) -> 
         c.t[(kk / 8) as usize] = F::ONE;
         let y = u64::from(call.a) << (kk % 8);
         // carry_i = (a mod 2^(8i+8)) · 2^u >> (8i+8): what byte i passes up.
-        let carries: Vec<u32> =
-            (0..4).map(|i| ((u64::from(call.a) & ((1u64 << (8 * i + 8)) - 1)) << (kk % 8) >> (8 * i + 8)) as u32).collect();
+        let carries: Vec<u32> = (0..4)
+            .map(|i| {
+                ((u64::from(call.a) & ((1u64 << (8 * i + 8)) - 1)) << (kk % 8) >> (8 * i + 8))
+                    as u32
+            })
+            .collect();
         let ys: Vec<u32> = (0..4).map(|i| ((y >> (8 * i)) & 255) as u32).collect();
         for i in 0..4 {
             c.y[i] = F::from_u32(ys[i]);
@@ -171,7 +200,11 @@ pub fn trace(calls: &[AluCall], counts: &mut RangeCounts, min_height: usize) -> 
         let sign = a3 >> 7;
         c.sign = F::from_u32(sign);
         c.rest = F::from_u32(a3 & 127);
-        c.fill = bytes(if sign == 1 { ((1u64 << 32) - (1u64 << kk)) as u32 } else { 0 });
+        c.fill = bytes(if sign == 1 {
+            ((1u64 << 32) - (1u64 << kk)) as u32
+        } else {
+            0
+        });
         c.result = bytes(call.result());
     }
     // Padding: no operation, a shift of zero.

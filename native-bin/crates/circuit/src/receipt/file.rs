@@ -28,16 +28,28 @@ fn encode<T: Serialize>(magic: &[u8; 8], value: &T) -> Vec<u8> {
     postcard::to_extend(value, out).expect("receipts serialize")
 }
 
-fn decode<T: DeserializeOwned>(magic: &[u8; 8], kind: &'static str, bytes: &[u8]) -> Result<T, FileError> {
-    let rest = bytes.strip_prefix(&magic[..]).ok_or(FileError::BadMagic(kind))?;
-    let corrupt = |e: postcard::Error| FileError::Corrupt { kind, reason: e.to_string() };
+fn decode<T: DeserializeOwned>(
+    magic: &[u8; 8],
+    kind: &'static str,
+    bytes: &[u8],
+) -> Result<T, FileError> {
+    let rest = bytes
+        .strip_prefix(&magic[..])
+        .ok_or(FileError::BadMagic(kind))?;
+    let corrupt = |e: postcard::Error| FileError::Corrupt {
+        kind,
+        reason: e.to_string(),
+    };
     let (found, rest) = postcard::take_from_bytes::<u16>(rest).map_err(corrupt)?;
     if found != RECEIPT_FORMAT {
         return Err(FileError::Version { kind, found });
     }
     let (value, rest) = postcard::take_from_bytes::<T>(rest).map_err(corrupt)?;
     if !rest.is_empty() {
-        return Err(FileError::Corrupt { kind, reason: format!("{} bytes of trailing data", rest.len()) });
+        return Err(FileError::Corrupt {
+            kind,
+            reason: format!("{} bytes of trailing data", rest.len()),
+        });
     }
     Ok(value)
 }

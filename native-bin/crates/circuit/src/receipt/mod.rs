@@ -48,7 +48,10 @@ pub enum ReceiptError {
     #[error("segment {index}: {source}")]
     Paging { index: u32, source: PagingError },
     #[error("segment {index}: the seal is unreadable: {source}")]
-    Seal { index: u32, source: ProofFormatError },
+    Seal {
+        index: u32,
+        source: ProofFormatError,
+    },
     #[error(transparent)]
     Proof(#[from] VerifyError),
     #[error("the receipt holds no segments")]
@@ -74,29 +77,41 @@ pub enum ReceiptError {
 impl SegmentReceipt {
     /// Proves one segment.
     pub fn prove(setup: &Setup, segment: &Segment) -> Result<SegmentReceipt, ProveError> {
-        Ok(SegmentReceipt::new(segment, &segment::prove(setup, segment)?))
+        Ok(SegmentReceipt::new(
+            segment,
+            &segment::prove(setup, segment)?,
+        ))
     }
 
     pub fn new(segment: &Segment, proved: &ProvedSegment) -> SegmentReceipt {
         let paging = Paging::new(segment, &proved.boundary);
-        SegmentReceipt { claim: proved.claim.clone(), seal: proved.proof.to_bytes(), paging }
+        SegmentReceipt {
+            claim: proved.claim.clone(),
+            seal: proved.proof.to_bytes(),
+            paging,
+        }
     }
 
     /// Checks the paging data against the claim's roots, then the seal against the claim.
     pub fn verify(&self, setup: &Setup) -> Result<(), ReceiptError> {
         let index = self.claim.index;
-        self.claim.check().map_err(|source| VerifyError::Claim { index, source })?;
+        self.claim
+            .check()
+            .map_err(|source| VerifyError::Claim { index, source })?;
         let boundary = self
             .paging
             .authenticate(self.claim.po2, self.claim.pre_root, self.claim.post_root)
             .map_err(|source| ReceiptError::Paging { index, source })?;
-        let proof = Proof::from_bytes(&self.seal).map_err(|source| ReceiptError::Seal { index, source })?;
+        let proof =
+            Proof::from_bytes(&self.seal).map_err(|source| ReceiptError::Seal { index, source })?;
         segment::verify(setup, &self.claim, &boundary, &proof)?;
         Ok(())
     }
 
     pub fn paging_bytes(&self) -> usize {
-        postcard::to_allocvec(&self.paging).map(|b| b.len()).unwrap_or(0)
+        postcard::to_allocvec(&self.paging)
+            .map(|b| b.len())
+            .unwrap_or(0)
     }
 }
 
@@ -108,12 +123,16 @@ fn check_chain(segments: &[SegmentReceipt]) -> Result<(), ReceiptError> {
     for (position, pair) in segments.windows(2).enumerate() {
         let (a, b) = (&pair[0].claim, &pair[1].claim);
         if a.index.checked_add(1) != Some(b.index) || a.index != first + position as u32 {
-            return Err(ReceiptError::Order { position: position + 1, index: b.index });
+            return Err(ReceiptError::Order {
+                position: position + 1,
+                index: b.index,
+            });
         }
         if a.exit_code.is_some() {
             return Err(ReceiptError::ExitBeforeEnd { index: a.index });
         }
-        if (a.post_pc, a.post_root, a.post_input_ended) != (b.pre_pc, b.pre_root, b.pre_input_ended) {
+        if (a.post_pc, a.post_root, a.post_input_ended) != (b.pre_pc, b.pre_root, b.pre_input_ended)
+        {
             return Err(ReceiptError::Discontinuity { index: b.index });
         }
     }
@@ -122,7 +141,9 @@ fn check_chain(segments: &[SegmentReceipt]) -> Result<(), ReceiptError> {
 
 impl SegmentRun {
     pub fn single(receipt: SegmentReceipt) -> SegmentRun {
-        SegmentRun { segments: vec![receipt] }
+        SegmentRun {
+            segments: vec![receipt],
+        }
     }
 
     /// Joins two runs where `right` continues `left`. Only continuity is
@@ -134,10 +155,22 @@ impl SegmentRun {
     }
 
     /// The full receipt, if the run is the whole execution of `image_id` and it verifies.
-    pub fn finalize(self, setup: &Setup, image_id: Digest, journal: Vec<u8>) -> Result<Receipt, ReceiptError> {
+    pub fn finalize(
+        self,
+        setup: &Setup,
+        image_id: Digest,
+        journal: Vec<u8>,
+    ) -> Result<Receipt, ReceiptError> {
         let last = self.segments.last().ok_or(ReceiptError::Empty)?;
-        let exit_code = last.claim.exit_code.ok_or(ReceiptError::NoExit { index: last.claim.index })?;
-        let receipt = Receipt { image_id, exit_code, journal, segments: self.segments };
+        let exit_code = last.claim.exit_code.ok_or(ReceiptError::NoExit {
+            index: last.claim.index,
+        })?;
+        let receipt = Receipt {
+            image_id,
+            exit_code,
+            journal,
+            segments: self.segments,
+        };
         receipt.verify(setup, image_id)?;
         Ok(receipt)
     }
@@ -147,11 +180,17 @@ impl Receipt {
     /// Verifies the receipt as a statement about `image_id`.
     pub fn verify(&self, setup: &Setup, image_id: Digest) -> Result<(), ReceiptError> {
         if self.image_id != image_id {
-            return Err(ReceiptError::ImageId { expected: image_id, found: self.image_id });
+            return Err(ReceiptError::ImageId {
+                expected: image_id,
+                found: self.image_id,
+            });
         }
         let first = self.segments.first().ok_or(ReceiptError::Empty)?;
         if first.claim.index != 0 {
-            return Err(ReceiptError::Order { position: 0, index: first.claim.index });
+            return Err(ReceiptError::Order {
+                position: 0,
+                index: first.claim.index,
+            });
         }
         check_chain(&self.segments)?;
         // A run starts at the image, with its input unread.
@@ -159,13 +198,25 @@ impl Receipt {
             return Err(ReceiptError::Start(image_id));
         }
         let last = &self.segments[self.segments.len() - 1].claim;
-        let proved = last.exit_code.ok_or(ReceiptError::NoExit { index: last.index })?;
+        let proved = last
+            .exit_code
+            .ok_or(ReceiptError::NoExit { index: last.index })?;
         if proved != self.exit_code {
-            return Err(ReceiptError::ExitCode { claimed: self.exit_code, proved });
+            return Err(ReceiptError::ExitCode {
+                claimed: self.exit_code,
+                proved,
+            });
         }
-        let journal: Vec<u8> = self.segments.iter().flat_map(|s| s.claim.journal.iter().copied()).collect();
+        let journal: Vec<u8> = self
+            .segments
+            .iter()
+            .flat_map(|s| s.claim.journal.iter().copied())
+            .collect();
         if journal != self.journal {
-            return Err(ReceiptError::Journal { claimed: self.journal.len(), proved: journal.len() });
+            return Err(ReceiptError::Journal {
+                claimed: self.journal.len(),
+                proved: journal.len(),
+            });
         }
         for segment in &self.segments {
             segment.verify(setup)?;
@@ -185,7 +236,11 @@ impl Receipt {
             journal_hex: hex_string(&self.journal),
             journal_text: std::str::from_utf8(&self.journal).ok().map(str::to_string),
             segments: self.segments.len(),
-            cycles: self.segments.iter().map(|s| u64::from(s.claim.cycles)).sum(),
+            cycles: self
+                .segments
+                .iter()
+                .map(|s| u64::from(s.claim.cycles))
+                .sum(),
             po2: self.segments[0].claim.po2,
             seal_bytes,
             paging_bytes,

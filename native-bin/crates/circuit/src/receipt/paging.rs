@@ -49,7 +49,9 @@ pub enum PagingError {
     NotChanged,
     #[error("page {page} is outside guest memory (page 0 is unmapped; guest pages are 1..{REGISTER_PAGE}, and {REGISTER_PAGE} holds the registers)")]
     InvalidPage { page: u32 },
-    #[error("the paging data holds {pages} pages; a segment of 2^{po2} cycles may touch at most {max}")]
+    #[error(
+        "the paging data holds {pages} pages; a segment of 2^{po2} cycles may touch at most {max}"
+    )]
     TooManyPages { pages: usize, po2: u32, max: u32 },
     #[error("the paging data has no register page")]
     NoRegisterPage,
@@ -69,42 +71,74 @@ impl Paging {
                 let init: Box<[u32; PAGE_WORDS]> = Box::new(std::array::from_fn(|j| words[j].init));
                 let fin: Box<[u32; PAGE_WORDS]> = Box::new(std::array::from_fn(|j| words[j].fin));
                 let changed = fin != init;
-                PageData { index: page.index, init, fin: changed.then_some(fin) }
+                PageData {
+                    index: page.index,
+                    init,
+                    fin: changed.then_some(fin),
+                }
             })
             .collect();
-        Paging { pages, siblings: segment.page_proof.clone() }
+        Paging {
+            pages,
+            siblings: segment.page_proof.clone(),
+        }
     }
 
     /// Checks the pages against both roots and returns the boundary they
     /// define. Only guest pages and the register page may appear, at most as
     /// many as a segment of 2^po2 cycles may touch: a page outside guest memory
     /// would give accesses the executor refuses a boundary row to balance them.
-    pub fn authenticate(&self, po2: u32, pre_root: Digest, post_root: Digest) -> Result<Vec<BoundaryWord>, PagingError> {
+    pub fn authenticate(
+        &self,
+        po2: u32,
+        pre_root: Digest,
+        post_root: Digest,
+    ) -> Result<Vec<BoundaryWord>, PagingError> {
         let max = page_capacity(po2);
         if self.pages.len() > max as usize {
-            return Err(PagingError::TooManyPages { pages: self.pages.len(), po2, max });
+            return Err(PagingError::TooManyPages {
+                pages: self.pages.len(),
+                po2,
+                max,
+            });
         }
         if let Some(p) = self.pages.iter().find(|p| !is_valid_page(p.index)) {
             return Err(PagingError::InvalidPage { page: p.index });
         }
         if let Some(pair) = self.pages.windows(2).find(|w| w[0].index >= w[1].index) {
-            return Err(PagingError::PageOrder { page: pair[1].index });
+            return Err(PagingError::PageOrder {
+                page: pair[1].index,
+            });
         }
         if !self.pages.iter().any(|p| p.index == REGISTER_PAGE) {
             return Err(PagingError::NoRegisterPage);
         }
-        if self.pages.iter().any(|p| p.fin.as_ref().is_some_and(|f| *f == p.init)) {
+        if self
+            .pages
+            .iter()
+            .any(|p| p.fin.as_ref().is_some_and(|f| *f == p.init))
+        {
             return Err(PagingError::NotChanged);
         }
-        let init: Vec<(u32, Digest)> = self.pages.iter().map(|p| (p.index, hash_page(&p.init))).collect();
+        let init: Vec<(u32, Digest)> = self
+            .pages
+            .iter()
+            .map(|p| (p.index, hash_page(&p.init)))
+            .collect();
         if self.siblings.root(&init)? != pre_root {
             return Err(PagingError::PreRoot);
         }
-        let fin: Vec<(u32, Digest)> = self.pages.iter().map(|p| (p.index, hash_page(p.fin()))).collect();
+        let fin: Vec<(u32, Digest)> = self
+            .pages
+            .iter()
+            .map(|p| (p.index, hash_page(p.fin())))
+            .collect();
         if self.siblings.root(&fin)? != post_root {
             return Err(PagingError::PostRoot);
         }
-        Ok(boundary_words(self.pages.iter().map(|p| (page_bus_base(p.index), &p.init[..], &p.fin()[..]))))
+        Ok(boundary_words(self.pages.iter().map(|p| {
+            (page_bus_base(p.index), &p.init[..], &p.fin()[..])
+        })))
     }
 }
 
@@ -118,11 +152,16 @@ mod changed_words {
     #[derive(Serialize, Deserialize)]
     struct Words(#[serde(with = "page_words")] Box<[u32; PAGE_WORDS]>);
 
-    pub fn serialize<S: Serializer>(words: &Option<Box<[u32; PAGE_WORDS]>>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        words: &Option<Box<[u32; PAGE_WORDS]>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         words.as_ref().map(|w| Words(w.clone())).serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<[u32; PAGE_WORDS]>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Box<[u32; PAGE_WORDS]>>, D::Error> {
         Ok(Option::<Words>::deserialize(d)?.map(|w| w.0))
     }
 }

@@ -17,16 +17,27 @@ use bento_vm::{Execution, Program};
 pub fn segments(elf: &[u8], input: &[u8], po2: u32) -> (Execution, Vec<Segment>) {
     let program = Program::load(elf).expect("program loads");
     let mut segments = Vec::new();
-    let exec = execute(&program, input.to_vec(), ExecOptions { po2, cycle_limit: None }, &mut CapturedOutput::default(), |s| {
-        segments.push(s);
-        Ok(())
-    })
+    let exec = execute(
+        &program,
+        input.to_vec(),
+        ExecOptions {
+            po2,
+            cycle_limit: None,
+        },
+        &mut CapturedOutput::default(),
+        |s| {
+            segments.push(s);
+            Ok(())
+        },
+    )
     .expect("program runs");
     (exec, segments)
 }
 
 pub fn example(name: &str) -> Vec<u8> {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples").join(format!("{name}.elf"));
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../examples")
+        .join(format!("{name}.elf"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -34,9 +45,15 @@ pub fn example(name: &str) -> Vec<u8> {
 pub fn check(segment: &Segment) {
     let t = trace::build(segment).expect("trace builds");
     let claim = SegmentClaim::of(segment);
-    let airs = airs(BoundaryAir::new(&t.boundary), JournalAir::new(&claim.journal));
+    let airs = airs(
+        BoundaryAir::new(&t.boundary),
+        JournalAir::new(&claim.journal),
+    );
     if let Err(problems) = debug::check(&airs, &t.traces, &t.public_values) {
-        panic!("segment {} has failing constraints:\n{problems}", segment.index);
+        panic!(
+            "segment {} has failing constraints:\n{problems}",
+            segment.index
+        );
     }
 }
 
@@ -50,7 +67,17 @@ pub fn prove_and_verify(segment: &Segment) {
 /// Proves a whole program; the receipt is verified before it is returned.
 pub fn prove(elf: &[u8], input: &[u8], po2: u32) -> (Execution, Receipt) {
     let program = Program::load(elf).expect("program loads");
-    let options = ExecOptions { po2, cycle_limit: None };
-    prove_program(Setup::standard(), &program, input.to_vec(), options, &mut CapturedOutput::default(), |_, _| {})
-        .unwrap_or_else(|e| panic!("{e}"))
+    let options = ExecOptions {
+        po2,
+        cycle_limit: None,
+    };
+    prove_program(
+        Setup::standard(),
+        &program,
+        input.to_vec(),
+        options,
+        &mut CapturedOutput::default(),
+        |_, _| {},
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }

@@ -12,7 +12,9 @@ pub fn bin() -> Command {
 }
 
 pub fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples").join(format!("{name}.elf"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../examples")
+        .join(format!("{name}.elf"))
 }
 
 pub fn temp(name: &str) -> PathBuf {
@@ -23,6 +25,8 @@ pub fn temp(name: &str) -> PathBuf {
 }
 
 pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"))).collect()
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
 }
-

@@ -53,13 +53,19 @@ impl DaemonProver {
     pub fn discover() -> Option<DaemonProver> {
         let text = std::fs::read_to_string(home()?.join("daemon.json")).ok()?;
         let file: DaemonFile = serde_json::from_str(&text).ok()?;
-        let daemon = DaemonProver { base: format!("http://127.0.0.1:{}", file.port), token: file.token };
+        let daemon = DaemonProver {
+            base: format!("http://127.0.0.1:{}", file.port),
+            token: file.token,
+        };
         daemon.get("/api/jobs?limit=1").ok()?;
         Some(daemon)
     }
 
     fn get(&self, path: &str) -> Result<ureq::Body, Error> {
-        let res = ureq::get(&format!("{}{path}", self.base)).header("x-api-key", &self.token).call().map_err(http)?;
+        let res = ureq::get(&format!("{}{path}", self.base))
+            .header("x-api-key", &self.token)
+            .call()
+            .map_err(http)?;
         Ok(res.into_body())
     }
 
@@ -70,11 +76,16 @@ impl DaemonProver {
             .send(bytes)
             .map_err(http)?;
         let body: serde_json::Value = res.into_body().read_json().map_err(http)?;
-        body[field].as_str().map(str::to_owned).ok_or_else(|| Error::Daemon(format!("{path} answered without {field}")))
+        body[field]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Daemon(format!("{path} answered without {field}")))
     }
 
     fn status(&self, job: &str) -> Result<Status, Error> {
-        self.get(&format!("/api/jobs/{job}"))?.read_json().map_err(http)
+        self.get(&format!("/api/jobs/{job}"))?
+            .read_json()
+            .map_err(http)
     }
 }
 
@@ -84,9 +95,15 @@ impl Prover for DaemonProver {
         let elf_id = self.upload("/api/elfs", elf, "elf")?;
         let input_id = self.upload("/api/inputs", &env.input, "input")?;
         let request = json!({ "elf": elf_id, "input": input_id, "po2": env.po2, "cycleLimit": env.cycle_limit });
-        let res = ureq::post(&format!("{}/api/jobs", self.base)).header("x-api-key", &self.token).send_json(request).map_err(http)?;
+        let res = ureq::post(&format!("{}/api/jobs", self.base))
+            .header("x-api-key", &self.token)
+            .send_json(request)
+            .map_err(http)?;
         let created: serde_json::Value = res.into_body().read_json().map_err(http)?;
-        let job = created["jobId"].as_str().ok_or_else(|| Error::Daemon("POST /api/jobs answered without jobId".into()))?.to_owned();
+        let job = created["jobId"]
+            .as_str()
+            .ok_or_else(|| Error::Daemon("POST /api/jobs answered without jobId".into()))?
+            .to_owned();
         let status = loop {
             let status = self.status(&job)?;
             if status.state != "running" {
@@ -102,14 +119,19 @@ impl Prover for DaemonProver {
             });
         }
         let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut self.get(&format!("/api/jobs/{job}/receipt"))?.as_reader(), &mut bytes)?;
+        std::io::Read::read_to_end(
+            &mut self.get(&format!("/api/jobs/{job}/receipt"))?.as_reader(),
+            &mut bytes,
+        )?;
         let receipt = Receipt::from_bytes(&bytes)?;
         receipt.verify(expected)?;
         let stats = SessionInfo {
             cycles: status.cycles.unwrap_or_default(),
             segments: status.segments,
             exit_code: status.exit_code.unwrap_or(receipt.exit_code),
-            journal: Journal { bytes: receipt.journal.bytes.clone() },
+            journal: Journal {
+                bytes: receipt.journal.bytes.clone(),
+            },
         };
         Ok(ProveInfo { receipt, stats })
     }

@@ -27,7 +27,10 @@ impl GuestOutput for Quiet {
 }
 
 fn options(env: &ExecutorEnv) -> ExecOptions {
-    ExecOptions { po2: env.po2, cycle_limit: env.cycle_limit }
+    ExecOptions {
+        po2: env.po2,
+        cycle_limit: env.cycle_limit,
+    }
 }
 
 /// Runs the guest without proving (its stdout and stderr go to this process's).
@@ -35,11 +38,17 @@ pub fn execute(env: ExecutorEnv, elf: &[u8]) -> Result<SessionInfo, Error> {
     let program = load(elf)?;
     let mut out = Forward::default();
     let options = options(&env);
-    let run = bento_vm::execute(&program, env.input, options, &mut out, |_| Ok(())).map_err(|e| Error::Execution(e.to_string()))?;
+    let run = bento_vm::execute(&program, env.input, options, &mut out, |_| Ok(()))
+        .map_err(|e| Error::Execution(e.to_string()))?;
     if let Some(panic) = out.panic(run.exit_code) {
         return Err(panic);
     }
-    Ok(SessionInfo { cycles: run.total_cycles, segments: run.segments, exit_code: run.exit_code, journal: Journal { bytes: run.journal } })
+    Ok(SessionInfo {
+        cycles: run.total_cycles,
+        segments: run.segments,
+        exit_code: run.exit_code,
+        journal: Journal { bytes: run.journal },
+    })
 }
 
 impl Prover for LocalProver {
@@ -48,10 +57,23 @@ impl Prover for LocalProver {
         execute(env.clone(), elf)?;
         let program = load(elf)?;
         let options = options(&env);
-        let (run, proof) = prove_program(Setup::standard(), &program, env.input, options, &mut Quiet, |_, _| {}).map_err(|e| Error::Prove(e.to_string()))?;
+        let (run, proof) = prove_program(
+            Setup::standard(),
+            &program,
+            env.input,
+            options,
+            &mut Quiet,
+            |_, _| {},
+        )
+        .map_err(|e| Error::Prove(e.to_string()))?;
         let receipt = Receipt::new(proof);
         receipt.verify(run.image_id)?;
-        let stats = SessionInfo { cycles: run.total_cycles, segments: run.segments, exit_code: run.exit_code, journal: receipt.journal.clone() };
+        let stats = SessionInfo {
+            cycles: run.total_cycles,
+            segments: run.segments,
+            exit_code: run.exit_code,
+            journal: receipt.journal.clone(),
+        };
         Ok(ProveInfo { receipt, stats })
     }
 

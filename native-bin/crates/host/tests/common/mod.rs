@@ -13,7 +13,9 @@ fn guest_workspace() -> PathBuf {
 
 /// rustc names the target's library folder whether or not it is installed.
 fn target_installed() -> bool {
-    let libdir = Command::new("rustc").args(["--print", "target-libdir", "--target", TARGET]).output();
+    let libdir = Command::new("rustc")
+        .args(["--print", "target-libdir", "--target", TARGET])
+        .output();
     matches!(libdir, Ok(out) if out.status.success() && Path::new(String::from_utf8_lossy(&out.stdout).trim()).is_dir())
 }
 
@@ -22,7 +24,9 @@ fn build() -> Result<PathBuf, String> {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("the Rust target {TARGET} is missing under CI (.ci/run installs it: rustup target add {TARGET})");
         }
-        return Err(format!("skipped: the Rust target {TARGET} is not installed (rustup target add {TARGET})"));
+        return Err(format!(
+            "skipped: the Rust target {TARGET} is not installed (rustup target add {TARGET})"
+        ));
     }
     let dir = guest_workspace();
     // The outer cargo's settings for native-bin must not leak into the guest build.
@@ -35,7 +39,11 @@ fn build() -> Result<PathBuf, String> {
         .env_remove("CARGO_BUILD_TARGET")
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    assert!(status.success(), "building the guests in {} failed", dir.display());
+    assert!(
+        status.success(),
+        "building the guests in {} failed",
+        dir.display()
+    );
     Ok(dir.join("target").join(TARGET).join("release"))
 }
 

@@ -8,8 +8,8 @@ use std::ops::RangeInclusive;
 
 use bento_stark::public_table::PublicColumns;
 use bento_stark::{
-    Air, AirBuilder, BaseAir, Instance, InteractionBuilder, LookupBus, PrimeCharacteristicRing, RowMajorMatrix,
-    WindowAccess, F,
+    Air, AirBuilder, BaseAir, Instance, InteractionBuilder, LookupBus, PrimeCharacteristicRing,
+    RowMajorMatrix, WindowAccess, F,
 };
 
 const RANGE8: LookupBus<'static> = LookupBus::new("toy-range8");
@@ -86,13 +86,17 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for Toy {
                 builder.when_first_row().assert_eq(cur(0), pv[0].clone());
                 builder.when_first_row().assert_eq(cur(1), pv[1].clone());
                 builder.when_transition().assert_eq(next(0), cur(1));
-                builder.when_transition().assert_eq(next(1), cur(0) + cur(1));
+                builder
+                    .when_transition()
+                    .assert_eq(next(1), cur(0) + cur(1));
                 builder.when_last_row().assert_eq(cur(1), pv[2].clone());
             }
             Toy::RangeUser => RANGE8.lookup_key(builder, [cur(0)], 1),
             Toy::RangeTable => {
                 builder.when_first_row().assert_zero(cur(0));
-                builder.when_transition().assert_eq(next(0), cur(0) + AB::Expr::ONE);
+                builder
+                    .when_transition()
+                    .assert_eq(next(0), cur(0) + AB::Expr::ONE);
                 RANGE8.table_entry(builder, [cur(0)], cur(1));
             }
             Toy::Sender => {
@@ -108,7 +112,11 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for Toy {
                 // cannot enter a bus (see BatchAir), columns can.
                 builder.when_first_row().assert_one(cur(0));
                 builder.when_transition().assert_zero(next(0));
-                PAIR.lookup_key(builder, [pv[0].clone(), pv[1].clone()], bento_stark::Count::bounded(cur(0), 1));
+                PAIR.lookup_key(
+                    builder,
+                    [pv[0].clone(), pv[1].clone()],
+                    bento_stark::Count::bounded(cur(0), 1),
+                );
             }
             Toy::PairReceiver => {
                 // Rows that receive nothing hold zeros, so that no cell is free.
@@ -125,7 +133,11 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for Toy {
                 builder.assert_bool(cur(2));
                 builder.assert_zero((AB::Expr::ONE - cur(2)) * cur(0));
                 builder.assert_zero((AB::Expr::ONE - cur(2)) * cur(1));
-                BYTES.lookup_key(builder, [cur(0), cur(1)], bento_stark::Count::bounded(cur(2), 1));
+                BYTES.lookup_key(
+                    builder,
+                    [cur(0), cur(1)],
+                    bento_stark::Count::bounded(cur(2), 1),
+                );
             }
         }
     }
@@ -137,7 +149,11 @@ fn matrix(rows: Vec<Vec<u32>>) -> RowMajorMatrix<F> {
 }
 
 fn instance(air: Toy, rows: Vec<Vec<u32>>, public_values: Vec<F>) -> Instance<Toy> {
-    Instance { air, trace: matrix(rows), public_values }
+    Instance {
+        air,
+        trace: matrix(rows),
+        public_values,
+    }
 }
 
 /// A batch with the heights its verifier accepts.
@@ -152,7 +168,10 @@ impl Batch {
     }
 
     pub fn public_values(&self) -> Vec<Vec<F>> {
-        self.instances.iter().map(|i| i.public_values.clone()).collect()
+        self.instances
+            .iter()
+            .map(|i| i.public_values.clone())
+            .collect()
     }
 
     pub fn heights(&self) -> Vec<RangeInclusive<usize>> {
@@ -170,7 +189,14 @@ pub fn fib_batch() -> Batch {
         b = next as u32;
     }
     let last = rows.last().unwrap()[1];
-    Batch { name: "fibonacci", instances: vec![instance(Toy::Fib, rows, vec![F::ONE, F::ONE, F::from_u32(last)])] }
+    Batch {
+        name: "fibonacci",
+        instances: vec![instance(
+            Toy::Fib,
+            rows,
+            vec![F::ONE, F::ONE, F::from_u32(last)],
+        )],
+    }
 }
 
 pub fn range_batch() -> Batch {
@@ -182,15 +208,25 @@ pub fn range_batch() -> Batch {
     Batch {
         name: "range check",
         instances: vec![
-            instance(Toy::RangeUser, values.iter().map(|&v| vec![v]).collect(), vec![]),
-            instance(Toy::RangeTable, (0..256).map(|v| vec![v, mult[v as usize]]).collect(), vec![]),
+            instance(
+                Toy::RangeUser,
+                values.iter().map(|&v| vec![v]).collect(),
+                vec![],
+            ),
+            instance(
+                Toy::RangeTable,
+                (0..256).map(|v| vec![v, mult[v as usize]]).collect(),
+                vec![],
+            ),
         ],
     }
 }
 
 pub fn tuple_batch() -> Batch {
     // 64 sends drawn from 16 distinct tuples: the receiver (16 rows) counts them.
-    let tuples: Vec<[u32; 3]> = (0..16).map(|i| [i + 2, 3 * i + 1, (i + 2) * (3 * i + 1)]).collect();
+    let tuples: Vec<[u32; 3]> = (0..16)
+        .map(|i| [i + 2, 3 * i + 1, (i + 2) * (3 * i + 1)])
+        .collect();
     let sends: Vec<Vec<u32>> = (0..64).map(|i| tuples[(i * 7) % 16].to_vec()).collect();
     let receives = tuples.iter().enumerate().map(|(i, t)| {
         let m = (0..64).filter(|j| (j * 7) % 16 == i).count() as u32;
@@ -198,7 +234,10 @@ pub fn tuple_batch() -> Batch {
     });
     Batch {
         name: "tuple bus",
-        instances: vec![instance(Toy::Sender, sends, vec![]), instance(Toy::Receiver, receives.collect(), vec![])],
+        instances: vec![
+            instance(Toy::Sender, sends, vec![]),
+            instance(Toy::Receiver, receives.collect(), vec![]),
+        ],
     }
 }
 
@@ -217,7 +256,13 @@ pub fn public_batch(bytes: &[u8]) -> Batch {
     public.fill(&mut public_trace, public.width(), 0);
     let height = public.height();
     let writer: Vec<Vec<u32>> = (0..height)
-        .map(|i| if i < n { vec![i as u32, u32::from(bytes[i]), 1] } else { vec![0, 0, 0] })
+        .map(|i| {
+            if i < n {
+                vec![i as u32, u32::from(bytes[i]), 1]
+            } else {
+                vec![0, 0, 0]
+            }
+        })
         .collect();
     let digest = public.digest().to_vec();
     let mut pair_rows = vec![vec![7, 9, 1]];
@@ -225,14 +270,27 @@ pub fn public_batch(bytes: &[u8]) -> Batch {
     Batch {
         name: "public values on buses",
         instances: vec![
-            instance(Toy::PublicPair, (0..16).map(|i| vec![u32::from(i == 0)]).collect(), vec![F::from_u32(7), F::from_u32(9)]),
+            instance(
+                Toy::PublicPair,
+                (0..16).map(|i| vec![u32::from(i == 0)]).collect(),
+                vec![F::from_u32(7), F::from_u32(9)],
+            ),
             instance(Toy::PairReceiver, pair_rows, vec![]),
-            Instance { air: Toy::PublicBytes(public.clone()), trace: RowMajorMatrix::new(public_trace, 3), public_values: digest },
+            Instance {
+                air: Toy::PublicBytes(public.clone()),
+                trace: RowMajorMatrix::new(public_trace, 3),
+                public_values: digest,
+            },
             instance(Toy::ByteWriter, writer, vec![]),
         ],
     }
 }
 
 pub fn all_batches() -> Vec<Batch> {
-    vec![fib_batch(), range_batch(), tuple_batch(), public_batch(b"hello, journal")]
+    vec![
+        fib_batch(),
+        range_batch(),
+        tuple_batch(),
+        public_batch(b"hello, journal"),
+    ]
 }

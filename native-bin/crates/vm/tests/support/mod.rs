@@ -25,16 +25,25 @@ pub struct Outcome {
 /// Whether qemu-riscv32 runs here. Under CI (`CI=true`), which installs it,
 /// its absence fails the test instead of skipping it.
 pub fn qemu_available() -> bool {
-    let found = Command::new("qemu-riscv32").arg("--version").output().is_ok_and(|o| o.status.success());
+    let found = Command::new("qemu-riscv32")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "qemu-riscv32 is missing, and CI installs it (apt-get install qemu-user)");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "qemu-riscv32 is missing, and CI installs it (apt-get install qemu-user)"
+        );
         eprintln!("skipping: qemu-riscv32 is not installed (apt-get install qemu-user)");
     }
     found
 }
 
 pub fn run_qemu(elf: &Path, input: &[u8], dir: &Path) -> Outcome {
-    let journal = dir.join(format!("{}.journal", elf.file_name().unwrap().to_string_lossy()));
+    let journal = dir.join(format!(
+        "{}.journal",
+        elf.file_name().unwrap().to_string_lossy()
+    ));
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(r#"exec qemu-riscv32 "$0" 3>"$1""#)
@@ -48,7 +57,11 @@ pub fn run_qemu(elf: &Path, input: &[u8], dir: &Path) -> Outcome {
     child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().unwrap();
     let exit_code = out.status.code().expect("qemu exits with a code") as u32;
-    Outcome { exit_code, stdout: out.stdout, journal: std::fs::read(&journal).unwrap() }
+    Outcome {
+        exit_code,
+        stdout: out.stdout,
+        journal: std::fs::read(&journal).unwrap(),
+    }
 }
 
 /// Runs an ELF given as bytes under qemu (written to `dir` as `name`).
@@ -65,10 +78,23 @@ pub fn run_qemu_elf(elf: &[u8], input: &[u8], dir: &Path, name: &str) -> Outcome
 pub fn run_ours(elf: &[u8], input: &[u8]) -> Outcome {
     let program = Program::load(elf).unwrap();
     let mut out = CapturedOutput::default();
-    let exec = execute(&program, input.to_vec(), ExecOptions { po2: 14, cycle_limit: Some(50_000_000) }, &mut out, |_| Ok(()))
-        .unwrap_or_else(|e| panic!("our executor failed: {e}"));
+    let exec = execute(
+        &program,
+        input.to_vec(),
+        ExecOptions {
+            po2: 14,
+            cycle_limit: Some(50_000_000),
+        },
+        &mut out,
+        |_| Ok(()),
+    )
+    .unwrap_or_else(|e| panic!("our executor failed: {e}"));
     // A process exit status keeps the low 8 bits of the code.
-    Outcome { exit_code: exec.exit_code & 0xff, stdout: out.stdout, journal: exec.journal }
+    Outcome {
+        exit_code: exec.exit_code & 0xff,
+        stdout: out.stdout,
+        journal: exec.journal,
+    }
 }
 
 pub fn temp_dir(name: &str) -> PathBuf {
@@ -81,7 +107,18 @@ pub const DATA: u32 = CODE_BASE + 0x1_0000;
 const BASE: u8 = 31;
 const COUNTER: u8 = 30;
 
-pub const INTERESTING: [u32; 10] = [0, 1, 2, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0xffff_fffe, 31, 32, 0x8000_0001];
+pub const INTERESTING: [u32; 10] = [
+    0,
+    1,
+    2,
+    0x7fff_ffff,
+    0x8000_0000,
+    0xffff_ffff,
+    0xffff_fffe,
+    31,
+    32,
+    0x8000_0001,
+];
 
 fn value(rng: &mut ChaCha8Rng) -> u32 {
     if rng.random_bool(0.4) {
@@ -96,12 +133,44 @@ fn reg(rng: &mut ChaCha8Rng) -> u8 {
 }
 
 const R_OPS: [Op; 18] = [
-    Op::Add, Op::Sub, Op::Sll, Op::Slt, Op::Sltu, Op::Xor, Op::Srl, Op::Sra, Op::Or, Op::And, Op::Mul, Op::Mulh,
-    Op::Mulhsu, Op::Mulhu, Op::Div, Op::Divu, Op::Rem, Op::Remu,
+    Op::Add,
+    Op::Sub,
+    Op::Sll,
+    Op::Slt,
+    Op::Sltu,
+    Op::Xor,
+    Op::Srl,
+    Op::Sra,
+    Op::Or,
+    Op::And,
+    Op::Mul,
+    Op::Mulh,
+    Op::Mulhsu,
+    Op::Mulhu,
+    Op::Div,
+    Op::Divu,
+    Op::Rem,
+    Op::Remu,
 ];
-const I_OPS: [Op; 9] = [Op::Addi, Op::Slti, Op::Sltiu, Op::Xori, Op::Ori, Op::Andi, Op::Slli, Op::Srli, Op::Srai];
+const I_OPS: [Op; 9] = [
+    Op::Addi,
+    Op::Slti,
+    Op::Sltiu,
+    Op::Xori,
+    Op::Ori,
+    Op::Andi,
+    Op::Slli,
+    Op::Srli,
+    Op::Srai,
+];
 const BRANCHES: [Op; 6] = [Op::Beq, Op::Bne, Op::Blt, Op::Bge, Op::Bltu, Op::Bgeu];
-const LOADS: [(Op, i32); 5] = [(Op::Lb, 1), (Op::Lbu, 1), (Op::Lh, 2), (Op::Lhu, 2), (Op::Lw, 4)];
+const LOADS: [(Op, i32); 5] = [
+    (Op::Lb, 1),
+    (Op::Lbu, 1),
+    (Op::Lh, 2),
+    (Op::Lhu, 2),
+    (Op::Lw, 4),
+];
 const STORES: [(Op, i32); 3] = [(Op::Sb, 1), (Op::Sh, 2), (Op::Sw, 4)];
 
 /// One random instruction that only writes x1..x29, only touches memory at
@@ -109,11 +178,21 @@ const STORES: [(Op, i32); 3] = [(Op::Sb, 1), (Op::Sh, 2), (Op::Sw, 4)];
 fn random_instruction(rng: &mut ChaCha8Rng, a: &mut Asm) {
     match rng.random_range(0..100) {
         0..=39 => {
-            a.emit(asm::alu(R_OPS[rng.random_range(0..R_OPS.len())], reg(rng), reg(rng), reg(rng)));
+            a.emit(asm::alu(
+                R_OPS[rng.random_range(0..R_OPS.len())],
+                reg(rng),
+                reg(rng),
+                reg(rng),
+            ));
         }
         40..=59 => {
             let op = I_OPS[rng.random_range(0..I_OPS.len())];
-            a.emit(asm::alu_imm(op, reg(rng), reg(rng), rng.random_range(-2048..2048)));
+            a.emit(asm::alu_imm(
+                op,
+                reg(rng),
+                reg(rng),
+                rng.random_range(-2048..2048),
+            ));
         }
         60..=64 => {
             a.emit(asm::lui(reg(rng), rng.random()));
@@ -123,11 +202,21 @@ fn random_instruction(rng: &mut ChaCha8Rng, a: &mut Asm) {
         }
         68..=77 => {
             let (op, size) = LOADS[rng.random_range(0..LOADS.len())];
-            a.emit(asm::load(op, reg(rng), BASE, rng.random_range(0..2048 / size) * size));
+            a.emit(asm::load(
+                op,
+                reg(rng),
+                BASE,
+                rng.random_range(0..2048 / size) * size,
+            ));
         }
         78..=87 => {
             let (op, size) = STORES[rng.random_range(0..STORES.len())];
-            a.emit(asm::store(op, reg(rng), BASE, rng.random_range(0..2048 / size) * size));
+            a.emit(asm::store(
+                op,
+                reg(rng),
+                BASE,
+                rng.random_range(0..2048 / size) * size,
+            ));
         }
         88..=95 => {
             let op = BRANCHES[rng.random_range(0..BRANCHES.len())];
@@ -135,7 +224,8 @@ fn random_instruction(rng: &mut ChaCha8Rng, a: &mut Asm) {
             a.emit(asm::alu_imm(Op::Addi, reg(rng), reg(rng), 1));
         }
         96..=98 => {
-            a.emit(asm::jal(reg(rng), 8)).emit(asm::alu(Op::Xor, reg(rng), reg(rng), reg(rng)));
+            a.emit(asm::jal(reg(rng), 8))
+                .emit(asm::alu(Op::Xor, reg(rng), reg(rng), reg(rng)));
         }
         _ => {
             a.emit(asm::FENCE);
@@ -199,7 +289,8 @@ pub fn instruction_program() -> (Vec<u8>, Vec<u8>) {
     let mut results = 0u32;
     a.li(OUT, RESULTS);
     let mut record = |a: &mut Asm, r: u8| {
-        a.emit(asm::store(Op::Sw, r, OUT, 0)).emit(asm::alu_imm(Op::Addi, OUT, OUT, 4));
+        a.emit(asm::store(Op::Sw, r, OUT, 0))
+            .emit(asm::alu_imm(Op::Addi, OUT, OUT, 4));
         results += 1;
     };
     for op in R_OPS {
@@ -215,7 +306,11 @@ pub fn instruction_program() -> (Vec<u8>, Vec<u8>) {
     }
     for op in I_OPS {
         let shift = matches!(op, Op::Slli | Op::Srli | Op::Srai);
-        let imms: &[i32] = if shift { &[0, 1, 7, 31] } else { &[0, 1, -1, 2047, -2048, 5] };
+        let imms: &[i32] = if shift {
+            &[0, 1, 7, 31]
+        } else {
+            &[0, 1, -1, 2047, -2048, 5]
+        };
         for x in INTERESTING {
             for &imm in imms {
                 a.li(5, x).emit(asm::alu_imm(op, 7, 5, imm));
@@ -224,7 +319,11 @@ pub fn instruction_program() -> (Vec<u8>, Vec<u8>) {
         }
     }
     // Loads of every width at every lane, from a word with both sign bits.
-    a.li(5, SCRATCH).li(6, 0x80ff_7f01).emit(asm::store(Op::Sw, 6, 5, 0)).li(6, 0x0180_ff7f).emit(asm::store(Op::Sw, 6, 5, 4));
+    a.li(5, SCRATCH)
+        .li(6, 0x80ff_7f01)
+        .emit(asm::store(Op::Sw, 6, 5, 0))
+        .li(6, 0x0180_ff7f)
+        .emit(asm::store(Op::Sw, 6, 5, 4));
     for (op, size) in LOADS {
         for offset in (0..8).step_by(size as usize) {
             a.emit(asm::load(op, 7, 5, offset));
@@ -234,8 +333,11 @@ pub fn instruction_program() -> (Vec<u8>, Vec<u8>) {
     // Stores of every width at every lane into a patterned word.
     for (op, size) in STORES {
         for offset in (0..4).step_by(size as usize) {
-            a.li(6, 0xaaaa_aaaa).emit(asm::store(Op::Sw, 6, 5, 16)).li(6, 0x1234_5687);
-            a.emit(asm::store(op, 6, 5, 16 + offset)).emit(asm::load(Op::Lw, 7, 5, 16));
+            a.li(6, 0xaaaa_aaaa)
+                .emit(asm::store(Op::Sw, 6, 5, 16))
+                .li(6, 0x1234_5687);
+            a.emit(asm::store(op, 6, 5, 16 + offset))
+                .emit(asm::load(Op::Lw, 7, 5, 16));
             record(&mut a, 7);
         }
     }
@@ -243,17 +345,28 @@ pub fn instruction_program() -> (Vec<u8>, Vec<u8>) {
     for op in BRANCHES {
         for x in INTERESTING {
             for y in [0, 1, 0x8000_0000, 0xffff_ffff, x] {
-                a.li(5, x).li(6, y).li(7, 0).emit(asm::branch(op, 5, 6, 8)).emit(asm::alu_imm(Op::Addi, 7, 0, 1));
+                a.li(5, x)
+                    .li(6, y)
+                    .li(7, 0)
+                    .emit(asm::branch(op, 5, 6, 8))
+                    .emit(asm::alu_imm(Op::Addi, 7, 0, 1));
                 record(&mut a, 7);
             }
         }
     }
     // Jumps: links, a backward JAL, and JALR clearing bit 0.
-    a.emit(asm::jal(7, 8)).emit(asm::alu_imm(Op::Addi, 7, 0, 99));
+    a.emit(asm::jal(7, 8))
+        .emit(asm::alu_imm(Op::Addi, 7, 0, 99));
     record(&mut a, 7);
-    a.emit(asm::jal(0, 12)).emit(asm::jal(7, 12)).emit(asm::jal(0, 12)).emit(asm::jal(0, -8));
+    a.emit(asm::jal(0, 12))
+        .emit(asm::jal(7, 12))
+        .emit(asm::jal(0, 12))
+        .emit(asm::jal(0, -8));
     record(&mut a, 7);
-    a.emit(asm::auipc(5, 0)).emit(asm::jalr(7, 5, 13)).emit(asm::alu_imm(Op::Addi, 7, 0, 99)).emit(asm::alu_imm(Op::Addi, 7, 0, 98));
+    a.emit(asm::auipc(5, 0))
+        .emit(asm::jalr(7, 5, 13))
+        .emit(asm::alu_imm(Op::Addi, 7, 0, 99))
+        .emit(asm::alu_imm(Op::Addi, 7, 0, 98));
     record(&mut a, 7);
     for imm in [0, 1, 0x80000, 0xfffff] {
         a.emit(asm::lui(7, imm));
@@ -276,8 +389,14 @@ pub fn instruction_program() -> (Vec<u8>, Vec<u8>) {
     record(&mut a, A0);
     a.li(A0, 3).li(A1, SCRATCH).li(A2, 0).ecall(64);
     record(&mut a, A0);
-    assert!(a.pc() < RESULTS && 4 * results < 0x8000, "the program fits its layout");
+    assert!(
+        a.pc() < RESULTS && 4 * results < 0x8000,
+        "the program fits its layout"
+    );
     commit_all(&mut a, RESULTS, 4 * results);
     a.li(5, 7).exit_with(5);
-    (a.elf(SCRATCH + 64 - CODE_BASE), b"0123456789abcdef".to_vec())
+    (
+        a.elf(SCRATCH + 64 - CODE_BASE),
+        b"0123456789abcdef".to_vec(),
+    )
 }
