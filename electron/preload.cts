@@ -2,6 +2,7 @@
 // each a fixed IPC call (the main process checks who sends it).
 
 // A plain require: sandboxed preloads have `require` for Electron's modules but no `exports`.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { contextBridge, ipcRenderer, webUtils } = require('electron') as typeof import('electron');
 
 contextBridge.exposeInMainWorld('bento', {

@@ -43,6 +43,7 @@ export function journalText(hex: string): string | null {
   const bytes = Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    // eslint-disable-next-line no-control-regex -- control bytes are what this looks for
     return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text) ? null : text;
   } catch {
     return null;
