@@ -47,7 +47,8 @@ try {
   if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
   else {
     process.stdout.write(`job list over ${jobs} jobs (17 tasks each), per call:\n`);
-    for (const [k, v] of Object.entries(figures)) if (k !== 'jobs') process.stdout.write(`  ${k.padEnd(16)} ${(v as number).toFixed(2)} ms\n`);
+    for (const [k, v] of Object.entries(figures))
+      if (k !== 'jobs') process.stdout.write(`  ${k.padEnd(16)} ${(v as number).toFixed(2)} ms\n`);
   }
 } finally {
   await engine.close();

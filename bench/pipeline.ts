@@ -51,7 +51,10 @@ function criticalChildMs(all: Map<string, Span>, slots: Record<string, number>):
   for (;;) {
     chain.push(current.task.taskId);
     ms += current.childMs;
-    const sameSlot = slots[current.task.streamId] === 1 ? list.filter((s) => s.task.streamId === current.task.streamId && s.end <= current.start) : [];
+    const sameSlot =
+      slots[current.task.streamId] === 1
+        ? list.filter((s) => s.task.streamId === current.task.streamId && s.end <= current.start)
+        : [];
     const prereqs = current.task.prerequisites.map((p) => all.get(p) as Span);
     const blockers = [...prereqs, ...sameSlot].filter((s) => s !== current);
     const blocker = blockers.sort((a, b) => b.end - a.end)[0];
@@ -72,12 +75,18 @@ try {
   const input = Buffer.alloc(4);
   input.writeUInt32LE(iterations);
   const started = performance.now();
-  const jobId = await engine.createSession({ elfPath: join(import.meta.dirname, '..', '..', 'examples', 'loop.elf'), input, po2 });
+  const jobId = await engine.createSession({
+    elfPath: join(import.meta.dirname, '..', '..', 'examples', 'loop.elf'),
+    input,
+    po2,
+  });
   const status = await engine.waitFor(jobId);
   const wallMs = performance.now() - started;
   if (status.phase !== 'succeeded') throw new Error(`the job ${status.phase}: ${status.error}`);
   // Tasks in a stream with one slot wait for each other.
-  const slotsByStream = Object.fromEntries(engine.db.getStreams().map((st) => [st.id, engine.slotCount(st.workerType)]));
+  const slotsByStream = Object.fromEntries(
+    engine.db.getStreams().map((st) => [st.id, engine.slotCount(st.workerType)]),
+  );
   const all = spans(engine.db.getTasks(jobId), engine.db.getEvents(jobId));
   const { ms: childMs, chain } = criticalChildMs(all, slotsByStream);
   await engine.close();
@@ -94,9 +103,13 @@ try {
   };
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
-    process.stdout.write(`proved ${result.cycles} cycles in ${result.segments} segments of 2^${po2} through the engine in ${(wallMs / 1000).toFixed(2)} s\n`);
+    process.stdout.write(
+      `proved ${result.cycles} cycles in ${result.segments} segments of 2^${po2} through the engine in ${(wallMs / 1000).toFixed(2)} s\n`,
+    );
     process.stdout.write(`critical path: ${result.critical_path.join(' → ')}\n`);
-    process.stdout.write(`children on it: ${(childMs / 1000).toFixed(2)} s; orchestration overhead ${result.overhead_percent}%\n`);
+    process.stdout.write(
+      `children on it: ${(childMs / 1000).toFixed(2)} s; orchestration overhead ${result.overhead_percent}%\n`,
+    );
   }
 } finally {
   rmSync(home, { recursive: true, force: true });

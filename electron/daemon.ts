@@ -29,12 +29,16 @@ export async function attachOrStart(home = dataDir()): Promise<AppDaemon> {
     env: { ...process.env, BENTO_APP_SECRET: appSecret },
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`cannot start the daemon with ${node}: ${err.message}`))));
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (err) => reject(new Error(`cannot start the daemon with ${node}: ${err.message}`))),
+  );
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const info = await Promise.race([discoverDaemon(home), spawnError]);
-    if (info && info.pid === child.pid) return { ...info, base: `http://127.0.0.1:${info.port}`, appSecret, stop: () => stopChild(child, exited) };
-    if (child.exitCode !== null) throw new Error(`the daemon exited with status ${child.exitCode} before it was ready (data directory ${home})`);
+    if (info && info.pid === child.pid)
+      return { ...info, base: `http://127.0.0.1:${info.port}`, appSecret, stop: () => stopChild(child, exited) };
+    if (child.exitCode !== null)
+      throw new Error(`the daemon exited with status ${child.exitCode} before it was ready (data directory ${home})`);
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
       throw new Error(`the daemon did not start within ${START_TIMEOUT_MS / 1000} s (data directory ${home})`);

@@ -4,7 +4,16 @@
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BrowserWindow, Notification, app, dialog, ipcMain, session, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
+import {
+  BrowserWindow,
+  Notification,
+  app,
+  dialog,
+  ipcMain,
+  session,
+  type IpcMainEvent,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import { APP_SECRET_HEADER } from '../core/daemon/apierror.js';
 import { isValidId } from '../core/ids.js';
 import { type AppDaemon, attachOrStart } from './daemon.js';
@@ -15,7 +24,11 @@ let window: BrowserWindow | undefined;
 /** Only our window, showing the daemon's page, may call. */
 function trusted(event: IpcMainEvent | IpcMainInvokeEvent): boolean {
   const url = event.senderFrame?.url ?? '';
-  return daemon !== undefined && event.sender === window?.webContents && (url === `${daemon.base}/` || url.startsWith(`${daemon.base}/#`));
+  return (
+    daemon !== undefined &&
+    event.sender === window?.webContents &&
+    (url === `${daemon.base}/` || url.startsWith(`${daemon.base}/#`))
+  );
 }
 
 function handle(): void {
@@ -26,7 +39,10 @@ function handle(): void {
   ipcMain.handle('bento:save-receipt', async (event, jobId: unknown) => {
     if (!trusted(event) || !daemon || !window) throw new Error('refused: not the Local Bento window');
     if (typeof jobId !== 'string' || !isValidId(jobId)) return { saved: false, error: 'invalid job id' };
-    const choice = await dialog.showSaveDialog(window, { title: 'Export receipt', defaultPath: join(app.getPath('downloads'), `${jobId}.receipt`) });
+    const choice = await dialog.showSaveDialog(window, {
+      title: 'Export receipt',
+      defaultPath: join(app.getPath('downloads'), `${jobId}.receipt`),
+    });
     if (choice.canceled || !choice.filePath) return { saved: false };
     const res = await fetch(`${daemon.base}/api/jobs/${jobId}/receipt`, { headers: { 'x-api-key': daemon.token } });
     if (!res.ok) return { saved: false, error: `the daemon has no receipt for job ${jobId} (${res.status})` };

@@ -9,6 +9,7 @@ contextBridge.exposeInMainWorld('bento', {
   connection: (): Promise<{ token: string }> => ipcRenderer.invoke('bento:connection'),
   // File.path is gone since Electron 32; this is its replacement.
   pathForFile: (file: File): string => webUtils.getPathForFile(file),
-  saveReceipt: (jobId: string): Promise<{ saved: boolean; path?: string; error?: string }> => ipcRenderer.invoke('bento:save-receipt', String(jobId)),
+  saveReceipt: (jobId: string): Promise<{ saved: boolean; path?: string; error?: string }> =>
+    ipcRenderer.invoke('bento:save-receipt', String(jobId)),
   notify: (title: string, body: string): void => ipcRenderer.send('bento:notify', String(title), String(body)),
 });

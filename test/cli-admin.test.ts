@@ -14,7 +14,9 @@ const BIN = join(import.meta.dirname, '..', 'bin', 'bento.js');
 
 async function bento(home: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, '--home', home, ...args], { env: { ...process.env, BENTO_DEBUG: '' } });
+    const { stdout, stderr } = await exec(process.execPath, [BIN, '--home', home, ...args], {
+      env: { ...process.env, BENTO_DEBUG: '' },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -37,7 +39,8 @@ describe('bento admin', () => {
     const home = tempDir();
     const r = await bento(home, 'admin', 'tasks', '--help');
     expect(r.code).toBe(0);
-    for (const verb of ['list', 'get', 'summary', 'abandon', 'reset', 'delete', 'backfill']) expect(r.stdout).toContain(verb);
+    for (const verb of ['list', 'get', 'summary', 'abandon', 'reset', 'delete', 'backfill'])
+      expect(r.stdout).toContain(verb);
   });
 
   it('lists and shows jobs and tasks, as text and JSON', async () => {
@@ -45,9 +48,17 @@ describe('bento admin', () => {
     const { tdb, job } = daemonDb(home);
     const list = await bento(home, 'admin', 'jobs', 'list');
     expect(list.stdout).toContain(job);
-    const json = JSON.parse((await bento(home, 'admin', 'tasks', 'list', '--job', job, '--json')).stdout) as { taskId: string; state: string }[];
-    expect(json.map((t) => [t.taskId, t.state])).toEqual([['init', 'running'], ['prove-0', 'pending']]);
-    const summary = JSON.parse((await bento(home, 'admin', 'tasks', 'summary', '--json')).stdout) as { total: Record<string, number> };
+    const json = JSON.parse((await bento(home, 'admin', 'tasks', 'list', '--job', job, '--json')).stdout) as {
+      taskId: string;
+      state: string;
+    }[];
+    expect(json.map((t) => [t.taskId, t.state])).toEqual([
+      ['init', 'running'],
+      ['prove-0', 'pending'],
+    ]);
+    const summary = JSON.parse((await bento(home, 'admin', 'tasks', 'summary', '--json')).stdout) as {
+      total: Record<string, number>;
+    };
     expect(summary.total).toMatchObject({ running: 1, pending: 1 });
     const get = JSON.parse((await bento(home, 'admin', 'jobs', 'get', job, '--json')).stdout) as { events: unknown[] };
     expect(get.events.length).toBeGreaterThan(2);
@@ -63,7 +74,10 @@ describe('bento admin', () => {
     expect(dry.stdout).toContain('use --force to apply');
     expect(tdb.getJobState(job)).toBe('running');
 
-    const forced = JSON.parse((await bento(home, 'admin', 'tasks', 'abandon', '--all-unfinished', '--reason', 'stuck', '--force', '--json')).stdout) as {
+    const forced = JSON.parse(
+      (await bento(home, 'admin', 'tasks', 'abandon', '--all-unfinished', '--reason', 'stuck', '--force', '--json'))
+        .stdout,
+    ) as {
       applied: boolean;
       changes: unknown[];
     };
@@ -101,7 +115,16 @@ describe('bento admin', () => {
     const home = tempDir();
     const file = join(tempDir(), 'job.json');
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(file, JSON.stringify({ jobId: 'imported', job: { workerType: 'exec', taskDef: { kind: 'execute', elf: 'x', input: 'y', po2: 20, cycleLimit: null, executeOnly: false } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        jobId: 'imported',
+        job: {
+          workerType: 'exec',
+          taskDef: { kind: 'execute', elf: 'x', input: 'y', po2: 20, cycleLimit: null, executeOnly: false },
+        },
+      }),
+    );
     const r = await bento(home, 'admin', 'tasks', 'backfill', '--file', file, '--force');
     expect(r.code).toBe(0);
     const tdb = TaskDb.open(taskDbPath(home));

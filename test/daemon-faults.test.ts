@@ -3,7 +3,17 @@
 // daemon.json, and the smaller API faults.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,17 +29,26 @@ import { ROOT, SPIN, example, tinyElf } from './helpers/guests.js';
 import { tempDir } from './helpers/tmp.js';
 import { until } from './helpers/until.js';
 
-
 function client(daemon: RunningDaemon) {
   const base = `http://127.0.0.1:${daemon.port}`;
   const api = (path: string, init: RequestInit = {}): Promise<Response> =>
-    fetch(`${base}${path}`, { ...init, headers: { 'x-api-key': daemon.token, ...(init.headers as Record<string, string>) } });
+    fetch(`${base}${path}`, {
+      ...init,
+      headers: { 'x-api-key': daemon.token, ...(init.headers as Record<string, string>) },
+    });
   const send = (method: string, path: string, body: unknown): Promise<Response> =>
-    api(path, { method, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    api(path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   return { base, api, send };
 }
 
-async function started(home: string, options: Partial<Parameters<typeof serve>[0]> = {}): Promise<RunningDaemon & ReturnType<typeof client>> {
+async function started(
+  home: string,
+  options: Partial<Parameters<typeof serve>[0]> = {},
+): Promise<RunningDaemon & ReturnType<typeof client>> {
   const daemon = await serve({ home, port: 0, host: '127.0.0.1', ...options });
   onTestFinished(() => daemon.stop());
   return Object.assign(daemon, client(daemon));
@@ -37,16 +56,23 @@ async function started(home: string, options: Partial<Parameters<typeof serve>[0
 
 /** Starts an execute-only job of a guest that spins forever; answers its id once its executor runs. */
 async function spinningJob(d: ReturnType<typeof client>): Promise<string> {
-  const { elf } = (await (await d.api('/api/elfs', { method: 'POST', body: tinyElf([SPIN]) })).json()) as { elf: string };
+  const { elf } = (await (await d.api('/api/elfs', { method: 'POST', body: tinyElf([SPIN]) })).json()) as {
+    elf: string;
+  };
   const { jobId } = (await (await d.send('POST', '/api/jobs', { elf, executeOnly: true })).json()) as { jobId: string };
-  await until(async () => ((await (await d.api(`/api/jobs/${jobId}`)).json()) as { phase: string }).phase === 'executing');
+  await until(
+    async () => ((await (await d.api(`/api/jobs/${jobId}`)).json()) as { phase: string }).phase === 'executing',
+  );
   return jobId;
 }
 
 /** The pids of bento-zkvm children whose arguments mention `needle`. */
 function zkvmChildren(needle: string): number[] {
   const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return ps.split('\n').filter((l) => l.includes('bento-zkvm') && l.includes(needle)).map((l) => Number(l.trim().split(/\s+/)[0]));
+  return ps
+    .split('\n')
+    .filter((l) => l.includes('bento-zkvm') && l.includes(needle))
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
 describe('a full disk', () => {
@@ -92,16 +118,24 @@ describe('a full disk', () => {
     // Space returns: the retry is recorded, the executor runs again, and the daemon takes new work.
     rmSync(filler);
     await until(async () => {
-      const job = (await (await d.api(`/api/jobs/${jobId}`)).json()) as { tasks: { taskId: string; retries: number }[] };
+      const job = (await (await d.api(`/api/jobs/${jobId}`)).json()) as {
+        tasks: { taskId: string; retries: number }[];
+      };
       return job.tasks.find((t) => t.taskId === 'init')?.retries === 1;
     });
     await until(() => zkvmChildren(home).some((pid) => !executors.includes(pid)));
     expect((await d.api(`/api/jobs/${jobId}/stop`, { method: 'POST' })).status).toBe(200);
     const input = Buffer.alloc(4);
     input.writeUInt32LE(30);
-    const { input: inputId } = (await (await d.api('/api/inputs', { method: 'POST', body: input })).json()) as { input: string };
-    const { elf } = (await (await d.api('/api/elfs', { method: 'POST', body: readFileSync(example('fib')) })).json()) as { elf: string };
-    const { jobId: next } = (await (await d.send('POST', '/api/jobs', { elf, input: inputId, executeOnly: true })).json()) as { jobId: string };
+    const { input: inputId } = (await (await d.api('/api/inputs', { method: 'POST', body: input })).json()) as {
+      input: string;
+    };
+    const { elf } = (await (
+      await d.api('/api/elfs', { method: 'POST', body: readFileSync(example('fib')) })
+    ).json()) as { elf: string };
+    const { jobId: next } = (await (
+      await d.send('POST', '/api/jobs', { elf, input: inputId, executeOnly: true })
+    ).json()) as { jobId: string };
     const done = await until(async () => {
       const s = (await (await d.api(`/api/jobs/${next}`)).json()) as { phase: string; journalHex: string };
       return s.phase === 'succeeded' ? s : undefined;
@@ -111,10 +145,21 @@ describe('a full disk', () => {
 });
 
 describe('ids and task definitions from outside', () => {
-  it("refuses ids the blob store could not use, and a bad row never breaks the job list", async () => {
+  it('refuses ids the blob store could not use, and a bad row never breaks the job list', async () => {
     const home = tempDir();
     const d = await started(home);
-    const res = await d.send('POST', '/api/admin/backfill', { args: [{ jobId: 'evil:job', job: { workerType: 'exec', taskDef: { kind: 'execute', elf: 'a', input: 'b', po2: 20, cycleLimit: null, executeOnly: true } } }, { force: true }] });
+    const res = await d.send('POST', '/api/admin/backfill', {
+      args: [
+        {
+          jobId: 'evil:job',
+          job: {
+            workerType: 'exec',
+            taskDef: { kind: 'execute', elf: 'a', input: 'b', po2: 20, cycleLimit: null, executeOnly: true },
+          },
+        },
+        { force: true },
+      ],
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { msg: string }).msg).toMatch(/letters, digits and \. _ -[\s\S]*jobId/);
     // A row written by an older version (or by hand) with such an id: listed around, never a 500.
@@ -130,11 +175,19 @@ describe('ids and task definitions from outside', () => {
   it('validates backfilled task definitions, and the engine refuses a bad one before spawning anything', async () => {
     const home = tempDir();
     const d = await started(home);
-    const join = (left: string) => ({ jobId: 'j1', job: { workerType: 'join', taskDef: { kind: 'join', left, right: 'prove-1' } } });
+    const join = (left: string) => ({
+      jobId: 'j1',
+      job: { workerType: 'join', taskDef: { kind: 'join', left, right: 'prove-1' } },
+    });
     const res = await d.send('POST', '/api/admin/backfill', { args: [join('../../../../tmp/pwn'), { force: true }] });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { msg: string }).msg).toMatch(/invalid task definition[\s\S]*left/);
-    const wrongStream = await d.send('POST', '/api/admin/backfill', { args: [{ jobId: 'j2', job: { workerType: 'prove', taskDef: { kind: 'join', left: 'a', right: 'b' } } }, { force: true }] });
+    const wrongStream = await d.send('POST', '/api/admin/backfill', {
+      args: [
+        { jobId: 'j2', job: { workerType: 'prove', taskDef: { kind: 'join', left: 'a', right: 'b' } } },
+        { force: true },
+      ],
+    });
     expect(((await wrongStream.json()) as { msg: string }).msg).toMatch(/runs on the join stream, not prove/);
     // Written around the daemon's checks (the taskdb itself takes any JSON): the engine fails the task unrun.
     const tdb = TaskDb.open(taskDbPath(home), { actor: 'test' });
@@ -154,9 +207,14 @@ describe('one data directory, one owner', () => {
     const home = tempDir();
     const first = await started(home);
     const before = readFileSync(join(home, 'daemon.json'), 'utf8');
-    await expect(serve({ home, port: 0, host: '127.0.0.1' })).rejects.toThrow(new RegExp(`in use by pid ${process.pid} \\(bento serve\\)`));
+    await expect(serve({ home, port: 0, host: '127.0.0.1' })).rejects.toThrow(
+      new RegExp(`in use by pid ${process.pid} \\(bento serve\\)`),
+    );
     await expect(Engine.open({ home })).rejects.toThrow(/in use by pid/);
-    const cli = await execa('node', [join(ROOT, 'bin', 'bento.js'), '--home', home, 'serve', '--port', '0'], { reject: false, timeout: 30_000 });
+    const cli = await execa('node', [join(ROOT, 'bin', 'bento.js'), '--home', home, 'serve', '--port', '0'], {
+      reject: false,
+      timeout: 30_000,
+    });
     expect({ code: cli.exitCode, out: cli.stdout, err: cli.stderr }).toMatchObject({ code: 1 });
     expect(cli.stderr).toMatch(new RegExp(`in use by pid ${process.pid} \\(bento serve\\)`));
     // The first daemon's discovery file is untouched and it still answers.
@@ -166,7 +224,9 @@ describe('one data directory, one owner', () => {
 
   it('is free again at once after its owner is SIGKILLed', async () => {
     const home = tempDir();
-    const child = spawn('node', [join(ROOT, 'bin', 'bento.js'), '--home', home, 'serve', '--port', '0'], { stdio: 'ignore' });
+    const child = spawn('node', [join(ROOT, 'bin', 'bento.js'), '--home', home, 'serve', '--port', '0'], {
+      stdio: 'ignore',
+    });
     await until(() => existsSync(join(home, 'daemon.json')), 30_000);
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
@@ -190,9 +250,25 @@ describe('discovery', () => {
     onTestFinished(() => new Promise<void>((r) => stranger.close(() => r())));
     const port = (stranger.address() as { port: number }).port;
     // A live pid (ours) and a port someone else now listens on.
-    writeFileSync(join(home, 'daemon.json'), JSON.stringify({ port, token: 'the-real-token', pid: process.pid }), { mode: 0o600 });
+    writeFileSync(join(home, 'daemon.json'), JSON.stringify({ port, token: 'the-real-token', pid: process.pid }), {
+      mode: 0o600,
+    });
     expect(await discoverDaemon(home)).toBeUndefined();
-    const prove = await execa('node', [join(ROOT, 'bin', 'bento.js'), '--home', home, 'prove', example('fib'), '--input-u32', '30', '--execute-only', '--json'], { reject: false, timeout: 60_000 });
+    const prove = await execa(
+      'node',
+      [
+        join(ROOT, 'bin', 'bento.js'),
+        '--home',
+        home,
+        'prove',
+        example('fib'),
+        '--input-u32',
+        '30',
+        '--execute-only',
+        '--json',
+      ],
+      { reject: false, timeout: 60_000 },
+    );
     expect(prove.exitCode).toBe(0);
     expect(prove.stdout).toContain('28b20c00');
     expect(seen.length).toBeGreaterThan(0);
@@ -213,7 +289,9 @@ describe('smaller faults of the API', () => {
   it('merges a partial settings update instead of resetting the fields it omits', async () => {
     const d = await started(tempDir());
     expect((await d.send('PUT', '/api/settings', { defaultPo2: 16, slots: { prove: 3 } })).status).toBe(200);
-    const after = (await (await d.send('PUT', '/api/settings', { retentionHours: 5, slots: { join: 2 } })).json()) as Record<string, unknown>;
+    const after = (await (
+      await d.send('PUT', '/api/settings', { retentionHours: 5, slots: { join: 2 } })
+    ).json()) as Record<string, unknown>;
     expect(after).toMatchObject({ defaultPo2: 16, retentionHours: 5, slots: { prove: 3, join: 2 } });
   });
 
@@ -231,7 +309,10 @@ describe('smaller faults of the API', () => {
     ] as const;
     for (const [verb, args] of bad) {
       const res = await d.send('POST', `/api/admin/${verb}`, { args });
-      expect({ verb, status: res.status }).toEqual({ verb, status: expect.toSatisfy((n: number) => n >= 400 && n < 500) });
+      expect({ verb, status: res.status }).toEqual({
+        verb,
+        status: expect.toSatisfy((n: number) => n >= 400 && n < 500),
+      });
       expect(Object.keys((await res.json()) as object).sort()).toEqual(['msg', 'type']);
     }
     const deep = await d.send('POST', '/api/admin/backfill', `{"args":${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
@@ -249,7 +330,9 @@ describe('smaller faults of the API', () => {
     process.on('warning', onWarning);
     const abort = new AbortController();
     try {
-      const streams = await Promise.all(Array.from({ length: 16 }, () => d.api('/api/events', { signal: abort.signal })));
+      const streams = await Promise.all(
+        Array.from({ length: 16 }, () => d.api('/api/events', { signal: abort.signal })),
+      );
       for (const s of streams) expect(s.status).toBe(200);
       await d.api('/api/inputs', { method: 'POST', body: 'x' });
       await new Promise((r) => setImmediate(r));
@@ -278,7 +361,9 @@ describe('smaller faults of the API', () => {
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
     try {
       const uploads = await Promise.all(
-        [1, 2, 3, 4].map(() => d.api('/api/inputs', { method: 'POST', body: body(100), duplex: 'half' } as RequestInit)),
+        [1, 2, 3, 4].map(() =>
+          d.api('/api/inputs', { method: 'POST', body: body(100), duplex: 'half' } as RequestInit),
+        ),
       );
       for (const res of uploads) expect(res.status).toBe(200);
     } finally {
@@ -290,7 +375,9 @@ describe('smaller faults of the API', () => {
 
   it('never replaces a stored receipt or a content-addressed input with other bytes', async () => {
     const d = await started(tempDir());
-    const { input } = (await (await d.api('/api/inputs', { method: 'POST', body: 'original' })).json()) as { input: string };
+    const { input } = (await (await d.api('/api/inputs', { method: 'POST', body: 'original' })).json()) as {
+      input: string;
+    };
     const other = await d.api(`/inputs/upload/${input}`, { method: 'PUT', body: 'replacement' });
     expect(other.status).toBe(400);
     expect(((await other.json()) as { type: string }).type).toBe('DigestMismatch');
@@ -320,10 +407,18 @@ describe('smaller faults of the API', () => {
     const d = await started(home);
     const input = Buffer.alloc(4);
     input.writeUInt32LE(30);
-    const { input: inputId } = (await (await d.api('/api/inputs', { method: 'POST', body: input })).json()) as { input: string };
-    const { elf } = (await (await d.api('/api/elfs', { method: 'POST', body: readFileSync(example('fib')) })).json()) as { elf: string };
-    const { jobId } = (await (await d.send('POST', '/api/jobs', { elf, input: inputId, po2: 14 })).json()) as { jobId: string };
-    await until(async () => ((await (await d.api(`/api/jobs/${jobId}`)).json()) as { phase: string }).phase === 'succeeded');
+    const { input: inputId } = (await (await d.api('/api/inputs', { method: 'POST', body: input })).json()) as {
+      input: string;
+    };
+    const { elf } = (await (
+      await d.api('/api/elfs', { method: 'POST', body: readFileSync(example('fib')) })
+    ).json()) as { elf: string };
+    const { jobId } = (await (await d.send('POST', '/api/jobs', { elf, input: inputId, po2: 14 })).json()) as {
+      jobId: string;
+    };
+    await until(
+      async () => ((await (await d.api(`/api/jobs/${jobId}`)).json()) as { phase: string }).phase === 'succeeded',
+    );
     expect((await d.api(`/api/jobs/${jobId}/receipt`)).status).toBe(200);
     const path = join(home, 'receipts', jobId);
     const bytes = readFileSync(path);

@@ -13,7 +13,10 @@ const SESSIONS = 50;
 
 function client(daemon: RunningDaemon) {
   return (path: string, init: RequestInit = {}): Promise<Response> =>
-    fetch(`http://127.0.0.1:${daemon.port}${path}`, { ...init, headers: { 'x-api-key': daemon.token, ...(init.headers as Record<string, string>) } });
+    fetch(`http://127.0.0.1:${daemon.port}${path}`, {
+      ...init,
+      headers: { 'x-api-key': daemon.token, ...(init.headers as Record<string, string>) },
+    });
 }
 
 it('runs 50 concurrent sessions to a final state across a daemon restart', async () => {

@@ -45,7 +45,11 @@ async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
 
 const imageIdOf = async (elf: string): Promise<string> => (await execa(ZKVM, ['image-id', elf])).stdout.trim();
 
-async function uploadAndRun(elfName: string, input: Buffer, extra: Record<string, unknown> = {}): Promise<{ uuid: string; final: Record<string, unknown> }> {
+async function uploadAndRun(
+  elfName: string,
+  input: Buffer,
+  extra: Record<string, unknown> = {},
+): Promise<{ uuid: string; final: Record<string, unknown> }> {
   const elf = example(elfName);
   const imageId = await imageIdOf(elf);
   const img = await api(`/images/upload/${imageId}`);
@@ -60,14 +64,22 @@ async function uploadAndRun(elfName: string, input: Buffer, extra: Record<string
   const created = await api('/sessions/create', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ img: imageId, input: inputId, assumptions: [], execute_only: false, exec_cycle_limit: null, ...extra }),
+    body: JSON.stringify({
+      img: imageId,
+      input: inputId,
+      assumptions: [],
+      execute_only: false,
+      exec_cycle_limit: null,
+      ...extra,
+    }),
   });
   expect(created.status).toBe(200);
   const { uuid } = await json<{ uuid: string }>(created);
   for (;;) {
     const final = await json(await api(`/sessions/status/${uuid}`));
     // RISC Zero's progress strings while the session runs (never our lowercase phases).
-    if (final.status === 'RUNNING') expect(final.state).toMatch(/^(Setup|Executor|ProveSegments: \d+\/\d+|RecursionJoin: \d+\/\d+|Finalize)$/);
+    if (final.status === 'RUNNING')
+      expect(final.state).toMatch(/^(Setup|Executor|ProveSegments: \d+\/\d+|RecursionJoin: \d+\/\d+|Finalize)$/);
     if (final.status !== 'RUNNING') return { uuid, final };
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -90,7 +102,9 @@ describe('a Bonsai SDK client', () => {
     const receipt = Buffer.from(await (await api(final.receipt_url as string)).arrayBuffer());
     const path = join(home, 'fib.receipt');
     writeFileSync(path, receipt);
-    const verified = await execa(ZKVM, ['verify', path, '--image-id', await imageIdOf(example('fib'))], { reject: false });
+    const verified = await execa(ZKVM, ['verify', path, '--image-id', await imageIdOf(example('fib'))], {
+      reject: false,
+    });
     expect(verified.exitCode).toBe(0);
     expect((await json(await api(`/receipts/${uuid}`))).url).toBe(final.receipt_url);
     // The image is known now.
@@ -129,24 +143,41 @@ describe('a Bonsai SDK client', () => {
     expect(res.status).toBe(400);
     expect((await json(res)).type).toBe('ImageIdMismatch');
     // A bad ELF is named by what is wrong with it, never by where the daemon keeps it.
-    const bad = await api(`/images/upload/${'1'.repeat(64)}`, { method: 'PUT', body: Buffer.from('\x7fELF but not really') });
+    const bad = await api(`/images/upload/${'1'.repeat(64)}`, {
+      method: 'PUT',
+      body: Buffer.from('\x7fELF but not really'),
+    });
     expect(bad.status).toBe(400);
     const refusal = await json<{ type: string; msg: string }>(bad);
     expect(refusal.type).toBe('InvalidElf');
     expect(refusal.msg).toMatch(/^the ELF: not an ELF file/);
     expect(refusal.msg).not.toMatch(/\/(tmp|home|root)\b|\.tmp-|bento-/);
-    const snark = await api('/snark/create', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const snark = await api('/snark/create', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(snark.status).toBe(501);
     expect((await json(snark)).type).toBe('SnarkUnsupported');
     expect((await json(await api('/version'))).risc0_zkvm).toBeInstanceOf(Array);
     expect(Object.keys(await json(await api('/user/quotas')))).toEqual(
-      expect.arrayContaining(['exec_cycle_limit', 'concurrent_proofs', 'cycle_budget', 'cycle_usage', 'dedicated_executor', 'dedicated_gpu']),
+      expect.arrayContaining([
+        'exec_cycle_limit',
+        'concurrent_proofs',
+        'cycle_budget',
+        'cycle_usage',
+        'dedicated_executor',
+        'dedicated_gpu',
+      ]),
     );
   });
 });
 
 /** A raw request, so the Host header can be anything. */
-function raw(path: string, headers: Record<string, string>): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function raw(
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: daemon.port, path, headers }, (res) => {
       let body = '';
@@ -161,8 +192,12 @@ function raw(path: string, headers: Record<string, string>): Promise<{ status: n
 describe('the CLI with a daemon running', () => {
   it('proves through the daemon, with the same output', async () => {
     const bento = join(ROOT, 'bin', 'bento.js');
-    const before = ((await json<{ jobs: unknown[] }>(await api('/api/jobs'))).jobs).length;
-    const r = await execa(process.execPath, [bento, '--home', home, 'prove', example('fib'), '--input-u32', '30', '--po2', '14'], { reject: false });
+    const before = (await json<{ jobs: unknown[] }>(await api('/api/jobs'))).jobs.length;
+    const r = await execa(
+      process.execPath,
+      [bento, '--home', home, 'prove', example('fib'), '--input-u32', '30', '--po2', '14'],
+      { reject: false },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^exit code: 0\njournal: {3}28b20c00\nimage id: {2}[0-9a-f]{64}\n/);
     const jobs = (await json<{ jobs: { phase: string }[] }>(await api('/api/jobs'))).jobs;
@@ -191,31 +226,53 @@ describe('routes for the UI', () => {
     expect(seen).toMatch(/^: connected/);
     expect(seen).toContain('event: job');
 
-    const detail = await json<{ phase: string; tasks: { taskId: string }[]; events: unknown[] }>(await api(`/api/jobs/${uuid}`));
+    const detail = await json<{ phase: string; tasks: { taskId: string }[]; events: unknown[] }>(
+      await api(`/api/jobs/${uuid}`),
+    );
     expect(detail.phase).toBe('succeeded');
     expect(detail.tasks.map((t) => t.taskId)).toEqual(expect.arrayContaining(['init', 'prove-0', 'finalize']));
     expect(detail.events.length).toBeGreaterThan(3);
     expect((await api(`/api/jobs/${uuid}/journal`)).status).toBe(200);
     const receipt = await api(`/api/jobs/${uuid}/receipt`);
     expect(receipt.headers.get('content-disposition')).toContain(`${uuid}.receipt`);
-    expect(Buffer.from(await receipt.arrayBuffer()).subarray(0, 8).toString()).toBe('BENTORCT');
+    expect(
+      Buffer.from(await receipt.arrayBuffer())
+        .subarray(0, 8)
+        .toString(),
+    ).toBe('BENTORCT');
     expect(await json(await api(`/api/jobs/${uuid}/verify`, { method: 'POST' }))).toMatchObject({ valid: true });
     expect((await api(`/api/jobs/${uuid}/retry`, { method: 'POST' })).status).toBe(409);
     expect((await json(await api('/api/workers'))).slots).toMatchObject({ exec: 1, join: 1, aux: 1 });
     expect((await json(await api('/api/settings'))).sync).toEqual({ configured: false });
-    const put = (body: unknown): Promise<Response> => api('/api/settings', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect(await json(await put({ defaultPo2: 15, retentionHours: 2 }))).toMatchObject({ defaultPo2: 15, retentionHours: 2 });
+    const put = (body: unknown): Promise<Response> =>
+      api('/api/settings', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect(await json(await put({ defaultPo2: 15, retentionHours: 2 }))).toMatchObject({
+      defaultPo2: 15,
+      retentionHours: 2,
+    });
     expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8'))).toMatchObject({ defaultPo2: 15 });
     expect((await put({ defaultPo2: 40 })).status).toBe(400);
     expect((await json(await api('/api/settings'))).defaultPo2).toBe(15);
     expect((await json<{ jobs: unknown[] }>(await api('/api/jobs?limit=1&offset=1'))).jobs).toHaveLength(1);
-    expect((await json(await api('/api/jobs?state=succeeded'))).jobs).toEqual(expect.arrayContaining([expect.objectContaining({ jobId: uuid })]));
+    expect((await json(await api('/api/jobs?state=succeeded'))).jobs).toEqual(
+      expect.arrayContaining([expect.objectContaining({ jobId: uuid })]),
+    );
 
     const admin = (verb: string, args: unknown): Promise<Response> =>
-      api(`/api/admin/${verb}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ args }) });
+      api(`/api/admin/${verb}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ args }),
+      });
     const listed = await json<{ result: { id: string }[] }>(await admin('listJobs', [{ limit: 500 }]));
     expect(listed.result.map((j) => j.id)).toContain(uuid);
-    const dry = await json<{ result: { applied: boolean; changes: unknown[] } }>(await admin('abandonJob', [uuid, { force: false, actor: 'test' }]));
+    const dry = await json<{ result: { applied: boolean; changes: unknown[] } }>(
+      await admin('abandonJob', [uuid, { force: false, actor: 'test' }]),
+    );
     expect(dry.result.applied).toBe(false);
     expect((await admin('noSuchVerb', [])).status).toBe(400);
     expect((await admin('listJobs', 'nope')).status).toBe(400);
@@ -241,23 +298,48 @@ describe('routes for the UI', () => {
   it('creates jobs from uploads, lists receipts, filters by state with totals, and deletes', async () => {
     // As the desktop app's window sends them (its main process adds the app's secret), so elfPath is honoured.
     const post = (path: string, body: unknown): Promise<Response> =>
-      api(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bento-app': 'the-desktop-app' }, body: JSON.stringify(body) });
-    const refused = await api('/api/elfs', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'just text' });
+      api(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-bento-app': 'the-desktop-app' },
+        body: JSON.stringify(body),
+      });
+    const refused = await api('/api/elfs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: 'just text',
+    });
     expect(refused.status).toBe(400);
-    expect(await json(refused)).toEqual({ type: 'InvalidElf', msg: 'the upload is not an ELF file (it does not start with \\x7fELF)' });
+    expect(await json(refused)).toEqual({
+      type: 'InvalidElf',
+      msg: 'the upload is not an ELF file (it does not start with \\x7fELF)',
+    });
     const { elf } = await json<{ elf: string }>(
-      await api('/api/elfs', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: readFileSync(example('fib')) }),
+      await api('/api/elfs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: readFileSync(example('fib')),
+      }),
     );
-    const { input } = await json<{ input: string }>(await api('/api/inputs', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([10, 0, 0, 0]) }));
+    const { input } = await json<{ input: string }>(
+      await api('/api/inputs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.from([10, 0, 0, 0]),
+      }),
+    );
     expect((await post('/api/jobs', { elf, elfPath: example('fib') })).status).toBe(400);
     expect((await post('/api/jobs', { elfPath: 'examples/fib.elf' })).status).toBe(400);
     expect((await post('/api/jobs', { elf, input: '0'.repeat(64) })).status).toBe(404);
     const { jobId } = await json<{ jobId: string }>(await post('/api/jobs', { elf, input, po2: 14 }));
-    const fromPath = await json<{ jobId: string }>(await post('/api/jobs', { elfPath: example('fib'), input, po2: 14, executeOnly: true }));
+    const fromPath = await json<{ jobId: string }>(
+      await post('/api/jobs', { elfPath: example('fib'), input, po2: 14, executeOnly: true }),
+    );
     expect((await api(`/api/jobs/${jobId}`, { method: 'DELETE' })).status).toBe(400); // still running
     const done = async (id: string): Promise<{ phase: string; journalHex: string; receiptPath: string | null }> => {
       for (;;) {
-        const s = await json<{ phase: string; journalHex: string; receiptPath: string | null }>(await api(`/api/jobs/${id}`));
+        const s = await json<{ phase: string; journalHex: string; receiptPath: string | null }>(
+          await api(`/api/jobs/${id}`),
+        );
         if (['succeeded', 'failed', 'stopped'].includes(s.phase)) return s;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -267,12 +349,18 @@ describe('routes for the UI', () => {
     expect(proved.phase).toBe('succeeded');
     expect(executed.journalHex).toBe(proved.journalHex);
 
-    const receipts = await json<{ receipts: { jobId: string; receiptBytes: number }[]; total: number }>(await api('/api/receipts?limit=500'));
+    const receipts = await json<{ receipts: { jobId: string; receiptBytes: number }[]; total: number }>(
+      await api('/api/receipts?limit=500'),
+    );
     expect(receipts.receipts.find((r) => r.jobId === jobId)?.receiptBytes).toBeGreaterThan(1000);
     expect(receipts.receipts.some((r) => r.jobId === fromPath.jobId)).toBe(false);
     const all = await json<{ total: number }>(await api('/api/jobs?limit=1'));
-    const succeeded = await json<{ jobs: { phase: string }[]; total: number }>(await api('/api/jobs?state=succeeded&limit=500'));
-    const failed = await json<{ jobs: { phase: string }[]; total: number }>(await api('/api/jobs?state=failed&limit=500'));
+    const succeeded = await json<{ jobs: { phase: string }[]; total: number }>(
+      await api('/api/jobs?state=succeeded&limit=500'),
+    );
+    const failed = await json<{ jobs: { phase: string }[]; total: number }>(
+      await api('/api/jobs?state=failed&limit=500'),
+    );
     expect(succeeded.jobs.every((j) => j.phase === 'succeeded')).toBe(true);
     expect(failed.jobs.every((j) => j.phase === 'failed')).toBe(true);
     expect(succeeded.total).toBe(succeeded.jobs.length);
@@ -288,7 +376,12 @@ describe('routes for the UI', () => {
   });
 
   it('keeps the bucket secret out of answers and refuses a watch folder that is not a directory', async () => {
-    const put = (body: unknown): Promise<Response> => api('/api/settings', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const put = (body: unknown): Promise<Response> =>
+      api('/api/settings', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const s3 = { endpoint: 'http://127.0.0.1:9', bucket: 'proofs', accessKey: 'ak', secretKey: 'very-secret' };
     const saved = await put({ s3 });
     expect(saved.status).toBe(200);
@@ -298,8 +391,13 @@ describe('routes for the UI', () => {
     expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')).s3.secretKey).toBe('very-secret');
     expect(statSync(join(home, 'settings.json')).mode & 0o777).toBe(0o600);
     expect((await put({ s3: { ...s3, endpoint: 'ftp://x' } })).status).toBe(400);
-    const test = await json<{ ok: boolean; msg: string }>(await api('/api/sync/test', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }));
-    expect(test).toMatchObject({ ok: false, msg: expect.stringMatching(/^cannot reach bucket proofs at http:\/\/127\.0\.0\.1:9: /) });
+    const test = await json<{ ok: boolean; msg: string }>(
+      await api('/api/sync/test', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+    );
+    expect(test).toMatchObject({
+      ok: false,
+      msg: expect.stringMatching(/^cannot reach bucket proofs at http:\/\/127\.0\.0\.1:9: /),
+    });
     expect((await put({ watchFolder: join(home, 'no-such-folder') })).status).toBe(400);
     expect((await put({ s3: null, watchFolder: null })).status).toBe(200);
   });
@@ -324,7 +422,9 @@ describe('routes for the UI', () => {
     const viaDaemon = await execa(process.execPath, [bento, '--home', home, 'admin', 'tasks', 'summary', '--json']);
     const summary = JSON.parse(viaDaemon.stdout) as { total: Record<string, number> };
     expect(summary.total.done).toBeGreaterThan(0);
-    const bad = await execa(process.execPath, [bento, '--home', home, 'admin', 'jobs', 'get', 'no-such-job'], { reject: false });
+    const bad = await execa(process.execPath, [bento, '--home', home, 'admin', 'jobs', 'get', 'no-such-job'], {
+      reject: false,
+    });
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toMatch(/^error: .*no-such-job/);
   });
@@ -343,7 +443,11 @@ describe('security', () => {
     const bad = await raw('/version', { host: `evil.example:${daemon.port}`, 'x-api-key': daemon.token });
     expect(bad.status).toBe(403);
     expect(JSON.parse(bad.body)).toMatchObject({ type: 'Forbidden' });
-    const good = await raw('/version', { host: `localhost:${daemon.port}`, 'x-api-key': daemon.token, origin: 'http://evil.example' });
+    const good = await raw('/version', {
+      host: `localhost:${daemon.port}`,
+      'x-api-key': daemon.token,
+      origin: 'http://evil.example',
+    });
     expect(good.status).toBe(200);
     expect(good.headers['access-control-allow-origin']).toBeUndefined();
   });
@@ -358,18 +462,35 @@ describe('security', () => {
   });
 
   it('needs a JSON content type for JSON bodies', async () => {
-    const res = await api('/sessions/create', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"img":"a","input":"b"}' });
+    const res = await api('/sessions/create', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"img":"a","input":"b"}',
+    });
     expect(res.status).toBe(415);
-    const bad = await api('/sessions/create', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"img": 3}' });
+    const bad = await api('/sessions/create', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"img": 3}',
+    });
     expect(bad.status).toBe(400);
   });
 
   it('bounds upload sizes', async () => {
     const engine = await Engine.open({ home: mkdtempSync(join(tmpdir(), 'bento-small-')) });
-    const server = buildServer(engine, { token: 't', host: '127.0.0.1', maxUploadBytes: 1024, settings: Settings.parse({}) });
+    const server = buildServer(engine, {
+      token: 't',
+      host: '127.0.0.1',
+      maxUploadBytes: 1024,
+      settings: Settings.parse({}),
+    });
     const port = await server.listen(0);
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/inputs/upload/big`, { method: 'PUT', headers: { 'x-api-key': 't' }, body: Buffer.alloc(4096) });
+      const res = await fetch(`http://127.0.0.1:${port}/inputs/upload/big`, {
+        method: 'PUT',
+        headers: { 'x-api-key': 't' },
+        body: Buffer.alloc(4096),
+      });
       expect(res.status).toBe(413);
       expect(await res.json()).toMatchObject({ type: 'PayloadTooLarge' });
     } finally {
@@ -381,7 +502,26 @@ describe('security', () => {
 
   it('never answers random requests with a 500 or falls over', async () => {
     const methods = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'];
-    const pieces = ['images', 'upload', 'inputs', 'sessions', 'status', 'create', 'receipts', 'stark', 'receipt', 'api', 'jobs', 'stop', '..', '%00', 'x'.repeat(300), '%2F', '', '😀'];
+    const pieces = [
+      'images',
+      'upload',
+      'inputs',
+      'sessions',
+      'status',
+      'create',
+      'receipts',
+      'stark',
+      'receipt',
+      'api',
+      'jobs',
+      'stop',
+      '..',
+      '%00',
+      'x'.repeat(300),
+      '%2F',
+      '',
+      '😀',
+    ];
     const types = ['application/json', 'text/plain', 'application/octet-stream', 'multipart/form-data', ''];
     const bodies = ['', '{', '{"img":null}', '[]', 'null', '{"img":"a","input":"b","assumptions":"x"}', '\u0000\u0001'];
     for (let i = 0; i < 300; i++) {
@@ -389,7 +529,11 @@ describe('security', () => {
       const method = methods[randomInt(0, methods.length - 1)] as string;
       const type = types[randomInt(0, types.length - 1)] as string;
       const body = method === 'GET' || method === 'DELETE' ? undefined : bodies[randomInt(0, bodies.length - 1)];
-      const res = await api(path, { method, ...(body !== undefined ? { body } : {}), headers: type ? { 'content-type': type } : {} });
+      const res = await api(path, {
+        method,
+        ...(body !== undefined ? { body } : {}),
+        headers: type ? { 'content-type': type } : {},
+      });
       expect(res.status, `${method} ${path}`).toBeLessThan(500);
       await res.arrayBuffer();
     }

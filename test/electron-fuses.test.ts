@@ -15,7 +15,16 @@ it('turns off running as Node, NODE_OPTIONS and --inspect, and turns on cookie e
   const binary = join(tempDir(), 'electron');
   // Electron's defaults: every fuse of the wire enabled except the ASAR ones.
   const wire = Buffer.from('111100111', 'latin1');
-  writeFileSync(binary, Buffer.concat([Buffer.alloc(4096, 0xcc), Buffer.from(SENTINEL), Buffer.from([1, wire.length]), wire, Buffer.alloc(4096, 0xcc)]));
+  writeFileSync(
+    binary,
+    Buffer.concat([
+      Buffer.alloc(4096, 0xcc),
+      Buffer.from(SENTINEL),
+      Buffer.from([1, wire.length]),
+      wire,
+      Buffer.alloc(4096, 0xcc),
+    ]),
+  );
   await applyFuses(binary);
   const fuses = (await getCurrentFuseWire(binary)) as unknown as Record<number, number>;
   expect(fuses[FuseV1Options.RunAsNode]).toBe(FuseState.DISABLE);

@@ -54,9 +54,20 @@ const fake = vi.hoisted(() => {
     }
   }
   const session = {
-    defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn(), webRequest: { onBeforeSendHeaders: vi.fn() } },
+    defaultSession: {
+      setPermissionRequestHandler: vi.fn(),
+      setPermissionCheckHandler: vi.fn(),
+      webRequest: { onBeforeSendHeaders: vi.fn() },
+    },
   };
-  const daemon = { port: 4321, token: 'the-token', pid: 1, base: 'http://127.0.0.1:4321', appSecret: 'the-app-secret', stop: vi.fn(async () => {}) };
+  const daemon = {
+    port: 4321,
+    token: 'the-token',
+    pid: 1,
+    base: 'http://127.0.0.1:4321',
+    appSecret: 'the-app-secret',
+    stop: vi.fn(async () => {}),
+  };
   return { app, windows, BrowserWindow, handlers, ipcMain, dialog, Notification, notifications, session, daemon };
 });
 
@@ -84,10 +95,16 @@ describe('the desktop main process', () => {
     expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
     expect(String(prefs.preload)).toMatch(/preload\.cjs$/);
     const permission = vi.fn();
-    (fake.session.defaultSession.setPermissionRequestHandler.mock.calls[0]?.[0] as (...a: unknown[]) => void)(null, 'media', permission);
+    (fake.session.defaultSession.setPermissionRequestHandler.mock.calls[0]?.[0] as (...a: unknown[]) => void)(
+      null,
+      'media',
+      permission,
+    );
     expect(permission).toHaveBeenCalledWith(false);
     // Permission checks (navigator.permissions, clipboard reads…) are refused too.
-    const check = fake.session.defaultSession.setPermissionCheckHandler.mock.calls[0]?.[0] as (...a: unknown[]) => boolean;
+    const check = fake.session.defaultSession.setPermissionCheckHandler.mock.calls[0]?.[0] as (
+      ...a: unknown[]
+    ) => boolean;
     expect(check(null, 'clipboard-read', fake.daemon.base)).toBe(false);
     expect(fake.app.requestSingleInstanceLock).toHaveBeenCalled();
   });
@@ -103,12 +120,17 @@ describe('the desktop main process', () => {
   it("vouches for its window's job requests to the daemon it started, out of the page's sight", () => {
     const [filter, listener] = fake.session.defaultSession.webRequest.onBeforeSendHeaders.mock.calls[0] as unknown as [
       { urls: string[] },
-      (details: { requestHeaders: Record<string, string> }, cb: (r: { requestHeaders: Record<string, string> }) => void) => void,
+      (
+        details: { requestHeaders: Record<string, string> },
+        cb: (r: { requestHeaders: Record<string, string> }) => void,
+      ) => void,
     ];
     expect(filter.urls).toEqual([`${fake.daemon.base}/api/jobs`]);
     const sent = vi.fn();
     listener({ requestHeaders: { 'x-api-key': 'the-token' } }, sent);
-    expect(sent).toHaveBeenCalledWith({ requestHeaders: { 'x-api-key': 'the-token', 'x-bento-app': 'the-app-secret' } });
+    expect(sent).toHaveBeenCalledWith({
+      requestHeaders: { 'x-api-key': 'the-token', 'x-bento-app': 'the-app-secret' },
+    });
   });
 
   it('hands the token only to its own window showing the daemon page', async () => {
@@ -138,7 +160,10 @@ describe('the desktop main process', () => {
   it('denies new windows and navigation away from the daemon', () => {
     let openHandler: (() => unknown) | undefined;
     const listeners = new Map<string, (event: { preventDefault: () => void }, url?: string) => void>();
-    const contents = { setWindowOpenHandler: (fn: () => unknown) => (openHandler = fn), on: (name: string, fn: never) => listeners.set(name, fn) };
+    const contents = {
+      setWindowOpenHandler: (fn: () => unknown) => (openHandler = fn),
+      on: (name: string, fn: never) => listeners.set(name, fn),
+    };
     fake.app.emit('web-contents-created', {}, contents);
     expect(openHandler?.()).toEqual({ action: 'deny' });
     const navigate = (url: string): boolean => {

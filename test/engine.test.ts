@@ -19,7 +19,10 @@ const u32 = (n: number): Buffer => {
   return b;
 };
 
-async function withEngine<T>(options: Partial<EngineOptions> & { home: string }, fn: (e: Engine) => Promise<T>): Promise<T> {
+async function withEngine<T>(
+  options: Partial<EngineOptions> & { home: string },
+  fn: (e: Engine) => Promise<T>,
+): Promise<T> {
   const engine = await Engine.open({ slots: { prove: 1 }, ...options });
   engine.start();
   try {
@@ -52,11 +55,21 @@ describe('proving through the engine', () => {
     });
     expect(status.phase).toBe('succeeded');
     writeFileSync(join(home, 'input'), u32(30));
-    const direct = await execa(ZKVM, ['execute', example('fib'), '--po2', '14', '--json', '--input', join(home, 'input')]);
+    const direct = await execa(ZKVM, [
+      'execute',
+      example('fib'),
+      '--po2',
+      '14',
+      '--json',
+      '--input',
+      join(home, 'input'),
+    ]);
     const done = JSON.parse(direct.stdout.trim().split('\n').pop() as string) as { journal: string; image_id: string };
     expect(status.journalHex).toBe(done.journal);
     expect(status.imageId).toBe(done.image_id);
-    const verify = await execa(ZKVM, ['verify', status.receiptPath as string, '--image-id', done.image_id, '--json'], { reject: false });
+    const verify = await execa(ZKVM, ['verify', status.receiptPath as string, '--image-id', done.image_id, '--json'], {
+      reject: false,
+    });
     expect(verify.exitCode).toBe(0);
     expect(JSON.parse(verify.stdout).valid).toBe(true);
   });
@@ -79,7 +92,11 @@ describe('proving through the engine', () => {
   it('returns the journal of an execute-only job with no proving tasks', async () => {
     const home = tempDir();
     await withEngine({ home }, async (engine) => {
-      const jobId = await engine.createSession({ elfPath: example('sha256'), input: Buffer.from('abc'), executeOnly: true });
+      const jobId = await engine.createSession({
+        elfPath: example('sha256'),
+        input: Buffer.from('abc'),
+        executeOnly: true,
+      });
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('succeeded');
       expect(status.journalHex).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
@@ -93,7 +110,10 @@ describe('faults', () => {
   it('retries a prover child killed mid-task, and the job succeeds', async () => {
     const home = tempDir();
     const marker = join(home, 'killed-once');
-    const binary = wrapper(home, `if [ "$1" = prove-segment ] && [ ! -e "${marker}" ]; then touch "${marker}"; kill -9 $$; fi`);
+    const binary = wrapper(
+      home,
+      `if [ "$1" = prove-segment ] && [ ! -e "${marker}" ]; then touch "${marker}"; kill -9 $$; fi`,
+    );
     await withEngine({ home, binary }, async (engine) => {
       const jobId = await engine.createSession({ elfPath: example('fib'), input: u32(20), po2: 14 });
       const status = await engine.waitFor(jobId);
@@ -111,7 +131,16 @@ describe('faults', () => {
     const store = new BlobStore(home);
     await store.init();
     writeFileSync(join(home, 'input'), u32(20));
-    await execa(ZKVM, ['execute', example('fib'), '--po2', '14', '--input', join(home, 'input'), '--segments-dir', join(store.workDir('job1'), 'segments')]);
+    await execa(ZKVM, [
+      'execute',
+      example('fib'),
+      '--po2',
+      '14',
+      '--input',
+      join(home, 'input'),
+      '--segments-dir',
+      join(store.workDir('job1'), 'segments'),
+    ]);
     const ctx = {
       jobId: 'job1',
       taskId: 'prove-0',
@@ -152,9 +181,12 @@ describe('faults', () => {
   it('finishes a job after the engine is SIGKILLed mid-proof, reusing proven segments', async () => {
     const home = tempDir();
     const runner = join(ROOT, 'test', 'fixtures', 'engine-runner.mjs');
-    const start = (args: string[]): ChildProcess => spawn(process.execPath, [runner, home, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const start = (args: string[]): ChildProcess =>
+      spawn(process.execPath, [runner, home, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     const first = start([example('loop'), '6000', '14']);
-    const jobId = await new Promise<string>((resolve) => first.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
+    const jobId = await new Promise<string>((resolve) =>
+      first.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())),
+    );
     // Wait until some segments are proven, then kill the engine outright.
     const dbPath = join(home, 'taskdb.sqlite');
     const { TaskDb } = await import('../core/taskdb/taskdb.js');
@@ -185,16 +217,24 @@ describe('faults', () => {
       expect(rerun, `${taskId} was proven before the kill and must not run again`).toEqual([]);
     }
     // What was running when the engine died was put back by the restarted engine.
-    expect(events.some((e) => e.at > killedAt && e.to === 'ready' && (e.reason ?? '').includes('worker process died'))).toBe(true);
+    expect(
+      events.some((e) => e.at > killedAt && e.to === 'ready' && (e.reason ?? '').includes('worker process died')),
+    ).toBe(true);
     db.close();
     const id = (await execa(ZKVM, ['image-id', example('loop')])).stdout.trim();
-    expect((await execa(ZKVM, ['verify', join(home, 'receipts', jobId), '--image-id', id], { reject: false })).exitCode).toBe(0);
+    expect(
+      (await execa(ZKVM, ['verify', join(home, 'receipts', jobId), '--image-id', id], { reject: false })).exitCode,
+    ).toBe(0);
   }, 120_000);
 
   it('stops a job: its children are killed and none is left behind', async () => {
     const home = tempDir();
     await withEngine({ home }, async (engine) => {
-      const jobId = await engine.createSession({ elfPath: writeGuest(home, 'spin.elf', [SPIN]), input: Buffer.alloc(0), po2: 14 });
+      const jobId = await engine.createSession({
+        elfPath: writeGuest(home, 'spin.elf', [SPIN]),
+        input: Buffer.alloc(0),
+        po2: 14,
+      });
       await new Promise<void>((resolve) => {
         const check = (): void => {
           if (engine.db.getTasks(jobId).some((t) => t.taskId.startsWith('prove-') && t.state === 'running')) {
@@ -220,7 +260,9 @@ describe('faults', () => {
     writeFileSync(elfPath, 'this is not a program\n');
     await withEngine({ home }, async (engine) => {
       const refused = engine.createSession({ elfPath, input: Buffer.alloc(0), po2: 14 });
-      await expect(refused).rejects.toThrow(/^the ELF guest\.txt is not an ELF file \(it does not start with \\x7fELF\)$/);
+      await expect(refused).rejects.toThrow(
+        /^the ELF guest\.txt is not an ELF file \(it does not start with \\x7fELF\)$/,
+      );
       expect(engine.list()).toEqual([]);
       expect(readdirSync(join(home, 'elfs'))).toEqual([]);
     });
@@ -255,7 +297,11 @@ describe('the bento CLI', () => {
     const home = tempDir();
     const bento = join(ROOT, 'bin', 'bento.js');
     const out = join(home, 'fib.receipt');
-    const prove = await execa(process.execPath, [bento, '--home', home, 'prove', example('fib'), '--input-u32', '30', '--po2', '14', '--out', out], { reject: false });
+    const prove = await execa(
+      process.execPath,
+      [bento, '--home', home, 'prove', example('fib'), '--input-u32', '30', '--po2', '14', '--out', out],
+      { reject: false },
+    );
     expect(prove.exitCode, prove.stderr).toBe(0);
     expect(prove.stdout).toMatch(/exit code: 0/);
     expect(prove.stdout).toMatch(/journal: {3}[0-9a-f]+/);
@@ -273,7 +319,9 @@ describe('the bento CLI', () => {
   it('refuses bad input options with a clear error', async () => {
     const home = tempDir();
     const bento = join(ROOT, 'bin', 'bento.js');
-    const r = await execa(process.execPath, [bento, '--home', home, 'prove', example('fib'), '--input-u32', 'seven'], { reject: false });
+    const r = await execa(process.execPath, [bento, '--home', home, 'prove', example('fib'), '--input-u32', 'seven'], {
+      reject: false,
+    });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toBe('error: --input-u32: seven is not a 32-bit unsigned integer');
   });

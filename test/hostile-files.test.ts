@@ -3,7 +3,19 @@
 // directory left readable by the usual umask. Each case reproduces an attack
 // from issue 14 and checks the safe outcome.
 
-import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -18,10 +30,11 @@ import { until } from './helpers/until.js';
 const SECRET = 'TOP-SECRET-VALUE-42';
 const isRoot = process.getuid?.() === 0;
 
-
 /** Every blob the data directory holds, as text. */
 function storedBlobs(home: string): string[] {
-  return ['elfs', 'inputs'].flatMap((kind) => readdirSync(join(home, kind)).map((name) => readFileSync(join(home, kind, name), 'latin1')));
+  return ['elfs', 'inputs'].flatMap((kind) =>
+    readdirSync(join(home, kind)).map((name) => readFileSync(join(home, kind, name), 'latin1')),
+  );
 }
 
 function secretFile(): string {
@@ -30,7 +43,10 @@ function secretFile(): string {
   return path;
 }
 
-async function withWatcher(fn: (ctx: { home: string; folder: string; engine: Engine }) => Promise<void>, folder = tempDir('bento-watch-')): Promise<void> {
+async function withWatcher(
+  fn: (ctx: { home: string; folder: string; engine: Engine }) => Promise<void>,
+  folder = tempDir('bento-watch-'),
+): Promise<void> {
   const home = tempDir();
   const engine = await Engine.open({ home, slots: { prove: 1 } });
   engine.start();
@@ -58,7 +74,12 @@ describe('the watch folder', () => {
       writeFileSync(join(folder, 'z.input'), input);
       symlinkSync(victim, join(folder, 'z.journal'));
       copyFileSync(example('fib'), join(folder, 'z.elf'));
-      await until(() => existsSync(join(folder, 'a.error.txt')) && existsSync(join(folder, 's.error.txt')) && existsSync(join(folder, 'z.receipt')));
+      await until(
+        () =>
+          existsSync(join(folder, 'a.error.txt')) &&
+          existsSync(join(folder, 's.error.txt')) &&
+          existsSync(join(folder, 'z.receipt')),
+      );
       expect(readFileSync(join(folder, 'a.error.txt'), 'utf8')).toMatch(/a\.elf is a symbolic link/);
       expect(readFileSync(join(folder, 's.error.txt'), 'utf8')).toMatch(/s\.input is a symbolic link/);
       expect(existsSync(join(folder, 's.journal'))).toBe(false);
@@ -90,9 +111,13 @@ describe('the watch folder', () => {
       const open = tempDir('bento-shared-');
       chmodSync(open, 0o777);
       await expect(watchFolder(engine, open)).rejects.toThrow(WatchFolderError);
-      await expect(watchFolder(engine, open)).rejects.toThrow(/can be written by other users \(mode 777\).*chmod 700.*chmod \+t/);
+      await expect(watchFolder(engine, open)).rejects.toThrow(
+        /can be written by other users \(mode 777\).*chmod 700.*chmod \+t/,
+      );
       // `bento serve --watch` on such a folder does not start (and takes nothing).
-      await expect(serve({ home: tempDir(), port: 0, host: '127.0.0.1', watch: open })).rejects.toThrow(WatchFolderError);
+      await expect(serve({ home: tempDir(), port: 0, host: '127.0.0.1', watch: open })).rejects.toThrow(
+        WatchFolderError,
+      );
     } finally {
       await engine.close();
     }
@@ -112,13 +137,19 @@ describe('the watch folder', () => {
 });
 
 describe('elfPath', () => {
-  async function withDaemon(fn: (d: RunningDaemon, home: string, post: (body: unknown, app?: boolean) => Promise<Response>) => Promise<void>): Promise<void> {
+  async function withDaemon(
+    fn: (d: RunningDaemon, home: string, post: (body: unknown, app?: boolean) => Promise<Response>) => Promise<void>,
+  ): Promise<void> {
     const home = tempDir();
     const daemon = await serve({ home, port: 0, host: '127.0.0.1', appSecret: 'app-secret' });
     const post = (body: unknown, app = true): Promise<Response> =>
       fetch(`http://127.0.0.1:${daemon.port}/api/jobs`, {
         method: 'POST',
-        headers: { 'x-api-key': daemon.token, 'content-type': 'application/json', ...(app ? { 'x-bento-app': 'app-secret' } : {}) },
+        headers: {
+          'x-api-key': daemon.token,
+          'content-type': 'application/json',
+          ...(app ? { 'x-bento-app': 'app-secret' } : {}),
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       });
@@ -160,7 +191,9 @@ describe('elfPath', () => {
       // A real guest still works, and the daemon answers throughout.
       const ok = await post({ elfPath: example('fib'), executeOnly: true });
       expect(ok.status).toBe(200);
-      expect((await fetch(`http://127.0.0.1:${daemon.port}/api/jobs`, { headers: { 'x-api-key': daemon.token } })).status).toBe(200);
+      expect(
+        (await fetch(`http://127.0.0.1:${daemon.port}/api/jobs`, { headers: { 'x-api-key': daemon.token } })).status,
+      ).toBe(200);
     });
   });
 
@@ -193,7 +226,10 @@ describe('the data directory', () => {
       const daemon = await serve({ home, port: 0, host: '127.0.0.1' });
       try {
         const api = (path: string, init: RequestInit = {}) =>
-          fetch(`http://127.0.0.1:${daemon.port}${path}`, { ...init, headers: { 'x-api-key': daemon.token, ...(init.headers as Record<string, string>) } });
+          fetch(`http://127.0.0.1:${daemon.port}${path}`, {
+            ...init,
+            headers: { 'x-api-key': daemon.token, ...(init.headers as Record<string, string>) },
+          });
         await api('/api/elfs', { method: 'POST', body: readFileSync(example('fib')) });
         await api('/api/inputs', { method: 'POST', body: 'private input' });
         expect(statSync(home).mode & 0o777).toBe(0o700);
@@ -202,7 +238,8 @@ describe('the data directory', () => {
         }
         for (const kind of ['elfs', 'inputs']) {
           expect(statSync(join(home, kind)).mode & 0o777).toBe(0o700);
-          for (const blob of readdirSync(join(home, kind))) expect(statSync(join(home, kind, blob)).mode & 0o777).toBe(0o600);
+          for (const blob of readdirSync(join(home, kind)))
+            expect(statSync(join(home, kind, blob)).mode & 0o777).toBe(0o600);
         }
       } finally {
         await daemon.stop();
@@ -212,7 +249,7 @@ describe('the data directory', () => {
     }
   });
 
-  it("refuses a data directory owned by another user", async () => {
+  it('refuses a data directory owned by another user', async () => {
     if (!isRoot) {
       console.log('skipped: giving a folder to another user needs root');
       return;

@@ -32,9 +32,15 @@ describe.skipIf(missing !== undefined)('Rust guests', () => {
     expect(guest?.imageId).toBe((await execa(ZKVM, ['image-id', guest?.elf as string])).stdout.trim());
 
     const receipt = join(dir, 'fib.receipt');
-    const proved = await bento(['prove', guest?.elf as string, '--input-postcard', 'u32:50', '--po2', '14', '--out', receipt, '--json'], env);
+    const proved = await bento(
+      ['prove', guest?.elf as string, '--input-postcard', 'u32:50', '--po2', '14', '--out', receipt, '--json'],
+      env,
+    );
     expect(proved.exitCode, proved.stderr).toBe(0);
-    const done = JSON.parse(proved.stdout.trim().split('\n').pop() as string) as { journalHex: string; exitCode: number };
+    const done = JSON.parse(proved.stdout.trim().split('\n').pop() as string) as {
+      journalHex: string;
+      exitCode: number;
+    };
     // The guest commits (n, fib(n)) in postcard: the same bytes as these typed tokens.
     expect(done.journalHex).toBe(Buffer.from(postcardInput(['u32:50', 'u64:12586269025'])).toString('hex'));
     const verified = await bento(['verify', receipt, '--elf', guest?.elf as string], env);
@@ -49,14 +55,23 @@ describe.skipIf(missing !== undefined)('Rust guests', () => {
     engine.start();
     try {
       const run = async (mode: number, executeOnly: boolean) => {
-        const jobId = await engine.createSession({ elfPath, input: Buffer.from(postcardInput([`u32:${mode}`])), po2: 14, executeOnly });
+        const jobId = await engine.createSession({
+          elfPath,
+          input: Buffer.from(postcardInput([`u32:${mode}`])),
+          po2: 14,
+          executeOnly,
+        });
         return engine.waitFor(jobId);
       };
       const panicked = await run(0, false);
       expect(panicked.phase).toBe('failed');
-      expect(panicked.error).toBe('the guest panicked: panicked at tests/faults/src/main.rs:27:14: the guest gave up on mode 0');
+      expect(panicked.error).toBe(
+        'the guest panicked: panicked at tests/faults/src/main.rs:27:14: the guest gave up on mode 0',
+      );
       expect((await run(1, true)).error).toMatch(/^the guest panicked: .*memory allocation of 536870912 bytes failed$/);
-      expect((await run(2, true)).error).toMatch(/^the guest panicked: .*env::read: the input ended before a whole u64$/);
+      expect((await run(2, true)).error).toMatch(
+        /^the guest panicked: .*env::read: the input ended before a whole u64$/,
+      );
       expect((await run(3, true)).error).toMatch(/outside guest memory/);
       const fine = await run(7, false);
       expect([fine.phase, fine.exitCode, fine.journalHex]).toEqual(['succeeded', 0, '07']);

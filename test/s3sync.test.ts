@@ -21,10 +21,23 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bento-s3rver-'));
-  server = new S3rver({ port: 0, address: '127.0.0.1', directory: dir, silent: true, configureBuckets: [{ name: 'bento', configs: [] }] });
+  server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    directory: dir,
+    silent: true,
+    configureBuckets: [{ name: 'bento', configs: [] }],
+  });
   const { port } = (await server.run()) as { port: number };
   config = { endpoint: `http://127.0.0.1:${port}`, bucket: 'bento', accessKey: 'S3RVER', secretKey: 'S3RVER' };
-  client = new Minio.Client({ endPoint: '127.0.0.1', port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', pathStyle: true });
+  client = new Minio.Client({
+    endPoint: '127.0.0.1',
+    port,
+    useSSL: false,
+    accessKey: 'S3RVER',
+    secretKey: 'S3RVER',
+    pathStyle: true,
+  });
 });
 
 afterAll(async () => {
@@ -54,9 +67,17 @@ describe('S3 sync', () => {
   });
 
   it('tests a connection: a reachable bucket, a missing one, and nothing listening', async () => {
-    expect(await testS3(config)).toEqual({ ok: true, msg: `connected: bucket bento at ${config.endpoint} is reachable` });
-    expect(await testS3({ ...config, bucket: 'nobucket' })).toEqual({ ok: false, msg: `connected to ${config.endpoint}, but there is no bucket nobucket` });
-    expect((await testS3({ ...config, endpoint: 'http://127.0.0.1:9' })).msg).toMatch(/^cannot reach bucket bento at http:\/\/127\.0\.0\.1:9: /);
+    expect(await testS3(config)).toEqual({
+      ok: true,
+      msg: `connected: bucket bento at ${config.endpoint} is reachable`,
+    });
+    expect(await testS3({ ...config, bucket: 'nobucket' })).toEqual({
+      ok: false,
+      msg: `connected to ${config.endpoint}, but there is no bucket nobucket`,
+    });
+    expect((await testS3({ ...config, endpoint: 'http://127.0.0.1:9' })).msg).toMatch(
+      /^cannot reach bucket bento at http:\/\/127\.0\.0\.1:9: /,
+    );
   });
 
   it('fetches an input that only the bucket has', async () => {
@@ -88,9 +109,14 @@ describe('S3 sync', () => {
     const daemon = await serve({ home, port: 0, host: '127.0.0.1', s3: config });
     try {
       const api = (path: string, init: RequestInit = {}): Promise<Response> =>
-        fetch(`http://127.0.0.1:${daemon.port}${path}`, { ...init, headers: { 'x-api-key': daemon.token, ...(init.headers as Record<string, string>) } });
+        fetch(`http://127.0.0.1:${daemon.port}${path}`, {
+          ...init,
+          headers: { 'x-api-key': daemon.token, ...(init.headers as Record<string, string>) },
+        });
       const imageId = (await execa(ZKVM, ['image-id', example('fib')])).stdout.trim();
-      expect((await api(`/images/upload/${imageId}`, { method: 'PUT', body: readFileSync(example('fib')) })).status).toBe(200);
+      expect(
+        (await api(`/images/upload/${imageId}`, { method: 'PUT', body: readFileSync(example('fib')) })).status,
+      ).toBe(200);
       const input = Buffer.alloc(4);
       input.writeUInt32LE(12);
       await client.putObject('bento', 'inputs/from-bucket', input);
@@ -119,9 +145,14 @@ describe('S3 sync', () => {
     // A daemon that did not see the job end deletes it cleanly (sync ignores jobs that are gone).
     const again = await serve({ home, port: 0, host: '127.0.0.1', s3: config });
     try {
-      const listed = (await (await fetch(`http://127.0.0.1:${again.port}/api/jobs`, { headers: { 'x-api-key': again.token } })).json()) as { jobs: { jobId: string }[] };
+      const listed = (await (
+        await fetch(`http://127.0.0.1:${again.port}/api/jobs`, { headers: { 'x-api-key': again.token } })
+      ).json()) as { jobs: { jobId: string }[] };
       const [job] = listed.jobs;
-      const deleted = await fetch(`http://127.0.0.1:${again.port}/api/jobs/${job?.jobId}`, { method: 'DELETE', headers: { 'x-api-key': again.token } });
+      const deleted = await fetch(`http://127.0.0.1:${again.port}/api/jobs/${job?.jobId}`, {
+        method: 'DELETE',
+        headers: { 'x-api-key': again.token },
+      });
       expect(await deleted.json()).toEqual({ deleted: job?.jobId });
     } finally {
       await again.stop();

@@ -29,7 +29,9 @@ describe('taskdb across processes', () => {
 
     const startAt = String(Date.now() + 700);
     const [a, b] = await Promise.all(
-      [0, 1].map(() => run(process.execPath, [join(fixtures, 'claimer.mjs'), path, 'prove', startAt], { maxBuffer: 1 << 24 })),
+      [0, 1].map(() =>
+        run(process.execPath, [join(fixtures, 'claimer.mjs'), path, 'prove', startAt], { maxBuffer: 1 << 24 }),
+      ),
     );
     const claimsA = JSON.parse(a?.stdout ?? '[]') as string[];
     const claimsB = JSON.parse(b?.stdout ?? '[]') as string[];
@@ -46,7 +48,9 @@ describe('taskdb across processes', () => {
 
   it('a writer killed with SIGKILL mid-burst leaves a sound database whose running tasks are re-queued', async () => {
     const path = join(tempDir(), 'taskdb.sqlite');
-    const child: ChildProcess = spawn(process.execPath, [join(fixtures, 'writer.mjs'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child: ChildProcess = spawn(process.execPath, [join(fixtures, 'writer.mjs'), path], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
       child.on('exit', (code) => reject(new Error(`writer exited early with ${code}`)));
@@ -60,11 +64,16 @@ describe('taskdb across processes', () => {
     expect(tdb.db.pragma('foreign_key_check')).toEqual([]);
     const jobs = (tdb.db.prepare('SELECT count(*) AS n FROM jobs').get() as { n: number }).n;
     expect(jobs).toBeGreaterThan(20);
-    const running = tdb.db.prepare("SELECT job_id, task_id FROM tasks WHERE state = 'running'").all() as { job_id: string; task_id: string }[];
+    const running = tdb.db.prepare("SELECT job_id, task_id FROM tasks WHERE state = 'running'").all() as {
+      job_id: string;
+      task_id: string;
+    }[];
     expect(running.length).toBeGreaterThan(0);
     // Counters survived the crash consistent with the rows.
     const mismatched = tdb.db
-      .prepare("SELECT id FROM streams s WHERE s.running != (SELECT count(*) FROM tasks t WHERE t.stream_id = s.id AND t.state = 'running')")
+      .prepare(
+        "SELECT id FROM streams s WHERE s.running != (SELECT count(*) FROM tasks t WHERE t.stream_id = s.id AND t.state = 'running')",
+      )
       .all();
     expect(mismatched).toEqual([]);
     // The writer's tasks have a 1 s timeout: once it passes, the sweeper re-queues them.

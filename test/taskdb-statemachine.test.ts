@@ -13,39 +13,50 @@ function checkInvariants(tdb: TaskDb, held: Map<string, string>): void {
   const db = tdb.db;
   // Stream counters match the tasks.
   const streamMismatch = db
-    .prepare(`
+    .prepare(
+      `
       SELECT s.id FROM streams s WHERE
         s.ready != (SELECT count(*) FROM tasks t WHERE t.stream_id = s.id AND t.state = 'ready') OR
-        s.running != (SELECT count(*) FROM tasks t WHERE t.stream_id = s.id AND t.state = 'running')`)
+        s.running != (SELECT count(*) FROM tasks t WHERE t.stream_id = s.id AND t.state = 'running')`,
+    )
     .all();
   expect(streamMismatch).toEqual([]);
   // A job's unfinished count matches; it is done iff all its tasks are done.
   const jobs = db
-    .prepare(`
+    .prepare(
+      `
       SELECT j.id, j.state, j.unfinished,
              (SELECT count(*) FROM tasks t WHERE t.job_id = j.id AND t.state != 'done') AS open,
              (SELECT count(*) FROM tasks t WHERE t.job_id = j.id) AS total
-      FROM jobs j`)
+      FROM jobs j`,
+    )
     .all() as { id: string; state: string; unfinished: number; open: number; total: number }[];
   for (const j of jobs) {
     expect(j.unfinished, `unfinished of ${j.id}`).toBe(j.open);
-    if (j.total > 0) expect(j.state === 'done', `job ${j.id} is ${j.state} with ${j.open} open tasks`).toBe(j.open === 0);
+    if (j.total > 0)
+      expect(j.state === 'done', `job ${j.id} is ${j.state} with ${j.open} open tasks`).toBe(j.open === 0);
   }
   // A failed job has nothing left to hand out.
   const leaking = db
-    .prepare("SELECT t.task_id FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE j.state = 'failed' AND t.state IN ('ready', 'pending')")
+    .prepare(
+      "SELECT t.task_id FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE j.state = 'failed' AND t.state IN ('ready', 'pending')",
+    )
     .all();
   expect(leaking).toEqual([]);
   // Pending tasks wait on exactly their unfinished prerequisites.
   const badWaits = db
-    .prepare(`
+    .prepare(
+      `
       SELECT t.job_id, t.task_id, t.waiting_on,
              (SELECT count(*) FROM task_deps d JOIN tasks p ON p.job_id = d.job_id AND p.task_id = d.pre_task_id
               WHERE d.job_id = t.job_id AND d.post_task_id = t.task_id AND p.state != 'done') AS actual
-      FROM tasks t WHERE t.state IN ('pending', 'ready')`)
+      FROM tasks t WHERE t.state IN ('pending', 'ready')`,
+    )
     .all() as { waiting_on: number; actual: number }[];
   for (const w of badWaits) expect(w.waiting_on).toBe(w.actual);
-  const notReady = db.prepare("SELECT count(*) AS n FROM tasks WHERE state = 'pending' AND waiting_on = 0").get() as { n: number };
+  const notReady = db.prepare("SELECT count(*) AS n FROM tasks WHERE state = 'pending' AND waiting_on = 0").get() as {
+    n: number;
+  };
   expect(notReady.n).toBe(0);
   // Every task a worker holds is running, and no two workers hold one task.
   const seen = new Set<string>();
@@ -62,8 +73,14 @@ describe('taskdb state machine', () => {
     const random = rng(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
     const tdb = TaskDb.open(join(tempDir(), 'taskdb.sqlite'));
-    const streams = WORKER_TYPES.flatMap((wt) => [tdb.createStream(wt, 1 + Math.floor(random() * 3), 0.5 + random() * 2, `user-${wt}`), tdb.createStream(wt, 0, 1, 'free')]);
-    const workers = Array.from({ length: 6 }, (_, i) => ({ name: `w${i}`, type: WORKER_TYPES[i % WORKER_TYPES.length] as string }));
+    const streams = WORKER_TYPES.flatMap((wt) => [
+      tdb.createStream(wt, 1 + Math.floor(random() * 3), 0.5 + random() * 2, `user-${wt}`),
+      tdb.createStream(wt, 0, 1, 'free'),
+    ]);
+    const workers = Array.from({ length: 6 }, (_, i) => ({
+      name: `w${i}`,
+      type: WORKER_TYPES[i % WORKER_TYPES.length] as string,
+    }));
     const held = new Map<string, string>(); // worker -> job\0task
     const jobIds: string[] = [];
     let taskCounter = 0;

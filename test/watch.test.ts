@@ -10,7 +10,6 @@ import { ZKVM, example } from './helpers/guests.js';
 import { tempDir } from './helpers/tmp.js';
 import { until } from './helpers/until.js';
 
-
 it('proves an ELF dropped with its input, and reports a bad one beside it', async () => {
   const home = tempDir();
   const folder = tempDir();

@@ -46,7 +46,9 @@ describe('BlobStore', () => {
 
   it('checks content against its declared digest before it becomes visible', async () => {
     const s = await store();
-    await expect(s.put('elfs', 'x', 'data', { expectSha256: '00'.repeat(32) })).rejects.toMatchObject({ code: 'digest_mismatch' });
+    await expect(s.put('elfs', 'x', 'data', { expectSha256: '00'.repeat(32) })).rejects.toMatchObject({
+      code: 'digest_mismatch',
+    });
     expect(await s.exists('elfs', 'x')).toBe(false);
     expect(readdirSync(join(s.root, 'elfs'))).toEqual([]);
   });
@@ -62,7 +64,9 @@ describe('BlobStore', () => {
     let total = 0;
     for await (const c of await s.read('receipts', 'big')) total += (c as Buffer).length;
     expect(total).toBe(8 << 20);
-    await expect(s.put('inputs', 'huge', Readable.from([chunk, chunk]), { maxBytes: 1 << 20 })).rejects.toMatchObject({ code: 'too_large' });
+    await expect(s.put('inputs', 'huge', Readable.from([chunk, chunk]), { maxBytes: 1 << 20 })).rejects.toMatchObject({
+      code: 'too_large',
+    });
     expect(await s.exists('inputs', 'huge')).toBe(false);
   });
 
@@ -99,7 +103,11 @@ describe('retention', () => {
   it('sweeps work dirs of jobs ended before the window, stopping at the first younger marker', async () => {
     const s = await store();
     const now = 1_000_000_000_000;
-    for (const [job, endedAgo] of [['old1', 5000], ['old2', 4000], ['young', 100]] as const) {
+    for (const [job, endedAgo] of [
+      ['old1', 5000],
+      ['old2', 4000],
+      ['young', 100],
+    ] as const) {
       await mkdir(s.workDir(job), { recursive: true });
       await writeFile(join(s.workDir(job), 'seg'), 'x');
       await markTerminal(s.root, job, now - endedAgo);

@@ -16,7 +16,6 @@ import { ID_RULE, isValidId } from '../ids.js';
 export const BLOB_KINDS = ['elfs', 'inputs', 'receipts', 'journals', 'logs'] as const;
 export type BlobKind = (typeof BLOB_KINDS)[number];
 
-
 export class BlobError extends Error {
   override name = 'BlobError';
   constructor(
@@ -85,7 +84,11 @@ export class BlobStore {
   }
 
   /** Stores content under its SHA-256; storing the same bytes twice answers "exists". */
-  async putContentAddressed(kind: BlobKind, data: BlobSource, options: Omit<PutOptions, 'ifAbsent'> = {}): Promise<PutResult> {
+  async putContentAddressed(
+    kind: BlobKind,
+    data: BlobSource,
+    options: Omit<PutOptions, 'ifAbsent'> = {},
+  ): Promise<PutResult> {
     await mkdir(join(this.root, kind), { recursive: true, mode: 0o700 });
     const staged = await stage(join(this.root, kind), data, options);
     return staged.commit(this.path(kind, staged.sha256), true);

@@ -63,7 +63,8 @@ async function withAdmin<T>(program: Command, fn: (call: AdminCall) => Promise<T
 
 function parseInteger(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new TaskDbError('invalid_argument', `expected a non-negative integer, got ${value}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new TaskDbError('invalid_argument', `expected a non-negative integer, got ${value}`);
   return n;
 }
 
@@ -141,7 +142,14 @@ export function registerAdmin(program: Command): void {
         process.stdout.write(`job ${job.id}: ${job.state}${job.error ? ` (${job.error})` : ''}\n`);
         printTable(
           ['TASK', 'STATE', 'PROGRESS', 'RETRIES', 'WAITING_ON', 'ERROR'],
-          tasks.map((t) => [t.taskId, t.state, t.progress.toFixed(2), `${t.retries}/${t.maxRetries}`, t.waitingOn, t.error]),
+          tasks.map((t) => [
+            t.taskId,
+            t.state,
+            t.progress.toFixed(2),
+            `${t.retries}/${t.maxRetries}`,
+            t.waitingOn,
+            t.error,
+          ]),
         );
         process.stdout.write('\nevents:\n');
         printTable(
@@ -157,7 +165,9 @@ export function registerAdmin(program: Command): void {
     .addOption(reasonOption())
     .addOption(forceOption())
     .addOption(jsonOption())
-    .action((jobId: string, opts: MutateOpts) => withAdmin(program, async (call) => report(await call('abandonJob', jobId, mutation(opts)), opts)));
+    .action((jobId: string, opts: MutateOpts) =>
+      withAdmin(program, async (call) => report(await call('abandonJob', jobId, mutation(opts)), opts)),
+    );
   jobs
     .command('delete')
     .description('remove a job and its tasks (prefer abandon)')
@@ -165,7 +175,9 @@ export function registerAdmin(program: Command): void {
     .addOption(reasonOption())
     .addOption(forceOption())
     .addOption(jsonOption())
-    .action((jobId: string, opts: MutateOpts) => withAdmin(program, async (call) => report(await call('deleteJob', jobId, mutation(opts)), opts)));
+    .action((jobId: string, opts: MutateOpts) =>
+      withAdmin(program, async (call) => report(await call('deleteJob', jobId, mutation(opts)), opts)),
+    );
 
   const tasks = admin.command('tasks').description('tasks: list, get, summary, abandon, reset, delete, backfill');
   tasks
@@ -182,7 +194,15 @@ export function registerAdmin(program: Command): void {
         if (opts.json) return printJson(rows);
         printTable(
           ['JOB', 'TASK', 'STATE', 'PROGRESS', 'RETRIES', 'STARTED', 'ERROR'],
-          rows.map((t) => [t.jobId, t.taskId, t.state, t.progress.toFixed(2), `${t.retries}/${t.maxRetries}`, formatTime(t.startedAt), t.error]),
+          rows.map((t) => [
+            t.jobId,
+            t.taskId,
+            t.state,
+            t.progress.toFixed(2),
+            `${t.retries}/${t.maxRetries}`,
+            formatTime(t.startedAt),
+            t.error,
+          ]),
         );
       }),
     );
@@ -224,7 +244,12 @@ export function registerAdmin(program: Command): void {
       }),
     );
 
-  const selectVerb = (name: string, description: string, verb: 'abandonTasks' | 'resetTasks' | 'deleteTasks', extra?: (c: Command) => Command) => {
+  const selectVerb = (
+    name: string,
+    description: string,
+    verb: 'abandonTasks' | 'resetTasks' | 'deleteTasks',
+    extra?: (c: Command) => Command,
+  ) => {
     let cmd = tasks
       .command(name)
       .description(description)

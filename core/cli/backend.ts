@@ -63,7 +63,10 @@ class DaemonBackend implements Backend {
   }
 
   private async call(path: string, init: RequestInit = {}): Promise<Response> {
-    const res = await fetch(`${this.base}${path}`, { ...init, headers: { 'x-api-key': this.token, ...(init.headers as Record<string, string>) } });
+    const res = await fetch(`${this.base}${path}`, {
+      ...init,
+      headers: { 'x-api-key': this.token, ...(init.headers as Record<string, string>) },
+    });
     if (res.status >= 400) {
       const body = (await res.json().catch(() => ({}))) as { msg?: string };
       throw new EngineError(`daemon: ${body.msg ?? `${res.status} ${res.statusText}`}`);
@@ -78,7 +81,8 @@ class DaemonBackend implements Backend {
   async createSession(request: SessionRequest & { elfPath: string }): Promise<string> {
     const imageId = await imageIdOf(request.elfPath);
     const image = await this.call(`/images/upload/${imageId}`);
-    if (image.status !== 204) await this.call(`/images/upload/${imageId}`, { method: 'PUT', body: await readFile(request.elfPath) });
+    if (image.status !== 204)
+      await this.call(`/images/upload/${imageId}`, { method: 'PUT', body: await readFile(request.elfPath) });
     const { uuid: input } = await this.json<{ uuid: string }>('/inputs/upload');
     await this.call(`/inputs/upload/${input}`, { method: 'PUT', body: request.input });
     const body = {
@@ -90,7 +94,11 @@ class DaemonBackend implements Backend {
       cycle_limit: request.cycleLimit ?? null,
       po2: request.po2 ?? 20,
     };
-    const created = await this.json<{ uuid: string }>('/sessions/create', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await this.json<{ uuid: string }>('/sessions/create', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return created.uuid;
   }
   status(jobId: string): Promise<SessionStatus> {
@@ -133,7 +141,12 @@ export async function openBackend(home: string, work = false): Promise<Backend> 
 }
 
 /** Polls until the session ends, calling `onStatus` with each status. */
-export async function waitFor(backend: Backend, jobId: string, onStatus: (s: SessionStatus) => void, everyMs = 250): Promise<SessionStatus> {
+export async function waitFor(
+  backend: Backend,
+  jobId: string,
+  onStatus: (s: SessionStatus) => void,
+  everyMs = 250,
+): Promise<SessionStatus> {
   for (;;) {
     const status = await backend.status(jobId);
     onStatus(status);

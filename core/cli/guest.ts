@@ -40,7 +40,8 @@ interface Metadata {
 /** The guest binaries a crate (or workspace) builds, from cargo metadata. */
 async function guestElfs(dir: string): Promise<string[]> {
   const out = await execa('cargo', ['metadata', '--no-deps', '--format-version', '1'], { cwd: dir, reject: false });
-  if (out.exitCode !== 0) throw new EngineError(`cargo metadata failed in ${dir}: ${out.stderr.trim().split('\n').pop() ?? ''}`);
+  if (out.exitCode !== 0)
+    throw new EngineError(`cargo metadata failed in ${dir}: ${out.stderr.trim().split('\n').pop() ?? ''}`);
   const meta = JSON.parse(out.stdout) as Metadata;
   const bins = meta.packages.flatMap((p) => p.targets.filter((t) => t.kind.includes('bin')).map((t) => t.name));
   return bins.map((bin) => join(meta.target_directory, GUEST_TARGET, 'release', bin));
@@ -48,7 +49,12 @@ async function guestElfs(dir: string): Promise<string[]> {
 
 async function build(dir: string, opts: { json?: boolean }): Promise<void> {
   // cargo's progress and errors go to stderr as they come.
-  const cargo = await execa('cargo', ['build', '--release'], { cwd: dir, reject: false, stdout: 'inherit', stderr: 'inherit' });
+  const cargo = await execa('cargo', ['build', '--release'], {
+    cwd: dir,
+    reject: false,
+    stdout: 'inherit',
+    stderr: 'inherit',
+  });
   if (cargo.failed) {
     throw new EngineError(
       cargo.exitCode === undefined

@@ -21,13 +21,15 @@ interface InputOpts {
 /** The guest's input from exactly one of --input, --input-hex, --input-u32, --input-postcard. */
 export async function readInput(opts: InputOpts): Promise<Buffer> {
   const given = [opts.input, opts.inputHex, opts.inputU32, opts.inputPostcard].filter((x) => x !== undefined);
-  if (given.length > 1) throw new EngineError('give at most one of --input, --input-hex, --input-u32 and --input-postcard');
+  if (given.length > 1)
+    throw new EngineError('give at most one of --input, --input-hex, --input-u32 and --input-postcard');
   if (opts.input !== undefined) {
     return readFile(opts.input).catch((err: NodeJS.ErrnoException) => {
       throw new EngineError(`cannot read the input ${opts.input}: ${err.code ?? err.message}`);
     });
   }
-  const flag = opts.inputHex !== undefined ? '--input-hex' : opts.inputPostcard !== undefined ? '--input-postcard' : '--input-u32';
+  const flag =
+    opts.inputHex !== undefined ? '--input-hex' : opts.inputPostcard !== undefined ? '--input-postcard' : '--input-u32';
   try {
     if (opts.inputHex !== undefined) return Buffer.from(hexInput(opts.inputHex));
     if (opts.inputPostcard !== undefined) return Buffer.from(postcardInput(opts.inputPostcard));
@@ -47,7 +49,8 @@ function seconds(ms: number | null): string {
 /** One line describing where a session stands. */
 export function describe(s: SessionStatus): string {
   const parts: string[] = [s.phase];
-  if (s.segments > 0 || s.phase === 'proving') parts.push(`${s.proven}/${s.segments}${s.executionDone ? '' : '+'} segments`);
+  if (s.segments > 0 || s.phase === 'proving')
+    parts.push(`${s.proven}/${s.segments}${s.executionDone ? '' : '+'} segments`);
   if (s.cycles !== null) parts.push(`${s.cycles.toLocaleString('en-US')} cycles`);
   parts.push(`elapsed ${seconds(s.elapsedMs)}`);
   if (s.etaMs !== null && !isTerminal(s)) parts.push(`eta ${seconds(s.etaMs)}`);
@@ -86,36 +89,50 @@ async function prove(program: Command, elf: string, opts: ProveOpts): Promise<vo
   const input = await readInput(opts);
   const po2 = Number(opts.po2);
   const cycleLimit = opts.cycleLimit === undefined ? null : Number(opts.cycleLimit);
-  if (cycleLimit !== null && !(Number.isInteger(cycleLimit) && cycleLimit > 0)) throw new EngineError(`--cycle-limit: ${opts.cycleLimit} is not a positive integer`);
-  const status = await withBackend(program, async (backend) => {
-    const jobId = await backend.createSession({ elfPath: elf, input, po2, cycleLimit, executeOnly: opts.executeOnly ?? false });
-    const tty = process.stderr.isTTY && !opts.json;
-    let lastLine = '';
-    const show = (s: SessionStatus): void => {
-      const line = `job ${jobId.slice(0, 8)}: ${describe(s)}`;
-      if (line === lastLine) return;
-      lastLine = line;
-      if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'progress', ...s })}\n`);
-      else if (tty) process.stderr.write(`\r\x1b[2K${line}`);
-      else process.stderr.write(`${line}\n`);
-    };
-    const stopOnSignal = (): void => void backend.stop(jobId);
-    process.once('SIGINT', stopOnSignal);
-    try {
-      const final = await waitFor(backend, jobId, show, tty ? 250 : 1000);
-      if (tty) process.stderr.write('\n');
-      return final;
-    } finally {
-      process.off('SIGINT', stopOnSignal);
-    }
-  }, true);
+  if (cycleLimit !== null && !(Number.isInteger(cycleLimit) && cycleLimit > 0))
+    throw new EngineError(`--cycle-limit: ${opts.cycleLimit} is not a positive integer`);
+  const status = await withBackend(
+    program,
+    async (backend) => {
+      const jobId = await backend.createSession({
+        elfPath: elf,
+        input,
+        po2,
+        cycleLimit,
+        executeOnly: opts.executeOnly ?? false,
+      });
+      const tty = process.stderr.isTTY && !opts.json;
+      let lastLine = '';
+      const show = (s: SessionStatus): void => {
+        const line = `job ${jobId.slice(0, 8)}: ${describe(s)}`;
+        if (line === lastLine) return;
+        lastLine = line;
+        if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'progress', ...s })}\n`);
+        else if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+        else process.stderr.write(`${line}\n`);
+      };
+      const stopOnSignal = (): void => void backend.stop(jobId);
+      process.once('SIGINT', stopOnSignal);
+      try {
+        const final = await waitFor(backend, jobId, show, tty ? 250 : 1000);
+        if (tty) process.stderr.write('\n');
+        return final;
+      } finally {
+        process.off('SIGINT', stopOnSignal);
+      }
+    },
+    true,
+  );
   if (status.phase === 'succeeded' && opts.out && status.receiptPath) await copyFile(status.receiptPath, opts.out);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ type: 'done', ...status, receiptPath: opts.out ?? status.receiptPath })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ type: 'done', ...status, receiptPath: opts.out ?? status.receiptPath })}\n`,
+    );
   } else if (status.phase === 'succeeded') {
     printResult(status, opts.out);
   }
-  if (status.phase !== 'succeeded') throw new EngineError(`job ${status.jobId} ${status.phase}: ${status.error ?? 'unknown error'}`);
+  if (status.phase !== 'succeeded')
+    throw new EngineError(`job ${status.jobId} ${status.phase}: ${status.error ?? 'unknown error'}`);
 }
 
 export function registerProve(program: Command): void {
@@ -126,7 +143,10 @@ export function registerProve(program: Command): void {
     .option('--input <file>', 'the private input, from a file')
     .option('--input-hex <hex>', 'the private input, as hex bytes')
     .option('--input-u32 <n...>', 'the private input, as little-endian 32-bit words')
-    .option('--input-postcard <type:value...>', 'the private input, as typed values in postcard (what env::read::<T>() reads), e.g. u32:30 str:hi')
+    .option(
+      '--input-postcard <type:value...>',
+      'the private input, as typed values in postcard (what env::read::<T>() reads), e.g. u32:30 str:hi',
+    )
     .option('--po2 <n>', 'segments of at most 2^n cycles (14..22)', '20')
     .option('--cycle-limit <n>', 'stop the guest after this many cycles')
     .option('--execute-only', 'run the guest and report its journal without proving')
@@ -149,7 +169,9 @@ export function registerProve(program: Command): void {
       if (opts.json) printJson(result);
       else {
         const r = result.receipt as Record<string, unknown>;
-        process.stdout.write(`valid receipt for image ${String(r.image_id)}: exit code ${String(r.exit_code)}, journal ${String(r.journal_hex) || '(empty)'}\n`);
+        process.stdout.write(
+          `valid receipt for image ${String(r.image_id)}: exit code ${String(r.exit_code)}, journal ${String(r.journal_hex) || '(empty)'}\n`,
+        );
       }
     });
 

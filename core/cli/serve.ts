@@ -18,36 +18,46 @@ export function registerServe(program: Command): void {
     .option('--allow-remote', 'allow binding to a non-loopback address')
     .option('--max-upload-mb <n>', 'largest upload accepted', '256')
     .option('--watch <dir>', 'prove every name.elf (with name.input) dropped into this folder')
-    .action(async (opts: { port: string; host: string; allowRemote?: boolean; maxUploadMb: string; watch?: string }) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EngineError(`--port: ${opts.port} is not a port number`);
-      if (!LOOPBACK.has(opts.host)) {
-        if (!opts.allowRemote) throw new EngineError(`--host ${opts.host} is not a loopback address: add --allow-remote to expose the daemon`);
-        process.stderr.write(`warning: the daemon listens on ${opts.host}: anyone who can reach it and has the token can prove on this machine\n`);
-      }
-      const home = resolveHome(program);
-      // Set by the desktop app that starts this daemon; kept from the provers this process spawns.
-      const appSecret = process.env.BENTO_APP_SECRET;
-      delete process.env.BENTO_APP_SECRET;
-      const daemon = await serve({
-        home,
-        port,
-        host: opts.host,
-        maxUploadBytes: Number(opts.maxUploadMb) * 1024 * 1024,
-        ...(opts.watch ? { watch: opts.watch } : {}),
-        ...(appSecret ? { appSecret } : {}),
-      });
-      process.stdout.write(`bento daemon listening on http://${opts.host}:${daemon.port} (token in ${home}/daemon.json)\n`);
-      process.stdout.write('open the UI with the link `bento ui` prints\n');
-      await new Promise<void>((resolve) => {
-        const shutdown = (): void => {
-          process.stdout.write('bento daemon stopping\n');
-          void daemon.stop().then(resolve);
-        };
-        process.once('SIGINT', shutdown);
-        process.once('SIGTERM', shutdown);
-      });
-    });
+    .action(
+      async (opts: { port: string; host: string; allowRemote?: boolean; maxUploadMb: string; watch?: string }) => {
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new EngineError(`--port: ${opts.port} is not a port number`);
+        if (!LOOPBACK.has(opts.host)) {
+          if (!opts.allowRemote)
+            throw new EngineError(
+              `--host ${opts.host} is not a loopback address: add --allow-remote to expose the daemon`,
+            );
+          process.stderr.write(
+            `warning: the daemon listens on ${opts.host}: anyone who can reach it and has the token can prove on this machine\n`,
+          );
+        }
+        const home = resolveHome(program);
+        // Set by the desktop app that starts this daemon; kept from the provers this process spawns.
+        const appSecret = process.env.BENTO_APP_SECRET;
+        delete process.env.BENTO_APP_SECRET;
+        const daemon = await serve({
+          home,
+          port,
+          host: opts.host,
+          maxUploadBytes: Number(opts.maxUploadMb) * 1024 * 1024,
+          ...(opts.watch ? { watch: opts.watch } : {}),
+          ...(appSecret ? { appSecret } : {}),
+        });
+        process.stdout.write(
+          `bento daemon listening on http://${opts.host}:${daemon.port} (token in ${home}/daemon.json)\n`,
+        );
+        process.stdout.write('open the UI with the link `bento ui` prints\n');
+        await new Promise<void>((resolve) => {
+          const shutdown = (): void => {
+            process.stdout.write('bento daemon stopping\n');
+            void daemon.stop().then(resolve);
+          };
+          process.once('SIGINT', shutdown);
+          process.once('SIGTERM', shutdown);
+        });
+      },
+    );
 
   program
     .command('ui')

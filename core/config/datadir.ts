@@ -21,12 +21,18 @@ export async function prepareDataDir(home: string): Promise<void> {
   if (!st.isDirectory()) throw new DataDirError(`the data directory ${home} is not a directory`);
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) {
-    throw new DataDirError(`the data directory ${home} belongs to uid ${st.uid}, not to you (uid ${uid}): choose another with BENTO_HOME or --home`);
+    throw new DataDirError(
+      `the data directory ${home} belongs to uid ${st.uid}, not to you (uid ${uid}): choose another with BENTO_HOME or --home`,
+    );
   }
   if ((st.mode & 0o777) !== 0o700) await chmod(home, 0o700);
-  await Promise.all(PRIVATE_FILES.map((name) => chmod(join(home, name), 0o600).catch((err: unknown) => {
-    if (!isNotFound(err)) throw err;
-  })));
+  await Promise.all(
+    PRIVATE_FILES.map((name) =>
+      chmod(join(home, name), 0o600).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      }),
+    ),
+  );
   // Created 0600 before SQLite opens them, so their -wal, -shm and journal files are 0600 too. An
   // existing file is never opened here: closing any descriptor of a file drops every POSIX lock this
   // process holds on it (SQLite's, and the data directory's lock).

@@ -21,7 +21,11 @@ export const Settings = z.object({
     .default({}),
   defaultPo2: z.number().int().min(14).max(22).default(20),
   /** How long a finished job's work directory is kept. */
-  retentionHours: z.number().min(0).max(24 * 365).default(24),
+  retentionHours: z
+    .number()
+    .min(0)
+    .max(24 * 365)
+    .default(24),
   /** A folder whose dropped ELFs are proved (`bento serve --watch` overrides it). */
   watchFolder: z.string().min(1).nullable().default(null),
   /** Bucket sync (BENTO_S3_* in the environment override it); applies when the daemon next starts. */

@@ -18,7 +18,8 @@ export function registerBodyParsers(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     json(req, body as string, (err, value) => {
       if (err) return done(err);
-      if (deeperThan(value, MAX_JSON_DEPTH)) return done(new ApiError(400, 'InvalidRequest', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`));
+      if (deeperThan(value, MAX_JSON_DEPTH))
+        return done(new ApiError(400, 'InvalidRequest', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`));
       done(null, value);
     });
   });

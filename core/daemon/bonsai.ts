@@ -28,7 +28,12 @@ const SessionCreate = z.object({
   assumptions: z.array(z.string()).default([]),
   execute_only: z.boolean().default(false),
   /** In units of 2^20 cycles, as Bento takes it. */
-  exec_cycle_limit: z.number().int().positive().max(MAX_CYCLES / CYCLE_LIMIT_UNIT).nullish(),
+  exec_cycle_limit: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_CYCLES / CYCLE_LIMIT_UNIT)
+    .nullish(),
   /** Not in Bonsai: a limit in plain cycles (Local Bento's CLI sends it; it wins over exec_cycle_limit). */
   cycle_limit: z.number().int().positive().max(MAX_CYCLES).nullish(),
   /** Not in Bonsai: the segment size (Local Bento's CLI sends it). */
@@ -65,10 +70,16 @@ export function bonsaiState(s: SessionStatus, joins: { done: number; total: numb
 }
 
 export function requireJson(contentType: string | undefined): void {
-  if (!/^application\/json\b/i.test(contentType ?? '')) throw new ApiError(415, 'UnsupportedMediaType', 'the body must be JSON (Content-Type: application/json)');
+  if (!/^application\/json\b/i.test(contentType ?? ''))
+    throw new ApiError(415, 'UnsupportedMediaType', 'the body must be JSON (Content-Type: application/json)');
 }
 
-export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: () => string, options: ServerOptions): void {
+export function registerBonsai(
+  app: FastifyInstance,
+  engine: Engine,
+  baseUrl: () => string,
+  options: ServerOptions,
+): void {
   const { store } = engine;
   const { sync, settings, maxUploadBytes } = options;
   // Local first, then the bucket when sync is configured (a bucket error reads as absent).
@@ -102,7 +113,8 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
         if (err instanceof NativeError) throw new ApiError(400, 'InvalidElf', err.message);
         throw err;
       }
-      if (computed !== imageId) throw new ApiError(400, 'ImageIdMismatch', `the ELF's image ID is ${computed}, not ${imageId}`);
+      if (computed !== imageId)
+        throw new ApiError(400, 'ImageIdMismatch', `the ELF's image ID is ${computed}, not ${imageId}`);
     };
     await store.put('elfs', imageId, uploadBody(req.body), { maxBytes: maxUploadBytes, ifAbsent: true, accept });
     return reply.code(200).send();
@@ -121,8 +133,17 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
       const id = validId(req.params.id, `${kind.slice(0, -1)} id`);
       // An input named by its SHA-256 (as /api/inputs stores them) must have that content.
       const addressed = kind === 'inputs' && SHA256_HEX.test(id);
-      const put = await store.put(kind, id, uploadBody(req.body), { maxBytes: maxUploadBytes, ifAbsent: true, ...(addressed ? { expectSha256: id } : {}) });
-      if (put.status === 'exists' && !addressed) throw new ApiError(409, 'AlreadyExists', `${kind.slice(0, -1)} ${id} already exists: an upload never replaces stored content`);
+      const put = await store.put(kind, id, uploadBody(req.body), {
+        maxBytes: maxUploadBytes,
+        ifAbsent: true,
+        ...(addressed ? { expectSha256: id } : {}),
+      });
+      if (put.status === 'exists' && !addressed)
+        throw new ApiError(
+          409,
+          'AlreadyExists',
+          `${kind.slice(0, -1)} ${id} already exists: an upload never replaces stored content`,
+        );
       return reply.code(200).send();
     });
   }
@@ -133,10 +154,16 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
 
   app.post('/sessions/create', async (req) => {
     requireJson(req.headers['content-type']);
-    const { img, input, assumptions, execute_only, exec_cycle_limit, cycle_limit, po2 } = parse(SessionCreate, req.body);
-    if (assumptions.length > 0) throw new ApiError(400, 'Unsupported', 'assumptions (composition) are not supported by the local prover yet');
-    if (!(await have('elfs', validId(img, 'image id')))) throw new ApiError(404, 'NotFound', `no image ${img}: upload it first`);
-    if (!(await have('inputs', validId(input, 'input id')))) throw new ApiError(404, 'NotFound', `no input ${input}: upload it first`);
+    const { img, input, assumptions, execute_only, exec_cycle_limit, cycle_limit, po2 } = parse(
+      SessionCreate,
+      req.body,
+    );
+    if (assumptions.length > 0)
+      throw new ApiError(400, 'Unsupported', 'assumptions (composition) are not supported by the local prover yet');
+    if (!(await have('elfs', validId(img, 'image id'))))
+      throw new ApiError(404, 'NotFound', `no image ${img}: upload it first`);
+    if (!(await have('inputs', validId(input, 'input id'))))
+      throw new ApiError(404, 'NotFound', `no input ${input}: upload it first`);
     const uuid = await engine.createSession({
       imageBlob: img,
       input: await store.get('inputs', input),
@@ -158,7 +185,8 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
       error_msg: s.error,
       state: bonsaiState(s, { done: joins.filter((t) => t.state === 'done').length, total: joins.length }),
       elapsed_time: s.elapsedMs / 1000,
-      stats: state === 'SUCCEEDED' ? { segments: s.segments, total_cycles: s.cycles ?? 0, cycles: s.cycles ?? 0 } : null,
+      stats:
+        state === 'SUCCEEDED' ? { segments: s.segments, total_cycles: s.cycles ?? 0, cycles: s.cycles ?? 0 } : null,
     };
   });
   app.get<{ Params: { id: string } }>('/sessions/logs/:id', async (req, reply) => {
@@ -173,7 +201,8 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
   });
   app.get<{ Params: { id: string } }>('/sessions/exec_only_journal/:id', async (req, reply) => {
     const s = status(req.params.id);
-    if (s.journalHex === null) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no journal yet (${s.phase})`);
+    if (s.journalHex === null)
+      throw new ApiError(404, 'NotFound', `session ${s.jobId} has no journal yet (${s.phase})`);
     return reply.type('application/octet-stream').send(Buffer.from(s.journalHex, 'hex'));
   });
 
@@ -190,10 +219,13 @@ export function registerBonsai(app: FastifyInstance, engine: Engine, baseUrl: ()
   });
 
   const noSnark = async (): Promise<never> => {
-    throw new ApiError(501, 'SnarkUnsupported', 'the local prover cannot wrap receipts in Groth16 yet; use the STARK receipt');
+    throw new ApiError(
+      501,
+      'SnarkUnsupported',
+      'the local prover cannot wrap receipts in Groth16 yet; use the STARK receipt',
+    );
   };
   app.post('/snark/create', noSnark);
   app.get('/snark/status/:id', noSnark);
   app.get('/receipts/groth16/receipt/:id', noSnark);
 }
-

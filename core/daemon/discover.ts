@@ -31,7 +31,9 @@ export async function discoverDaemon(home: string): Promise<DaemonInfo | undefin
   }
   try {
     const nonce = newNonce();
-    const res = await fetch(`http://127.0.0.1:${info.port}${IDENTIFY_PATH}?nonce=${nonce}`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`http://127.0.0.1:${info.port}${IDENTIFY_PATH}?nonce=${nonce}`, {
+      signal: AbortSignal.timeout(5000),
+    });
     if (!res.ok) return undefined;
     const { proof } = (await res.json()) as { proof?: unknown };
     return isIdentityProof(info.token, nonce, proof) ? info : undefined;

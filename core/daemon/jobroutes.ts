@@ -36,7 +36,12 @@ const NewJob = z
 /** A receipt is handed out only while it still verifies (a failure fails its job). */
 export async function requireValidReceipt(engine: Engine, jobId: string): Promise<void> {
   const verified = await engine.verifyReceipt(jobId);
-  if (!verified.valid) throw new ApiError(409, 'ReceiptInvalid', `the stored receipt of job ${jobId} no longer verifies: ${verified.error}`);
+  if (!verified.valid)
+    throw new ApiError(
+      409,
+      'ReceiptInvalid',
+      `the stored receipt of job ${jobId} no longer verifies: ${verified.error}`,
+    );
 }
 
 /** Whether a request carries the desktop app's secret (none is set when the daemon was not started by the app). */
@@ -47,7 +52,13 @@ function sameSecret(given: unknown, secret: string | undefined): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings: Settings, maxUploadBytes: number, appSecret: string | undefined): void {
+export function registerJobRoutes(
+  app: FastifyInstance,
+  engine: Engine,
+  settings: Settings,
+  maxUploadBytes: number,
+  appSecret: string | undefined,
+): void {
   const status = (jobId: string): SessionStatus => jobStatus(engine, jobId);
 
   app.get('/api/jobs', async (req) => {
@@ -60,16 +71,26 @@ export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings
       const problem = elfHeaderProblem(head.subarray(0, 20), 'the upload');
       if (problem) throw new ApiError(400, 'InvalidElf', problem);
     };
-    return { elf: (await engine.store.putContentAddressed('elfs', uploadBody(req.body), { maxBytes: maxUploadBytes, accept })).sha256 };
+    return {
+      elf: (await engine.store.putContentAddressed('elfs', uploadBody(req.body), { maxBytes: maxUploadBytes, accept }))
+        .sha256,
+    };
   });
   app.post('/api/inputs', async (req) => {
-    return { input: (await engine.store.putContentAddressed('inputs', uploadBody(req.body), { maxBytes: maxUploadBytes })).sha256 };
+    return {
+      input: (await engine.store.putContentAddressed('inputs', uploadBody(req.body), { maxBytes: maxUploadBytes }))
+        .sha256,
+    };
   });
   app.post('/api/jobs', async (req) => {
     requireJson(req.headers['content-type']);
     const job = parse(NewJob, req.body);
     if (job.elfPath !== undefined && !sameSecret(req.headers[APP_SECRET_HEADER], appSecret)) {
-      throw new ApiError(403, LOCAL_PATH_REFUSED, 'elfPath is only for the desktop app that started this daemon: upload the ELF (POST /api/elfs) instead');
+      throw new ApiError(
+        403,
+        LOCAL_PATH_REFUSED,
+        'elfPath is only for the desktop app that started this daemon: upload the ELF (POST /api/elfs) instead',
+      );
     }
     const input = job.input ? await engine.store.get('inputs', job.input).catch(() => undefined) : Buffer.alloc(0);
     if (!input) throw new ApiError(404, 'NotFound', `no uploaded input ${job.input}`);
@@ -97,7 +118,9 @@ export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings
   });
   app.get<{ Params: { id: string } }>('/api/jobs/:id/logs', async (req, reply) => {
     const s = status(req.params.id);
-    return reply.type('text/plain; charset=utf-8').send(await engine.store.get('logs', s.jobId).catch(() => Buffer.alloc(0)));
+    return reply
+      .type('text/plain; charset=utf-8')
+      .send(await engine.store.get('logs', s.jobId).catch(() => Buffer.alloc(0)));
   });
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id/journal', async (req, reply) => {
@@ -125,7 +148,9 @@ export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings
     const stored = new Set(await engine.store.list('receipts'));
     const ids = engine.listIds('succeeded').filter((id) => stored.has(id));
     const page = ids.slice(q.offset, q.offset + q.limit);
-    const receipts = await Promise.all(page.map(async (id) => ({ ...engine.status(id), receiptBytes: await engine.store.size('receipts', id) })));
+    const receipts = await Promise.all(
+      page.map(async (id) => ({ ...engine.status(id), receiptBytes: await engine.store.size('receipts', id) })),
+    );
     return { receipts, total: ids.length };
   });
   app.post<{ Params: { id: string } }>('/api/jobs/:id/verify', async (req) => {
@@ -136,8 +161,12 @@ export function registerJobRoutes(app: FastifyInstance, engine: Engine, settings
   // A failed or stopped job runs again from its failed tasks (finished segments are kept).
   app.post<{ Params: { id: string } }>('/api/jobs/:id/retry', async (req) => {
     const s = status(req.params.id);
-    if (s.state !== 'failed') throw new ApiError(409, 'InvalidState', `job ${s.jobId} is ${s.phase}: only a failed job can be retried`);
-    const result = runAdminVerb(engine.db, 'resetTasks', [{ jobId: s.jobId, state: 'failed' }, { force: true, actor: 'user', reason: 'retried from the UI' }]);
+    if (s.state !== 'failed')
+      throw new ApiError(409, 'InvalidState', `job ${s.jobId} is ${s.phase}: only a failed job can be retried`);
+    const result = runAdminVerb(engine.db, 'resetTasks', [
+      { jobId: s.jobId, state: 'failed' },
+      { force: true, actor: 'user', reason: 'retried from the UI' },
+    ]);
     engine.emit('change', s.jobId);
     return result;
   });

@@ -43,10 +43,19 @@ export function registerRenderer(app: FastifyInstance, dir = rendererDir()): voi
   if (!existsSync(join(dir, 'index.html'))) {
     app.get('/', async (_req, reply) => {
       headers(reply.raw);
-      return reply.code(404).type('text/plain; charset=utf-8').send('The Local Bento UI is not built here: run `npm run build` (or `npm install`), then reload.\n');
+      return reply
+        .code(404)
+        .type('text/plain; charset=utf-8')
+        .send('The Local Bento UI is not built here: run `npm run build` (or `npm install`), then reload.\n');
     });
     return;
   }
   // Only the page and hashed assets; anything else is the API's 404.
-  app.register(fastifyStatic, { root: dir, wildcard: false, index: 'index.html', setHeaders: headers, allowedPath: (path) => isRendererPath('GET', path) });
+  app.register(fastifyStatic, {
+    root: dir,
+    wildcard: false,
+    index: 'index.html',
+    setHeaders: headers,
+    allowedPath: (path) => isRendererPath('GET', path),
+  });
 }

@@ -26,12 +26,17 @@ export function allowedHosts(host: string, port: number): Set<string> {
 export function guard(token: string, hosts: () => Set<string>, open: (method: string, url: string) => boolean) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     if (!hosts().has((request.headers.host ?? '').toLowerCase())) {
-      throw new ApiError(403, 'Forbidden', `requests must name this daemon's address as Host, not ${JSON.stringify(request.headers.host ?? '')}`);
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `requests must name this daemon's address as Host, not ${JSON.stringify(request.headers.host ?? '')}`,
+      );
     }
     if (open(request.method, request.url)) return;
     const apiKey = request.headers['x-api-key'];
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const given = typeof apiKey === 'string' ? apiKey : bearer;
-    if (!given || !sameToken(given, token)) throw new ApiError(401, 'Unauthorized', 'missing or wrong API key (x-api-key or Authorization: Bearer)');
+    if (!given || !sameToken(given, token))
+      throw new ApiError(401, 'Unauthorized', 'missing or wrong API key (x-api-key or Authorization: Bearer)');
   };
 }

@@ -42,7 +42,12 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   // An unsafe folder on the command line is refused before the data directory is taken.
   if (options.watch) await checkWatchFolder(options.watch);
   const settings = await loadSettings(options.home);
-  const engine = await Engine.open({ home: options.home, slots: settings.slots, maxFileBytes: maxUploadBytes, holder: 'bento serve' });
+  const engine = await Engine.open({
+    home: options.home,
+    slots: settings.slots,
+    maxFileBytes: maxUploadBytes,
+    holder: 'bento serve',
+  });
   const token = options.token ?? newToken();
   const s3 = options.s3 ?? s3ConfigFromEnv() ?? settings.s3 ?? undefined;
   const sync = s3 ? new S3Sync(engine.store, s3) : undefined;
@@ -86,7 +91,9 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   sweep();
   const sweeper = setInterval(sweep, 10 * 60_000);
   // A folder (from the settings) that is no longer safe to watch must not keep the daemon from starting.
-  await watch(options.watch ?? settings.watchFolder).catch((err: Error) => process.stderr.write(`bento serve: not watching: ${err.message}\n`));
+  await watch(options.watch ?? settings.watchFolder).catch((err: Error) =>
+    process.stderr.write(`bento serve: not watching: ${err.message}\n`),
+  );
   // A new 0600 file renamed into place: an older daemon.json with looser permissions never receives the token.
   await writeAtomic(daemonFile(options.home), `${JSON.stringify({ port, token, pid: process.pid })}\n`);
   let stopping: Promise<void> | undefined;

@@ -57,7 +57,8 @@ export function buildServer(engine: Engine, options: ServerOptions): Server {
     // Errors the router raises before any route (a path parameter too long, a malformed URL) are `{ type, msg }` too.
     frameworkErrors: (err, _req, res) => {
       const reply = res as FastifyReply;
-      if (err.statusCode === 414) void reply.code(414).send({ type: 'UriTooLong', msg: 'a path parameter is too long' });
+      if (err.statusCode === 414)
+        void reply.code(414).send({ type: 'UriTooLong', msg: 'a path parameter is too long' });
       else void reply.code(400).send({ type: 'InvalidRequest', msg: 'the URL is not valid' });
     },
   });
@@ -69,7 +70,10 @@ export function buildServer(engine: Engine, options: ServerOptions): Server {
   registerBodyParsers(app);
 
   const open = (method: string, url: string): boolean => isRendererPath(method, url) || isIdentifyPath(method, url);
-  app.addHook('onRequest', guard(options.token, () => allowedHosts(options.host, port), open));
+  app.addHook(
+    'onRequest',
+    guard(options.token, () => allowedHosts(options.host, port), open),
+  );
   app.get<{ Querystring: { nonce?: string } }>(IDENTIFY_PATH, async (req) => {
     if (!isNonce(req.query.nonce)) throw new ApiError(400, 'InvalidRequest', 'nonce: 64 hex digits');
     return { proof: identityProof(options.token, req.query.nonce) };
@@ -78,18 +82,31 @@ export function buildServer(engine: Engine, options: ServerOptions): Server {
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof ApiError) return reply.code(err.status).send({ type: err.type, msg: err.message });
     if (isStorageFull(err)) return reply.code(507).send({ type: 'InsufficientStorage', msg: STORAGE_FULL_MESSAGE });
-    if (err instanceof EngineError || err instanceof TaskDbError) return reply.code(400).send({ type: 'InvalidRequest', msg: err.message });
+    if (err instanceof EngineError || err instanceof TaskDbError)
+      return reply.code(400).send({ type: 'InvalidRequest', msg: err.message });
     if (err instanceof BlobError) {
       const [code, type] = BLOB_ERRORS[err.code];
-      return reply.code(code).send({ type, msg: err.code === 'too_large' ? `uploads are limited to ${options.maxUploadBytes} bytes` : err.message });
+      return reply.code(code).send({
+        type,
+        msg: err.code === 'too_large' ? `uploads are limited to ${options.maxUploadBytes} bytes` : err.message,
+      });
     }
-    const status = typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
-    if (status === 413) return reply.code(413).send({ type: 'PayloadTooLarge', msg: `uploads are limited to ${options.maxUploadBytes} bytes` });
-    if (status >= 400 && status < 500) return reply.code(status).send({ type: 'InvalidRequest', msg: (err as Error).message });
+    const status =
+      typeof (err as { statusCode?: number }).statusCode === 'number'
+        ? (err as { statusCode: number }).statusCode
+        : 500;
+    if (status === 413)
+      return reply
+        .code(413)
+        .send({ type: 'PayloadTooLarge', msg: `uploads are limited to ${options.maxUploadBytes} bytes` });
+    if (status >= 400 && status < 500)
+      return reply.code(status).send({ type: 'InvalidRequest', msg: (err as Error).message });
     process.stderr.write(`bento serve: internal error: ${(err as Error).stack ?? String(err)}\n`);
     return reply.code(500).send({ type: 'InternalError', msg: 'internal error (see the daemon log)' });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ type: 'NotFound', msg: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ type: 'NotFound', msg: `no route ${req.method} ${req.url.split('?')[0]}` }),
+  );
 
   registerBonsai(app, engine, baseUrl, options);
   registerJobRoutes(app, engine, options.settings, options.maxUploadBytes, options.appSecret);

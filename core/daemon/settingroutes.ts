@@ -24,7 +24,11 @@ const S3Given = S3Config.extend({ secretKey: z.string().default('') });
 export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, options: ServerOptions): void {
   const { sync, settings } = options;
   const withStoredSecret = (given: z.infer<typeof S3Given>): S3Config => {
-    const secretKey = given.secretKey || (settings.s3?.endpoint === given.endpoint && settings.s3.accessKey === given.accessKey ? settings.s3.secretKey : '');
+    const secretKey =
+      given.secretKey ||
+      (settings.s3?.endpoint === given.endpoint && settings.s3.accessKey === given.accessKey
+        ? settings.s3.secretKey
+        : '');
     if (!secretKey) throw new ApiError(400, 'InvalidRequest', 'the secret key is required');
     return { ...given, secretKey };
   };
@@ -51,7 +55,9 @@ export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, opt
     requireJson(req.headers['content-type']);
     const parsed = parse(Settings.partial().extend({ s3: S3Given.nullable().optional() }), req.body);
     // Only the fields sent change (zod fills omitted ones with defaults, which must not overwrite stored values).
-    const body = Object.fromEntries(Object.entries(parsed).filter(([key]) => Object.hasOwn(req.body as object, key))) as typeof parsed;
+    const body = Object.fromEntries(
+      Object.entries(parsed).filter(([key]) => Object.hasOwn(req.body as object, key)),
+    ) as typeof parsed;
     const next = parse(Settings, {
       ...settings,
       ...body,
@@ -71,8 +77,14 @@ export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, opt
   // Tries a bucket with the given settings (or the stored ones) without saving anything.
   app.post('/api/sync/test', async (req) => {
     requireJson(req.headers['content-type']);
-    const given = req.body && Object.keys(req.body as object).length > 0 ? withStoredSecret(parse(S3Given, req.body)) : settings.s3;
-    if (!given) throw new ApiError(400, 'InvalidRequest', 'no bucket is configured: give endpoint, bucket, accessKey and secretKey');
+    const given =
+      req.body && Object.keys(req.body as object).length > 0 ? withStoredSecret(parse(S3Given, req.body)) : settings.s3;
+    if (!given)
+      throw new ApiError(
+        400,
+        'InvalidRequest',
+        'no bucket is configured: give endpoint, bucket, accessKey and secretKey',
+      );
     return testS3(given);
   });
 
@@ -85,5 +97,4 @@ export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, opt
     await Promise.all(deletedJobs(result).map((jobId) => engine.forget(jobId)));
     return { result };
   });
-
 }

@@ -17,9 +17,16 @@ export function checkBackfill(input: unknown): void {
   const defs = [...(b.job ? [{ taskId: 'init', ...b.job }] : []), ...b.tasks];
   for (const { taskId, workerType, taskDef } of defs) {
     const def = TaskDef.safeParse(taskDef);
-    if (!def.success) throw new TaskDbError('invalid_argument', `task ${taskId}: invalid task definition: ${z.prettifyError(def.error)}`);
+    if (!def.success)
+      throw new TaskDbError(
+        'invalid_argument',
+        `task ${taskId}: invalid task definition: ${z.prettifyError(def.error)}`,
+      );
     if (streamOf(def.data.kind) !== workerType) {
-      throw new TaskDbError('invalid_argument', `task ${taskId}: a ${def.data.kind} task runs on the ${streamOf(def.data.kind)} stream, not ${workerType}`);
+      throw new TaskDbError(
+        'invalid_argument',
+        `task ${taskId}: a ${def.data.kind} task runs on the ${streamOf(def.data.kind)} stream, not ${workerType}`,
+      );
     }
   }
 }

@@ -123,7 +123,13 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
   private loops: Promise<void>[] = [];
   private closed = false;
 
-  private constructor(db: TaskDb, store: BlobStore, streams: Record<StreamKind, string>, lock: DataDirLock, options: EngineOptions) {
+  private constructor(
+    db: TaskDb,
+    store: BlobStore,
+    streams: Record<StreamKind, string>,
+    lock: DataDirLock,
+    options: EngineOptions,
+  ) {
     super();
     // Every UI client's event stream listens here: no listener cap.
     this.setMaxListeners(0);
@@ -147,7 +153,10 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       const db = TaskDb.open(taskDbPath(options.home), { actor: 'engine' });
       const existing = db.getStreams().filter((s) => s.userId === USER);
       const streams = Object.fromEntries(
-        STREAMS.map((kind) => [kind, existing.find((s) => s.workerType === kind)?.id ?? db.createStream(kind, 1, 1, USER)]),
+        STREAMS.map((kind) => [
+          kind,
+          existing.find((s) => s.workerType === kind)?.id ?? db.createStream(kind, 1, 1, USER),
+        ]),
       ) as Record<StreamKind, string>;
       return new Engine(db, store, streams, lock, options);
     } catch (err) {
@@ -186,12 +195,15 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     if (request.elfPath) {
       // A path may name anything (a FIFO, a device, a secret): only a bounded regular file is read.
       const name = `the ELF ${basename(request.elfPath)}`;
-      const bytes = await readRegularFile(request.elfPath, { maxBytes: this.maxFileBytes, name }).catch((err: unknown) => {
-        throw err instanceof FileRefused ? new EngineError(err.message) : err;
-      });
+      const bytes = await readRegularFile(request.elfPath, { maxBytes: this.maxFileBytes, name }).catch(
+        (err: unknown) => {
+          throw err instanceof FileRefused ? new EngineError(err.message) : err;
+        },
+      );
       elf = await this.storeElf(bytes, name);
     } else if (request.imageBlob) {
-      if (!(await this.store.exists('elfs', request.imageBlob))) throw new EngineError(`no stored ELF ${request.imageBlob}`);
+      if (!(await this.store.exists('elfs', request.imageBlob)))
+        throw new EngineError(`no stored ELF ${request.imageBlob}`);
       elf = request.imageBlob;
     } else {
       throw new EngineError('a session needs an ELF');
@@ -205,7 +217,13 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       cycleLimit: request.cycleLimit ?? null,
       executeOnly: request.executeOnly ?? false,
     };
-    const jobId = this.db.createJob(this.streams.exec, def as unknown as Json, this.maxRetries, this.timeout('execute', po2), USER);
+    const jobId = this.db.createJob(
+      this.streams.exec,
+      def as unknown as Json,
+      this.maxRetries,
+      this.timeout('execute', po2),
+      USER,
+    );
     this.changed(jobId);
     return jobId;
   }
@@ -265,7 +283,9 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
   /** Job ids, newest first (cheap: no status is built). */
   listIds(filter?: JobFilter, limit = -1, offset = 0): string[] {
     const where = filter ? `WHERE ${FILTER_SQL[filter]}` : '';
-    const rows = this.db.db.prepare(`SELECT id FROM jobs ${where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`).all(limit, offset) as { id: string }[];
+    const rows = this.db.db
+      .prepare(`SELECT id FROM jobs ${where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`)
+      .all(limit, offset) as { id: string }[];
     return rows.map((r) => r.id);
   }
 
@@ -304,7 +324,10 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     const s = this.status(jobId);
     if (!s.receiptPath || !s.imageId) throw new EngineError(`job ${jobId} has no receipt (${s.phase})`);
     try {
-      const { result } = await runNative(['verify', s.receiptPath, '--image-id', s.imageId], this.binary ? { binary: this.binary } : {});
+      const { result } = await runNative(
+        ['verify', s.receiptPath, '--image-id', s.imageId],
+        this.binary ? { binary: this.binary } : {},
+      );
       return { valid: true, verifyMs: Number(result.verify_ms) };
     } catch (err) {
       if (!(err instanceof NativeError && err.reported)) throw err;
@@ -455,7 +478,8 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     // Live figures last while the executor runs; its output holds them after.
     if (taskId === 'init') this.live.delete(jobId);
     const state = this.db.getJobState(jobId);
-    if (state === 'done' || state === 'failed') await this.ended(jobId).catch((err: unknown) => this.fault(`job ${jobId}`, err));
+    if (state === 'done' || state === 'failed')
+      await this.ended(jobId).catch((err: unknown) => this.fault(`job ${jobId}`, err));
     this.changed(jobId);
   }
 

@@ -85,12 +85,24 @@ export async function runNative(args: readonly string[], options: NativeOptions 
   const [outcome] = await Promise.all([child, out, err]);
   const durationMs = performance.now() - started;
   if (outcome.isCanceled) throw new NativeError(`${command}: cancelled`, args, stderrTail);
-  if (outcome.timedOut) throw new NativeError(`${command}: timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)}s`, args, stderrTail);
+  if (outcome.timedOut)
+    throw new NativeError(
+      `${command}: timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)}s`,
+      args,
+      stderrTail,
+    );
   if (outcome.exitCode !== 0 || !last) {
     const reason =
       errorLine ??
-      (outcome.signal ? `killed by ${outcome.signal}` : (stderrTail[stderrTail.length - 1] ?? `exit status ${outcome.exitCode}`));
-    throw new NativeError(withoutPaths(reason, args), args, stderrTail.map((l) => withoutPaths(l, args)), errorLine !== undefined);
+      (outcome.signal
+        ? `killed by ${outcome.signal}`
+        : (stderrTail[stderrTail.length - 1] ?? `exit status ${outcome.exitCode}`));
+    throw new NativeError(
+      withoutPaths(reason, args),
+      args,
+      stderrTail.map((l) => withoutPaths(l, args)),
+      errorLine !== undefined,
+    );
   }
   return { result: last, durationMs };
 }
@@ -99,7 +111,11 @@ export async function runNative(args: readonly string[], options: NativeOptions 
 export async function imageIdOf(elf: string, binary = nativeBinary()): Promise<string> {
   const out = await execa(binary, ['image-id', elf], { reject: false });
   if (out.exitCode !== 0) {
-    const message = out.stderr.replace(/^error: /, '').trim().split(elf).join('the ELF');
+    const message = out.stderr
+      .replace(/^error: /, '')
+      .trim()
+      .split(elf)
+      .join('the ELF');
     throw new NativeError(message, ['image-id', elf], [message], true);
   }
   return out.stdout.trim();

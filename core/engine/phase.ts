@@ -4,7 +4,8 @@ import type { Job, Task } from '../taskdb/types.js';
 
 export const STOPPED = 'stopped by user';
 
-export type Phase = 'queued' | 'executing' | 'proving' | 'joining' | 'finalizing' | 'verifying' | 'succeeded' | 'failed' | 'stopped';
+export type Phase =
+  'queued' | 'executing' | 'proving' | 'joining' | 'finalizing' | 'verifying' | 'succeeded' | 'failed' | 'stopped';
 
 export interface Progress {
   phase: Phase;
@@ -32,7 +33,11 @@ export function progressOf(job: Job, tasks: readonly Task[], now = Date.now()): 
   if (proven < proves.length || !executionDone) return { ...base, phase: 'proving', etaMs };
   const finalize = tasks.find((t) => t.taskId === 'finalize');
   if (!finalize || finalize.state === 'pending' || finalize.state === 'ready') {
-    return { ...base, phase: tasks.some((t) => kindOf(t) === 'join' && t.state !== 'done') ? 'joining' : 'finalizing', etaMs };
+    return {
+      ...base,
+      phase: tasks.some((t) => kindOf(t) === 'join' && t.state !== 'done') ? 'joining' : 'finalizing',
+      etaMs,
+    };
   }
   return { ...base, phase: finalize.progress >= 0.5 ? 'verifying' : 'finalizing', etaMs };
 }

@@ -20,9 +20,17 @@ export const ExecuteDef = z.object({
   executeOnly: z.boolean(),
 });
 
-export const ProveDef = z.object({ kind: z.literal('prove'), segment: z.number().int().nonnegative().max(999_999), po2: z.number().int().min(14).max(22) });
+export const ProveDef = z.object({
+  kind: z.literal('prove'),
+  segment: z.number().int().nonnegative().max(999_999),
+  po2: z.number().int().min(14).max(22),
+});
 export const JoinDef = z.object({ kind: z.literal('join'), left: Id, right: Id });
-export const FinalizeDef = z.object({ kind: z.literal('finalize'), root: Id, imageId: z.string().regex(/^[0-9a-f]{64}$/, 'an image ID in hex') });
+export const FinalizeDef = z.object({
+  kind: z.literal('finalize'),
+  root: Id,
+  imageId: z.string().regex(/^[0-9a-f]{64}$/, 'an image ID in hex'),
+});
 
 export const TaskDef = z.discriminatedUnion('kind', [ExecuteDef, ProveDef, JoinDef, FinalizeDef]);
 export type TaskDef = z.infer<typeof TaskDef>;

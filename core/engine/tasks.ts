@@ -35,15 +35,25 @@ function receiptFile(ctx: TaskContext, taskId: string): string {
   return join(ctx.store.workDir(ctx.jobId), 'receipts', `${taskId}.rcpt`);
 }
 
-function native(ctx: TaskContext, args: string[], onLine?: (line: Record<string, unknown>) => void): Promise<NativeRun> {
-  return runNative(args, { signal: ctx.signal, timeoutMs: ctx.timeoutMs, binary: ctx.binary, ...(onLine ? { onLine } : {}) });
+function native(
+  ctx: TaskContext,
+  args: string[],
+  onLine?: (line: Record<string, unknown>) => void,
+): Promise<NativeRun> {
+  return runNative(args, {
+    signal: ctx.signal,
+    timeoutMs: ctx.timeoutMs,
+    binary: ctx.binary,
+    ...(onLine ? { onLine } : {}),
+  });
 }
 
 /** Runs `produce` unless an earlier delivery of the task finished it (its output file exists and its result is stored). */
 async function memoized(ctx: TaskContext, output: string, produce: () => Promise<NativeRun>): Promise<Json> {
   const m = memo(ctx.store, ctx.jobId, ctx.taskId);
   const stored = await m.get('result');
-  if (stored && (await fileExists(output))) return { ...(JSON.parse(stored.toString()) as Record<string, Json>), reused: true };
+  if (stored && (await fileExists(output)))
+    return { ...(JSON.parse(stored.toString()) as Record<string, Json>), reused: true };
   const run = await produce();
   const result = { ...(run.result as Record<string, Json>), durationMs: Math.round(run.durationMs) };
   await m.put('result', JSON.stringify(result));
@@ -62,7 +72,9 @@ export async function runTask(def: TaskDef, ctx: TaskContext): Promise<Json> {
     }
     case 'join': {
       const out = receiptFile(ctx, ctx.taskId);
-      return memoized(ctx, out, () => native(ctx, ['join', receiptFile(ctx, def.left), receiptFile(ctx, def.right), '--out', out]));
+      return memoized(ctx, out, () =>
+        native(ctx, ['join', receiptFile(ctx, def.left), receiptFile(ctx, def.right), '--out', out]),
+      );
     }
     case 'finalize':
       return finalize(def.root, def.imageId, ctx);
@@ -74,7 +86,14 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
   const work = ctx.store.workDir(ctx.jobId);
   const segments = join(work, 'segments');
   await mkdir(segments, { recursive: true });
-  const args = ['execute', ctx.store.path('elfs', def.elf), '--po2', String(def.po2), '--input', ctx.store.path('inputs', def.input)];
+  const args = [
+    'execute',
+    ctx.store.path('elfs', def.elf),
+    '--po2',
+    String(def.po2),
+    '--input',
+    ctx.store.path('inputs', def.input),
+  ];
   args.push('--log', ctx.store.path('logs', ctx.jobId));
   if (!def.executeOnly) args.push('--segments-dir', segments);
   if (def.cycleLimit !== null) args.push('--cycle-limit', String(def.cycleLimit));
@@ -131,7 +150,13 @@ async function logTail(path: string): Promise<string> {
 }
 
 /** Creates the taskdb task for a planned task (a redelivered executor finds them there already). */
-function insertPlanned(ctx: TaskContext, t: PlannedTask, po2: number, ids: Map<number, string>, finalize?: { imageId: string }): void {
+function insertPlanned(
+  ctx: TaskContext,
+  t: PlannedTask,
+  po2: number,
+  ids: Map<number, string>,
+  finalize?: { imageId: string },
+): void {
   const id = ids.get(t.number) ?? (t.command === 'finalize' ? 'finalize' : `${t.command}-${t.number}`);
   ids.set(t.number, id);
   if (ctx.db.getTask(ctx.jobId, id)) return;
@@ -139,9 +164,18 @@ function insertPlanned(ctx: TaskContext, t: PlannedTask, po2: number, ids: Map<n
   let def: TaskDef;
   if (t.command === 'segment') def = { kind: 'prove', segment: Number(id.slice('prove-'.length)), po2 };
   else if (t.command === 'join') def = { kind: 'join', left: deps[0] as string, right: deps[1] as string };
-  else if (t.command === 'finalize' && finalize) def = { kind: 'finalize', root: deps[0] as string, imageId: finalize.imageId };
+  else if (t.command === 'finalize' && finalize)
+    def = { kind: 'finalize', root: deps[0] as string, imageId: finalize.imageId };
   else throw new Error(`the planner produced a ${t.command} task, which local proving does not run`);
-  ctx.db.createTask(ctx.jobId, id, ctx.streamOf(def.kind), def as unknown as Json, deps, ctx.maxRetries, ctx.timeoutOf(def.kind, po2));
+  ctx.db.createTask(
+    ctx.jobId,
+    id,
+    ctx.streamOf(def.kind),
+    def as unknown as Json,
+    deps,
+    ctx.maxRetries,
+    ctx.timeoutOf(def.kind, po2),
+  );
 }
 
 /** Assembles the receipt, then verifies it in a separate run before the job may succeed. */
@@ -154,7 +188,11 @@ async function finalize(root: string, imageId: string, ctx: TaskContext): Promis
   ctx.onProgress(0.5);
   try {
     const verified = await native(ctx, ['verify', receipt, '--image-id', imageId]);
-    return { ...(assembled as Record<string, Json>), verifyMs: Number(verified.result.verify_ms), verifyDurationMs: Math.round(verified.durationMs) };
+    return {
+      ...(assembled as Record<string, Json>),
+      verifyMs: Number(verified.result.verify_ms),
+      verifyDurationMs: Math.round(verified.durationMs),
+    };
   } catch (err) {
     // No receipt is left behind that did not verify.
     await rm(receipt, { force: true });

@@ -46,7 +46,10 @@ export async function readRegularFile(path: string, options: ReadRegularOptions)
     const st = await fh.stat();
     if (!st.isFile()) throw new FileRefused('not_regular', `${name} is not a regular file`);
     if (options.owner !== undefined && st.uid !== options.owner) {
-      throw new FileRefused('not_owner', `${name} belongs to another user (uid ${st.uid}): only files of uid ${options.owner} are read from here`);
+      throw new FileRefused(
+        'not_owner',
+        `${name} belongs to another user (uid ${st.uid}): only files of uid ${options.owner} are read from here`,
+      );
     }
     if (st.size > options.maxBytes) throw tooLarge(name, options.maxBytes);
     const chunks: Buffer[] = [];

@@ -7,4 +7,5 @@ export function isStorageFull(err: unknown): boolean {
   return FULL_CODES.has((err as { code?: unknown } | undefined)?.code as string);
 }
 
-export const STORAGE_FULL_MESSAGE = "the disk holding Local Bento's data directory is full: free some space and try again";
+export const STORAGE_FULL_MESSAGE =
+  "the disk holding Local Bento's data directory is full: free some space and try again";

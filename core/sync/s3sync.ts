@@ -35,7 +35,10 @@ function s3Client(config: S3Config): Minio.Client {
 export async function testS3(config: S3Config, timeoutMs = 5000): Promise<{ ok: boolean; msg: string }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from ${config.endpoint} within ${timeoutMs / 1000} s`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`no answer from ${config.endpoint} within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
   });
   try {
     const exists = await Promise.race([s3Client(config).bucketExists(config.bucket), timeout]);
@@ -44,7 +47,10 @@ export async function testS3(config: S3Config, timeoutMs = 5000): Promise<{ ok: 
       : { ok: false, msg: `connected to ${config.endpoint}, but there is no bucket ${config.bucket}` };
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    return { ok: false, msg: `cannot reach bucket ${config.bucket} at ${config.endpoint}: ${e.code ?? e.message ?? String(err)}` };
+    return {
+      ok: false,
+      msg: `cannot reach bucket ${config.bucket} at ${config.endpoint}: ${e.code ?? e.message ?? String(err)}`,
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -70,7 +76,12 @@ export interface BlobSync {
 
 /** S3 settings from the environment (BENTO_S3_ENDPOINT, _BUCKET, _ACCESS_KEY, _SECRET_KEY), if any. */
 export function s3ConfigFromEnv(env: NodeJS.ProcessEnv = process.env): S3Config | undefined {
-  const { BENTO_S3_ENDPOINT: endpoint, BENTO_S3_BUCKET: bucket, BENTO_S3_ACCESS_KEY: accessKey, BENTO_S3_SECRET_KEY: secretKey } = env;
+  const {
+    BENTO_S3_ENDPOINT: endpoint,
+    BENTO_S3_BUCKET: bucket,
+    BENTO_S3_ACCESS_KEY: accessKey,
+    BENTO_S3_SECRET_KEY: secretKey,
+  } = env;
   if (!endpoint || !bucket || !accessKey || !secretKey) return undefined;
   return { endpoint, bucket, accessKey, secretKey, ...(env.BENTO_S3_REGION ? { region: env.BENTO_S3_REGION } : {}) };
 }
@@ -128,7 +139,8 @@ export class S3Sync {
       await this.store.put(kind, id, stream);
       return true;
     } catch (err) {
-      if ((err as { code?: string }).code === 'NoSuchKey' || (err as { code?: string }).code === 'NotFound') return false;
+      if ((err as { code?: string }).code === 'NoSuchKey' || (err as { code?: string }).code === 'NotFound')
+        return false;
       throw err;
     }
   }
@@ -140,7 +152,12 @@ export class S3Sync {
         try {
           const path = this.store.path(entry.kind, entry.id);
           const { size } = await stat(path);
-          await this.client.putObject(this.config.bucket, S3Sync.key(entry.kind, entry.id) as string, createReadStream(path), size);
+          await this.client.putObject(
+            this.config.bucket,
+            S3Sync.key(entry.kind, entry.id) as string,
+            createReadStream(path),
+            size,
+          );
           entry.state = 'synced';
           entry.error = null;
         } catch (err) {

@@ -65,7 +65,9 @@ describe('admin verbs', () => {
     const { tdb, job } = setup();
     expect(() => abandonJob(tdb, 'ghost', dry)).toThrow('job ghost does not exist');
     expect(() => deleteJob(tdb, 'ghost', dry)).toThrow('job ghost does not exist');
-    expect(() => resetTasks(tdb, { jobId: job, taskId: 'ghost' }, dry)).toThrow(`task ghost does not exist in job ${job}`);
+    expect(() => resetTasks(tdb, { jobId: job, taskId: 'ghost' }, dry)).toThrow(
+      `task ghost does not exist in job ${job}`,
+    );
     expect(() => abandonTasks(tdb, {}, dry)).toThrow(/name a task/);
   });
 
@@ -75,7 +77,9 @@ describe('admin verbs', () => {
     const r = abandonJob(tdb, job, { ...force, reason: 'stuck for a day' });
     expect(r.applied).toBe(true);
     expect(tdb.getJob(job)).toMatchObject({ state: 'failed', error: 'abandoned by admin: stuck for a day' });
-    expect(tdb.getTasks(job).every((t) => t.state === 'failed' && t.error === 'abandoned by admin: stuck for a day')).toBe(true);
+    expect(
+      tdb.getTasks(job).every((t) => t.state === 'failed' && t.error === 'abandoned by admin: stuck for a day'),
+    ).toBe(true);
     const adminEvents = tdb.getEvents(job).filter((e) => e.actor === 'admin:test');
     expect(adminEvents.length).toBe(5);
     expect(tdb.requestWork('prove')).toBeUndefined();
@@ -99,12 +103,19 @@ describe('admin verbs', () => {
     tdb.requestWork('exec');
     tdb.updateTaskFailed(job, 'init', 'broken');
     const r = resetTasks(tdb, { jobId: job, state: 'failed' }, force);
-    expect(r.changes.filter((c) => c.target === 'job')).toEqual([{ target: 'job', jobId: job, action: 'reset', from: 'failed', to: 'running' }]);
+    expect(r.changes.filter((c) => c.target === 'job')).toEqual([
+      { target: 'job', jobId: job, action: 'reset', from: 'failed', to: 'running' },
+    ]);
     expect(tdb.getJob(job)).toMatchObject({ state: 'running', error: null });
     expect(tdb.getTask(job, 'init')).toMatchObject({ state: 'ready', retries: 0, error: null });
     expect(tdb.getTask(job, 'j')).toMatchObject({ state: 'pending', waitingOn: 2 });
     // The job can now finish normally.
-    for (const [wt, id] of [['exec', 'init'], ['prove', 'p0'], ['prove', 'p1'], ['prove', 'j']] as const) {
+    for (const [wt, id] of [
+      ['exec', 'init'],
+      ['prove', 'p0'],
+      ['prove', 'p1'],
+      ['prove', 'j'],
+    ] as const) {
       expect(tdb.requestWork(wt)?.taskId).toBe(id);
       tdb.updateTaskDone(job, id, null);
     }
@@ -148,9 +159,15 @@ describe('admin verbs', () => {
     );
     expect(r.changes.length).toBe(2);
     expect(tdb.getTask('imported-1', 'p')).toMatchObject({ state: 'pending', taskDef: { seg: 0 } });
-    expect(() => backfill(tdb, { jobId: 'imported-1', job: { workerType: 'exec', taskDef: {} } }, dry)).toThrow(/already exists/);
-    expect(() => backfill(tdb, { jobId: 'nope', tasks: [{ taskId: 'x', workerType: 'prove', taskDef: {} }] }, dry)).toThrow(/does not exist/);
+    expect(() => backfill(tdb, { jobId: 'imported-1', job: { workerType: 'exec', taskDef: {} } }, dry)).toThrow(
+      /already exists/,
+    );
+    expect(() =>
+      backfill(tdb, { jobId: 'nope', tasks: [{ taskId: 'x', workerType: 'prove', taskDef: {} }] }, dry),
+    ).toThrow(/does not exist/);
     expect(() => backfill(tdb, { jobId: '../x', tasks: [] }, dry)).toThrow(/invalid backfill/);
-    expect(() => backfill(tdb, { jobId: 'x', tasks: [{ taskId: 'x', workerType: 'prove', taskDef: {}, maxRetries: -1 }] }, dry)).toThrow(/invalid backfill/);
+    expect(() =>
+      backfill(tdb, { jobId: 'x', tasks: [{ taskId: 'x', workerType: 'prove', taskDef: {}, maxRetries: -1 }] }, dry),
+    ).toThrow(/invalid backfill/);
   });
 });

@@ -57,7 +57,9 @@ export function listJobs(tdb: TaskDb, filter: JobFilter = {}): Job[] {
   const offset = filter.offset ?? 0;
   const rows = (
     filter.state
-      ? tdb.db.prepare('SELECT id FROM jobs WHERE state = ? ORDER BY rowid DESC LIMIT ? OFFSET ?').all(filter.state, limit, offset)
+      ? tdb.db
+          .prepare('SELECT id FROM jobs WHERE state = ? ORDER BY rowid DESC LIMIT ? OFFSET ?')
+          .all(filter.state, limit, offset)
       : tdb.db.prepare('SELECT id FROM jobs ORDER BY rowid DESC LIMIT ? OFFSET ?').all(limit, offset)
   ) as { id: string }[];
   return rows.map((r) => tdb.requireJob(r.id));
@@ -67,7 +69,9 @@ export function listTasks(tdb: TaskDb, filter: TaskFilter = {}): Task[] {
   if (filter.jobId) tdb.requireJob(filter.jobId);
   const { where, params } = taskWhere(filter);
   const rows = tdb.db
-    .prepare(`SELECT t.job_id, t.task_id FROM tasks t JOIN streams s ON s.id = t.stream_id ${where} ORDER BY t.job_seq, t.rowid LIMIT ?`)
+    .prepare(
+      `SELECT t.job_id, t.task_id FROM tasks t JOIN streams s ON s.id = t.stream_id ${where} ORDER BY t.job_seq, t.rowid LIMIT ?`,
+    )
     .all(...params, filter.limit ?? 1000) as { job_id: string; task_id: string }[];
   return rows.map((r) => tdb.requireTask(r.job_id, r.task_id));
 }
@@ -80,9 +84,12 @@ export function summarizeTasks(
   if (filter.jobId) tdb.requireJob(filter.jobId);
   const { where, params } = taskWhere(filter);
   const rows = tdb.db
-    .prepare(`SELECT s.worker_type AS wt, t.state AS state, count(*) AS n FROM tasks t JOIN streams s ON s.id = t.stream_id ${where} GROUP BY wt, state`)
+    .prepare(
+      `SELECT s.worker_type AS wt, t.state AS state, count(*) AS n FROM tasks t JOIN streams s ON s.id = t.stream_id ${where} GROUP BY wt, state`,
+    )
     .all(...params) as { wt: string; state: TaskState; n: number }[];
-  const empty = (): Record<TaskState, number> => Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
+  const empty = (): Record<TaskState, number> =>
+    Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
   const total = empty();
   const byWorkerType: Record<string, Record<TaskState, number>> = {};
   for (const r of rows) {
@@ -123,8 +130,16 @@ function abandonMessage(reason?: string): string {
 export function abandonJob(tdb: TaskDb, jobId: string, opts: MutationOptions): AdminResult {
   const job = tdb.requireJob(jobId);
   const open = tdb.getTasks(jobId).filter((t) => UNFINISHED.includes(t.state));
-  const changes: Change[] = open.map((t) => ({ target: 'task', jobId, taskId: t.taskId, action: 'abandon', from: t.state, to: 'failed' }));
-  if (job.state === 'running') changes.unshift({ target: 'job', jobId, action: 'abandon', from: job.state, to: 'failed' });
+  const changes: Change[] = open.map((t) => ({
+    target: 'task',
+    jobId,
+    taskId: t.taskId,
+    action: 'abandon',
+    from: t.state,
+    to: 'failed',
+  }));
+  if (job.state === 'running')
+    changes.unshift({ target: 'job', jobId, action: 'abandon', from: job.state, to: 'failed' });
   const message = abandonMessage(opts.reason);
   return run(tdb, opts, changes, () => {
     const stmt = tdb.db.prepare(
@@ -159,7 +174,10 @@ export function selectTasks(tdb: TaskDb, sel: TaskSelection): Task[] {
     return [tdb.requireTask(sel.jobId, sel.taskId)];
   }
   if (!sel.allUnfinished && !sel.state && !sel.jobId) {
-    throw new TaskDbError('invalid_argument', 'name a task (JOB TASK), or select with --all-unfinished, --state or --job');
+    throw new TaskDbError(
+      'invalid_argument',
+      'name a task (JOB TASK), or select with --all-unfinished, --state or --job',
+    );
   }
   const tasks = listTasks(tdb, {
     ...(sel.jobId ? { jobId: sel.jobId } : {}),
@@ -175,9 +193,19 @@ export function abandonTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOpti
   const tasks = selectTasks(tdb, sel);
   const open = tasks.filter((t) => UNFINISHED.includes(t.state));
   if (sel.taskId !== undefined && open.length === 0) {
-    throw new TaskDbError('invalid_state', `task ${sel.taskId} of job ${sel.jobId} is ${tasks[0]?.state}: only unfinished tasks can be abandoned`);
+    throw new TaskDbError(
+      'invalid_state',
+      `task ${sel.taskId} of job ${sel.jobId} is ${tasks[0]?.state}: only unfinished tasks can be abandoned`,
+    );
   }
-  const changes: Change[] = open.map((t) => ({ target: 'task', jobId: t.jobId, taskId: t.taskId, action: 'abandon', from: t.state, to: 'failed' }));
+  const changes: Change[] = open.map((t) => ({
+    target: 'task',
+    jobId: t.jobId,
+    taskId: t.taskId,
+    action: 'abandon',
+    from: t.state,
+    to: 'failed',
+  }));
   const message = abandonMessage(opts.reason);
   return run(tdb, opts, changes, () => {
     for (const t of open) tdb.updateTaskFailed(t.jobId, t.taskId, message);
@@ -195,7 +223,14 @@ export function resetTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOption
   const revived = new Set<string>();
   for (const t of tasks) {
     const waiting = countWaiting(tdb, t.jobId, t.taskId);
-    changes.push({ target: 'task', jobId: t.jobId, taskId: t.taskId, action: 'reset', from: t.state, to: waiting === 0 ? 'ready' : 'pending' });
+    changes.push({
+      target: 'task',
+      jobId: t.jobId,
+      taskId: t.taskId,
+      action: 'reset',
+      from: t.state,
+      to: waiting === 0 ? 'ready' : 'pending',
+    });
     const job = tdb.requireJob(t.jobId);
     if (job.state !== 'running' && !revived.has(t.jobId)) {
       revived.add(t.jobId);
@@ -224,9 +259,11 @@ export function resetTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOption
 
 function countWaiting(tdb: TaskDb, jobId: string, taskId: string): number {
   const row = tdb.db
-    .prepare(`
+    .prepare(
+      `
       SELECT count(*) AS n FROM task_deps d JOIN tasks p ON p.job_id = d.job_id AND p.task_id = d.pre_task_id
-      WHERE d.job_id = ? AND d.post_task_id = ? AND p.state != 'done'`)
+      WHERE d.job_id = ? AND d.post_task_id = ? AND p.state != 'done'`,
+    )
     .get(jobId, taskId) as { n: number };
   return row.n;
 }
@@ -234,7 +271,13 @@ function countWaiting(tdb: TaskDb, jobId: string, taskId: string): number {
 /** Removes task rows; dependants stop waiting on them. Prefer abandon, which keeps the audit trail. */
 export function deleteTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOptions): AdminResult {
   const tasks = selectTasks(tdb, sel);
-  const changes: Change[] = tasks.map((t) => ({ target: 'task', jobId: t.jobId, taskId: t.taskId, action: 'delete', from: t.state }));
+  const changes: Change[] = tasks.map((t) => ({
+    target: 'task',
+    jobId: t.jobId,
+    taskId: t.taskId,
+    action: 'delete',
+    from: t.state,
+  }));
   return run(tdb, opts, changes, () => {
     const release = tdb.db.prepare(`
       UPDATE tasks SET waiting_on = waiting_on - 1,
@@ -298,7 +341,15 @@ export function backfill(tdb: TaskDb, input: unknown, opts: MutationOptions): Ad
       tdb.createJob(stream, b.job.taskDef, b.job.maxRetries, b.job.timeoutSecs, b.userId, { jobId: b.jobId });
     }
     for (const t of b.tasks) {
-      tdb.createTask(b.jobId, t.taskId, streamFor(tdb, t.workerType, b.userId), t.taskDef, t.prereqs, t.maxRetries, t.timeoutSecs);
+      tdb.createTask(
+        b.jobId,
+        t.taskId,
+        streamFor(tdb, t.workerType, b.userId),
+        t.taskDef,
+        t.prereqs,
+        t.maxRetries,
+        t.timeoutSecs,
+      );
     }
   });
 }

@@ -26,19 +26,37 @@ export const ADMIN_VERBS = {
   resetTasks,
   deleteTasks,
   backfill,
-  getJob: (tdb: TaskDb, jobId: string) => ({ job: tdb.requireJob(jobId), tasks: tdb.getTasks(jobId), events: tdb.getEvents(jobId) }),
+  getJob: (tdb: TaskDb, jobId: string) => ({
+    job: tdb.requireJob(jobId),
+    tasks: tdb.getTasks(jobId),
+    events: tdb.getEvents(jobId),
+  }),
   getTask: (tdb: TaskDb, jobId: string, taskId: string) => tdb.requireTask(jobId, taskId),
 };
 
 const Name = z.string().min(1).max(1000);
 const Count = z.number().int().min(0).max(1_000_000_000);
-const TaskFilterArg = z.object({ jobId: Name.optional(), state: TaskState.optional(), workerType: Name.optional(), limit: Count.optional() });
-const Selection = TaskFilterArg.omit({ limit: true }).extend({ taskId: Name.optional(), allUnfinished: z.boolean().optional() });
-const Mutation = z.object({ force: z.boolean(), actor: Name.default('api'), reason: z.string().max(10_000).optional() });
+const TaskFilterArg = z.object({
+  jobId: Name.optional(),
+  state: TaskState.optional(),
+  workerType: Name.optional(),
+  limit: Count.optional(),
+});
+const Selection = TaskFilterArg.omit({ limit: true }).extend({
+  taskId: Name.optional(),
+  allUnfinished: z.boolean().optional(),
+});
+const Mutation = z.object({
+  force: z.boolean(),
+  actor: Name.default('api'),
+  reason: z.string().max(10_000).optional(),
+});
 
 /** The arguments each verb takes over the wire, checked before it runs (a wrong type is a 400, never a SQLite error). */
 const ARGS: Record<keyof typeof ADMIN_VERBS, z.ZodType<unknown[]>> = {
-  listJobs: z.tuple([z.object({ state: JobState.optional(), limit: Count.optional(), offset: Count.optional() }).optional()]),
+  listJobs: z.tuple([
+    z.object({ state: JobState.optional(), limit: Count.optional(), offset: Count.optional() }).optional(),
+  ]),
   listTasks: z.tuple([TaskFilterArg.optional()]),
   summarizeTasks: z.tuple([TaskFilterArg.omit({ state: true, limit: true }).optional()]),
   abandonJob: z.tuple([Name, Mutation]),
@@ -57,7 +75,8 @@ type Rest<F> = F extends (tdb: TaskDb, ...args: infer A) => unknown ? A : never;
 
 /** Runs a verb named over the wire; arguments of the wrong shape are an invalid_argument error. */
 export function runAdminVerb(tdb: TaskDb, verb: string, args: unknown): unknown {
-  if (!Object.hasOwn(ADMIN_VERBS, verb)) throw new TaskDbError('invalid_argument', `no admin verb ${JSON.stringify(verb)}`);
+  if (!Object.hasOwn(ADMIN_VERBS, verb))
+    throw new TaskDbError('invalid_argument', `no admin verb ${JSON.stringify(verb)}`);
   if (!Array.isArray(args)) throw new TaskDbError('invalid_argument', 'args must be an array');
   const parsed = ARGS[verb as AdminVerb].safeParse(args);
   if (!parsed.success) throw new TaskDbError('invalid_argument', `${verb}: ${z.prettifyError(parsed.error)}`);
@@ -66,10 +85,14 @@ export function runAdminVerb(tdb: TaskDb, verb: string, args: unknown): unknown 
     return fn(tdb, ...parsed.data);
   } catch (err) {
     // Wrong-typed arguments surface as TypeError or RangeError (better-sqlite3's bindings among them).
-    if (err instanceof TypeError || err instanceof RangeError) throw new TaskDbError('invalid_argument', `${verb}: ${err.message}`);
+    if (err instanceof TypeError || err instanceof RangeError)
+      throw new TaskDbError('invalid_argument', `${verb}: ${err.message}`);
     throw err;
   }
 }
 
 /** Calls a verb, locally or through the daemon. */
-export type AdminCall = <V extends AdminVerb>(verb: V, ...args: Rest<AdminVerbs[V]>) => Promise<ReturnType<AdminVerbs[V]>>;
+export type AdminCall = <V extends AdminVerb>(
+  verb: V,
+  ...args: Rest<AdminVerbs[V]>
+) => Promise<ReturnType<AdminVerbs[V]>>;

@@ -135,7 +135,13 @@ describe('requestWork', () => {
     const tdb = openDb();
     const s = tdb.createStream('exec', 1, 1, 'u');
     const job = tdb.createJob(s, { elf: 'abc' }, 3, 10, 'u');
-    expect(tdb.requestWork('exec')).toEqual({ jobId: job, taskId: 'init', taskDef: { elf: 'abc' }, prereqs: [], maxRetries: 3 });
+    expect(tdb.requestWork('exec')).toEqual({
+      jobId: job,
+      taskId: 'init',
+      taskDef: { elf: 'abc' },
+      prereqs: [],
+      maxRetries: 3,
+    });
     expect(tdb.requestWork('prove')).toBeUndefined();
   });
 
@@ -243,7 +249,12 @@ describe('updateTaskRetry', () => {
       expect(tdb.requestWork('w')?.taskId).toBe('init');
       tdb.updateTaskProgress(job, 'init', 0.5);
       expect(tdb.updateTaskRetry(job, 'init', `crash ${attempt}`)).toBe(true);
-      expect(tdb.getTask(job, 'init')).toMatchObject({ state: 'ready', retries: attempt, progress: 0, error: `crash ${attempt}` });
+      expect(tdb.getTask(job, 'init')).toMatchObject({
+        state: 'ready',
+        retries: attempt,
+        progress: 0,
+        error: `crash ${attempt}`,
+      });
     }
     tdb.requestWork('w');
     expect(tdb.updateTaskRetry(job, 'init', 'crash 3')).toBe(false);
@@ -303,7 +314,12 @@ describe('progress and timeouts', () => {
     expect(tdb.getTask(job, 'a')?.state).toBe('running');
     expect(tdb.requeueTimedOut()).toBe(0);
     const events = tdb.getEvents(job).filter((e) => e.taskId === 'init');
-    expect(events.at(-1)).toMatchObject({ from: 'running', to: 'ready', actor: 'sweeper', reason: 'retry: timed out after 5s' });
+    expect(events.at(-1)).toMatchObject({
+      from: 'running',
+      to: 'ready',
+      actor: 'sweeper',
+      reason: 'retry: timed out after 5s',
+    });
   });
 
   it('re-queues every running task after a crash', () => {
@@ -346,7 +362,9 @@ describe('events, delete and lookups', () => {
     expect(tdb.getTasks(job)).toEqual([]);
     expect(tdb.db.prepare('SELECT count(*) AS n FROM task_deps').get()).toEqual({ n: 0 });
     expect(tdb.getStream(s)).toMatchObject({ ready: 0, running: 0 });
-    expect(tdb.getEvents(job).map((e) => [e.from, e.to, e.actor, e.reason])).toEqual([['running', 'deleted', 'admin', 'cleanup']]);
+    expect(tdb.getEvents(job).map((e) => [e.from, e.to, e.actor, e.reason])).toEqual([
+      ['running', 'deleted', 'admin', 'cleanup'],
+    ]);
     expect(tdb.deleteJob(job)).toBe(false);
   });
 

@@ -295,7 +295,8 @@ export class TaskDb {
     timeoutSecs: number,
   ): void {
     for (const id of [jobId, taskId]) {
-      if (!isValidId(id)) throw new TaskDbError('invalid_argument', `invalid id ${JSON.stringify(id.slice(0, 80))}: ${ID_RULE}`);
+      if (!isValidId(id))
+        throw new TaskDbError('invalid_argument', `invalid id ${JSON.stringify(id.slice(0, 80))}: ${ID_RULE}`);
     }
     if (!Number.isInteger(maxRetries) || maxRetries < 0) {
       throw new TaskDbError('invalid_argument', `max_retries must be a non-negative integer, got ${maxRetries}`);
@@ -317,7 +318,8 @@ export class TaskDb {
     let waitingOn = 0;
     for (const pre of prereqs) {
       const row = this.stmts.getTaskState.get(jobId, pre) as { state: TaskState } | undefined;
-      if (!row) throw new TaskDbError('not_found', `prerequisite ${pre} of task ${taskId} does not exist in job ${jobId}`);
+      if (!row)
+        throw new TaskDbError('not_found', `prerequisite ${pre} of task ${taskId} does not exist in job ${jobId}`);
       if (row.state !== 'done') waitingOn++;
     }
     const seq = (this.stmts.getJobSeq.get(jobId) as { seq: number }).seq;
@@ -343,27 +345,34 @@ export class TaskDb {
    * its ready task of the oldest job, oldest task first.
    */
   requestWork(workerType: string, ctx?: ChangeContext): WorkItem | undefined {
-    return this.change(ctx, () => {
-      const row = this.stmts.claim.get({ now: this.ctx.now, workerType }) as
-        | Pick<TaskRow, 'job_id' | 'task_id' | 'task_def' | 'prerequisites' | 'max_retries'>
-        | undefined;
-      if (!row) return undefined;
-      return {
-        jobId: row.job_id,
-        taskId: row.task_id,
-        taskDef: JSON.parse(row.task_def) as Json,
-        prereqs: JSON.parse(row.prerequisites) as string[],
-        maxRetries: row.max_retries,
-      };
-    }, true);
+    return this.change(
+      ctx,
+      () => {
+        const row = this.stmts.claim.get({ now: this.ctx.now, workerType }) as
+          Pick<TaskRow, 'job_id' | 'task_id' | 'task_def' | 'prerequisites' | 'max_retries'> | undefined;
+        if (!row) return undefined;
+        return {
+          jobId: row.job_id,
+          taskId: row.task_id,
+          taskDef: JSON.parse(row.task_def) as Json,
+          prereqs: JSON.parse(row.prerequisites) as string[],
+          maxRetries: row.max_retries,
+        };
+      },
+      true,
+    );
   }
 
   /** Marks a ready or running task done and readies its dependants. */
   updateTaskDone(jobId: string, taskId: string, output: Json, ctx?: ChangeContext): boolean {
-    return this.change(ctx, () => {
-      // Dependants are released by the tasks_release_dependants trigger.
-      return this.stmts.markDone.run(JSON.stringify(output), this.ctx.now, jobId, taskId).changes > 0;
-    }, true);
+    return this.change(
+      ctx,
+      () => {
+        // Dependants are released by the tasks_release_dependants trigger.
+        return this.stmts.markDone.run(JSON.stringify(output), this.ctx.now, jobId, taskId).changes > 0;
+      },
+      true,
+    );
   }
 
   /** Fails a task and its job (the first failure's error is kept); the job hands out no more work. */
@@ -404,13 +413,21 @@ export class TaskDb {
   /** Raises a task's progress (never lowers it); also counts as a heartbeat for its timeout. */
   updateTaskProgress(jobId: string, taskId: string, progress: number): boolean {
     const clamped = Math.min(1, Math.max(0, Number.isFinite(progress) ? progress : 0));
-    return this.change(undefined, () => this.stmts.updateProgress.run(clamped, this.ctx.now, jobId, taskId).changes > 0, true);
+    return this.change(
+      undefined,
+      () => this.stmts.updateProgress.run(clamped, this.ctx.now, jobId, taskId).changes > 0,
+      true,
+    );
   }
 
   /** Retries (or fails) running tasks whose deadline has passed; returns how many. */
   requeueTimedOut(limit = 100, ctx?: ChangeContext): number {
     return this.change({ actor: ctx?.actor ?? 'sweeper', ...ctx }, () => {
-      const rows = this.stmts.timedOut.all(this.ctx.now, limit) as { job_id: string; task_id: string; timeout_secs: number }[];
+      const rows = this.stmts.timedOut.all(this.ctx.now, limit) as {
+        job_id: string;
+        task_id: string;
+        timeout_secs: number;
+      }[];
       for (const row of rows) {
         this.updateTaskRetry(row.job_id, row.task_id, `timed out after ${row.timeout_secs}s`);
       }
@@ -579,7 +596,9 @@ function prepareTransactions(db: Database.Database) {
 
 function prepare(db: Database.Database) {
   return {
-    insertStream: db.prepare('INSERT INTO streams (id, worker_type, reserved, be_mult, user_id) VALUES (?, ?, ?, ?, ?)'),
+    insertStream: db.prepare(
+      'INSERT INTO streams (id, worker_type, reserved, be_mult, user_id) VALUES (?, ?, ?, ?, ?)',
+    ),
     getStream: db.prepare('SELECT * FROM streams WHERE id = ?'),
     getStreams: db.prepare('SELECT * FROM streams ORDER BY worker_type, rowid'),
     insertJob: db.prepare("INSERT INTO jobs (id, state, user_id, created_at) VALUES (?, 'running', ?, ?)"),

@@ -83,12 +83,7 @@ export interface ChangeContext {
   reason?: string;
 }
 
-export type TaskDbErrorCode =
-  | 'not_found'
-  | 'already_exists'
-  | 'invalid_argument'
-  | 'invalid_state'
-  | 'cycle';
+export type TaskDbErrorCode = 'not_found' | 'already_exists' | 'invalid_argument' | 'invalid_state' | 'cycle';
 
 export class TaskDbError extends Error {
   constructor(

@@ -23,7 +23,9 @@ export async function checkWatchFolder(dir: string): Promise<WatchFolderCheck> {
   const uid = process.getuid?.();
   if (uid === undefined) return {};
   if (st.uid !== uid && st.uid !== 0) {
-    throw new WatchFolderError(`the watch folder ${dir} belongs to another user (uid ${st.uid}): watch a folder of your own`);
+    throw new WatchFolderError(
+      `the watch folder ${dir} belongs to another user (uid ${st.uid}): watch a folder of your own`,
+    );
   }
   const othersWrite = st.uid !== uid || (st.mode & 0o022) !== 0;
   if (!othersWrite) return {};

@@ -39,13 +39,18 @@ export async function watchFolder(engine: Engine, dir: string, options: WatchOpt
     awaitWriteFinish: { stabilityThreshold: options.stableMs ?? 500, pollInterval: 100 },
   });
   const read = (path: string): Promise<Buffer> =>
-    readRegularFile(path, { maxBytes: engine.maxFileBytes, name: basename(path), ...(owner !== undefined ? { owner } : {}) });
+    readRegularFile(path, {
+      maxBytes: engine.maxFileBytes,
+      name: basename(path),
+      ...(owner !== undefined ? { owner } : {}),
+    });
 
   const run = async (elfPath: string): Promise<void> => {
     const name = basename(elfPath, '.elf');
     const out = (suffix: string): string => join(dir, `${name}${suffix}`);
     // Already handled (by an earlier run of the daemon, or just now).
-    if (started.has(name) || (await fileExists(out('.receipt'), false)) || (await fileExists(out('.error.txt'), false))) return;
+    if (started.has(name) || (await fileExists(out('.receipt'), false)) || (await fileExists(out('.error.txt'), false)))
+      return;
     started.add(name);
     try {
       const input = await read(out('.input')).catch((err: unknown) => {
@@ -64,7 +69,9 @@ export async function watchFolder(engine: Engine, dir: string, options: WatchOpt
     } catch (err) {
       const message = `${name}.elf failed: ${err instanceof Error ? err.message : String(err)}\n`;
       await writeAtomic(out('.error.txt'), message).catch((writeErr: unknown) => {
-        process.stderr.write(`bento watch: ${message.trim()} (and ${name}.error.txt could not be written: ${(writeErr as Error).message})\n`);
+        process.stderr.write(
+          `bento watch: ${message.trim()} (and ${name}.error.txt could not be written: ${(writeErr as Error).message})\n`,
+        );
       });
     }
   };

@@ -34,7 +34,11 @@ export function App() {
     void loadToken().then((token) => (token ? check(token).then(setAuth) : setAuth({ state: 'signed-out' })));
     const signedOut = (): void => {
       forgetToken();
-      setAuth({ state: 'signed-out', problem: "The daemon no longer accepts this page's token (was it restarted?): open the link `bento ui` prints now." });
+      setAuth({
+        state: 'signed-out',
+        problem:
+          "The daemon no longer accepts this page's token (was it restarted?): open the link `bento ui` prints now.",
+      });
     };
     window.addEventListener(SIGNED_OUT, signedOut);
     return () => window.removeEventListener(SIGNED_OUT, signedOut);
@@ -71,7 +75,12 @@ function Nav() {
         {NAV.map((n) => {
           const current = n.href === '/' ? location === '/' : location.startsWith(n.href);
           return (
-            <Link key={n.href} href={n.href} aria-current={current ? 'page' : undefined} className={current ? 'current' : undefined}>
+            <Link
+              key={n.href}
+              href={n.href}
+              aria-current={current ? 'page' : undefined}
+              className={current ? 'current' : undefined}
+            >
               {n.label}
             </Link>
           );
@@ -86,7 +95,8 @@ function Nav() {
 
 function SignedIn() {
   const [client] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 30_000, refetchOnWindowFocus: false, retry: 1 } } }),
+    () =>
+      new QueryClient({ defaultOptions: { queries: { staleTime: 30_000, refetchOnWindowFocus: false, retry: 1 } } }),
   );
   useEffect(() => followEvents(client), [client]);
   return (

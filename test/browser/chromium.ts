@@ -17,7 +17,11 @@ export function chromiumMissing(): string | null {
 export async function launchChromium(): Promise<Browser> {
   mkdirSync(ARTIFACTS, { recursive: true });
   // Root in a container has no user namespaces for Chromium's sandbox.
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+  });
 }
 
 export const screenshot = (name: string): string => join(ARTIFACTS, `${name}.png`);

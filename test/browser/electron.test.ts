@@ -18,7 +18,8 @@ function electronMissing(): string | null {
   if (!existsSync(pathFile) || !existsSync(join(dir, 'dist', readFileSync(pathFile, 'utf8')))) {
     return "Electron's binary is not installed (it is downloaded on first `npm start`, which needs access to GitHub)";
   }
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return 'no display (run the tests under xvfb-run)';
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
+    return 'no display (run the tests under xvfb-run)';
   return null;
 }
 
@@ -29,7 +30,11 @@ describe.skipIf(missing !== null)('desktop app', () => {
   it('starts its daemon, opens the UI with only the preload bridge, and stops the daemon on quit', async () => {
     const home = mkdtempSync(join(tmpdir(), 'bento-electron-'));
     try {
-      const app = await electron.launch({ args: [ROOT], cwd: ROOT, env: { ...process.env, BENTO_HOME: home } as Record<string, string> });
+      const app = await electron.launch({
+        args: [ROOT],
+        cwd: ROOT,
+        env: { ...process.env, BENTO_HOME: home } as Record<string, string>,
+      });
       const win = await app.firstWindow();
       await win.getByRole('heading', { name: 'Prove a guest' }).waitFor({ timeout: 60_000 });
       expect(existsSync(daemonFile(home))).toBe(true);
@@ -37,7 +42,11 @@ describe.skipIf(missing !== null)('desktop app', () => {
         const g = globalThis as unknown as { bento?: Record<string, unknown>; require?: unknown; process?: unknown };
         return { bridge: Object.keys(g.bento ?? {}).sort(), require: typeof g.require, process: typeof g.process };
       });
-      expect(page).toEqual({ bridge: ['connection', 'notify', 'pathForFile', 'saveReceipt'], require: 'undefined', process: 'undefined' });
+      expect(page).toEqual({
+        bridge: ['connection', 'notify', 'pathForFile', 'saveReceipt'],
+        require: 'undefined',
+        process: 'undefined',
+      });
       await win.screenshot({ path: screenshot('electron') });
       await app.close();
       expect(existsSync(daemonFile(home))).toBe(false);

@@ -28,7 +28,8 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
   let base: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(rendererDir(), 'index.html'))) throw new Error(`the renderer is not built (${rendererDir()}): run npm run build`);
+    if (!existsSync(join(rendererDir(), 'index.html')))
+      throw new Error(`the renderer is not built (${rendererDir()}): run npm run build`);
     home = mkdtempSync(join(tmpdir(), 'bento-ui-'));
     daemon = await serve({ home, port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${daemon.port}`;
@@ -121,7 +122,9 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
     await page.getByRole('button', { name: 'Export receipt' }).click();
     const saved = join(home, 'exported.receipt');
     await (await download).saveAs(saved);
-    const verify = await execa(process.execPath, [bento, '--home', home, 'verify', saved, '--elf', example('loop')], { reject: false });
+    const verify = await execa(process.execPath, [bento, '--home', home, 'verify', saved, '--elf', example('loop')], {
+      reject: false,
+    });
     expect(verify.stderr).toBe('');
     expect(verify.stdout).toContain('valid receipt');
     expect(verify.stdout).toContain('journal bfae39ab');
@@ -185,11 +188,15 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
   it('refuses files that are not guests, with their reason, before uploading anything', async () => {
     await proveView();
     await drop([{ name: 'notes.txt', bytes: [...Buffer.from('hello, not a program\n')] }]);
-    await expect.poll(() => page.getByTestId('file-problem').textContent()).toBe('notes.txt is not an ELF file (it does not start with \\x7fELF)');
+    await expect
+      .poll(() => page.getByTestId('file-problem').textContent())
+      .toBe('notes.txt is not an ELF file (it does not start with \\x7fELF)');
     const elf64 = tinyElf([SPIN]);
     elf64[4] = 2;
     await drop([{ name: 'guest64.elf', bytes: [...elf64] }]);
-    await expect.poll(() => page.getByTestId('file-problem').textContent()).toContain('guest64.elf is a 64-bit RISC-V ELF');
+    await expect
+      .poll(() => page.getByTestId('file-problem').textContent())
+      .toContain('guest64.elf is a 64-bit RISC-V ELF');
     expect(await page.getByRole('button', { name: 'Prove', exact: true }).isDisabled()).toBe(true);
     await page.screenshot({ path: screenshot('prove-refused'), fullPage: true });
   });

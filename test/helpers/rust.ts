@@ -9,7 +9,11 @@ import { GUEST_TARGET } from '../../core/guest/scaffold.js';
 export function rustGuestsMissing(): string | undefined {
   const libdir = execaSync('rustc', ['--print', 'target-libdir', '--target', GUEST_TARGET], { reject: false });
   const missing =
-    libdir.exitCode !== 0 ? 'rustc is not installed' : existsSync(libdir.stdout.trim()) ? undefined : `the Rust target ${GUEST_TARGET} is not installed (rustup target add ${GUEST_TARGET})`;
+    libdir.exitCode !== 0
+      ? 'rustc is not installed'
+      : existsSync(libdir.stdout.trim())
+        ? undefined
+        : `the Rust target ${GUEST_TARGET} is not installed (rustup target add ${GUEST_TARGET})`;
   if (missing && process.env.CI === 'true') throw new Error(`under CI ${missing}: .ci/run installs it`);
   if (missing) console.warn(`skipped: ${missing}`);
   return missing;

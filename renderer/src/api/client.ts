@@ -11,11 +11,13 @@ export function setToken(value: string): void {
   token = value;
 }
 
-
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(path, { ...init, headers: { 'x-api-key': token, ...(init.headers as Record<string, string> | undefined) } });
+    res = await fetch(path, {
+      ...init,
+      headers: { 'x-api-key': token, ...(init.headers as Record<string, string> | undefined) },
+    });
   } catch {
     throw new ApiError(0, 'Unreachable', 'the Local Bento daemon does not answer: is `bento serve` still running?');
   }
@@ -33,11 +35,16 @@ export async function getJson<T>(path: string): Promise<T> {
 }
 
 export async function sendJson<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const init: RequestInit =
+    body === undefined
+      ? { method }
+      : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
   return (await (await call(path, init)).json()) as T;
 }
 
 export async function upload<T>(path: string, bytes: Blob | Uint8Array): Promise<T> {
   const body = bytes instanceof Blob ? bytes : new Blob([bytes as Uint8Array<ArrayBuffer>]);
-  return (await (await call(path, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body })).json()) as T;
+  return (await (
+    await call(path, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body })
+  ).json()) as T;
 }

@@ -84,8 +84,17 @@ const lastPhase = new Map<string, Phase>();
 function notifyIfLongProofEnded(status: SessionStatus): void {
   const before = lastPhase.get(status.jobId);
   lastPhase.set(status.jobId, status.phase);
-  if (before === undefined || isTerminalPhase(before) || !isTerminalPhase(status.phase) || status.elapsedMs < NOTIFY_AFTER_MS) return;
-  desktop()?.notify(`Proof ${status.phase}`, `Job ${status.jobId.slice(0, 8)} ${status.phase} after ${Math.round(status.elapsedMs / 1000)} s`);
+  if (
+    before === undefined ||
+    isTerminalPhase(before) ||
+    !isTerminalPhase(status.phase) ||
+    status.elapsedMs < NOTIFY_AFTER_MS
+  )
+    return;
+  desktop()?.notify(
+    `Proof ${status.phase}`,
+    `Job ${status.jobId.slice(0, 8)} ${status.phase} after ${Math.round(status.elapsedMs / 1000)} s`,
+  );
 }
 
 function applyDeleted(qc: QueryClient, jobId: string): void {

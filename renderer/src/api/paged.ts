@@ -7,10 +7,16 @@ import { getJson } from './client';
 
 const PAGE = 100;
 
-export function usePagedList<Page, Row>(queryKey: readonly unknown[], path: string, rowsOf: (page: Page) => Row[], totalOf: (page: Page) => number) {
+export function usePagedList<Page, Row>(
+  queryKey: readonly unknown[],
+  path: string,
+  rowsOf: (page: Page) => Row[],
+  totalOf: (page: Page) => number,
+) {
   const q = useInfiniteQuery({
     queryKey,
-    queryFn: ({ pageParam }) => getJson<Page>(`${path}${path.includes('?') ? '&' : '?'}limit=${PAGE}&offset=${pageParam}`),
+    queryFn: ({ pageParam }) =>
+      getJson<Page>(`${path}${path.includes('?') ? '&' : '?'}limit=${PAGE}&offset=${pageParam}`),
     initialPageParam: 0,
     getNextPageParam: (last, pages) => {
       const loaded = pages.reduce((n, p) => n + rowsOf(p).length, 0);

@@ -6,7 +6,14 @@ export function JobProgress({ status }: { status: SessionStatus }) {
   const percent = Math.round(100 * progressFraction(status));
   const text = progressText(status);
   return (
-    <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-valuetext={text}>
+    <div
+      className="progress"
+      role="progressbar"
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={percent}
+      aria-valuetext={text}
+    >
       <div className={`bar phase-${status.phase}`} style={{ width: `${percent}%` }} />
       <span className="progress-text">{text}</span>
     </div>

@@ -33,10 +33,19 @@ export function PlannerTree({ tasks, now }: { tasks: readonly Task[]; now: numbe
         aria-label={`Planner tree: ${tasks.map((t) => `${nodeLabel(t.taskId)} ${t.state}`).join(', ')}`}
       >
         {tree.edges.map((e) => (
-          <polyline key={`${e.from}>${e.to}`} className="edge" points={e.points.map((p) => `${p.x},${p.y}`).join(' ')} />
+          <polyline
+            key={`${e.from}>${e.to}`}
+            className="edge"
+            points={e.points.map((p) => `${p.x},${p.y}`).join(' ')}
+          />
         ))}
         {placed.map(({ task, x, y }) => (
-          <g key={task.taskId} transform={`translate(${x},${y})`} className={`node state-${task.state}`} data-task={task.taskId}>
+          <g
+            key={task.taskId}
+            transform={`translate(${x},${y})`}
+            className={`node state-${task.state}`}
+            data-task={task.taskId}
+          >
             <title>{`${task.taskId}: ${task.state}${task.retries ? `, ${task.retries} retries` : ''}${task.error ? ` — ${task.error}` : ''}`}</title>
             <rect width={NODE_W} height={NODE_H} rx={6} />
             <text x={NODE_W / 2} y={18} textAnchor="middle" className="node-title">

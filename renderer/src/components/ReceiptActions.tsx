@@ -25,7 +25,12 @@ export function ReceiptActions({ jobId, canDelete = false }: { jobId: string; ca
         />
       )}
       <span role="status" aria-live="polite">
-        {verified && (verified.valid ? <span className="ok">Receipt valid (verified in {duration(verified.verifyMs ?? 0)})</span> : <span className="error">Receipt invalid: {verified.error}</span>)}
+        {verified &&
+          (verified.valid ? (
+            <span className="ok">Receipt valid (verified in {duration(verified.verifyMs ?? 0)})</span>
+          ) : (
+            <span className="error">Receipt invalid: {verified.error}</span>
+          ))}
         {a.exportReceipt.data && <span className="muted"> {a.exportReceipt.data}</span>}
       </span>
       {(a.verify.error ?? a.exportReceipt.error ?? a.deleteReceipt.error) && (

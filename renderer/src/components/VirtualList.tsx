@@ -5,10 +5,12 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { type ReactNode, useEffect, useRef } from 'react';
 
 /** A paged list's rows, or its loading note or error. */
-export function PagedList<T>(props: Omit<Parameters<typeof VirtualList<T>>[0], 'items' | 'total' | 'loadMore'> & {
-  paged: { query: { isPending: boolean; error: Error | null }; rows: T[]; total: number; loadMore: () => void };
-  loading: string;
-}) {
+export function PagedList<T>(
+  props: Omit<Parameters<typeof VirtualList<T>>[0], 'items' | 'total' | 'loadMore'> & {
+    paged: { query: { isPending: boolean; error: Error | null }; rows: T[]; total: number; loadMore: () => void };
+    loading: string;
+  },
+) {
   const { paged, loading, ...list } = props;
   if (paged.query.error) {
     return (
@@ -33,7 +35,12 @@ export function VirtualList<T>(props: {
   empty: ReactNode;
 }) {
   const parent = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({ count: props.items.length, getScrollElement: () => parent.current, estimateSize: () => props.rowHeight, overscan: 8 });
+  const virtual = useVirtualizer({
+    count: props.items.length,
+    getScrollElement: () => parent.current,
+    estimateSize: () => props.rowHeight,
+    overscan: 8,
+  });
   const rows = virtual.getVirtualItems();
   const last = rows.at(-1)?.index ?? -1;
   const { items, total, loadMore } = props;
@@ -53,7 +60,14 @@ export function VirtualList<T>(props: {
               aria-posinset={r.index + 1}
               aria-setsize={total}
               className="vrow"
-              style={{ position: 'absolute', top: 0, left: 0, right: 0, height: r.size, transform: `translateY(${r.start}px)` }}
+              style={{
+                position: 'absolute',
+                top: 0,
+                left: 0,
+                right: 0,
+                height: r.size,
+                transform: `translateY(${r.start}px)`,
+              }}
             >
               {props.row(item)}
             </div>

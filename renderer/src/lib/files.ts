@@ -23,10 +23,13 @@ export async function meantAsElf(file: File): Promise<boolean> {
 /** Why a file cannot be the guest ELF, or null. */
 export async function elfProblem(file: File, maxBytes: number): Promise<string | null> {
   if (file.size === 0) return `${file.name} is empty`;
-  if (file.size > maxBytes) return `${file.name} is too large (${file.size} bytes; the daemon accepts up to ${maxBytes})`;
+  if (file.size > maxBytes)
+    return `${file.name} is too large (${file.size} bytes; the daemon accepts up to ${maxBytes})`;
   return elfHeaderProblem(await headOf(file), file.name);
 }
 
 export function inputProblem(file: File, maxBytes: number): string | null {
-  return file.size > maxBytes ? `${file.name} is too large for an input (${file.size} bytes; the daemon accepts up to ${maxBytes})` : null;
+  return file.size > maxBytes
+    ? `${file.name} is too large for an input (${file.size} bytes; the daemon accepts up to ${maxBytes})`
+    : null;
 }

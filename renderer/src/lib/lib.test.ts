@@ -24,7 +24,13 @@ const task = (taskId: string, prerequisites: string[] = []): Task => ({
 });
 
 describe('planner tree layout', () => {
-  const tasks = [task('init'), task('prove-0'), task('prove-1'), task('join-2', ['prove-0', 'prove-1']), task('finalize', ['join-2'])];
+  const tasks = [
+    task('init'),
+    task('prove-0'),
+    task('prove-1'),
+    task('join-2', ['prove-0', 'prove-1']),
+    task('finalize', ['join-2']),
+  ];
 
   it('puts segments at the bottom, joins above them and finalize at the top', () => {
     const tree = layoutTree(tasks);
@@ -32,7 +38,11 @@ describe('planner tree layout', () => {
     expect(y('prove-0')).toBe(y('prove-1'));
     expect(y('join-2')).toBeLessThan(y('prove-0') - NODE_H);
     expect(y('finalize')).toBeLessThan(y('join-2') - NODE_H);
-    expect(tree.edges.map((e) => `${e.from}>${e.to}`).sort()).toEqual(['join-2>finalize', 'prove-0>join-2', 'prove-1>join-2']);
+    expect(tree.edges.map((e) => `${e.from}>${e.to}`).sort()).toEqual([
+      'join-2>finalize',
+      'prove-0>join-2',
+      'prove-1>join-2',
+    ]);
     expect(tree.width).toBeGreaterThan(0);
   });
 
@@ -40,7 +50,7 @@ describe('planner tree layout', () => {
     const proves = Array.from({ length: 16 }, (_, i) => task(`prove-${i}`));
     const joins: Task[] = [];
     let level = proves.map((t) => t.taskId);
-    for (let n = 16; level.length > 1; ) {
+    for (let n = 16; level.length > 1;) {
       const next: string[] = [];
       for (let i = 0; i < level.length; i += 2) {
         const id = `join-${n++}`;

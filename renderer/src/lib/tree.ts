@@ -61,10 +61,12 @@ export function layoutTree(tasks: readonly Shape[]): TreeLayout {
   for (const t of tasks) g.setNode(t.taskId, { width: NODE_W, height: NODE_H });
   for (const t of tasks) for (const p of t.prerequisites) if (ids.has(p)) g.setEdge(p, t.taskId);
   layout(g, { constraints: leafOrder(tasks) });
-  const nodes = new Map(tasks.map((t) => {
-    const n = g.node(t.taskId);
-    return [t.taskId, { x: n.x - NODE_W / 2, y: n.y - NODE_H / 2 }] as const;
-  }));
+  const nodes = new Map(
+    tasks.map((t) => {
+      const n = g.node(t.taskId);
+      return [t.taskId, { x: n.x - NODE_W / 2, y: n.y - NODE_H / 2 }] as const;
+    }),
+  );
   const edges = g.edges().map((e) => ({ from: e.v, to: e.w, points: g.edge(e).points ?? [] }));
   const graph = g.graph();
   return { nodes, edges, width: graph.width ?? 0, height: graph.height ?? 0 };

@@ -50,7 +50,9 @@ export function JobDetailView({ jobId }: { jobId: string }) {
         <dt>Cycles</dt>
         <dd data-stat="cycles">{count(job.cycles)}</dd>
         <dt>Segments</dt>
-        <dd>{job.executeOnly ? 'execute only' : `${job.proven} of ${job.segments}${job.executionDone ? '' : '+'} proven`}</dd>
+        <dd>
+          {job.executeOnly ? 'execute only' : `${job.proven} of ${job.segments}${job.executionDone ? '' : '+'} proven`}
+        </dd>
         <dt>Exit code</dt>
         <dd>{job.exitCode ?? '–'}</dd>
         <dt>Elapsed</dt>
@@ -101,7 +103,8 @@ export function JobDetailView({ jobId }: { jobId: string }) {
         <ol className="timeline">
           {job.events.map((e) => (
             <li key={e.id}>
-              <time dateTime={new Date(e.at).toISOString()}>{new Date(e.at).toLocaleTimeString()}</time> <strong>{e.taskId ?? 'job'}</strong> {e.from ?? '·'} → {e.to}
+              <time dateTime={new Date(e.at).toISOString()}>{new Date(e.at).toLocaleTimeString()}</time>{' '}
+              <strong>{e.taskId ?? 'job'}</strong> {e.from ?? '·'} → {e.to}
               {e.reason ? <span className="muted"> — {e.reason}</span> : null}
             </li>
           ))}
@@ -120,7 +123,15 @@ function GuestOutput({ jobId, ready }: { jobId: string; ready: boolean }) {
   return (
     <section aria-labelledby="logs-title">
       <h2 id="logs-title">Guest output</h2>
-      {q.error ? <p className="error">{q.error.message}</p> : q.data ? <pre className="logs">{q.data}</pre> : <p className="muted">{ready ? 'The guest wrote nothing to stdout or stderr.' : 'Output appears when execution ends.'}</p>}
+      {q.error ? (
+        <p className="error">{q.error.message}</p>
+      ) : q.data ? (
+        <pre className="logs">{q.data}</pre>
+      ) : (
+        <p className="muted">
+          {ready ? 'The guest wrote nothing to stdout or stderr.' : 'Output appears when execution ends.'}
+        </p>
+      )}
     </section>
   );
 }

@@ -34,7 +34,9 @@ export function JobsView() {
             </button>
           ))}
         </div>
-        <span className="muted">{paged.query.data ? `${count(paged.total)} job${paged.total === 1 ? '' : 's'}` : ''}</span>
+        <span className="muted">
+          {paged.query.data ? `${count(paged.total)} job${paged.total === 1 ? '' : 's'}` : ''}
+        </span>
       </div>
       <PagedList
         paged={paged}

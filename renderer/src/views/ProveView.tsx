@@ -23,7 +23,13 @@ function typedInput(mode: Exclude<InputMode, 'file'>, text: string): Uint8Array 
   return u32Input(splitWords(text));
 }
 
-const INPUT_MODE_LABELS: Record<InputMode, string> = { file: 'File', hex: 'Hex', utf8: 'UTF-8 text', u32: '32-bit words', postcard: 'Typed values (Rust guests)' };
+const INPUT_MODE_LABELS: Record<InputMode, string> = {
+  file: 'File',
+  hex: 'Hex',
+  utf8: 'UTF-8 text',
+  u32: '32-bit words',
+  postcard: 'Typed values (Rust guests)',
+};
 const TYPED_INPUT_HINTS: Record<Exclude<InputMode, 'file'>, string> = {
   hex: 'Bytes in hex',
   utf8: 'Text',
@@ -82,7 +88,10 @@ export function ProveView() {
     }
   }
   const limit = cycleLimit.trim() === '' ? null : Number(cycleLimit);
-  const limitProblem = limit !== null && (!Number.isInteger(limit) || limit <= 0) ? 'The cycle limit must be a positive whole number.' : null;
+  const limitProblem =
+    limit !== null && (!Number.isInteger(limit) || limit <= 0)
+      ? 'The cycle limit must be a positive whole number.'
+      : null;
   const effectivePo2 = po2 ?? settings.data?.defaultPo2 ?? 20;
 
   const prove = useMutation({
@@ -91,7 +100,13 @@ export function ProveView() {
       const inputBytes = mode === 'file' ? inputFile?.file : typed;
       const input = inputBytes ? (await upload<{ input: string }>('/api/inputs', inputBytes)).input : undefined;
       const create = (source: { elfPath: string } | { elf: string }) =>
-        sendJson<{ jobId: string }>('POST', '/api/jobs', { ...source, input, po2: effectivePo2, executeOnly, cycleLimit: limit });
+        sendJson<{ jobId: string }>('POST', '/api/jobs', {
+          ...source,
+          input,
+          po2: effectivePo2,
+          executeOnly,
+          cycleLimit: limit,
+        });
       const uploaded = async () => create({ elf: (await upload<{ elf: string }>('/api/elfs', elf.file)).elf });
       if (!elf.path) return uploaded();
       // A path is honoured only for the desktop app that started the daemon; anywhere else the file is uploaded.
@@ -136,7 +151,8 @@ export function ProveView() {
       >
         <p>Drop a guest ELF and its input here</p>
         <p id="drop-help" className="muted">
-          or press Enter to choose the ELF. An RV32IM executable (built with -march=rv32im -mabi=ilp32); any other file is taken as the input.
+          or press Enter to choose the ELF. An RV32IM executable (built with -march=rv32im -mabi=ilp32); any other file
+          is taken as the input.
         </p>
       </div>
       {problem && (
@@ -157,7 +173,9 @@ export function ProveView() {
             }}
           />
         </label>
-        <p data-testid="chosen-elf">{elf ? `${elf.path ?? elf.file.name} (${bytes(elf.file.size)})` : 'No ELF chosen.'}</p>
+        <p data-testid="chosen-elf">
+          {elf ? `${elf.path ?? elf.file.name} (${bytes(elf.file.size)})` : 'No ELF chosen.'}
+        </p>
 
         <fieldset>
           <legend>Input</legend>
@@ -180,7 +198,11 @@ export function ProveView() {
                   }}
                 />
               </label>
-              <p data-testid="chosen-input">{inputFile ? `${inputFile.path ?? inputFile.file.name} (${bytes(inputFile.file.size)})` : 'No input file: the guest reads an empty input.'}</p>
+              <p data-testid="chosen-input">
+                {inputFile
+                  ? `${inputFile.path ?? inputFile.file.name} (${bytes(inputFile.file.size)})`
+                  : 'No input file: the guest reads an empty input.'}
+              </p>
             </>
           ) : (
             <>
@@ -206,7 +228,13 @@ export function ProveView() {
           <legend>Options</legend>
           <label>
             Segment size (po2)
-            <input type="number" min={14} max={22} value={effectivePo2} onChange={(e) => setPo2(Number(e.target.value))} />
+            <input
+              type="number"
+              min={14}
+              max={22}
+              value={effectivePo2}
+              onChange={(e) => setPo2(Number(e.target.value))}
+            />
           </label>
           <label className="inline">
             <input type="checkbox" checked={executeOnly} onChange={(e) => setExecuteOnly(e.target.checked)} />
@@ -214,7 +242,14 @@ export function ProveView() {
           </label>
           <label>
             Cycle limit
-            <input type="number" min={1} placeholder="none" value={cycleLimit} onChange={(e) => setCycleLimit(e.target.value)} aria-invalid={limitProblem !== null} />
+            <input
+              type="number"
+              min={1}
+              placeholder="none"
+              value={cycleLimit}
+              onChange={(e) => setCycleLimit(e.target.value)}
+              aria-invalid={limitProblem !== null}
+            />
           </label>
           {limitProblem && <span className="error">{limitProblem}</span>}
         </fieldset>

@@ -35,7 +35,8 @@ export function ReceiptsView() {
               <Link href={`/jobs/${r.jobId}`}>Job {shortId(r.jobId)}</Link>
               <span className="muted">
                 {' '}
-                · {time(r.endedAt ?? r.createdAt)} · {count(r.cycles)} cycles · {r.segments} segments · {bytes(r.receiptBytes)}
+                · {time(r.endedAt ?? r.createdAt)} · {count(r.cycles)} cycles · {r.segments} segments ·{' '}
+                {bytes(r.receiptBytes)}
               </span>
               <div className="muted">
                 image <code>{r.imageId ? shortId(r.imageId) : '–'}</code>

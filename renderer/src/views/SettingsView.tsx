@@ -30,8 +30,8 @@ function WorkersPanel() {
       {w && (
         <>
           <p>
-            CPU: {w.cpu.cores} cores ({w.cpu.model}), load {w.cpu.loadAverage.map((l) => l.toFixed(2)).join(' / ')}. GPU:{' '}
-            {w.gpu ? w.gpu.name : 'none in use (the prover runs on the CPU)'}.
+            CPU: {w.cpu.cores} cores ({w.cpu.model}), load {w.cpu.loadAverage.map((l) => l.toFixed(2)).join(' / ')}.
+            GPU: {w.gpu ? w.gpu.name : 'none in use (the prover runs on the CPU)'}.
           </p>
           <table>
             <caption className="sr-only">Worker slots per stream</caption>
@@ -55,7 +55,8 @@ function WorkersPanel() {
                         ? 'idle'
                         : active.map((a) => (
                             <div key={`${a.jobId}/${a.taskId}`}>
-                              <Link href={`/jobs/${a.jobId}`}>{shortId(a.jobId)}</Link> {a.taskId} for {duration(now - a.startedAt)}
+                              <Link href={`/jobs/${a.jobId}`}>{shortId(a.jobId)}</Link> {a.taskId} for{' '}
+                              {duration(now - a.startedAt)}
                             </div>
                           ))}
                     </td>
@@ -78,7 +79,8 @@ function SettingsPanel() {
   return <SettingsForm settings={q.data} />;
 }
 
-const numberOr = (text: string, fallback: number): number => (text.trim() === '' || Number.isNaN(Number(text)) ? fallback : Number(text));
+const numberOr = (text: string, fallback: number): number =>
+  text.trim() === '' || Number.isNaN(Number(text)) ? fallback : Number(text);
 
 function SettingsForm({ settings }: { settings: DaemonSettings }) {
   const qc = useQueryClient();
@@ -86,11 +88,22 @@ function SettingsForm({ settings }: { settings: DaemonSettings }) {
   const [retention, setRetention] = useState(String(settings.retentionHours));
   const [watch, setWatch] = useState(settings.watchFolder ?? '');
   const [slots, setSlots] = useState<Record<string, string>>(() =>
-    Object.fromEntries(Object.entries(settings.running.slots).map(([k, v]) => [k, String(settings.slots[k as keyof typeof settings.slots] ?? v)])),
+    Object.fromEntries(
+      Object.entries(settings.running.slots).map(([k, v]) => [
+        k,
+        String(settings.slots[k as keyof typeof settings.slots] ?? v),
+      ]),
+    ),
   );
   const [s3, setS3] = useState<S3Settings>(settings.s3 ?? { endpoint: '', bucket: '', accessKey: '', secretKey: '' });
   const useS3 = s3.endpoint.trim() !== '' || s3.bucket.trim() !== '';
-  const s3Body = { endpoint: s3.endpoint.trim(), bucket: s3.bucket.trim(), accessKey: s3.accessKey, secretKey: s3.secretKey, ...(s3.region ? { region: s3.region } : {}) };
+  const s3Body = {
+    endpoint: s3.endpoint.trim(),
+    bucket: s3.bucket.trim(),
+    accessKey: s3.accessKey,
+    secretKey: s3.secretKey,
+    ...(s3.region ? { region: s3.region } : {}),
+  };
 
   const save = useMutation({
     mutationFn: () =>
@@ -98,12 +111,16 @@ function SettingsForm({ settings }: { settings: DaemonSettings }) {
         defaultPo2: numberOr(po2, settings.defaultPo2),
         retentionHours: numberOr(retention, settings.retentionHours),
         watchFolder: watch.trim() === '' ? null : watch.trim(),
-        slots: Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, numberOr(v, settings.running.slots[k] ?? 1)])),
+        slots: Object.fromEntries(
+          Object.entries(slots).map(([k, v]) => [k, numberOr(v, settings.running.slots[k] ?? 1)]),
+        ),
         s3: useS3 ? s3Body : null,
       }),
     onSuccess: (next) => qc.setQueryData(['settings'], next),
   });
-  const test = useMutation({ mutationFn: () => sendJson<{ ok: boolean; msg: string }>('POST', '/api/sync/test', s3Body) });
+  const test = useMutation({
+    mutationFn: () => sendJson<{ ok: boolean; msg: string }>('POST', '/api/sync/test', s3Body),
+  });
   const onSubmit = (e: FormEvent): void => {
     e.preventDefault();
     save.mutate();
@@ -144,7 +161,13 @@ function SettingsForm({ settings }: { settings: DaemonSettings }) {
           {Object.keys(slots).map((k) => (
             <label key={k} className="inline">
               {k}
-              <input type="number" min={1} max={64} value={slots[k]} onChange={(e) => setSlots({ ...slots, [k]: e.target.value })} />
+              <input
+                type="number"
+                min={1}
+                max={64}
+                value={slots[k]}
+                onChange={(e) => setSlots({ ...slots, [k]: e.target.value })}
+              />
             </label>
           ))}
         </fieldset>
