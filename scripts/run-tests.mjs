@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs every test suite (vitest for TypeScript, including the browser tests
-// in test/browser; cargo test for native-bin) and ends with one summary line over all of them:
-// "summary: N passed, N failed, N skipped". Exits non-zero if any suite failed.
+// Runs the lint and format gates (eslint and prettier for TypeScript, rustfmt and clippy for Rust) and every
+// test suite (vitest for TypeScript, including the browser tests in test/browser; cargo test for native-bin),
+// and ends with one summary line over the tests: "summary: N passed, N failed, N skipped".
+// Exits non-zero if any gate or suite failed.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -64,8 +65,39 @@ function cargoTest(args) {
   if (r.status !== 0) broken = true;
 }
 
+// A gate passes or fails as a whole; a failed one makes the run fail.
+const gates = [];
+function gate(name, command, args, cwd) {
+  const r = spawnSync(command, args, { cwd: join(root, cwd), stdio: 'inherit' });
+  const ok = !r.error && r.status === 0;
+  if (r.error) process.stderr.write(`${name} could not run: ${r.error.message}\n`);
+  gates.push(`${name}: ${ok ? 'ok' : 'FAILED'}`);
+  if (!ok) broken = true;
+}
+
+const clippy = ['clippy', '--release', '--locked', '--all-targets'];
+const denyWarnings = ['--', '-D', 'warnings'];
+gate(
+  'eslint',
+  process.execPath,
+  [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--max-warnings', '0', '.'],
+  '.',
+);
+gate(
+  'prettier',
+  process.execPath,
+  [join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '.'],
+  '.',
+);
+gate('rustfmt native-bin', 'cargo', ['fmt', '--all', '--check'], 'native-bin');
+gate('rustfmt guest', 'cargo', ['fmt', '--all', '--check'], 'guest');
+// bento-forge is checked on its own, like its tests: its forging feature must not unify into the default members.
+gate('clippy native-bin', 'cargo', [...clippy, ...denyWarnings], 'native-bin');
+gate('clippy bento-forge', 'cargo', [...clippy, '-p', 'bento-forge', ...denyWarnings], 'native-bin');
+
 vitest();
 cargoTest([]);
 cargoTest(['-p', 'bento-forge']);
-process.stdout.write(`\nsummary: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+process.stdout.write(`\n${gates.join('\n')}\n`);
+process.stdout.write(`summary: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
 process.exitCode = broken || totals.failed > 0 ? 1 : 0;
