@@ -75,7 +75,7 @@ try {
   const input = Buffer.alloc(4);
   input.writeUInt32LE(iterations);
   const started = performance.now();
-  const jobId = await engine.createSession({
+  const jobId = await engine.createJob({
     elfPath: join(import.meta.dirname, '..', '..', 'examples', 'loop.elf'),
     input,
     po2,

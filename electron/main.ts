@@ -14,7 +14,8 @@ import {
   type IpcMainEvent,
   type IpcMainInvokeEvent,
 } from 'electron';
-import { APP_SECRET_HEADER } from '../core/daemon/apierror.js';
+import { APP_SECRET_HEADER } from '../core/api/apierror.js';
+import { ApiClient } from '../core/api/client.js';
 import { isValidId } from '../core/ids.js';
 import { type AppDaemon, attachOrStart } from './daemon.js';
 
@@ -44,9 +45,12 @@ function handle(): void {
       defaultPath: join(app.getPath('downloads'), `${jobId}.receipt`),
     });
     if (choice.canceled || !choice.filePath) return { saved: false };
-    const res = await fetch(`${daemon.base}/api/jobs/${jobId}/receipt`, { headers: { 'x-api-key': daemon.token } });
-    if (!res.ok) return { saved: false, error: `the daemon has no receipt for job ${jobId} (${res.status})` };
-    await writeFile(choice.filePath, Buffer.from(await res.arrayBuffer()));
+    const { token } = daemon;
+    const client = new ApiClient({ baseUrl: daemon.base, token: () => token });
+    const receipt = await client.receipt(jobId).catch((err: unknown) => err as Error);
+    if (receipt instanceof Error)
+      return { saved: false, error: `the daemon has no receipt for job ${jobId} (${receipt.message})` };
+    await writeFile(choice.filePath, receipt);
     return { saved: true, path: choice.filePath };
   });
   ipcMain.on('bento:notify', (event, title: unknown, body: unknown) => {

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonFile } from '../core/daemon/discover.js';
 import { type RunningDaemon, serve } from '../core/daemon/serve.js';
 import { buildServer } from '../core/daemon/server.js';
-import { Settings } from '../core/config/settings.js';
+import { JobDetail, Settings } from '../core/api/contract.js';
 import { Engine } from '../core/engine/engine.js';
 import { ROOT, ZKVM, example } from './helpers/guests.js';
+import { client, untilJob } from './helpers/feed.js';
 import { rng } from './helpers/rng.js';
 
 const random = rng(7);
@@ -281,18 +282,16 @@ describe('routes for the UI', () => {
   it('retries a failed job from its failed tasks', async () => {
     const { uuid, final } = await uploadAndRun('loop', Buffer.from([1, 0, 0, 0]), { cycle_limit: 10 });
     expect(final.status).toBe('FAILED');
-    const retried = await json<{ applied: boolean }>(await api(`/api/jobs/${uuid}/retry`, { method: 'POST' }));
+    const app = client(base, daemon.token);
+    const retried = await app.retry(uuid);
     expect(retried.applied).toBe(true);
+    expect(retried.changes).toContainEqual(expect.objectContaining({ jobId: uuid, action: 'reset', to: 'ready' }));
     // The same cycle limit fails it again, with the same message.
-    for (;;) {
-      const s = await json<{ status: string; error_msg: string }>(await api(`/sessions/status/${uuid}`));
-      if (s.status !== 'RUNNING') {
-        expect(s.status).toBe('FAILED');
-        expect(s.error_msg).toMatch(/cycle limit/);
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const again = await untilJob(app, uuid);
+    expect(again.phase).toBe('failed');
+    expect(again.error).toMatch(/cycle limit/);
+    const s = await json<{ status: string; error_msg: string }>(await api(`/sessions/status/${uuid}`));
+    expect(s).toMatchObject({ status: 'FAILED', error_msg: expect.stringMatching(/cycle limit/) });
   });
 
   it('creates jobs from uploads, lists receipts, filters by state with totals, and deletes', async () => {
@@ -313,64 +312,45 @@ describe('routes for the UI', () => {
       type: 'InvalidElf',
       msg: 'the upload is not an ELF file (it does not start with \\x7fELF)',
     });
-    const { elf } = await json<{ elf: string }>(
-      await api('/api/elfs', {
-        method: 'POST',
-        headers: { 'content-type': 'application/octet-stream' },
-        body: readFileSync(example('fib')),
-      }),
-    );
-    const { input } = await json<{ input: string }>(
-      await api('/api/inputs', {
-        method: 'POST',
-        headers: { 'content-type': 'application/octet-stream' },
-        body: Buffer.from([10, 0, 0, 0]),
-      }),
-    );
+    // The desktop app's window, through the typed client.
+    const app = client(base, daemon.token, { 'x-bento-app': 'the-desktop-app' });
+    const { elf } = await app.uploadElf(readFileSync(example('fib')));
+    const { input } = await app.uploadInput(Buffer.from([10, 0, 0, 0]));
     expect((await post('/api/jobs', { elf, elfPath: example('fib') })).status).toBe(400);
     expect((await post('/api/jobs', { elfPath: 'examples/fib.elf' })).status).toBe(400);
     expect((await post('/api/jobs', { elf, input: '0'.repeat(64) })).status).toBe(404);
-    const { jobId } = await json<{ jobId: string }>(await post('/api/jobs', { elf, input, po2: 14 }));
-    const fromPath = await json<{ jobId: string }>(
-      await post('/api/jobs', { elfPath: example('fib'), input, po2: 14, executeOnly: true }),
-    );
-    expect((await api(`/api/jobs/${jobId}`, { method: 'DELETE' })).status).toBe(400); // still running
-    const done = async (id: string): Promise<{ phase: string; journalHex: string; receiptPath: string | null }> => {
-      for (;;) {
-        const s = await json<{ phase: string; journalHex: string; receiptPath: string | null }>(
-          await api(`/api/jobs/${id}`),
-        );
-        if (['succeeded', 'failed', 'stopped'].includes(s.phase)) return s;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
-    const proved = await done(jobId);
-    const executed = await done(fromPath.jobId);
+    const { jobId } = await app.createJob({ elf, input, po2: 14 });
+    const fromPath = await app.createJob({ elfPath: example('fib'), input, po2: 14, executeOnly: true });
+    // Deleting needs an ended job: checked while this one is known to run.
+    expect((await app.job(jobId)).state).toBe('running');
+    await expect(app.deleteJob(jobId)).rejects.toMatchObject({ status: 400, type: 'InvalidRequest' });
+    const proved = await untilJob(app, jobId);
+    const executed = await untilJob(app, fromPath.jobId);
     expect(proved.phase).toBe('succeeded');
+    expect(proved.hasReceipt).toBe(true);
     expect(executed.journalHex).toBe(proved.journalHex);
+    // Only the contract's fields go out: no server paths, no task definitions.
+    const detail = (await json(await api(`/api/jobs/${jobId}`))) as Record<string, unknown>;
+    expect(Object.keys(detail).sort()).toEqual(Object.keys(JobDetail.shape).sort());
+    expect(JSON.stringify(detail)).not.toContain(home);
 
-    const receipts = await json<{ receipts: { jobId: string; receiptBytes: number }[]; total: number }>(
-      await api('/api/receipts?limit=500'),
-    );
+    const receipts = await app.receipts({ limit: 500 });
     expect(receipts.receipts.find((r) => r.jobId === jobId)?.receiptBytes).toBeGreaterThan(1000);
     expect(receipts.receipts.some((r) => r.jobId === fromPath.jobId)).toBe(false);
-    const all = await json<{ total: number }>(await api('/api/jobs?limit=1'));
-    const succeeded = await json<{ jobs: { phase: string }[]; total: number }>(
-      await api('/api/jobs?state=succeeded&limit=500'),
-    );
-    const failed = await json<{ jobs: { phase: string }[]; total: number }>(
-      await api('/api/jobs?state=failed&limit=500'),
-    );
+    const all = await app.jobs({ limit: 1 });
+    const succeeded = await app.jobs({ state: 'succeeded', limit: 500 });
+    const failed = await app.jobs({ state: 'failed', limit: 500 });
+    expect(succeeded.jobs.map((j) => j.jobId)).toContain(jobId);
     expect(succeeded.jobs.every((j) => j.phase === 'succeeded')).toBe(true);
     expect(failed.jobs.every((j) => j.phase === 'failed')).toBe(true);
     expect(succeeded.total).toBe(succeeded.jobs.length);
     expect(all.total).toBeGreaterThanOrEqual(succeeded.total + failed.total);
     expect((await api('/api/jobs?state=nonsense')).status).toBe(400);
 
-    expect((await api(`/api/jobs/${jobId}/receipt`, { method: 'DELETE' })).status).toBe(200);
-    expect((await json<{ receiptPath: string | null }>(await api(`/api/jobs/${jobId}`))).receiptPath).toBeNull();
-    expect((await api(`/api/jobs/${jobId}/receipt`)).status).toBe(404);
-    expect((await api(`/api/jobs/${jobId}`, { method: 'DELETE' })).status).toBe(200);
+    expect(await app.deleteReceipt(jobId)).toEqual({ deleted: jobId });
+    expect((await app.job(jobId)).hasReceipt).toBe(false);
+    await expect(app.receipt(jobId)).rejects.toMatchObject({ status: 404, type: 'NotFound' });
+    expect(await app.deleteJob(jobId)).toEqual({ deleted: jobId });
     expect((await api(`/api/jobs/${jobId}`)).status).toBe(404);
     expect((await api(`/api/jobs/${jobId}/journal`)).status).toBe(404);
   });

@@ -49,11 +49,12 @@ async function childrenNaming(needle: string): Promise<string[]> {
 describe('proving through the engine', () => {
   it('proves fib to a receipt that bento-zkvm verifies, with the executor journal', async () => {
     const home = tempDir();
-    const status = await withEngine({ home }, async (engine) => {
-      const jobId = await engine.createSession({ elfPath: example('fib'), input: u32(30), po2: 14 });
-      return engine.waitFor(jobId);
+    const { status, receipt } = await withEngine({ home }, async (engine) => {
+      const jobId = await engine.createJob({ elfPath: example('fib'), input: u32(30), po2: 14 });
+      return { status: await engine.waitFor(jobId), receipt: engine.receiptFile(jobId) };
     });
     expect(status.phase).toBe('succeeded');
+    expect(status.hasReceipt).toBe(true);
     writeFileSync(join(home, 'input'), u32(30));
     const direct = await execa(ZKVM, [
       'execute',
@@ -67,7 +68,7 @@ describe('proving through the engine', () => {
     const done = JSON.parse(direct.stdout.trim().split('\n').pop() as string) as { journal: string; image_id: string };
     expect(status.journalHex).toBe(done.journal);
     expect(status.imageId).toBe(done.image_id);
-    const verify = await execa(ZKVM, ['verify', status.receiptPath as string, '--image-id', done.image_id, '--json'], {
+    const verify = await execa(ZKVM, ['verify', receipt as string, '--image-id', done.image_id, '--json'], {
       reject: false,
     });
     expect(verify.exitCode).toBe(0);
@@ -77,7 +78,7 @@ describe('proving through the engine', () => {
   it('joins the segments of a multi-segment run', async () => {
     const home = tempDir();
     await withEngine({ home }, async (engine) => {
-      const jobId = await engine.createSession({ elfPath: example('loop'), input: u32(3000), po2: 14 });
+      const jobId = await engine.createJob({ elfPath: example('loop'), input: u32(3000), po2: 14 });
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('succeeded');
       const tasks = engine.db.getTasks(jobId).map((t) => t.taskId);
@@ -92,7 +93,7 @@ describe('proving through the engine', () => {
   it('returns the journal of an execute-only job with no proving tasks', async () => {
     const home = tempDir();
     await withEngine({ home }, async (engine) => {
-      const jobId = await engine.createSession({
+      const jobId = await engine.createJob({
         elfPath: example('sha256'),
         input: Buffer.from('abc'),
         executeOnly: true,
@@ -101,7 +102,8 @@ describe('proving through the engine', () => {
       expect(status.phase).toBe('succeeded');
       expect(status.journalHex).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
       expect(engine.db.getTasks(jobId).map((t) => t.taskId)).toEqual(['init']);
-      expect(status.receiptPath).toBeNull();
+      expect(status.hasReceipt).toBe(false);
+      expect(engine.receiptFile(jobId)).toBeNull();
     });
   });
 });
@@ -115,7 +117,7 @@ describe('faults', () => {
       `if [ "$1" = prove-segment ] && [ ! -e "${marker}" ]; then touch "${marker}"; kill -9 $$; fi`,
     );
     await withEngine({ home, binary }, async (engine) => {
-      const jobId = await engine.createSession({ elfPath: example('fib'), input: u32(20), po2: 14 });
+      const jobId = await engine.createJob({ elfPath: example('fib'), input: u32(20), po2: 14 });
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('succeeded');
       expect(existsSync(marker)).toBe(true);
@@ -167,7 +169,7 @@ describe('faults', () => {
     const home = tempDir();
     const binary = wrapper(home, `if [ "$1" = prove-segment ]; then echo "prover out of luck" >&2; exit 3; fi`);
     await withEngine({ home, binary, maxRetries: 1 }, async (engine) => {
-      const jobId = await engine.createSession({ elfPath: example('fib'), input: u32(20), po2: 14 });
+      const jobId = await engine.createJob({ elfPath: example('fib'), input: u32(20), po2: 14 });
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('failed');
       expect(status.error).toContain('retry max hit');
@@ -230,7 +232,7 @@ describe('faults', () => {
   it('stops a job: its children are killed and none is left behind', async () => {
     const home = tempDir();
     await withEngine({ home }, async (engine) => {
-      const jobId = await engine.createSession({
+      const jobId = await engine.createJob({
         elfPath: writeGuest(home, 'spin.elf', [SPIN]),
         input: Buffer.alloc(0),
         po2: 14,
@@ -259,7 +261,7 @@ describe('faults', () => {
     const elfPath = join(home, 'guest.txt');
     writeFileSync(elfPath, 'this is not a program\n');
     await withEngine({ home }, async (engine) => {
-      const refused = engine.createSession({ elfPath, input: Buffer.alloc(0), po2: 14 });
+      const refused = engine.createJob({ elfPath, input: Buffer.alloc(0), po2: 14 });
       await expect(refused).rejects.toThrow(
         /^the ELF guest\.txt is not an ELF file \(it does not start with \\x7fELF\)$/,
       );
@@ -275,7 +277,7 @@ describe('faults', () => {
     const home = tempDir();
     const elfPath = writeGuest(home, `${kind}.elf`, kind === 'fault' ? [EBREAK] : [SPIN]);
     await withEngine({ home }, async (engine) => {
-      const jobId = await engine.createSession({ elfPath, input: Buffer.alloc(0), po2: 14, cycleLimit });
+      const jobId = await engine.createJob({ elfPath, input: Buffer.alloc(0), po2: 14, cycleLimit });
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('failed');
       expect(status.error).toMatch(message);

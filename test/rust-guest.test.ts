@@ -55,7 +55,7 @@ describe.skipIf(missing !== undefined)('Rust guests', () => {
     engine.start();
     try {
       const run = async (mode: number, executeOnly: boolean) => {
-        const jobId = await engine.createSession({
+        const jobId = await engine.createJob({
           elfPath,
           input: Buffer.from(postcardInput([`u32:${mode}`])),
           po2: 14,

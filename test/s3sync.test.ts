@@ -10,7 +10,8 @@ import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../core/blobs/blobstore.js';
 import { serve } from '../core/daemon/serve.js';
-import { type S3Config, S3Sync, testS3 } from '../core/sync/s3sync.js';
+import type { S3Config } from '../core/api/contract.js';
+import { S3Sync, testS3 } from '../core/sync/s3sync.js';
 import { ZKVM, example } from './helpers/guests.js';
 import { tempDir } from './helpers/tmp.js';
 

@@ -1,47 +1,62 @@
 // Where the CLI's jobs run: the daemon when one is running for this data
 // directory (found through daemon.json), else an engine in this process. Both
-// answer with the same session statuses, so the output is the same either way.
+// answer with the contract's job statuses (core/api/contract.ts), so the
+// output is the same either way.
 
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { ApiClient } from '../api/client.js';
+import { ApiError } from '../api/apierror.js';
+import type { JobDetail, JobStatus } from '../api/contract.js';
+import { BlobStore } from '../blobs/blobstore.js';
 import { discoverDaemon } from '../daemon/discover.js';
-import { Engine, EngineError, type SessionRequest, type SessionStatus, isTerminal } from '../engine/engine.js';
-import { imageIdOf } from '../engine/native.js';
-import type { Task } from '../taskdb/types.js';
+import { Engine, EngineError, type JobRequest, isTerminal } from '../engine/engine.js';
 
 export interface Backend {
   /** Where the work happens, for people. */
   readonly where: string;
-  createSession(request: SessionRequest & { elfPath: string }): Promise<string>;
-  status(jobId: string): Promise<SessionStatus>;
-  list(): Promise<SessionStatus[]>;
+  createJob(request: JobRequest & { elfPath: string }): Promise<string>;
+  status(jobId: string): Promise<JobStatus>;
+  list(): Promise<JobStatus[]>;
   stop(jobId: string): Promise<boolean>;
-  logs(jobId: string): Promise<Buffer>;
-  tasks(jobId: string): Promise<Task[]>;
+  logs(jobId: string): Promise<Uint8Array>;
+  detail(jobId: string): Promise<JobDetail>;
+  /** Writes the job's verified receipt to `file`. */
+  exportReceipt(jobId: string, file: string): Promise<void>;
+  /** Where the job's receipt is stored in the data directory, if it is. */
+  receiptFile(jobId: string): Promise<string | null>;
   close(): Promise<void>;
 }
 
 class LocalBackend implements Backend {
   readonly where = 'this process';
   constructor(readonly engine: Engine) {}
-  createSession(request: SessionRequest): Promise<string> {
-    return this.engine.createSession(request);
+  createJob(request: JobRequest): Promise<string> {
+    return this.engine.createJob(request);
   }
-  async status(jobId: string): Promise<SessionStatus> {
+  async status(jobId: string): Promise<JobStatus> {
     return this.engine.status(jobId);
   }
-  async list(): Promise<SessionStatus[]> {
+  async list(): Promise<JobStatus[]> {
     return this.engine.list();
   }
   stop(jobId: string): Promise<boolean> {
     return this.engine.stop(jobId);
   }
-  logs(jobId: string): Promise<Buffer> {
-    this.engine.status(jobId);
-    return this.engine.store.get('logs', jobId).catch(() => Buffer.alloc(0));
+  logs(jobId: string): Promise<Uint8Array> {
+    return this.engine.logs(jobId);
   }
-  async tasks(jobId: string): Promise<Task[]> {
-    this.engine.status(jobId);
-    return this.engine.db.getTasks(jobId);
+  async detail(jobId: string): Promise<JobDetail> {
+    return this.engine.detail(jobId);
+  }
+  async exportReceipt(jobId: string, file: string): Promise<void> {
+    const s = this.engine.status(jobId);
+    const receipt = this.engine.receiptFile(jobId);
+    if (!s.hasReceipt || !receipt) throw new EngineError(`job ${jobId} has no receipt (${s.phase})`);
+    await copyFile(receipt, file);
+  }
+  async receiptFile(jobId: string): Promise<string | null> {
+    return this.engine.receiptFile(jobId);
   }
   close(): Promise<void> {
     return this.engine.close();
@@ -50,11 +65,14 @@ class LocalBackend implements Backend {
 
 class DaemonBackend implements Backend {
   readonly where: string;
+  private readonly client: ApiClient;
   constructor(
+    private readonly home: string,
     private readonly base: string,
     private readonly token: string,
   ) {
     this.where = `the daemon at ${base}`;
+    this.client = new ApiClient({ baseUrl: base, token: () => token });
   }
 
   /** The UI's address, signed in: the token rides in the fragment, which browsers never send or log. */
@@ -62,73 +80,66 @@ class DaemonBackend implements Backend {
     return `${this.base}/#token=${encodeURIComponent(this.token)}`;
   }
 
-  private async call(path: string, init: RequestInit = {}): Promise<Response> {
-    const res = await fetch(`${this.base}${path}`, {
-      ...init,
-      headers: { 'x-api-key': this.token, ...(init.headers as Record<string, string>) },
-    });
-    if (res.status >= 400) {
-      const body = (await res.json().catch(() => ({}))) as { msg?: string };
-      throw new EngineError(`daemon: ${body.msg ?? `${res.status} ${res.statusText}`}`);
+  /** The daemon's errors, as the CLI reports them. */
+  private async daemon<T>(call: (client: ApiClient) => Promise<T>): Promise<T> {
+    try {
+      return await call(this.client);
+    } catch (err) {
+      if (err instanceof ApiError) throw new EngineError(`daemon: ${err.message}`);
+      throw err;
     }
-    return res;
   }
 
-  private async json<T>(path: string, init: RequestInit = {}): Promise<T> {
-    return (await (await this.call(path, init)).json()) as T;
-  }
-
-  async createSession(request: SessionRequest & { elfPath: string }): Promise<string> {
-    const imageId = await imageIdOf(request.elfPath);
-    const image = await this.call(`/images/upload/${imageId}`);
-    if (image.status !== 204)
-      await this.call(`/images/upload/${imageId}`, { method: 'PUT', body: await readFile(request.elfPath) });
-    const { uuid: input } = await this.json<{ uuid: string }>('/inputs/upload');
-    await this.call(`/inputs/upload/${input}`, { method: 'PUT', body: request.input });
-    const body = {
-      img: imageId,
-      input,
-      assumptions: [],
-      execute_only: request.executeOnly ?? false,
-      // Plain cycles, through Local Bento's own field (exec_cycle_limit counts units of 2^20 cycles).
-      cycle_limit: request.cycleLimit ?? null,
-      po2: request.po2 ?? 20,
-    };
-    const created = await this.json<{ uuid: string }>('/sessions/create', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+  createJob(request: JobRequest & { elfPath: string }): Promise<string> {
+    return this.daemon(async (client) => {
+      const { elf } = await client.uploadElf(await readFile(request.elfPath));
+      const { input } = await client.uploadInput(request.input);
+      const created = await client.createJob({
+        elf,
+        input,
+        executeOnly: request.executeOnly ?? false,
+        cycleLimit: request.cycleLimit ?? null,
+        ...(request.po2 === undefined ? {} : { po2: request.po2 }),
+      });
+      return created.jobId;
     });
-    return created.uuid;
   }
-  status(jobId: string): Promise<SessionStatus> {
-    return this.json<SessionStatus>(`/api/jobs/${jobId}`);
+  async status(jobId: string): Promise<JobStatus> {
+    const { tasks: _tasks, events: _events, ...status } = await this.detail(jobId);
+    return status;
   }
-  async list(): Promise<SessionStatus[]> {
-    return (await this.json<{ jobs: SessionStatus[] }>('/api/jobs')).jobs;
+  async list(): Promise<JobStatus[]> {
+    return (await this.daemon((client) => client.jobs())).jobs;
   }
   async stop(jobId: string): Promise<boolean> {
-    return (await this.json<{ stopped: boolean }>(`/api/jobs/${jobId}/stop`, { method: 'POST' })).stopped;
+    return (await this.daemon((client) => client.stop(jobId))).stopped;
   }
-  async logs(jobId: string): Promise<Buffer> {
-    return Buffer.from(await (await this.call(`/api/jobs/${jobId}/logs`)).arrayBuffer());
+  logs(jobId: string): Promise<Uint8Array> {
+    return this.daemon((client) => client.logs(jobId));
   }
-  async tasks(jobId: string): Promise<Task[]> {
-    return (await this.json<{ tasks: Task[] }>(`/api/jobs/${jobId}`)).tasks;
+  detail(jobId: string): Promise<JobDetail> {
+    return this.daemon((client) => client.job(jobId));
+  }
+  async exportReceipt(jobId: string, file: string): Promise<void> {
+    await writeFile(file, await this.daemon((client) => client.receipt(jobId)));
+  }
+  async receiptFile(jobId: string): Promise<string | null> {
+    // The daemon serves this same data directory: its receipts are files here.
+    const path = new BlobStore(this.home).path('receipts', jobId);
+    return existsSync(path) ? path : null;
   }
   async close(): Promise<void> {}
 
   /** An admin verb, run by the daemon on its taskdb. */
-  async admin(verb: string, args: unknown[]): Promise<never> {
-    const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ args }) };
-    return (await this.json<{ result: never }>(`/api/admin/${verb}`, init)).result;
+  admin(verb: string, args: unknown[]): Promise<unknown> {
+    return this.daemon((client) => client.admin(verb, args));
   }
 }
 
 /** The running daemon of `home`, if daemon.json names a live one. */
 export async function findDaemon(home: string): Promise<DaemonBackend | undefined> {
   const info = await discoverDaemon(home);
-  return info && new DaemonBackend(`http://127.0.0.1:${info.port}`, info.token);
+  return info && new DaemonBackend(home, `http://127.0.0.1:${info.port}`, info.token);
 }
 
 /** The daemon's backend, or an in-process engine (its workers started only when `work` is set). */
@@ -140,13 +151,13 @@ export async function openBackend(home: string, work = false): Promise<Backend> 
   return new LocalBackend(engine);
 }
 
-/** Polls until the session ends, calling `onStatus` with each status. */
+/** Polls until the job ends, calling `onStatus` with each status. */
 export async function waitFor(
   backend: Backend,
   jobId: string,
-  onStatus: (s: SessionStatus) => void,
+  onStatus: (s: JobStatus) => void,
   everyMs = 250,
-): Promise<SessionStatus> {
+): Promise<JobStatus> {
   for (;;) {
     const status = await backend.status(jobId);
     onStatus(status);

@@ -1,9 +1,10 @@
 // `bento prove`, `bento verify`, `bento jobs …` and `bento receipts export`:
 // the main job, run by an engine inside this process.
 
-import { copyFile, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { EngineError, type SessionStatus, isTerminal } from '../engine/engine.js';
+import type { JobStatus } from '../api/contract.js';
+import { EngineError, isTerminal } from '../engine/engine.js';
 import { type Backend, openBackend, waitFor } from './backend.js';
 import { imageIdOf, runNative } from '../engine/native.js';
 import { formatTime, printJson, printTable } from './output.js';
@@ -47,7 +48,7 @@ function seconds(ms: number | null): string {
 }
 
 /** One line describing where a session stands. */
-export function describe(s: SessionStatus): string {
+export function describe(s: JobStatus): string {
   const parts: string[] = [s.phase];
   if (s.segments > 0 || s.phase === 'proving')
     parts.push(`${s.proven}/${s.segments}${s.executionDone ? '' : '+'} segments`);
@@ -57,7 +58,7 @@ export function describe(s: SessionStatus): string {
   return parts.join(' · ');
 }
 
-function printResult(s: SessionStatus, receiptOut: string | undefined): void {
+function printResult(s: JobStatus, receipt: string | null): void {
   const journal = s.journalHex ?? '';
   const text = Buffer.from(journal, 'hex').toString('utf8');
   const printable = journal.length > 0 && /^[\x20-\x7e\n\t]*$/.test(text);
@@ -65,7 +66,7 @@ function printResult(s: SessionStatus, receiptOut: string | undefined): void {
   process.stdout.write(`journal:   ${journal || '(empty)'}${printable ? ` (${JSON.stringify(text)})` : ''}\n`);
   process.stdout.write(`image id:  ${s.imageId}\n`);
   process.stdout.write(`cycles:    ${s.cycles} in ${s.segments || '-'} segment(s), ${seconds(s.elapsedMs)}\n`);
-  if (s.receiptPath) process.stdout.write(`receipt:   ${receiptOut ?? s.receiptPath}\n`);
+  if (s.hasReceipt && receipt) process.stdout.write(`receipt:   ${receipt}\n`);
 }
 
 async function withBackend<T>(program: Command, fn: (backend: Backend) => Promise<T>, work = false): Promise<T> {
@@ -91,10 +92,10 @@ async function prove(program: Command, elf: string, opts: ProveOpts): Promise<vo
   const cycleLimit = opts.cycleLimit === undefined ? null : Number(opts.cycleLimit);
   if (cycleLimit !== null && !(Number.isInteger(cycleLimit) && cycleLimit > 0))
     throw new EngineError(`--cycle-limit: ${opts.cycleLimit} is not a positive integer`);
-  const status = await withBackend(
+  const { status, receipt } = await withBackend(
     program,
     async (backend) => {
-      const jobId = await backend.createSession({
+      const jobId = await backend.createJob({
         elfPath: elf,
         input,
         po2,
@@ -103,7 +104,7 @@ async function prove(program: Command, elf: string, opts: ProveOpts): Promise<vo
       });
       const tty = process.stderr.isTTY && !opts.json;
       let lastLine = '';
-      const show = (s: SessionStatus): void => {
+      const show = (s: JobStatus): void => {
         const line = `job ${jobId.slice(0, 8)}: ${describe(s)}`;
         if (line === lastLine) return;
         lastLine = line;
@@ -116,20 +117,19 @@ async function prove(program: Command, elf: string, opts: ProveOpts): Promise<vo
       try {
         const final = await waitFor(backend, jobId, show, tty ? 250 : 1000);
         if (tty) process.stderr.write('\n');
-        return final;
+        if (final.phase !== 'succeeded' || !final.hasReceipt) return { status: final, receipt: null };
+        if (opts.out) await backend.exportReceipt(jobId, opts.out);
+        return { status: final, receipt: opts.out ?? (await backend.receiptFile(jobId)) };
       } finally {
         process.off('SIGINT', stopOnSignal);
       }
     },
     true,
   );
-  if (status.phase === 'succeeded' && opts.out && status.receiptPath) await copyFile(status.receiptPath, opts.out);
   if (opts.json) {
-    process.stdout.write(
-      `${JSON.stringify({ type: 'done', ...status, receiptPath: opts.out ?? status.receiptPath })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify({ type: 'done', ...status, receiptPath: receipt })}\n`);
   } else if (status.phase === 'succeeded') {
-    printResult(status, opts.out);
+    printResult(status, receipt);
   }
   if (status.phase !== 'succeeded')
     throw new EngineError(`job ${status.jobId} ${status.phase}: ${status.error ?? 'unknown error'}`);
@@ -195,11 +195,10 @@ export function registerProve(program: Command): void {
     .option('--json')
     .action((job: string, opts: { json?: boolean }) =>
       withBackend(program, async (backend) => {
-        const s = await backend.status(job);
-        const tasks = await backend.tasks(job);
+        const { tasks, events: _events, ...s } = await backend.detail(job);
         if (opts.json) return printJson({ ...s, tasks });
         process.stdout.write(`job ${job}: ${describe(s)}${s.error ? `\nerror: ${s.error}` : ''}\n`);
-        if (s.phase === 'succeeded') printResult(s, undefined);
+        if (s.phase === 'succeeded') printResult(s, await backend.receiptFile(job));
         printTable(
           ['task', 'state', 'retries', 'error'],
           tasks.map((t) => [t.taskId, t.state, t.retries, t.error]),
@@ -233,9 +232,7 @@ export function registerProve(program: Command): void {
     .argument('<file>')
     .action((job: string, file: string) =>
       withBackend(program, async (backend) => {
-        const s = await backend.status(job);
-        if (!s.receiptPath) throw new EngineError(`job ${job} has no receipt (${s.phase})`);
-        await copyFile(s.receiptPath, file);
+        await backend.exportReceipt(job, file);
         process.stdout.write(`receipt of job ${job} written to ${file}\n`);
       }),
     );

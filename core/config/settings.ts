@@ -7,31 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeAtomic } from '../blobs/blobstore.js';
-import { S3Config } from '../sync/s3sync.js';
-
-export const Settings = z.object({
-  slots: z
-    .object({
-      exec: z.number().int().min(1).max(64),
-      prove: z.number().int().min(1).max(64),
-      join: z.number().int().min(1).max(64),
-      aux: z.number().int().min(1).max(64),
-    })
-    .partial()
-    .default({}),
-  defaultPo2: z.number().int().min(14).max(22).default(20),
-  /** How long a finished job's work directory is kept. */
-  retentionHours: z
-    .number()
-    .min(0)
-    .max(24 * 365)
-    .default(24),
-  /** A folder whose dropped ELFs are proved (`bento serve --watch` overrides it). */
-  watchFolder: z.string().min(1).nullable().default(null),
-  /** Bucket sync (BENTO_S3_* in the environment override it); applies when the daemon next starts. */
-  s3: S3Config.nullable().default(null),
-});
-export type Settings = z.infer<typeof Settings>;
+import { Settings } from '../api/contract.js';
 
 export function settingsPath(home: string): string {
   return join(home, 'settings.json');

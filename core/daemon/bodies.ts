@@ -6,7 +6,7 @@
 
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from './apierror.js';
+import { ApiError } from '../api/apierror.js';
 
 export const MAX_JSON_DEPTH = 64;
 

@@ -1,11 +1,10 @@
 // The Bonsai routes speak RISC Zero's progress strings in `state`.
 
 import { describe, expect, it } from 'vitest';
-import type { SessionStatus } from '../engine/engine.js';
-import type { Phase } from '../engine/phase.js';
+import type { JobStatus, Phase } from '../api/contract.js';
 import { bonsaiState } from './bonsai.js';
 
-const at = (phase: Phase, proven = 0, segments = 0): SessionStatus => ({ phase, proven, segments }) as SessionStatus;
+const at = (phase: Phase, proven = 0, segments = 0): JobStatus => ({ phase, proven, segments }) as JobStatus;
 
 describe('bonsaiState', () => {
   it("words each phase as RISC Zero's services do", () => {

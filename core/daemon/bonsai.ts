@@ -1,14 +1,17 @@
 // The routes RISC Zero's Bonsai SDK calls, with its field names, so existing
-// client code drives the daemon unchanged. (Our receipts are not RISC Zero
-// receipts: such a client can fetch them but not decode them.)
+// client code drives the daemon unchanged: a translation of Bonsai's requests
+// and words into the engine's jobs and the contract's statuses (core/api).
+// (Our receipts are not RISC Zero receipts: such a client can fetch them but
+// not decode them.)
 
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Engine, SessionStatus } from '../engine/engine.js';
+import { type JobStatus, Po2 } from '../api/contract.js';
+import type { Engine } from '../engine/engine.js';
 import { NativeError, imageIdOf } from '../engine/native.js';
 import { jobStatus, parse, validId } from './params.js';
-import { ApiError } from './apierror.js';
+import { ApiError } from '../api/apierror.js';
 import { uploadBody } from './bodies.js';
 import { requireValidReceipt } from './jobroutes.js';
 import type { ServerOptions } from './server.js';
@@ -37,10 +40,10 @@ const SessionCreate = z.object({
   /** Not in Bonsai: a limit in plain cycles (Local Bento's CLI sends it; it wins over exec_cycle_limit). */
   cycle_limit: z.number().int().positive().max(MAX_CYCLES).nullish(),
   /** Not in Bonsai: the segment size (Local Bento's CLI sends it). */
-  po2: z.number().int().min(14).max(22).optional(),
+  po2: Po2.optional(),
 });
 
-function bonsaiStatus(s: SessionStatus): 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' {
+function bonsaiStatus(s: JobStatus): 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' {
   if (s.phase === 'succeeded') return 'SUCCEEDED';
   if (s.phase === 'stopped') return 'ABORTED';
   if (s.phase === 'failed') return 'FAILED';
@@ -51,7 +54,7 @@ function bonsaiStatus(s: SessionStatus): 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'A
  * The session's progress as RISC Zero's services word it (`Setup`, `Executor`,
  * `ProveSegments: N/M`, `RecursionJoin: N/M`, `Finalize`); null once it has ended.
  */
-export function bonsaiState(s: SessionStatus, joins: { done: number; total: number }): string | null {
+export function bonsaiState(s: JobStatus, joins: { done: number; total: number }): string | null {
   switch (s.phase) {
     case 'queued':
       return 'Setup';
@@ -85,7 +88,7 @@ export function registerBonsai(
   // Local first, then the bucket when sync is configured (a bucket error reads as absent).
   const have = async (kind: 'elfs' | 'inputs', blob: string): Promise<boolean> =>
     (await store.exists(kind, blob)) || ((await sync?.fetchMissing(kind, blob).catch(() => false)) ?? false);
-  const status = (jobId: string): SessionStatus => jobStatus(engine, jobId, 'session');
+  const status = (jobId: string): JobStatus => jobStatus(engine, jobId, 'session');
 
   app.get('/version', async () => ({ risc0_zkvm: SUPPORTED_VERSIONS }));
   app.get('/user/quotas', async () => ({
@@ -164,7 +167,7 @@ export function registerBonsai(
       throw new ApiError(404, 'NotFound', `no image ${img}: upload it first`);
     if (!(await have('inputs', validId(input, 'input id'))))
       throw new ApiError(404, 'NotFound', `no input ${input}: upload it first`);
-    const uuid = await engine.createSession({
+    const uuid = await engine.createJob({
       imageBlob: img,
       input: await store.get('inputs', input),
       executeOnly: execute_only,
@@ -178,7 +181,7 @@ export function registerBonsai(
     const s = status(req.params.id);
     const state = bonsaiStatus(s);
     const proved = state === 'SUCCEEDED' && !s.executeOnly;
-    const joins = engine.db.getTasks(s.jobId).filter((t) => t.taskId.startsWith('join-'));
+    const joins = engine.detail(s.jobId).tasks.filter((t) => t.kind === 'join');
     return {
       status: state,
       receipt_url: proved ? `${baseUrl()}/receipts/stark/receipt/${s.jobId}` : null,
@@ -191,8 +194,7 @@ export function registerBonsai(
   });
   app.get<{ Params: { id: string } }>('/sessions/logs/:id', async (req, reply) => {
     const s = status(req.params.id);
-    const logs = await store.get('logs', s.jobId).catch(() => Buffer.alloc(0));
-    return reply.type('text/plain; charset=utf-8').send(logs);
+    return reply.type('text/plain; charset=utf-8').send(await engine.logs(s.jobId));
   });
   app.get<{ Params: { id: string } }>('/sessions/stop/:id', async (req) => {
     const s = status(req.params.id);
@@ -208,12 +210,12 @@ export function registerBonsai(
 
   app.get<{ Params: { id: string } }>('/receipts/:id', async (req) => {
     const s = status(req.params.id);
-    if (!s.receiptPath) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no receipt (${s.phase})`);
+    if (!s.hasReceipt) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no receipt (${s.phase})`);
     return { url: `${baseUrl()}/receipts/stark/receipt/${s.jobId}` };
   });
   app.get<{ Params: { id: string } }>('/receipts/stark/receipt/:id', async (req, reply) => {
     const s = status(req.params.id);
-    if (!s.receiptPath) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no receipt (${s.phase})`);
+    if (!s.hasReceipt) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no receipt (${s.phase})`);
     await requireValidReceipt(engine, s.jobId);
     return reply.type('application/octet-stream').send(await store.get('receipts', s.jobId));
   });

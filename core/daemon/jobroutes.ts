@@ -5,33 +5,28 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { type Engine, JOB_FILTERS, type SessionStatus } from '../engine/engine.js';
+import {
+  Deleted,
+  ElfUploaded,
+  InputUploaded,
+  JobCreated,
+  JobListQuery,
+  JobPage,
+  type JobStatus,
+  type Settings,
+  NewJob,
+  PageQuery,
+  ReceiptPage,
+  Retried,
+  Stopped,
+  VerifyResult,
+} from '../api/contract.js';
+import type { Engine } from '../engine/engine.js';
 import { elfHeaderProblem } from '../guest/elfheader.js';
-import { runAdminVerb } from '../taskdb/adminverbs.js';
-import type { Settings } from '../config/settings.js';
-import { APP_SECRET_HEADER, ApiError, LOCAL_PATH_REFUSED } from './apierror.js';
+import { APP_SECRET_HEADER, ApiError, LOCAL_PATH_REFUSED } from '../api/apierror.js';
 import { requireJson } from './bonsai.js';
 import { uploadBody } from './bodies.js';
-import { jobStatus, parse } from './params.js';
-
-const Page = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-const ListQuery = Page.extend({ state: z.enum(JOB_FILTERS).optional() });
-const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex');
-/** A job from the UI: an uploaded ELF or a local file's path (the desktop app knows real paths). */
-const NewJob = z
-  .object({
-    elf: Sha256.optional(),
-    elfPath: z.string().refine(isAbsolute, 'an absolute path').optional(),
-    input: Sha256.optional(),
-    po2: z.number().int().min(14).max(22).optional(),
-    cycleLimit: z.number().int().positive().nullable().optional(),
-    executeOnly: z.boolean().optional(),
-  })
-  .refine((j) => (j.elf === undefined) !== (j.elfPath === undefined), 'give either elf (an uploaded ELF) or elfPath');
+import { jobStatus, parse, shape } from './params.js';
 
 /** A receipt is handed out only while it still verifies (a failure fails its job). */
 export async function requireValidReceipt(engine: Engine, jobId: string): Promise<void> {
@@ -59,11 +54,11 @@ export function registerJobRoutes(
   maxUploadBytes: number,
   appSecret: string | undefined,
 ): void {
-  const status = (jobId: string): SessionStatus => jobStatus(engine, jobId);
+  const status = (jobId: string): JobStatus => jobStatus(engine, jobId);
 
   app.get('/api/jobs', async (req) => {
-    const q = parse(ListQuery, req.query);
-    return { jobs: engine.list(q.limit, q.offset, q.state), total: engine.count(q.state) };
+    const q = parse(JobListQuery, req.query);
+    return shape(JobPage, { jobs: engine.list(q.limit, q.offset, q.state), total: engine.count(q.state) });
   });
   // Uploads for the UI: content-addressed, answered with their SHA-256.
   app.post('/api/elfs', async (req) => {
@@ -71,20 +66,21 @@ export function registerJobRoutes(
       const problem = elfHeaderProblem(head.subarray(0, 20), 'the upload');
       if (problem) throw new ApiError(400, 'InvalidElf', problem);
     };
-    return {
-      elf: (await engine.store.putContentAddressed('elfs', uploadBody(req.body), { maxBytes: maxUploadBytes, accept }))
-        .sha256,
-    };
+    const put = await engine.store.putContentAddressed('elfs', uploadBody(req.body), {
+      maxBytes: maxUploadBytes,
+      accept,
+    });
+    return shape(ElfUploaded, { elf: put.sha256 });
   });
   app.post('/api/inputs', async (req) => {
-    return {
-      input: (await engine.store.putContentAddressed('inputs', uploadBody(req.body), { maxBytes: maxUploadBytes }))
-        .sha256,
-    };
+    const put = await engine.store.putContentAddressed('inputs', uploadBody(req.body), { maxBytes: maxUploadBytes });
+    return shape(InputUploaded, { input: put.sha256 });
   });
   app.post('/api/jobs', async (req) => {
     requireJson(req.headers['content-type']);
     const job = parse(NewJob, req.body);
+    if (job.elfPath !== undefined && !isAbsolute(job.elfPath))
+      throw new ApiError(400, 'InvalidRequest', 'elfPath: an absolute path');
     if (job.elfPath !== undefined && !sameSecret(req.headers[APP_SECRET_HEADER], appSecret)) {
       throw new ApiError(
         403,
@@ -94,33 +90,31 @@ export function registerJobRoutes(
     }
     const input = job.input ? await engine.store.get('inputs', job.input).catch(() => undefined) : Buffer.alloc(0);
     if (!input) throw new ApiError(404, 'NotFound', `no uploaded input ${job.input}`);
-    const jobId = await engine.createSession({
+    const jobId = await engine.createJob({
       ...(job.elf ? { imageBlob: job.elf } : { elfPath: job.elfPath as string }),
       input,
       po2: job.po2 ?? settings.defaultPo2,
       cycleLimit: job.cycleLimit ?? null,
       executeOnly: job.executeOnly ?? false,
     });
-    return { jobId };
+    return shape(JobCreated, { jobId });
   });
   app.delete<{ Params: { id: string } }>('/api/jobs/:id', async (req) => {
     const s = status(req.params.id);
     await engine.delete(s.jobId);
-    return { deleted: s.jobId };
+    return shape(Deleted, { deleted: s.jobId });
   });
   app.get<{ Params: { id: string } }>('/api/jobs/:id', async (req) => {
     const s = status(req.params.id);
-    return { ...s, tasks: engine.db.getTasks(s.jobId), events: engine.db.getEvents(s.jobId) };
+    return engine.detail(s.jobId);
   });
   app.post<{ Params: { id: string } }>('/api/jobs/:id/stop', async (req) => {
     const s = status(req.params.id);
-    return { stopped: await engine.stop(s.jobId) };
+    return shape(Stopped, { stopped: await engine.stop(s.jobId) });
   });
   app.get<{ Params: { id: string } }>('/api/jobs/:id/logs', async (req, reply) => {
     const s = status(req.params.id);
-    return reply
-      .type('text/plain; charset=utf-8')
-      .send(await engine.store.get('logs', s.jobId).catch(() => Buffer.alloc(0)));
+    return reply.type('text/plain; charset=utf-8').send(await engine.logs(s.jobId));
   });
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id/journal', async (req, reply) => {
@@ -130,44 +124,38 @@ export function registerJobRoutes(
   });
   app.get<{ Params: { id: string } }>('/api/jobs/:id/receipt', async (req, reply) => {
     const s = status(req.params.id);
-    if (!s.receiptPath) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
+    if (!s.hasReceipt) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
     await requireValidReceipt(engine, s.jobId);
     reply.header('content-disposition', `attachment; filename="${s.jobId}.receipt"`);
     return reply.type('application/octet-stream').send(await engine.store.get('receipts', s.jobId));
   });
   app.delete<{ Params: { id: string } }>('/api/jobs/:id/receipt', async (req) => {
     const s = status(req.params.id);
-    if (!s.receiptPath) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
-    await engine.store.delete('receipts', s.jobId);
-    engine.emit('change', s.jobId);
-    return { deleted: s.jobId };
+    if (!s.hasReceipt) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
+    await engine.deleteReceipt(s.jobId);
+    return shape(Deleted, { deleted: s.jobId });
   });
   // Stored receipts, newest job first, with their sizes.
   app.get('/api/receipts', async (req) => {
-    const q = parse(Page, req.query);
+    const q = parse(PageQuery, req.query);
     const stored = new Set(await engine.store.list('receipts'));
     const ids = engine.listIds('succeeded').filter((id) => stored.has(id));
     const page = ids.slice(q.offset, q.offset + q.limit);
     const receipts = await Promise.all(
       page.map(async (id) => ({ ...engine.status(id), receiptBytes: await engine.store.size('receipts', id) })),
     );
-    return { receipts, total: ids.length };
+    return shape(ReceiptPage, { receipts, total: ids.length });
   });
   app.post<{ Params: { id: string } }>('/api/jobs/:id/verify', async (req) => {
     const s = status(req.params.id);
-    if (!s.receiptPath || !s.imageId) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
-    return engine.verifyReceipt(s.jobId);
+    if (!s.hasReceipt || !s.imageId) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
+    return shape(VerifyResult, await engine.verifyReceipt(s.jobId));
   });
   // A failed or stopped job runs again from its failed tasks (finished segments are kept).
   app.post<{ Params: { id: string } }>('/api/jobs/:id/retry', async (req) => {
     const s = status(req.params.id);
     if (s.state !== 'failed')
       throw new ApiError(409, 'InvalidState', `job ${s.jobId} is ${s.phase}: only a failed job can be retried`);
-    const result = runAdminVerb(engine.db, 'resetTasks', [
-      { jobId: s.jobId, state: 'failed' },
-      { force: true, actor: 'user', reason: 'retried from the UI' },
-    ]);
-    engine.emit('change', s.jobId);
-    return result;
+    return shape(Retried, engine.retry(s.jobId));
   });
 }

@@ -3,8 +3,9 @@
 
 import { z } from 'zod';
 import { checkId } from '../blobs/blobstore.js';
-import type { Engine, SessionStatus } from '../engine/engine.js';
-import { ApiError } from './apierror.js';
+import type { JobStatus } from '../api/contract.js';
+import type { Engine } from '../engine/engine.js';
+import { ApiError } from '../api/apierror.js';
 
 /** A blob or job id from a path parameter (400 if it could escape the blob store). */
 export function validId(value: string, what: string): string {
@@ -16,7 +17,7 @@ export function validId(value: string, what: string): string {
 }
 
 /** The status of a job named in a path (400 for a bad id, 404 for an unknown one). */
-export function jobStatus(engine: Engine, jobId: string, what = 'job'): SessionStatus {
+export function jobStatus(engine: Engine, jobId: string, what = 'job'): JobStatus {
   if (!engine.db.getJob(validId(jobId, `${what} id`))) throw new ApiError(404, 'NotFound', `no ${what} ${jobId}`);
   return engine.status(jobId);
 }
@@ -26,4 +27,9 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
   const result = schema.safeParse(value);
   if (!result.success) throw new ApiError(400, 'InvalidRequest', z.prettifyError(result.error));
   return result.data;
+}
+
+/** An answer shaped by its contract schema: only the fields the contract names go out (zod drops the rest). */
+export function shape<T extends z.ZodType>(schema: T, value: z.input<T>): z.infer<T> {
+  return schema.parse(value);
 }

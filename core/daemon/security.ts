@@ -4,7 +4,7 @@
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from './apierror.js';
+import { ApiError } from '../api/apierror.js';
 
 export function newToken(): string {
   return randomBytes(24).toString('base64url');

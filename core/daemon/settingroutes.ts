@@ -4,22 +4,31 @@
 
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
+import {
+  AdminAnswer,
+  AdminRequest,
+  DaemonSettings,
+  type S3Config,
+  S3Given,
+  Settings,
+  SettingsUpdate,
+  SyncTestResult,
+  Workers,
+} from '../api/contract.js';
 import type { Engine } from '../engine/engine.js';
 import { STREAMS } from '../engine/taskdefs.js';
-import { Settings, saveSettings } from '../config/settings.js';
-import { S3Config, testS3 } from '../sync/s3sync.js';
+import { saveSettings } from '../config/settings.js';
+import { testS3 } from '../sync/s3sync.js';
 import { deletedJobs, runEngineAdminVerb } from '../engine/adminverbs.js';
 import { checkWatchFolder } from '../watch/folder.js';
-import { ApiError } from './apierror.js';
+import { ApiError } from '../api/apierror.js';
 import { requireJson } from './bonsai.js';
-import { parse } from './params.js';
+import { parse, shape } from './params.js';
 import type { ServerOptions } from './server.js';
 
 /** Bucket settings as the UI sees them: the secret key is never sent back. */
-const S3Shown = (s3: S3Config | null) => (s3 ? { ...s3, secretKey: '', hasSecretKey: true } : null);
-/** Bucket settings from the UI: an empty secret keeps the stored one. */
-const S3Given = S3Config.extend({ secretKey: z.string().default('') });
+const s3Shown = (s3: S3Config | null) => (s3 ? { ...s3, secretKey: '' as const, hasSecretKey: true as const } : null);
 
 export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, options: ServerOptions): void {
   const { sync, settings } = options;
@@ -33,27 +42,32 @@ export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, opt
     return { ...given, secretKey };
   };
 
-  app.get('/api/workers', async () => ({
-    slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])),
-    streams: engine.db.getStreams().map((st) => ({ workerType: st.workerType, running: st.running, ready: st.ready })),
-    active: engine.activeTasks(),
-    cpu: { cores: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', loadAverage: loadavg() },
-    // The prover runs on the CPU; no GPU prover is built yet.
-    gpu: null,
-  }));
-  const currentSettings = () => ({
-    ...settings,
-    s3: S3Shown(settings.s3),
-    running: { slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])) },
-    dataDirectory: engine.store.root,
-    maxUploadBytes: options.maxUploadBytes,
-    sync: sync ? { configured: true, blobs: sync.states() } : { configured: false },
-  });
+  app.get('/api/workers', async () =>
+    shape(Workers, {
+      slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])),
+      streams: engine.db
+        .getStreams()
+        .map((st) => ({ workerType: st.workerType, running: st.running, ready: st.ready })),
+      active: engine.activeTasks(),
+      cpu: { cores: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', loadAverage: loadavg() },
+      // The prover runs on the CPU; no GPU prover is built yet.
+      gpu: null,
+    }),
+  );
+  const currentSettings = () =>
+    shape(DaemonSettings, {
+      ...settings,
+      s3: s3Shown(settings.s3),
+      running: { slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])) },
+      dataDirectory: engine.store.root,
+      maxUploadBytes: options.maxUploadBytes,
+      sync: sync ? { configured: true, blobs: sync.states() } : { configured: false },
+    });
   app.get('/api/settings', async () => currentSettings());
   // Stored at once; slot counts and bucket sync take effect when the daemon restarts.
   app.put('/api/settings', async (req) => {
     requireJson(req.headers['content-type']);
-    const parsed = parse(Settings.partial().extend({ s3: S3Given.nullable().optional() }), req.body);
+    const parsed = parse(SettingsUpdate, req.body);
     // Only the fields sent change (zod fills omitted ones with defaults, which must not overwrite stored values).
     const body = Object.fromEntries(
       Object.entries(parsed).filter(([key]) => Object.hasOwn(req.body as object, key)),
@@ -85,16 +99,16 @@ export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, opt
         'InvalidRequest',
         'no bucket is configured: give endpoint, bucket, accessKey and secretKey',
       );
-    return testS3(given);
+    return shape(SyncTestResult, await testS3(given));
   });
 
   // The admin verbs, as `bento admin` runs them (dry run unless the options say force).
   app.post<{ Params: { verb: string } }>('/api/admin/:verb', async (req) => {
     requireJson(req.headers['content-type']);
-    const { args } = parse(z.object({ args: z.array(z.unknown()) }), req.body);
+    const { args } = parse(AdminRequest, req.body);
     const result = runEngineAdminVerb(engine.db, req.params.verb, args);
     // A job an admin deleted loses its children and files too (its rows are gone already).
     await Promise.all(deletedJobs(result).map((jobId) => engine.forget(jobId)));
-    return { result };
+    return shape(AdminAnswer, { result });
   });
 }

@@ -12,6 +12,7 @@ import { markTerminal } from '../blobs/retention.js';
 import { prepareDataDir } from '../config/datadir.js';
 import { type DataDirLock, lockDataDir } from '../config/datadirlock.js';
 import { taskDbPath } from '../config/paths.js';
+import { type AdminResult, resetTasks } from '../taskdb/admin.js';
 import { TaskDb } from '../taskdb/taskdb.js';
 import type { Json, WorkItem } from '../taskdb/types.js';
 import { FileRefused, readRegularFile } from '../files/safefile.js';
@@ -19,7 +20,16 @@ import { isStorageFull } from '../files/storagefull.js';
 import { elfHeaderProblem } from '../guest/elfheader.js';
 import { isValidId } from '../ids.js';
 import { NativeError, runNative } from './native.js';
-import { type Phase, type Progress, STOPPED, progressOf } from './phase.js';
+import { STOPPED, progressOf } from './phase.js';
+import {
+  DEFAULT_PO2,
+  JobDetail,
+  type JobFilter,
+  type JobStatus,
+  PO2_MAX,
+  PO2_MIN,
+  type Phase,
+} from '../api/contract.js';
 import { STREAMS, type StreamKind, TaskDef, streamOf, timeoutSecs } from './taskdefs.js';
 import { type TaskContext, runTask } from './tasks.js';
 
@@ -45,7 +55,7 @@ export interface EngineOptions {
   holder?: string;
 }
 
-export interface SessionRequest {
+export interface JobRequest {
   /** The guest ELF: a file, or the id of one stored before. */
   elfPath?: string;
   imageBlob?: string;
@@ -55,21 +65,6 @@ export interface SessionRequest {
   executeOnly?: boolean;
 }
 
-export interface SessionStatus extends Progress {
-  jobId: string;
-  state: 'running' | 'done' | 'failed';
-  error: string | null;
-  createdAt: number;
-  endedAt: number | null;
-  elapsedMs: number;
-  cycles: number | null;
-  exitCode: number | null;
-  journalHex: string | null;
-  imageId: string | null;
-  executeOnly: boolean;
-  receiptPath: string | null;
-}
-
 /** What a worker slot runs now. */
 export interface ActiveTask {
   stream: StreamKind;
@@ -77,10 +72,6 @@ export interface ActiveTask {
   taskId: string;
   startedAt: number;
 }
-
-/** The states people filter jobs by (`stopped` is a failure the user asked for). */
-export const JOB_FILTERS = ['running', 'succeeded', 'failed', 'stopped'] as const;
-export type JobFilter = (typeof JOB_FILTERS)[number];
 
 const FILTER_SQL: Record<JobFilter, string> = {
   running: "state = 'running'",
@@ -95,7 +86,7 @@ export class EngineError extends Error {
 
 const TERMINAL: readonly Phase[] = ['succeeded', 'failed', 'stopped'];
 
-export function isTerminal(status: SessionStatus): boolean {
+export function isTerminal(status: JobStatus): boolean {
   return TERMINAL.includes(status.phase);
 }
 
@@ -188,9 +179,10 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     this.lock.release();
   }
 
-  async createSession(request: SessionRequest): Promise<string> {
-    const po2 = request.po2 ?? 20;
-    if (!Number.isInteger(po2) || po2 < 14 || po2 > 22) throw new EngineError(`po2 ${po2} is out of range (14..=22)`);
+  async createJob(request: JobRequest): Promise<string> {
+    const po2 = request.po2 ?? DEFAULT_PO2;
+    if (!Number.isInteger(po2) || po2 < PO2_MIN || po2 > PO2_MAX)
+      throw new EngineError(`po2 ${po2} is out of range (${PO2_MIN}..=${PO2_MAX})`);
     let elf: string;
     if (request.elfPath) {
       // A path may name anything (a FIFO, a device, a secret): only a bounded regular file is read.
@@ -235,7 +227,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     return (await this.store.putContentAddressed('elfs', bytes)).sha256;
   }
 
-  status(jobId: string): SessionStatus {
+  status(jobId: string): JobStatus {
     const job = this.db.getJob(jobId);
     if (!job) throw new EngineError(`no job ${jobId}`);
     const tasks = this.db.getTasks(jobId);
@@ -244,8 +236,6 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     const out = (init?.output ?? {}) as Record<string, Json>;
     const finalize = tasks.find((t) => t.taskId === 'finalize');
     const end = job.endedAt ?? Date.now();
-    // A row from outside (an old backfill) may carry an id no blob can have: it simply has no receipt.
-    const receipt = isValidId(jobId) ? this.store.path('receipts', jobId) : null;
     const progress = progressOf(job, tasks);
     const executeOnly = def.success && def.data.kind === 'execute' ? def.data.executeOnly : false;
     return {
@@ -263,12 +253,36 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       journalHex: typeof out.journal === 'string' ? out.journal : null,
       imageId: typeof out.imageId === 'string' ? out.imageId : null,
       executeOnly,
-      receiptPath: receipt && job.state === 'done' && finalize && existsSync(receipt) ? receipt : null,
+      hasReceipt: job.state === 'done' && finalize !== undefined && this.receiptFile(jobId) !== null,
     };
   }
 
+  /** A job's status with its tasks and their timeline, as the contract shows them. */
+  detail(jobId: string): JobDetail {
+    const tasks = this.db.getTasks(jobId).flatMap((task) => {
+      const def = TaskDef.safeParse(task.taskDef);
+      // A task whose definition no longer parses fails when claimed; it is not drawn.
+      if (!def.success) return [];
+      return [{ ...task, kind: def.data.kind, segment: def.data.kind === 'prove' ? def.data.segment : null }];
+    });
+    return JobDetail.parse({ ...this.status(jobId), tasks, events: this.db.getEvents(jobId) });
+  }
+
+  /** The guest's stdout and stderr (empty until the executor has run). */
+  async logs(jobId: string): Promise<Buffer> {
+    this.status(jobId);
+    return this.store.get('logs', jobId).catch(() => Buffer.alloc(0));
+  }
+
+  /** The stored receipt of a job, if there is one (a path for this process only, never sent out). */
+  receiptFile(jobId: string): string | null {
+    // A row from outside (an old backfill) may carry an id no blob can have: it simply has no receipt.
+    const receipt = isValidId(jobId) ? this.store.path('receipts', jobId) : null;
+    return receipt && existsSync(receipt) ? receipt : null;
+  }
+
   /** Sessions, newest first, optionally only those in one state. */
-  list(limit = 50, offset = 0, filter?: JobFilter): SessionStatus[] {
+  list(limit = 50, offset = 0, filter?: JobFilter): JobStatus[] {
     return this.listIds(filter, limit, offset).flatMap((id) => {
       try {
         return [this.status(id)];
@@ -322,10 +336,11 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
    */
   async verifyReceipt(jobId: string): Promise<{ valid: true; verifyMs: number } | { valid: false; error: string }> {
     const s = this.status(jobId);
-    if (!s.receiptPath || !s.imageId) throw new EngineError(`job ${jobId} has no receipt (${s.phase})`);
+    const receipt = this.receiptFile(jobId);
+    if (!s.hasReceipt || !receipt || !s.imageId) throw new EngineError(`job ${jobId} has no receipt (${s.phase})`);
     try {
       const { result } = await runNative(
-        ['verify', s.receiptPath, '--image-id', s.imageId],
+        ['verify', receipt, '--image-id', s.imageId],
         this.binary ? { binary: this.binary } : {},
       );
       return { valid: true, verifyMs: Number(result.verify_ms) };
@@ -337,6 +352,23 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     }
   }
 
+  /** Runs a failed or stopped job again from its failed tasks (finished segments are kept). */
+  retry(jobId: string): AdminResult {
+    const result = resetTasks(
+      this.db,
+      { jobId, state: 'failed' },
+      { force: true, actor: 'user', reason: 'retried from the UI' },
+    );
+    this.changed(jobId);
+    return result;
+  }
+
+  /** Removes a job's stored receipt (the job stays). */
+  async deleteReceipt(jobId: string): Promise<void> {
+    await this.store.delete('receipts', jobId);
+    this.emit('change', jobId);
+  }
+
   /** Fails the job as stopped by the user and kills its children. */
   async stop(jobId: string): Promise<boolean> {
     const stopped = this.db.failJob(jobId, STOPPED, { actor: 'user' });
@@ -346,7 +378,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
   }
 
   /** Resolves when the job reaches a terminal phase. */
-  waitFor(jobId: string): Promise<SessionStatus> {
+  waitFor(jobId: string): Promise<JobStatus> {
     return new Promise((resolve) => {
       const check = (id: string): void => {
         // Changes are frequent (progress lines): the full status only once the job has ended.

@@ -1,21 +1,12 @@
 // A job's phase for people, derived from its tasks.
 
+import type { JobStatus } from '../api/contract.js';
 import type { Job, Task } from '../taskdb/types.js';
 
 export const STOPPED = 'stopped by user';
 
-export type Phase =
-  'queued' | 'executing' | 'proving' | 'joining' | 'finalizing' | 'verifying' | 'succeeded' | 'failed' | 'stopped';
-
-export interface Progress {
-  phase: Phase;
-  /** Segments proven, and known so far (all of them once execution ended). */
-  proven: number;
-  segments: number;
-  executionDone: boolean;
-  /** Milliseconds left, estimated from the segments proven so far (null when unknown). */
-  etaMs: number | null;
-}
+/** The part of a job's status its tasks decide. */
+export type Progress = Pick<JobStatus, 'phase' | 'proven' | 'segments' | 'executionDone' | 'etaMs'>;
 
 const kindOf = (t: Task): string => t.taskId.split('-')[0] ?? '';
 

@@ -18,7 +18,7 @@ export function syncFinishedJobs(engine: Engine, sync: S3Sync): () => void {
       sync.push('inputs', def.data.input);
     }
     if (status.journalHex !== null) sync.push('journals', jobId);
-    if (status.receiptPath) sync.push('receipts', jobId);
+    if (status.hasReceipt) sync.push('receipts', jobId);
   };
   engine.on('change', onChange);
   return () => engine.off('change', onChange);

@@ -5,18 +5,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as Minio from 'minio';
-import { z } from 'zod';
+import type { S3Config } from '../api/contract.js';
 import type { BlobKind, BlobStore } from '../blobs/blobstore.js';
-
-export const S3Config = z.object({
-  /** e.g. http://127.0.0.1:9000 */
-  endpoint: z.url({ protocol: /^https?$/, error: 'the endpoint must be an http:// or https:// URL' }),
-  bucket: z.string().min(3).max(63),
-  accessKey: z.string().min(1),
-  secretKey: z.string().min(1),
-  region: z.string().min(1).optional(),
-});
-export type S3Config = z.infer<typeof S3Config>;
 
 function s3Client(config: S3Config): Minio.Client {
   const url = new URL(config.endpoint);

@@ -11,6 +11,7 @@
 import { basename, extname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { fileExists, writeAtomic } from '../blobs/blobstore.js';
+import { DEFAULT_PO2 } from '../api/contract.js';
 import type { Engine } from '../engine/engine.js';
 import { FileRefused, readRegularFile } from '../files/safefile.js';
 import { checkWatchFolder } from './folder.js';
@@ -58,9 +59,9 @@ export async function watchFolder(engine: Engine, dir: string, options: WatchOpt
         throw err;
       });
       const elf = await engine.storeElf(await read(elfPath), basename(elfPath));
-      const jobId = await engine.createSession({ imageBlob: elf, input, po2: options.po2?.() ?? 20 });
+      const jobId = await engine.createJob({ imageBlob: elf, input, po2: options.po2?.() ?? DEFAULT_PO2 });
       const status = await engine.waitFor(jobId);
-      if (status.phase === 'succeeded' && status.receiptPath) {
+      if (status.phase === 'succeeded' && status.hasReceipt) {
         await writeAtomic(out('.journal'), Buffer.from(status.journalHex ?? '', 'hex'));
         await writeAtomic(out('.receipt'), await engine.store.get('receipts', jobId));
       } else {

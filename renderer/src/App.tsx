@@ -5,7 +5,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, Route, Router, Switch, useLocation } from 'wouter';
 import { useHashLocation } from 'wouter/use-hash-location';
-import { SIGNED_OUT, getJson, setToken } from './api/client';
+import { SIGNED_OUT, api, setToken } from './api/client';
 import { forgetToken, loadToken, storeToken } from './api/connection';
 import { followEvents, useFeedState } from './api/events';
 import { JobDetailView } from './views/JobDetailView';
@@ -20,7 +20,7 @@ type Auth = { state: 'checking' } | { state: 'signed-out'; problem?: string } | 
 async function check(token: string): Promise<Auth> {
   setToken(token);
   try {
-    await getJson('/api/jobs?limit=1');
+    await api.jobs({ limit: 1 });
     return { state: 'signed-in' };
   } catch (err) {
     // A refused token is forgotten by the SIGNED_OUT handler the client's 401 triggers.

@@ -7,8 +7,9 @@ import { type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { createParser } from 'eventsource-parser';
 import { useSyncExternalStore } from 'react';
 import { desktop } from './connection';
-import { call } from './client';
-import type { JobPage, Phase, SessionStatus } from './types';
+import { api } from './client';
+import { feedEvent } from '../../../core/api/client';
+import type { JobPage, Phase, JobStatus } from '../../../core/api/contract';
 import { matchesFilter, isTerminalPhase } from '../lib/jobs';
 
 export type FeedState = 'connecting' | 'live' | 'reconnecting';
@@ -33,7 +34,7 @@ export function useFeedState(): FeedState {
 /** Long proofs worth a desktop notification when they end. */
 const NOTIFY_AFTER_MS = 30_000;
 
-export function applyJobStatus(qc: QueryClient, status: SessionStatus): void {
+export function applyJobStatus(qc: QueryClient, status: JobStatus): void {
   for (const query of qc.getQueryCache().findAll({ queryKey: ['jobs'] })) {
     const filter = query.queryKey[1] as string | undefined;
     const data = query.state.data as InfiniteData<JobPage> | undefined;
@@ -50,7 +51,7 @@ export function applyJobStatus(qc: QueryClient, status: SessionStatus): void {
     }
   }
   void qc.invalidateQueries({ queryKey: ['workers'] });
-  const previous = qc.getQueryData<SessionStatus>(['job', status.jobId]);
+  const previous = qc.getQueryData<JobStatus>(['job', status.jobId]);
   if (previous) {
     qc.setQueryData(['job', status.jobId], { ...previous, ...status });
     // Tasks and events are not in the feed: fetch them for the open detail,
@@ -81,7 +82,7 @@ function refreshDetail(qc: QueryClient, jobId: string): void {
 /** Last phase seen per job, so an ending is noticed whichever view is open. */
 const lastPhase = new Map<string, Phase>();
 
-function notifyIfLongProofEnded(status: SessionStatus): void {
+function notifyIfLongProofEnded(status: JobStatus): void {
   const before = lastPhase.get(status.jobId);
   lastPhase.set(status.jobId, status.phase);
   if (
@@ -111,14 +112,15 @@ export function followEvents(qc: QueryClient): () => void {
   const run = async (): Promise<void> => {
     while (!abort.signal.aborted) {
       try {
-        const res = await call('/api/events', { signal: abort.signal, headers: { accept: 'text/event-stream' } });
+        const res = await api.events(abort.signal);
         if (attempt > 0) void qc.invalidateQueries();
         attempt = 0;
         setFeedState('live');
         const parser = createParser({
           onEvent(event) {
-            if (event.event === 'job') applyJobStatus(qc, JSON.parse(event.data) as SessionStatus);
-            else if (event.event === 'deleted') applyDeleted(qc, (JSON.parse(event.data) as { jobId: string }).jobId);
+            const feed = feedEvent(event.event, event.data);
+            if (feed?.type === 'job') applyJobStatus(qc, feed.status);
+            else if (feed?.type === 'deleted') applyDeleted(qc, feed.jobId);
           },
         });
         const reader = (res.body as ReadableStream<Uint8Array>).getReader();

@@ -3,27 +3,21 @@
 // what the stream does not carry.
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { call, sendJson } from './client';
+import { api } from './client';
 import { desktop } from './connection';
-
-export interface VerifyResult {
-  valid: boolean;
-  verifyMs?: number;
-  error?: string;
-}
 
 export function useJobActions(jobId: string) {
   const qc = useQueryClient();
-  const stop = useMutation({ mutationFn: () => sendJson<{ stopped: boolean }>('POST', `/api/jobs/${jobId}/stop`) });
-  const retry = useMutation({ mutationFn: () => sendJson<unknown>('POST', `/api/jobs/${jobId}/retry`) });
+  const stop = useMutation({ mutationFn: () => api.stop(jobId) });
+  const retry = useMutation({ mutationFn: () => api.retry(jobId) });
   const remove = useMutation({
-    mutationFn: () => sendJson<unknown>('DELETE', `/api/jobs/${jobId}`),
+    mutationFn: () => api.deleteJob(jobId),
     onSuccess: () => qc.removeQueries({ queryKey: ['job', jobId] }),
   });
-  const verify = useMutation({ mutationFn: () => sendJson<VerifyResult>('POST', `/api/jobs/${jobId}/verify`) });
+  const verify = useMutation({ mutationFn: () => api.verify(jobId) });
   const exportReceipt = useMutation({ mutationFn: () => saveReceipt(jobId) });
   const deleteReceipt = useMutation({
-    mutationFn: () => sendJson<unknown>('DELETE', `/api/jobs/${jobId}/receipt`),
+    mutationFn: () => api.deleteReceipt(jobId),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['receipts'] }),
   });
   return { stop, retry, remove, verify, exportReceipt, deleteReceipt };
@@ -37,7 +31,7 @@ async function saveReceipt(jobId: string): Promise<string> {
     if (r.error) throw new Error(r.error);
     return r.saved ? `saved to ${r.path}` : 'not saved';
   }
-  const blob = await (await call(`/api/jobs/${jobId}/receipt`)).blob();
+  const blob = new Blob([(await api.receipt(jobId)) as Uint8Array<ArrayBuffer>]);
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

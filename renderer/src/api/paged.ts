@@ -3,20 +3,19 @@
 
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useCallback } from 'react';
-import { getJson } from './client';
+import type { PageQuery } from '../../../core/api/contract';
 
 const PAGE = 100;
 
 export function usePagedList<Page, Row>(
   queryKey: readonly unknown[],
-  path: string,
+  fetchPage: (page: Required<PageQuery>) => Promise<Page>,
   rowsOf: (page: Page) => Row[],
   totalOf: (page: Page) => number,
 ) {
   const q = useInfiniteQuery({
     queryKey,
-    queryFn: ({ pageParam }) =>
-      getJson<Page>(`${path}${path.includes('?') ? '&' : '?'}limit=${PAGE}&offset=${pageParam}`),
+    queryFn: ({ pageParam }) => fetchPage({ limit: PAGE, offset: pageParam }),
     initialPageParam: 0,
     getNextPageParam: (last, pages) => {
       const loaded = pages.reduce((n, p) => n + rowsOf(p).length, 0);

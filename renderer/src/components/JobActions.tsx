@@ -2,12 +2,12 @@
 
 import { useLocation } from 'wouter';
 import { useJobActions } from '../api/mutations';
-import type { SessionStatus } from '../api/types';
+import type { JobStatus } from '../../../core/api/contract';
 import { isTerminalPhase } from '../lib/jobs';
 import { shortId } from '../lib/format';
 import { ConfirmButton } from './ConfirmButton';
 
-export function JobActions({ status, afterDelete }: { status: SessionStatus; afterDelete?: string }) {
+export function JobActions({ status, afterDelete }: { status: JobStatus; afterDelete?: string }) {
   const actions = useJobActions(status.jobId);
   const [, navigate] = useLocation();
   const ended = isTerminalPhase(status.phase);

@@ -1,8 +1,8 @@
-import type { SessionStatus } from '../api/types';
+import type { JobStatus } from '../../../core/api/contract';
 import { progressFraction, progressText } from '../lib/jobs';
 
 /** The progress bar of a job: segments proven of those known. */
-export function JobProgress({ status }: { status: SessionStatus }) {
+export function JobProgress({ status }: { status: JobStatus }) {
   const percent = Math.round(100 * progressFraction(status));
   const text = progressText(status);
   return (

@@ -2,7 +2,7 @@
 // its retries and how long it ran; prerequisites as edges.
 
 import { useMemo } from 'react';
-import type { Task } from '../api/types';
+import type { Task } from '../../../core/api/contract';
 import { duration } from '../lib/format';
 import { NODE_H, NODE_W, layoutTree, nodeLabel, shapeKey, shapeOf } from '../lib/tree';
 import { useThrottled } from './useThrottled';
@@ -30,7 +30,7 @@ export function PlannerTree({ tasks, now }: { tasks: readonly Task[]; now: numbe
         height={tree.height}
         viewBox={`0 0 ${tree.width} ${tree.height}`}
         role="img"
-        aria-label={`Planner tree: ${tasks.map((t) => `${nodeLabel(t.taskId)} ${t.state}`).join(', ')}`}
+        aria-label={`Planner tree: ${tasks.map((t) => `${nodeLabel(t)} ${t.state}`).join(', ')}`}
       >
         {tree.edges.map((e) => (
           <polyline
@@ -49,7 +49,7 @@ export function PlannerTree({ tasks, now }: { tasks: readonly Task[]; now: numbe
             <title>{`${task.taskId}: ${task.state}${task.retries ? `, ${task.retries} retries` : ''}${task.error ? ` — ${task.error}` : ''}`}</title>
             <rect width={NODE_W} height={NODE_H} rx={6} />
             <text x={NODE_W / 2} y={18} textAnchor="middle" className="node-title">
-              {nodeLabel(task.taskId)}
+              {nodeLabel(task)}
             </text>
             <text x={NODE_W / 2} y={35} textAnchor="middle" className="node-sub">
               {ranFor(task, now)}

@@ -1,6 +1,6 @@
 // Job phases and filters as the views show them.
 
-import type { JobFilter, Phase, SessionStatus } from '../api/types';
+import type { JobFilter, Phase, JobStatus } from '../../../core/api/contract';
 
 export const FILTERS: { value: JobFilter | undefined; label: string }[] = [
   { value: undefined, label: 'All' },
@@ -16,21 +16,21 @@ export function isTerminalPhase(phase: Phase): boolean {
   return TERMINAL.includes(phase);
 }
 
-export function matchesFilter(status: SessionStatus, filter: string | undefined): boolean {
+export function matchesFilter(status: JobStatus, filter: string | undefined): boolean {
   if (!filter) return true;
   if (filter === 'running') return !isTerminalPhase(status.phase);
   return status.phase === filter;
 }
 
 /** Fraction of the work done, for the progress bar (segments proven of those known). */
-export function progressFraction(s: SessionStatus): number {
+export function progressFraction(s: JobStatus): number {
   if (s.phase === 'succeeded') return 1;
   if (s.segments === 0) return 0;
   // Joining and finalizing come after the last segment: keep a little of the bar for them.
   return (0.9 * s.proven) / s.segments;
 }
 
-export function progressText(s: SessionStatus): string {
+export function progressText(s: JobStatus): string {
   if (s.executeOnly) return s.phase === 'succeeded' ? 'executed' : s.phase;
   if (s.segments === 0) {
     if (s.phase === 'queued') return 'waiting to start';

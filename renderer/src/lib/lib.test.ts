@@ -1,25 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { SessionStatus, Task } from '../api/types';
+import type { JobStatus, Task } from '../../../core/api/contract';
 import { duration, groupedHex, journalText } from './format';
 import { matchesFilter, progressFraction, progressText } from './jobs';
 import { NODE_H, layoutTree, shapeKey, shapeOf } from './tree';
 
 const task = (taskId: string, prerequisites: string[] = []): Task => ({
-  jobId: 'j',
   taskId,
-  streamId: 's',
-  taskDef: null,
+  kind: taskId === 'init' ? 'execute' : (taskId.split('-')[0] as Task['kind']),
+  segment: taskId.startsWith('prove-') ? Number(taskId.slice('prove-'.length)) : null,
   prerequisites,
   state: 'done',
   createdAt: 0,
   startedAt: 0,
   updatedAt: 1,
-  waitingOn: 0,
   progress: 1,
   retries: 0,
   maxRetries: 2,
-  timeoutSecs: 60,
-  output: null,
   error: null,
 });
 
@@ -66,7 +62,9 @@ describe('planner tree layout', () => {
 
   it('keys the layout by shape alone', () => {
     const key = shapeKey(tasks);
-    expect(shapeOf(key)).toEqual(tasks.map((t) => ({ taskId: t.taskId, prerequisites: t.prerequisites })));
+    expect(shapeOf(key)).toEqual(
+      tasks.map((t) => ({ taskId: t.taskId, kind: t.kind, segment: t.segment, prerequisites: t.prerequisites })),
+    );
     expect(shapeKey(tasks.map((t) => ({ ...t, state: 'running' as const, retries: 3 })))).toBe(key);
     expect(shapeKey([...tasks, task('prove-3')])).not.toBe(key);
     expect(shapeOf('')).toEqual([]);
@@ -87,8 +85,8 @@ describe('formatting', () => {
 });
 
 describe('job filters and progress', () => {
-  const status = (phase: SessionStatus['phase'], proven = 0, segments = 0): SessionStatus =>
-    ({ phase, proven, segments }) as SessionStatus;
+  const status = (phase: JobStatus['phase'], proven = 0, segments = 0): JobStatus =>
+    ({ phase, proven, segments }) as JobStatus;
   it('puts every live phase under running and the ended ones under their own name', () => {
     expect(matchesFilter(status('proving'), 'running')).toBe(true);
     expect(matchesFilter(status('queued'), 'running')).toBe(true);

@@ -1,15 +1,16 @@
 // The planner tree as a picture: segments at the leaves, joins above them,
 // finalize at the root. Edges come from the tasks' prerequisites; dagre lays
 // the graph out bottom to top. The layout depends only on the tree's shape
-// (ids and prerequisites), so it is computed again only when that changes.
+// (ids, kinds, segments and prerequisites), so it is computed again only when
+// that changes. Nothing is read from a task id's spelling.
 
 import { Graph, layout } from '@dagrejs/dagre';
-import type { Task } from '../api/types';
+import type { Task } from '../../../core/api/contract';
 
 export const NODE_W = 112;
 export const NODE_H = 46;
 
-export type Shape = Pick<Task, 'taskId' | 'prerequisites'>;
+export type Shape = Pick<Task, 'taskId' | 'kind' | 'segment' | 'prerequisites'>;
 
 export interface TreeEdge {
   from: string;
@@ -25,31 +26,29 @@ export interface TreeLayout {
   height: number;
 }
 
-/** What a node shows: its kind and index ("execute", "prove 3", "join 5", "finalize"). */
-export function nodeLabel(taskId: string): string {
-  return taskId === 'init' ? 'execute' : taskId.replace(/-/, ' ');
+/** What a node shows: its kind, and the segment a prove task proves ("execute", "prove 3", "join", "finalize"). */
+export function nodeLabel(task: Pick<Task, 'kind' | 'segment'>): string {
+  return task.segment === null ? task.kind : `${task.kind} ${task.segment}`;
 }
 
 /** A string that changes exactly when the tree's shape does. */
 export function shapeKey(tasks: readonly Shape[]): string {
-  return tasks.map((t) => `${t.taskId}<${t.prerequisites.join(',')}`).join(';');
+  return JSON.stringify(tasks.map((t) => [t.taskId, t.kind, t.segment, t.prerequisites]));
 }
 
 export function shapeOf(key: string): Shape[] {
   if (key === '') return [];
-  return key.split(';').map((part) => {
-    const [taskId = '', prereqs = ''] = part.split('<');
-    return { taskId, prerequisites: prereqs === '' ? [] : prereqs.split(',') };
-  });
+  const rows = JSON.parse(key) as [Shape['taskId'], Shape['kind'], Shape['segment'], Shape['prerequisites']][];
+  return rows.map(([taskId, kind, segment, prerequisites]) => ({ taskId, kind, segment, prerequisites }));
 }
 
 /** Left to right along the bottom: the executor, then the segments in order. */
 function leafOrder(tasks: readonly Shape[]): { left: string; right: string }[] {
-  const index = (id: string): number => (id === 'init' ? -1 : Number(id.slice('prove-'.length)));
+  const index = (t: Shape): number => (t.kind === 'execute' ? -1 : (t.segment ?? 0));
   const leaves = tasks
-    .map((t) => t.taskId)
-    .filter((id) => id === 'init' || /^prove-\d+$/.test(id))
-    .sort((a, b) => index(a) - index(b));
+    .filter((t) => t.kind === 'execute' || t.kind === 'prove')
+    .sort((a, b) => index(a) - index(b))
+    .map((t) => t.taskId);
   return leaves.slice(1).map((right, i) => ({ left: leaves[i] as string, right }));
 }
 

@@ -3,8 +3,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
-import { call, getJson } from '../api/client';
-import type { JobDetail } from '../api/types';
+import { api } from '../api/client';
 import { JobActions } from '../components/JobActions';
 import { JobProgress } from '../components/JobProgress';
 import { PhaseBadge } from '../components/PhaseBadge';
@@ -15,7 +14,7 @@ import { count, duration, groupedHex, journalText, time } from '../lib/format';
 import { isTerminalPhase } from '../lib/jobs';
 
 export function JobDetailView({ jobId }: { jobId: string }) {
-  const q = useQuery({ queryKey: ['job', jobId], queryFn: () => getJson<JobDetail>(`/api/jobs/${jobId}`) });
+  const q = useQuery({ queryKey: ['job', jobId], queryFn: () => api.job(jobId) });
   const job = q.data;
   const now = useNow(job !== undefined && !isTerminalPhase(job.phase));
   if (q.error) {
@@ -69,7 +68,7 @@ export function JobDetailView({ jobId }: { jobId: string }) {
       {job.phase === 'succeeded' && !job.executeOnly && (
         <section aria-labelledby="receipt-title">
           <h2 id="receipt-title">Receipt</h2>
-          {job.receiptPath ? <ReceiptActions jobId={job.jobId} /> : <p className="muted">The receipt was deleted.</p>}
+          {job.hasReceipt ? <ReceiptActions jobId={job.jobId} /> : <p className="muted">The receipt was deleted.</p>}
         </section>
       )}
       <section aria-labelledby="journal-title">
@@ -118,7 +117,7 @@ export function JobDetailView({ jobId }: { jobId: string }) {
 function GuestOutput({ jobId, ready }: { jobId: string; ready: boolean }) {
   const q = useQuery({
     queryKey: ['logs', jobId, ready],
-    queryFn: async () => (await call(`/api/jobs/${jobId}/logs`)).text(),
+    queryFn: async () => new TextDecoder().decode(await api.logs(jobId)),
   });
   return (
     <section aria-labelledby="logs-title">

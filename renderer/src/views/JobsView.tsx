@@ -3,8 +3,9 @@
 
 import { useState } from 'react';
 import { Link } from 'wouter';
+import { api } from '../api/client';
 import { usePagedList } from '../api/paged';
-import type { JobFilter, JobPage, SessionStatus } from '../api/types';
+import type { JobFilter, JobPage, JobStatus } from '../../../core/api/contract';
 import { JobActions } from '../components/JobActions';
 import { JobProgress } from '../components/JobProgress';
 import { PhaseBadge } from '../components/PhaseBadge';
@@ -18,7 +19,7 @@ export function JobsView() {
   // The key's second element is the filter: the event stream (api/events.ts) reads it.
   const paged = usePagedList(
     ['jobs', filter],
-    `/api/jobs${filter ? `?state=${filter}` : ''}`,
+    (page) => api.jobs({ ...page, state: filter }),
     (p: JobPage) => p.jobs,
     (p) => p.total,
   );
@@ -51,7 +52,7 @@ export function JobsView() {
   );
 }
 
-function JobRow({ status, now }: { status: SessionStatus; now: number }) {
+function JobRow({ status, now }: { status: JobStatus; now: number }) {
   const elapsed = isTerminalPhase(status.phase) ? status.elapsedMs : now - status.createdAt;
   return (
     <div className="jobrow" data-job={status.jobId} data-phase={status.phase}>

@@ -5,13 +5,13 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { type DragEvent, type KeyboardEvent, useRef, useState } from 'react';
 import { useLocation } from 'wouter';
-import { getJson, sendJson, upload } from '../api/client';
+import { api } from '../api/client';
 import { desktop } from '../api/connection';
-import type { DaemonSettings } from '../api/types';
+import { DEFAULT_PO2, PO2_MAX, PO2_MIN } from '../../../core/api/contract';
 import { type Chosen, elfProblem, inputProblem, meantAsElf } from '../lib/files';
 import { bytes } from '../lib/format';
 import { InputError, hexInput, splitWords, u32Input } from '../../../core/guest/input.js';
-import { ApiError, LOCAL_PATH_REFUSED } from '../../../core/daemon/apierror.js';
+import { ApiError, LOCAL_PATH_REFUSED } from '../../../core/api/apierror.js';
 import { postcardText } from '../../../core/guest/postcard.js';
 
 type InputMode = 'file' | 'hex' | 'utf8' | 'u32' | 'postcard';
@@ -38,7 +38,7 @@ const TYPED_INPUT_HINTS: Record<Exclude<InputMode, 'file'>, string> = {
 };
 
 export function ProveView() {
-  const settings = useQuery({ queryKey: ['settings'], queryFn: () => getJson<DaemonSettings>('/api/settings') });
+  const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings() });
   const maxBytes = settings.data?.maxUploadBytes ?? 256 * 1024 * 1024;
   const [elf, setElf] = useState<Chosen | null>(null);
   const [inputFile, setInputFile] = useState<Chosen | null>(null);
@@ -92,22 +92,22 @@ export function ProveView() {
     limit !== null && (!Number.isInteger(limit) || limit <= 0)
       ? 'The cycle limit must be a positive whole number.'
       : null;
-  const effectivePo2 = po2 ?? settings.data?.defaultPo2 ?? 20;
+  const effectivePo2 = po2 ?? settings.data?.defaultPo2 ?? DEFAULT_PO2;
 
   const prove = useMutation({
     mutationFn: async () => {
       if (!elf) throw new Error('Choose a guest ELF first.');
       const inputBytes = mode === 'file' ? inputFile?.file : typed;
-      const input = inputBytes ? (await upload<{ input: string }>('/api/inputs', inputBytes)).input : undefined;
+      const input = inputBytes ? (await api.uploadInput(inputBytes)).input : undefined;
       const create = (source: { elfPath: string } | { elf: string }) =>
-        sendJson<{ jobId: string }>('POST', '/api/jobs', {
+        api.createJob({
           ...source,
           input,
           po2: effectivePo2,
           executeOnly,
           cycleLimit: limit,
         });
-      const uploaded = async () => create({ elf: (await upload<{ elf: string }>('/api/elfs', elf.file)).elf });
+      const uploaded = async () => create({ elf: (await api.uploadElf(elf.file)).elf });
       if (!elf.path) return uploaded();
       // A path is honoured only for the desktop app that started the daemon; anywhere else the file is uploaded.
       return create({ elfPath: elf.path }).catch((err: unknown) => {
@@ -230,8 +230,8 @@ export function ProveView() {
             Segment size (po2)
             <input
               type="number"
-              min={14}
-              max={22}
+              min={PO2_MIN}
+              max={PO2_MAX}
               value={effectivePo2}
               onChange={(e) => setPo2(Number(e.target.value))}
             />

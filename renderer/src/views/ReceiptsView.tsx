@@ -1,18 +1,17 @@
 // The stored receipts: verify, export, delete.
 
 import { Link } from 'wouter';
+import { api } from '../api/client';
 import { usePagedList } from '../api/paged';
-import type { StoredReceipt } from '../api/types';
+import type { ReceiptPage } from '../../../core/api/contract';
 import { ReceiptActions } from '../components/ReceiptActions';
 import { PagedList } from '../components/VirtualList';
 import { bytes, count, shortId, time } from '../lib/format';
 
-type ReceiptPage = { receipts: StoredReceipt[]; total: number };
-
 export function ReceiptsView() {
   const paged = usePagedList(
     ['receipts'],
-    '/api/receipts',
+    (page) => api.receipts(page),
     (p: ReceiptPage) => p.receipts,
     (p) => p.total,
   );

@@ -4,8 +4,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'wouter';
-import { getJson, sendJson } from '../api/client';
-import type { DaemonSettings, S3Settings, Workers } from '../api/types';
+import { api } from '../api/client';
+import type { DaemonSettings, S3Given, SettingsUpdate } from '../../../core/api/contract';
 import { useNow } from '../components/useNow';
 import { duration, shortId } from '../lib/format';
 
@@ -20,7 +20,7 @@ export function SettingsView() {
 
 function WorkersPanel() {
   // Refreshed when the event stream reports a job change (api/events.ts), not polled.
-  const q = useQuery({ queryKey: ['workers'], queryFn: () => getJson<Workers>('/api/workers') });
+  const q = useQuery({ queryKey: ['workers'], queryFn: () => api.workers() });
   const now = useNow(true);
   const w = q.data;
   return (
@@ -73,7 +73,7 @@ function WorkersPanel() {
 }
 
 function SettingsPanel() {
-  const q = useQuery({ queryKey: ['settings'], queryFn: () => getJson<DaemonSettings>('/api/settings') });
+  const q = useQuery({ queryKey: ['settings'], queryFn: () => api.settings() });
   if (q.error) return <p className="error">{q.error.message}</p>;
   if (!q.data) return <p className="muted">Loading settings…</p>;
   return <SettingsForm settings={q.data} />;
@@ -95,7 +95,7 @@ function SettingsForm({ settings }: { settings: DaemonSettings }) {
       ]),
     ),
   );
-  const [s3, setS3] = useState<S3Settings>(settings.s3 ?? { endpoint: '', bucket: '', accessKey: '', secretKey: '' });
+  const [s3, setS3] = useState<S3Given>(settings.s3 ?? { endpoint: '', bucket: '', accessKey: '', secretKey: '' });
   const useS3 = s3.endpoint.trim() !== '' || s3.bucket.trim() !== '';
   const s3Body = {
     endpoint: s3.endpoint.trim(),
@@ -107,25 +107,25 @@ function SettingsForm({ settings }: { settings: DaemonSettings }) {
 
   const save = useMutation({
     mutationFn: () =>
-      sendJson<DaemonSettings>('PUT', '/api/settings', {
+      api.updateSettings({
         defaultPo2: numberOr(po2, settings.defaultPo2),
         retentionHours: numberOr(retention, settings.retentionHours),
         watchFolder: watch.trim() === '' ? null : watch.trim(),
         slots: Object.fromEntries(
           Object.entries(slots).map(([k, v]) => [k, numberOr(v, settings.running.slots[k] ?? 1)]),
-        ),
+        ) as SettingsUpdate['slots'],
         s3: useS3 ? s3Body : null,
       }),
     onSuccess: (next) => qc.setQueryData(['settings'], next),
   });
   const test = useMutation({
-    mutationFn: () => sendJson<{ ok: boolean; msg: string }>('POST', '/api/sync/test', s3Body),
+    mutationFn: () => api.testSync(s3Body),
   });
   const onSubmit = (e: FormEvent): void => {
     e.preventDefault();
     save.mutate();
   };
-  const field = (key: keyof S3Settings, label: string, type = 'text') => (
+  const field = (key: keyof S3Given, label: string, type = 'text') => (
     <label>
       {label}
       <input
