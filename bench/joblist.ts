@@ -7,7 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { taskDbPath } from '../core/config/paths.js';
 import { Engine } from '../core/engine/engine.js';
+import { TaskDb } from '../core/taskdb/taskdb.js';
+import { STOPPED_BY_USER } from '../core/taskdb/types.js';
 
 const args = process.argv.slice(2);
 const jobsArg = args.indexOf('--jobs');
@@ -15,9 +18,9 @@ const jobs = jobsArg >= 0 ? Number(args[jobsArg + 1]) : 10_000;
 const json = args.includes('--json');
 
 const home = mkdtempSync(join(tmpdir(), 'bento-bench-joblist-'));
-const engine = await Engine.open({ home });
-try {
-  const db = engine.db;
+// The jobs are written straight into the taskdb first; the engine then reads them as the daemon would.
+const db = TaskDb.open(taskDbPath(home));
+{
   const stream = db.createStream('bench', 1, 1, 'bench');
   db.transaction(undefined, () => {
     for (let i = 0; i < jobs; i++) {
@@ -26,9 +29,13 @@ try {
       for (const p of proves) db.createTask(jobId, p, stream, { kind: 'bench' }, [], 0, 60);
       for (let k = 0; k < 7; k++) db.createTask(jobId, `join-${8 + k}`, stream, { kind: 'bench' }, [], 0, 60);
       db.createTask(jobId, 'finalize', stream, { kind: 'bench' }, [], 0, 60);
-      db.failJob(jobId, i % 3 === 0 ? 'stopped by user' : 'bench failure');
+      db.failJob(jobId, i % 3 === 0 ? STOPPED_BY_USER : 'bench failure');
     }
   });
+}
+db.close();
+const engine = await Engine.open({ home });
+try {
   const time = (fn: () => unknown, runs = 20): number => {
     fn();
     const start = performance.now();

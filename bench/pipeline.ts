@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../core/engine/engine.js';
+import { taskDbPath } from '../core/config/paths.js';
+import { TaskDb } from '../core/taskdb/taskdb.js';
 import type { Task, TaskEvent } from '../core/taskdb/types.js';
 
 const args = process.argv.slice(2);
@@ -83,13 +85,14 @@ try {
   const status = await engine.waitFor(jobId);
   const wallMs = performance.now() - started;
   if (status.phase !== 'succeeded') throw new Error(`the job ${status.phase}: ${status.error}`);
-  // Tasks in a stream with one slot wait for each other.
-  const slotsByStream = Object.fromEntries(
-    engine.db.getStreams().map((st) => [st.id, engine.slotCount(st.workerType)]),
-  );
-  const all = spans(engine.db.getTasks(jobId), engine.db.getEvents(jobId));
-  const { ms: childMs, chain } = criticalChildMs(all, slotsByStream);
   await engine.close();
+  // The children's own times are in the tasks' outputs: read from the taskdb itself, once the engine is closed.
+  const db = TaskDb.open(taskDbPath(home), { readonly: true });
+  // Tasks in a stream with one slot wait for each other.
+  const slotsByStream = Object.fromEntries(db.getStreams().map((st) => [st.id, engine.slotCount(st.workerType)]));
+  const all = spans(db.getTasks(jobId), db.getEvents(jobId));
+  db.close();
+  const { ms: childMs, chain } = criticalChildMs(all, slotsByStream);
   const overheadPercent = (100 * (wallMs - childMs)) / wallMs;
   const result = {
     po2,

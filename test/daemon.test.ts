@@ -476,7 +476,7 @@ describe('security', () => {
     } finally {
       await server.close();
       await engine.close();
-      rmSync(engine.store.root, { recursive: true, force: true });
+      rmSync(engine.home, { recursive: true, force: true });
     }
   });
 

@@ -81,10 +81,10 @@ describe('proving through the engine', () => {
       const jobId = await engine.createJob({ elfPath: example('loop'), input: u32(3000), po2: 14 });
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('succeeded');
-      const tasks = engine.db.getTasks(jobId).map((t) => t.taskId);
-      expect(tasks.filter((t) => t.startsWith('prove-')).length).toBe(4);
-      expect(tasks.filter((t) => t.startsWith('join-')).length).toBe(3);
-      expect(tasks).toContain('finalize');
+      const { tasks } = engine.detail(jobId);
+      expect(tasks.filter((t) => t.kind === 'prove').map((t) => t.segment)).toEqual([0, 1, 2, 3]);
+      expect(tasks.filter((t) => t.kind === 'join').length).toBe(3);
+      expect(tasks.map((t) => t.kind)).toContain('finalize');
       expect(status.segments).toBe(4);
       expect(status.cycles).toBe(57083);
     });
@@ -101,7 +101,7 @@ describe('proving through the engine', () => {
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('succeeded');
       expect(status.journalHex).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-      expect(engine.db.getTasks(jobId).map((t) => t.taskId)).toEqual(['init']);
+      expect(engine.detail(jobId).tasks.map((t) => t.kind)).toEqual(['execute']);
       expect(status.hasReceipt).toBe(false);
       expect(engine.receiptFile(jobId)).toBeNull();
     });
@@ -121,7 +121,7 @@ describe('faults', () => {
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('succeeded');
       expect(existsSync(marker)).toBe(true);
-      const prove = engine.db.getTask(jobId, 'prove-0');
+      const prove = engine.detail(jobId).tasks.find((t) => t.kind === 'prove' && t.segment === 0);
       expect(prove?.retries).toBe(1);
     });
   });
@@ -175,8 +175,8 @@ describe('faults', () => {
       expect(status.error).toContain('retry max hit');
       expect(status.error).toContain('prover out of luck');
       expect(status.error).toContain('prove-0');
-      expect(engine.db.getTask(jobId, 'prove-0')?.retries).toBe(2);
-      expect(existsSync(engine.store.path('receipts', jobId))).toBe(false);
+      expect(engine.detail(jobId).tasks.find((t) => t.kind === 'prove')?.retries).toBe(2);
+      expect(engine.receiptFile(jobId)).toBeNull();
     });
   });
 
@@ -239,7 +239,7 @@ describe('faults', () => {
       });
       await new Promise<void>((resolve) => {
         const check = (): void => {
-          if (engine.db.getTasks(jobId).some((t) => t.taskId.startsWith('prove-') && t.state === 'running')) {
+          if (engine.detail(jobId).tasks.some((t) => t.kind === 'prove' && t.state === 'running')) {
             engine.off('change', check);
             resolve();
           }
@@ -282,8 +282,8 @@ describe('faults', () => {
       expect(status.phase).toBe('failed');
       expect(status.error).toMatch(message);
       expect(status.error).not.toMatch(/retry max hit|\n\s+at /);
-      expect(existsSync(engine.store.path('receipts', jobId))).toBe(false);
-      expect(engine.db.getTask(jobId, 'init')?.retries).toBe(0);
+      expect(engine.receiptFile(jobId)).toBeNull();
+      expect(engine.detail(jobId).tasks.find((t) => t.kind === 'execute')?.retries).toBe(0);
     });
   });
 });

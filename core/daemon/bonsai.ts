@@ -83,7 +83,7 @@ export function registerBonsai(
   baseUrl: () => string,
   options: ServerOptions,
 ): void {
-  const { store } = engine;
+  const store = engine.uploads;
   const { sync, settings, maxUploadBytes } = options;
   // Local first, then the bucket when sync is configured (a bucket error reads as absent).
   const have = async (kind: 'elfs' | 'inputs', blob: string): Promise<boolean> =>
@@ -217,7 +217,7 @@ export function registerBonsai(
     const s = status(req.params.id);
     if (!s.hasReceipt) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no receipt (${s.phase})`);
     await requireValidReceipt(engine, s.jobId);
-    return reply.type('application/octet-stream').send(await store.get('receipts', s.jobId));
+    return reply.type('application/octet-stream').send(await engine.receipt(s.jobId));
   });
 
   const noSnark = async (): Promise<never> => {

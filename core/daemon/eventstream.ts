@@ -17,7 +17,7 @@ export function registerEventStream(app: FastifyInstance, engine: Engine): void 
     const flush = (): void => {
       timer = undefined;
       for (const jobId of pending) {
-        if (engine.db.getJobState(jobId)) res.write(`event: job\ndata: ${JSON.stringify(engine.status(jobId))}\n\n`);
+        if (engine.hasJob(jobId)) res.write(`event: job\ndata: ${JSON.stringify(engine.status(jobId))}\n\n`);
         else res.write(`event: deleted\ndata: ${JSON.stringify({ jobId })}\n\n`);
       }
       pending.clear();

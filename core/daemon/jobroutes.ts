@@ -66,14 +66,14 @@ export function registerJobRoutes(
       const problem = elfHeaderProblem(head.subarray(0, 20), 'the upload');
       if (problem) throw new ApiError(400, 'InvalidElf', problem);
     };
-    const put = await engine.store.putContentAddressed('elfs', uploadBody(req.body), {
+    const put = await engine.uploads.putContentAddressed('elfs', uploadBody(req.body), {
       maxBytes: maxUploadBytes,
       accept,
     });
     return shape(ElfUploaded, { elf: put.sha256 });
   });
   app.post('/api/inputs', async (req) => {
-    const put = await engine.store.putContentAddressed('inputs', uploadBody(req.body), { maxBytes: maxUploadBytes });
+    const put = await engine.uploads.putContentAddressed('inputs', uploadBody(req.body), { maxBytes: maxUploadBytes });
     return shape(InputUploaded, { input: put.sha256 });
   });
   app.post('/api/jobs', async (req) => {
@@ -88,7 +88,7 @@ export function registerJobRoutes(
         'elfPath is only for the desktop app that started this daemon: upload the ELF (POST /api/elfs) instead',
       );
     }
-    const input = job.input ? await engine.store.get('inputs', job.input).catch(() => undefined) : Buffer.alloc(0);
+    const input = job.input ? await engine.uploads.get('inputs', job.input).catch(() => undefined) : Buffer.alloc(0);
     if (!input) throw new ApiError(404, 'NotFound', `no uploaded input ${job.input}`);
     const jobId = await engine.createJob({
       ...(job.elf ? { imageBlob: job.elf } : { elfPath: job.elfPath as string }),
@@ -127,7 +127,7 @@ export function registerJobRoutes(
     if (!s.hasReceipt) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
     await requireValidReceipt(engine, s.jobId);
     reply.header('content-disposition', `attachment; filename="${s.jobId}.receipt"`);
-    return reply.type('application/octet-stream').send(await engine.store.get('receipts', s.jobId));
+    return reply.type('application/octet-stream').send(await engine.receipt(s.jobId));
   });
   app.delete<{ Params: { id: string } }>('/api/jobs/:id/receipt', async (req) => {
     const s = status(req.params.id);
@@ -138,13 +138,7 @@ export function registerJobRoutes(
   // Stored receipts, newest job first, with their sizes.
   app.get('/api/receipts', async (req) => {
     const q = parse(PageQuery, req.query);
-    const stored = new Set(await engine.store.list('receipts'));
-    const ids = engine.listIds('succeeded').filter((id) => stored.has(id));
-    const page = ids.slice(q.offset, q.offset + q.limit);
-    const receipts = await Promise.all(
-      page.map(async (id) => ({ ...engine.status(id), receiptBytes: await engine.store.size('receipts', id) })),
-    );
-    return shape(ReceiptPage, { receipts, total: ids.length });
+    return shape(ReceiptPage, await engine.receipts(q.limit, q.offset));
   });
   app.post<{ Params: { id: string } }>('/api/jobs/:id/verify', async (req) => {
     const s = status(req.params.id);

@@ -51,7 +51,7 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   });
   const token = options.token ?? newToken();
   const s3 = options.s3 ?? s3ConfigFromEnv() ?? settings.s3 ?? undefined;
-  const sync = s3 ? new S3Sync(engine.store, s3) : undefined;
+  const sync = s3 ? engine.syncTo(s3) : undefined;
   let watcher: FolderWatcher | undefined;
   let watching: string | null = null;
   const watch = async (dir: string | null): Promise<void> => {
@@ -85,7 +85,7 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   engine.start();
   // Work directories of finished jobs go once the retention period has passed.
   const sweep = (): void => {
-    sweepWorkDirs(engine.store.root, settings.retentionHours * 3_600_000).catch((err: Error) => {
+    sweepWorkDirs(engine.home, settings.retentionHours * 3_600_000).catch((err: Error) => {
       process.stderr.write(`bento serve: sweeping work directories: ${err.message}\n`);
     });
   };

@@ -20,7 +20,6 @@ import type { Engine } from '../engine/engine.js';
 import { STREAMS } from '../engine/taskdefs.js';
 import { saveSettings } from '../config/settings.js';
 import { testS3 } from '../sync/s3sync.js';
-import { deletedJobs, runEngineAdminVerb } from '../engine/adminverbs.js';
 import { checkWatchFolder } from '../watch/folder.js';
 import { ApiError } from '../api/apierror.js';
 import { requireJson } from './bonsai.js';
@@ -45,9 +44,7 @@ export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, opt
   app.get('/api/workers', async () =>
     shape(Workers, {
       slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])),
-      streams: engine.db
-        .getStreams()
-        .map((st) => ({ workerType: st.workerType, running: st.running, ready: st.ready })),
+      streams: engine.streamLoad(),
       active: engine.activeTasks(),
       cpu: { cores: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', loadAverage: loadavg() },
       // The prover runs on the CPU; no GPU prover is built yet.
@@ -59,7 +56,7 @@ export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, opt
       ...settings,
       s3: s3Shown(settings.s3),
       running: { slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])) },
-      dataDirectory: engine.store.root,
+      dataDirectory: engine.home,
       maxUploadBytes: options.maxUploadBytes,
       sync: sync ? { configured: true, blobs: sync.states() } : { configured: false },
     });
@@ -84,7 +81,7 @@ export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, opt
       });
     }
     Object.assign(settings, next);
-    await saveSettings(engine.store.root, settings);
+    await saveSettings(engine.home, settings);
     await options.onSettingsChanged?.();
     return currentSettings();
   });
@@ -106,9 +103,7 @@ export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, opt
   app.post<{ Params: { verb: string } }>('/api/admin/:verb', async (req) => {
     requireJson(req.headers['content-type']);
     const { args } = parse(AdminRequest, req.body);
-    const result = runEngineAdminVerb(engine.db, req.params.verb, args);
-    // A job an admin deleted loses its children and files too (its rows are gone already).
-    await Promise.all(deletedJobs(result).map((jobId) => engine.forget(jobId)));
+    const result = await engine.admin(req.params.verb, args);
     return shape(AdminAnswer, { result });
   });
 }

@@ -1,26 +1,29 @@
-// The proving engine: owns the taskdb, the blob store and a pool of worker
-// slots, and turns a session (an ELF and its input) into a verified receipt.
-// The heavy work runs in bento-zkvm child processes (see tasks.ts); this file
-// is the scheduling: claim, run, report, retry.
+// The engine: the job service over a data directory. It creates, reads,
+// lists, stops, retries and deletes jobs, and announces every change of a job
+// (`change`); the scheduler (scheduler.ts) runs their tasks. The taskdb and
+// the blob store are private to the two: callers see jobs in the contract's
+// shapes (core/api/contract.ts) and the few blob operations uploads need.
 
 import { EventEmitter } from 'node:events';
-import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BlobStore } from '../blobs/blobstore.js';
-import { markTerminal } from '../blobs/retention.js';
 import { prepareDataDir } from '../config/datadir.js';
 import { type DataDirLock, lockDataDir } from '../config/datadirlock.js';
 import { taskDbPath } from '../config/paths.js';
 import { type AdminResult, resetTasks } from '../taskdb/admin.js';
 import { TaskDb } from '../taskdb/taskdb.js';
-import type { Json, WorkItem } from '../taskdb/types.js';
+import type { Json } from '../taskdb/types.js';
 import { FileRefused, readRegularFile } from '../files/safefile.js';
-import { isStorageFull } from '../files/storagefull.js';
 import { elfHeaderProblem } from '../guest/elfheader.js';
 import { isValidId } from '../ids.js';
+import { type S3Config } from '../api/contract.js';
+import { S3Sync } from '../sync/s3sync.js';
+import { deletedJobs, runEngineAdminVerb } from './adminverbs.js';
+import { EngineError } from './engineerror.js';
 import { NativeError, runNative } from './native.js';
-import { STOPPED, progressOf } from './phase.js';
+import { progressOf } from './phase.js';
+import { STOPPED_BY_USER } from '../taskdb/types.js';
 import {
   DEFAULT_PO2,
   JobDetail,
@@ -30,15 +33,15 @@ import {
   PO2_MIN,
   type Phase,
 } from '../api/contract.js';
-import { STREAMS, type StreamKind, TaskDef, streamOf, timeoutSecs } from './taskdefs.js';
-import { type TaskContext, runTask } from './tasks.js';
+import { type ActiveTask, Scheduler } from './scheduler.js';
+import { STREAMS, type StreamKind, TaskDef } from './taskdefs.js';
+
+export { EngineError };
+export type { ActiveTask };
 
 export const USER = 'local';
 
 export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
-
-/** How long a slot waits after a fault, and how often an outcome that could not be written for lack of space is tried again. */
-const STORAGE_RETRY_MS = 1000;
 
 export interface EngineOptions {
   home: string;
@@ -65,24 +68,8 @@ export interface JobRequest {
   executeOnly?: boolean;
 }
 
-/** What a worker slot runs now. */
-export interface ActiveTask {
-  stream: StreamKind;
-  jobId: string;
-  taskId: string;
-  startedAt: number;
-}
-
-const FILTER_SQL: Record<JobFilter, string> = {
-  running: "state = 'running'",
-  succeeded: "state = 'done'",
-  failed: `state = 'failed' AND error IS NOT '${STOPPED}'`,
-  stopped: `state = 'failed' AND error IS '${STOPPED}'`,
-};
-
-export class EngineError extends Error {
-  override name = 'EngineError';
-}
+/** The blob store's operations that uploads need (ELFs, inputs, Bonsai's receipt uploads). */
+export type Uploads = Pick<BlobStore, 'exists' | 'put' | 'putContentAddressed' | 'get' | 'delete'>;
 
 const TERMINAL: readonly Phase[] = ['succeeded', 'failed', 'stopped'];
 
@@ -90,49 +77,32 @@ export function isTerminal(status: JobStatus): boolean {
   return TERMINAL.includes(status.phase);
 }
 
-export function defaultSlots(): Record<StreamKind, number> {
-  return { exec: 1, prove: Math.max(1, Math.floor(availableParallelism() / 2)), join: 1, aux: 1 };
-}
-
 export class Engine extends EventEmitter<{ change: [jobId: string] }> {
-  readonly db: TaskDb;
-  readonly store: BlobStore;
-  private readonly streams: Record<StreamKind, string>;
-  private readonly slots: Record<StreamKind, number>;
+  private readonly scheduler: Scheduler;
   private readonly maxRetries: number;
-  private readonly timeoutScale: number;
   private readonly binary: string | undefined;
-  private readonly lock: DataDirLock;
   readonly maxFileBytes: number;
-  private readonly running = new Map<string, Set<AbortController>>();
-  /** Live execution figures (cycles so far) while a job's executor runs. */
-  private readonly live = new Map<string, { cycles: number }>();
-  private readonly active = new Set<ActiveTask>();
-  private waiters: (() => void)[] = [];
-  /** Set while the taskdb cannot be written for lack of space. */
-  storageFull = false;
-  private loops: Promise<void>[] = [];
-  private closed = false;
 
   private constructor(
-    db: TaskDb,
-    store: BlobStore,
-    streams: Record<StreamKind, string>,
-    lock: DataDirLock,
+    private readonly db: TaskDb,
+    private readonly store: BlobStore,
+    private readonly streams: Record<StreamKind, string>,
+    private readonly lock: DataDirLock,
     options: EngineOptions,
   ) {
     super();
     // Every UI client's event stream listens here: no listener cap.
     this.setMaxListeners(0);
-    this.db = db;
-    this.lock = lock;
-    this.store = store;
-    this.streams = streams;
-    this.slots = { ...defaultSlots(), ...options.slots };
     this.maxRetries = options.maxRetries ?? 2;
-    this.timeoutScale = options.timeoutScale ?? 1;
     this.binary = options.binary;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.scheduler = new Scheduler(
+      db,
+      store,
+      streams,
+      { slots: options.slots, maxRetries: this.maxRetries, binary: options.binary, timeoutScale: options.timeoutScale },
+      (jobId) => this.emit('change', jobId),
+    );
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -156,27 +126,46 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     }
   }
 
+  /** The data directory. */
+  get home(): string {
+    return this.store.root;
+  }
+
+  /** Where uploads go: the blob store, narrowed to what uploading needs. */
+  get uploads(): Uploads {
+    return this.store;
+  }
+
   /** Worker slots of a stream kind (0 for a kind this engine does not run). */
   slotCount(kind: string): number {
-    return (this.slots as Record<string, number>)[kind] ?? 0;
+    return this.scheduler.slotCount(kind);
+  }
+
+  /** What every busy worker slot runs now, oldest first. */
+  activeTasks(): ActiveTask[] {
+    return this.scheduler.activeTasks();
+  }
+
+  /** Each stream's running and ready tasks. */
+  streamLoad(): { workerType: string; running: number; ready: number }[] {
+    return this.db.getStreams().map((st) => ({ workerType: st.workerType, running: st.running, ready: st.ready }));
   }
 
   /** Re-queues tasks a dead process left running, then starts the worker slots. */
   start(): void {
-    this.db.requeueAllRunning({ actor: 'engine', reason: 'engine restarted' });
-    for (const kind of STREAMS) {
-      for (let i = 0; i < this.slots[kind]; i++) this.loops.push(this.slot(kind));
-    }
+    this.scheduler.start();
   }
 
   /** Stops the slots and their children; tasks in flight are re-queued by the next start. */
   async close(): Promise<void> {
-    this.closed = true;
-    this.wake();
-    for (const set of this.running.values()) for (const c of set) c.abort(new EngineError('engine closing'));
-    await Promise.all(this.loops);
+    await this.scheduler.close();
     this.db.close();
     this.lock.release();
+  }
+
+  /** A bucket sync over this data directory's blobs. */
+  syncTo(config: S3Config): S3Sync {
+    return new S3Sync(this.store, config);
   }
 
   async createJob(request: JobRequest): Promise<string> {
@@ -213,7 +202,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       this.streams.exec,
       def as unknown as Json,
       this.maxRetries,
-      this.timeout('execute', po2),
+      this.scheduler.timeout('execute', po2),
       USER,
     );
     this.changed(jobId);
@@ -248,7 +237,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       createdAt: job.createdAt,
       endedAt: job.endedAt,
       elapsedMs: end - job.createdAt,
-      cycles: typeof out.cycles === 'number' ? out.cycles : (this.live.get(jobId)?.cycles ?? null),
+      cycles: typeof out.cycles === 'number' ? out.cycles : this.scheduler.liveCycles(jobId),
       exitCode: typeof out.exitCode === 'number' ? out.exitCode : null,
       journalHex: typeof out.journal === 'string' ? out.journal : null,
       imageId: typeof out.imageId === 'string' ? out.imageId : null,
@@ -281,36 +270,68 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     return receipt && existsSync(receipt) ? receipt : null;
   }
 
-  /** Sessions, newest first, optionally only those in one state. */
+  /** Whether the job exists. */
+  hasJob(jobId: string): boolean {
+    return this.jobState(jobId) !== undefined;
+  }
+
+  /** The job's state alone (cheap: no status is built); undefined for no such job. */
+  jobState(jobId: string): JobStatus['state'] | undefined {
+    return this.db.getJobState(jobId);
+  }
+
+  /** The ELF and input a job runs (their blob ids), if its executor's definition is readable. */
+  blobsOf(jobId: string): { elf: string; input: string } | null {
+    const def = TaskDef.safeParse(this.db.getTask(jobId, 'init')?.taskDef);
+    return def.success && def.data.kind === 'execute' ? { elf: def.data.elf, input: def.data.input } : null;
+  }
+
+  /** The job's stored receipt. */
+  receipt(jobId: string): Promise<Buffer> {
+    return this.store.get('receipts', jobId);
+  }
+
+  /** Stored receipts of succeeded jobs, newest job first, with their sizes. */
+  async receipts(
+    limit: number,
+    offset: number,
+  ): Promise<{ receipts: (JobStatus & { receiptBytes: number })[]; total: number }> {
+    const stored = new Set(await this.store.list('receipts'));
+    const ids = this.listIds('succeeded').filter((id) => stored.has(id));
+    const page = ids.slice(offset, offset + limit);
+    const receipts = await Promise.all(
+      page.map(async (id) => ({ ...this.status(id), receiptBytes: await this.store.size('receipts', id) })),
+    );
+    return { receipts, total: ids.length };
+  }
+
+  /** An admin verb on the taskdb (bento admin); a job it deleted loses its children and files too. */
+  async admin(verb: string, args: unknown): Promise<unknown> {
+    const result = runEngineAdminVerb(this.db, verb, args);
+    await Promise.all(deletedJobs(result).map((jobId) => this.forget(jobId)));
+    return result;
+  }
+
+  /** Jobs, newest first, optionally only those in one state. */
   list(limit = 50, offset = 0, filter?: JobFilter): JobStatus[] {
     return this.listIds(filter, limit, offset).flatMap((id) => {
       try {
         return [this.status(id)];
       } catch (err) {
         // One unreadable row never takes the list down with it.
-        this.fault(`listing job ${id.slice(0, 80)}`, err);
+        this.scheduler.fault(`listing job ${id.slice(0, 80)}`, err);
         return [];
       }
     });
   }
 
   /** Job ids, newest first (cheap: no status is built). */
-  listIds(filter?: JobFilter, limit = -1, offset = 0): string[] {
-    const where = filter ? `WHERE ${FILTER_SQL[filter]}` : '';
-    const rows = this.db.db
-      .prepare(`SELECT id FROM jobs ${where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`)
-      .all(limit, offset) as { id: string }[];
-    return rows.map((r) => r.id);
+  private listIds(filter?: JobFilter, limit = -1, offset = 0): string[] {
+    return this.db.listJobIds(filter, limit, offset);
   }
 
   count(filter?: JobFilter): number {
-    const where = filter ? `WHERE ${FILTER_SQL[filter]}` : '';
-    return (this.db.db.prepare(`SELECT COUNT(*) AS n FROM jobs ${where}`).get() as { n: number }).n;
-  }
-
-  /** What every busy worker slot runs now, oldest first. */
-  activeTasks(): ActiveTask[] {
-    return [...this.active].sort((a, b) => a.startedAt - b.startedAt);
+    return this.db.countJobs(filter);
   }
 
   /** Removes an ended job: its tasks and events, receipt, journal, logs and work directory. */
@@ -324,7 +345,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
 
   /** After a job's rows are gone (here or by an admin verb): its children are stopped and its files removed. */
   async forget(jobId: string): Promise<void> {
-    for (const c of this.running.get(jobId) ?? []) c.abort(new EngineError('job deleted'));
+    this.scheduler.abortJob(jobId, 'job deleted');
     await this.store.removeJob(jobId);
     this.emit('change', jobId);
   }
@@ -371,9 +392,9 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
 
   /** Fails the job as stopped by the user and kills its children. */
   async stop(jobId: string): Promise<boolean> {
-    const stopped = this.db.failJob(jobId, STOPPED, { actor: 'user' });
-    for (const c of this.running.get(jobId) ?? []) c.abort(new EngineError(STOPPED));
-    if (stopped) await this.ended(jobId);
+    const stopped = this.db.failJob(jobId, STOPPED_BY_USER, { actor: 'user' });
+    this.scheduler.abortJob(jobId, STOPPED_BY_USER);
+    if (stopped) await this.scheduler.ended(jobId);
     return stopped;
   }
 
@@ -391,150 +412,8 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     });
   }
 
-  private timeout(kind: TaskDef['kind'], po2: number): number {
-    return Math.max(1, Math.ceil(timeoutSecs(kind, po2) * this.timeoutScale));
-  }
-
   private changed(jobId: string): void {
-    this.wake();
+    this.scheduler.wake();
     this.emit('change', jobId);
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-
-  /** Waits for new work (a wake-up) or a short poll, for work another process adds. */
-  private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, 200);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private async slot(kind: StreamKind): Promise<void> {
-    while (!this.closed) {
-      try {
-        const item = this.db.requestWork(kind);
-        if (!item) {
-          await this.idle();
-          continue;
-        }
-        this.changed(item.jobId);
-        await this.run(item, kind);
-      } catch (err) {
-        // Nothing may end a slot (and with it the daemon): the fault is logged (a full disk once) and the slot goes on.
-        if (!isStorageFull(err) || !this.storageFull) this.fault(`${kind} slot`, err);
-        if (isStorageFull(err)) this.storageFull = true;
-        await new Promise((r) => setTimeout(r, STORAGE_RETRY_MS));
-      }
-    }
-  }
-
-  private fault(where: string, err: unknown): void {
-    process.stderr.write(`bento engine: ${where}: ${err instanceof Error ? err.message : String(err)}\n`);
-  }
-
-  /**
-   * Writes a task's outcome to the taskdb. A full disk is waited out (the
-   * outcome is kept in memory and written once space returns), so a proof
-   * finished during it is not lost and the daemon stays up.
-   */
-  private async record(write: () => void): Promise<void> {
-    for (;;) {
-      try {
-        write();
-        this.storageFull = false;
-        return;
-      } catch (err) {
-        if (!isStorageFull(err) || this.closed) throw err;
-        if (!this.storageFull) this.fault('taskdb', err);
-        this.storageFull = true;
-        await new Promise((r) => setTimeout(r, STORAGE_RETRY_MS));
-      }
-    }
-  }
-
-  private async run(item: WorkItem, stream: StreamKind): Promise<void> {
-    const { jobId, taskId } = item;
-    const activity: ActiveTask = { stream, jobId, taskId, startedAt: Date.now() };
-    this.active.add(activity);
-    const controller = new AbortController();
-    const set = this.running.get(jobId) ?? new Set();
-    set.add(controller);
-    this.running.set(jobId, set);
-    // A stop from another process shows only in the taskdb.
-    const watch = setInterval(() => {
-      if (this.db.getJobState(jobId) !== 'running') controller.abort(new EngineError(STOPPED));
-    }, 250);
-    const parsed = TaskDef.safeParse(item.taskDef);
-    try {
-      if (!parsed.success) throw new EngineError(`task ${taskId} has an invalid definition: ${parsed.error.message}`);
-      const def = parsed.data;
-      const context: TaskContext = {
-        jobId,
-        taskId,
-        store: this.store,
-        db: this.db,
-        signal: controller.signal,
-        binary: this.binary,
-        timeoutMs: (this.db.getTask(jobId, taskId)?.timeoutSecs ?? 600) * 1000,
-        timeoutOf: (kind, po2) => this.timeout(kind, po2),
-        streamOf: (kind) => this.streams[streamOf(kind)],
-        maxRetries: this.maxRetries,
-        onProgress: (fraction) => {
-          this.db.updateTaskProgress(jobId, taskId, fraction);
-          this.changed(jobId);
-        },
-        onCycles: (cycles) => {
-          this.live.set(jobId, { cycles });
-          this.changed(jobId);
-        },
-        onTasksAdded: () => this.changed(jobId),
-      };
-      const output = await runTask(def, context);
-      await this.record(() => this.db.updateTaskDone(jobId, taskId, output));
-    } catch (err) {
-      await this.record(() => this.report(item, err, controller.signal));
-    } finally {
-      clearInterval(watch);
-      this.active.delete(activity);
-      set.delete(controller);
-      if (set.size === 0) this.running.delete(jobId);
-    }
-    // Live figures last while the executor runs; its output holds them after.
-    if (taskId === 'init') this.live.delete(jobId);
-    const state = this.db.getJobState(jobId);
-    if (state === 'done' || state === 'failed')
-      await this.ended(jobId).catch((err: unknown) => this.fault(`job ${jobId}`, err));
-    this.changed(jobId);
-  }
-
-  /** A failed run: retried when it may succeed again, failed when it never will. */
-  private report(item: WorkItem, err: unknown, signal: AbortSignal): void {
-    const { jobId, taskId } = item;
-    if (signal.aborted && this.closed) return; // re-queued when the engine starts again
-    const message = err instanceof Error ? err.message : String(err);
-    const context = `task ${taskId} of job ${jobId}: ${message}`;
-    if (signal.aborted) {
-      this.db.updateTaskRetry(jobId, taskId, message);
-    } else if (err instanceof NativeError && err.reported) {
-      // The tool itself refused (a guest fault, a bad ELF, a receipt that does not verify): rerunning repeats it.
-      this.db.updateTaskFailed(jobId, taskId, message);
-    } else if (err instanceof EngineError) {
-      this.db.updateTaskFailed(jobId, taskId, context);
-    } else {
-      this.db.updateTaskRetry(jobId, taskId, context);
-    }
-  }
-
-  private async ended(jobId: string): Promise<void> {
-    const job = this.db.getJob(jobId);
-    if (job?.endedAt) await markTerminal(this.store.root, jobId, job.endedAt);
   }
 }

@@ -1,9 +1,7 @@
 // A job's phase for people, derived from its tasks.
 
 import type { JobStatus } from '../api/contract.js';
-import type { Job, Task } from '../taskdb/types.js';
-
-export const STOPPED = 'stopped by user';
+import { type Job, STOPPED_BY_USER, type Task } from '../taskdb/types.js';
 
 /** The part of a job's status its tasks decide. */
 export type Progress = Pick<JobStatus, 'phase' | 'proven' | 'segments' | 'executionDone' | 'etaMs'>;
@@ -17,7 +15,7 @@ export function progressOf(job: Job, tasks: readonly Task[], now = Date.now()): 
   const executionDone = init?.state === 'done';
   const base = { proven, segments: proves.length, executionDone, etaMs: null };
   if (job.state === 'done') return { ...base, phase: 'succeeded', etaMs: 0 };
-  if (job.state === 'failed') return { ...base, phase: job.error === STOPPED ? 'stopped' : 'failed' };
+  if (job.state === 'failed') return { ...base, phase: job.error === STOPPED_BY_USER ? 'stopped' : 'failed' };
   if (!init || init.state === 'ready' || init.state === 'pending') return { ...base, phase: 'queued' };
   const etaMs = estimate(proves, executionDone, now);
   if (!executionDone && proves.length === 0) return { ...base, phase: 'executing' };

@@ -55,25 +55,13 @@ const UNFINISHED: readonly TaskState[] = ['pending', 'ready', 'running'];
 export function listJobs(tdb: TaskDb, filter: JobFilter = {}): Job[] {
   const limit = filter.limit ?? 100;
   const offset = filter.offset ?? 0;
-  const rows = (
-    filter.state
-      ? tdb.db
-          .prepare('SELECT id FROM jobs WHERE state = ? ORDER BY rowid DESC LIMIT ? OFFSET ?')
-          .all(filter.state, limit, offset)
-      : tdb.db.prepare('SELECT id FROM jobs ORDER BY rowid DESC LIMIT ? OFFSET ?').all(limit, offset)
-  ) as { id: string }[];
-  return rows.map((r) => tdb.requireJob(r.id));
+  return tdb.admin.jobIds(filter.state, limit, offset).map((id) => tdb.requireJob(id));
 }
 
 export function listTasks(tdb: TaskDb, filter: TaskFilter = {}): Task[] {
   if (filter.jobId) tdb.requireJob(filter.jobId);
-  const { where, params } = taskWhere(filter);
-  const rows = tdb.db
-    .prepare(
-      `SELECT t.job_id, t.task_id FROM tasks t JOIN streams s ON s.id = t.stream_id ${where} ORDER BY t.job_seq, t.rowid LIMIT ?`,
-    )
-    .all(...params, filter.limit ?? 1000) as { job_id: string; task_id: string }[];
-  return rows.map((r) => tdb.requireTask(r.job_id, r.task_id));
+  const { limit = 1000, ...selection } = filter;
+  return tdb.admin.taskIds(selection, limit).map((r) => tdb.requireTask(r.jobId, r.taskId));
 }
 
 /** Task counts by state, overall and per worker type. */
@@ -82,39 +70,16 @@ export function summarizeTasks(
   filter: Omit<TaskFilter, 'state' | 'limit'> = {},
 ): { total: Record<TaskState, number>; byWorkerType: Record<string, Record<TaskState, number>> } {
   if (filter.jobId) tdb.requireJob(filter.jobId);
-  const { where, params } = taskWhere(filter);
-  const rows = tdb.db
-    .prepare(
-      `SELECT s.worker_type AS wt, t.state AS state, count(*) AS n FROM tasks t JOIN streams s ON s.id = t.stream_id ${where} GROUP BY wt, state`,
-    )
-    .all(...params) as { wt: string; state: TaskState; n: number }[];
+  const rows = tdb.admin.taskCounts(filter);
   const empty = (): Record<TaskState, number> =>
     Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
   const total = empty();
   const byWorkerType: Record<string, Record<TaskState, number>> = {};
   for (const r of rows) {
     total[r.state] += r.n;
-    (byWorkerType[r.wt] ??= empty())[r.state] += r.n;
+    (byWorkerType[r.workerType] ??= empty())[r.state] += r.n;
   }
   return { total, byWorkerType };
-}
-
-function taskWhere(filter: Omit<TaskFilter, 'limit'>): { where: string; params: unknown[] } {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  if (filter.jobId) {
-    clauses.push('t.job_id = ?');
-    params.push(filter.jobId);
-  }
-  if (filter.state) {
-    clauses.push('t.state = ?');
-    params.push(filter.state);
-  }
-  if (filter.workerType) {
-    clauses.push('s.worker_type = ?');
-    params.push(filter.workerType);
-  }
-  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
 function run(tdb: TaskDb, opts: MutationOptions, changes: Change[], apply: () => void): AdminResult {
@@ -142,10 +107,7 @@ export function abandonJob(tdb: TaskDb, jobId: string, opts: MutationOptions): A
     changes.unshift({ target: 'job', jobId, action: 'abandon', from: job.state, to: 'failed' });
   const message = abandonMessage(opts.reason);
   return run(tdb, opts, changes, () => {
-    const stmt = tdb.db.prepare(
-      "UPDATE tasks SET state = 'failed', error = ?, updated_at = ? WHERE job_id = ? AND state IN ('pending', 'ready', 'running')",
-    );
-    stmt.run(message, Date.now(), jobId);
+    tdb.admin.abandonOpenTasks(jobId, message, Date.now());
     tdb.failJob(jobId, message);
   });
 }
@@ -222,7 +184,7 @@ export function resetTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOption
   const changes: Change[] = [];
   const revived = new Set<string>();
   for (const t of tasks) {
-    const waiting = countWaiting(tdb, t.jobId, t.taskId);
+    const waiting = tdb.admin.unfinishedPrerequisites(t.jobId, t.taskId);
     changes.push({
       target: 'task',
       jobId: t.jobId,
@@ -239,33 +201,12 @@ export function resetTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOption
   }
   return run(tdb, opts, changes, () => {
     const now = Date.now();
-    const reviveJob = tdb.db.prepare("UPDATE jobs SET state = 'running', error = NULL, ended_at = NULL WHERE id = ?");
-    const resetTask = tdb.db.prepare(`
-      UPDATE tasks SET state = ?, waiting_on = ?, retries = 0, progress = 0, error = NULL,
-                       output = NULL, started_at = NULL, updated_at = ?
-      WHERE job_id = ? AND task_id = ?`);
-    const holdDependants = tdb.db.prepare(`
-      UPDATE tasks SET waiting_on = waiting_on + 1, state = 'pending'
-      WHERE job_id = ? AND state IN ('pending', 'ready') AND task_id IN (
-        SELECT post_task_id FROM task_deps WHERE job_id = ? AND pre_task_id = ?)`);
-    for (const jobId of revived) reviveJob.run(jobId);
+    for (const jobId of revived) tdb.admin.reviveJob(jobId);
     for (const t of tasks) {
-      if (t.state === 'done') holdDependants.run(t.jobId, t.jobId, t.taskId);
-      const waiting = countWaiting(tdb, t.jobId, t.taskId);
-      resetTask.run(waiting === 0 ? 'ready' : 'pending', waiting, now, t.jobId, t.taskId);
+      if (t.state === 'done') tdb.admin.holdDependants(t.jobId, t.taskId);
+      tdb.admin.resetTask(t.jobId, t.taskId, tdb.admin.unfinishedPrerequisites(t.jobId, t.taskId), now);
     }
   });
-}
-
-function countWaiting(tdb: TaskDb, jobId: string, taskId: string): number {
-  const row = tdb.db
-    .prepare(
-      `
-      SELECT count(*) AS n FROM task_deps d JOIN tasks p ON p.job_id = d.job_id AND p.task_id = d.pre_task_id
-      WHERE d.job_id = ? AND d.post_task_id = ? AND p.state != 'done'`,
-    )
-    .get(jobId, taskId) as { n: number };
-  return row.n;
 }
 
 /** Removes task rows; dependants stop waiting on them. Prefer abandon, which keeps the audit trail. */
@@ -279,20 +220,7 @@ export function deleteTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOptio
     from: t.state,
   }));
   return run(tdb, opts, changes, () => {
-    const release = tdb.db.prepare(`
-      UPDATE tasks SET waiting_on = waiting_on - 1,
-                       state = CASE WHEN waiting_on = 1 THEN 'ready' ELSE 'pending' END
-      WHERE job_id = ? AND state = 'pending' AND waiting_on > 0 AND task_id IN (
-        SELECT post_task_id FROM task_deps WHERE job_id = ? AND pre_task_id = ?)`);
-    const del = tdb.db.prepare('DELETE FROM tasks WHERE job_id = ? AND task_id = ?');
-    const event = tdb.db.prepare(
-      "INSERT INTO task_events (job_id, task_id, at, from_state, to_state, reason, actor) VALUES (?, ?, ?, ?, 'deleted', ?, ?)",
-    );
-    for (const t of tasks) {
-      if (t.state !== 'done') release.run(t.jobId, t.jobId, t.taskId);
-      del.run(t.jobId, t.taskId);
-      event.run(t.jobId, t.taskId, Date.now(), t.state, opts.reason ?? null, opts.actor);
-    }
+    for (const t of tasks) tdb.admin.deleteTask(t.jobId, t.taskId, t.state, opts.reason ?? null, opts.actor);
   });
 }
 
@@ -356,8 +284,5 @@ export function backfill(tdb: TaskDb, input: unknown, opts: MutationOptions): Ad
 
 /** The user's stream for a worker type, created on first use. */
 export function streamFor(tdb: TaskDb, workerType: string, userId: string): string {
-  const row = tdb.db
-    .prepare('SELECT id FROM streams WHERE worker_type = ? AND user_id = ? ORDER BY rowid LIMIT 1')
-    .get(workerType, userId) as { id: string } | undefined;
-  return row?.id ?? tdb.createStream(workerType, 1, 1, userId);
+  return tdb.admin.streamOfUser(workerType, userId) ?? tdb.createStream(workerType, 1, 1, userId);
 }

@@ -136,6 +136,18 @@ export const MIGRATIONS: readonly string[] = [
     WHERE id = NEW.id;
   END;
   `,
+  // 2: a deleted task releases the tasks waiting on it, as a done one does
+  // (before the row goes, while its dependencies are still there). A task
+  // deleted with its job (a cascade: the job row is gone) releases nothing.
+  `
+  CREATE TRIGGER tasks_release_on_delete BEFORE DELETE ON tasks
+  WHEN OLD.state != 'done' AND EXISTS (SELECT 1 FROM jobs WHERE id = OLD.job_id) BEGIN
+    UPDATE tasks SET waiting_on = waiting_on - 1,
+                     state = CASE WHEN waiting_on = 1 THEN 'ready' ELSE 'pending' END
+    WHERE job_id = OLD.job_id AND state = 'pending' AND waiting_on > 0 AND task_id IN (
+      SELECT post_task_id FROM task_deps WHERE job_id = OLD.job_id AND pre_task_id = OLD.task_id);
+  END;
+  `,
 ];
 
 // Per-connection triggers that append to task_events. They are TEMP because

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tmp.js';
 import { TaskDb } from './taskdb.js';
+import { MIGRATIONS } from './schema.js';
 import { TaskDbError } from './types.js';
 
 function openDb(actor = 'test'): TaskDb {
@@ -15,7 +16,7 @@ function states(tdb: TaskDb, jobId: string): Record<string, string> {
 describe('schema', () => {
   it('migrates to the latest version with WAL and foreign keys on', () => {
     const tdb = openDb();
-    expect(tdb.db.pragma('user_version', { simple: true })).toBe(1);
+    expect(tdb.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(tdb.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(tdb.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(tdb.db.pragma('busy_timeout', { simple: true })).toBe(5000);

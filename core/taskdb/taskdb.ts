@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { ID_RULE, isValidId } from '../ids.js';
 import Database from 'better-sqlite3';
+import { AdminQueries } from './adminqueries.js';
 import { EVENT_TRIGGERS, MIGRATIONS } from './schema.js';
 import {
   type ChangeContext,
   type Job,
+  type JobListFilter,
   type JobState,
   type Json,
   type Stream,
@@ -13,6 +15,7 @@ import {
   TaskDbError,
   type TaskState,
   type WorkItem,
+  STOPPED_BY_USER,
 } from './types.js';
 
 /** The group-commit window the daemon opens its taskdb with. */
@@ -95,6 +98,8 @@ export class TaskDb {
   // The change in progress, read by the event triggers through SQL functions.
   private ctx: { now: number; actor: string; reason: string | null };
   private readonly stmts: ReturnType<typeof prepare>;
+  /** The admin verbs' named queries. */
+  readonly admin: AdminQueries;
   private readonly tx: ReturnType<typeof prepareTransactions>;
   private readonly commitWindowMs: number;
   private depth = 0;
@@ -108,6 +113,7 @@ export class TaskDb {
     this.ctx = { now: Date.now(), actor, reason: null };
     if (!db.readonly) db.exec(EVENT_TRIGGERS);
     this.stmts = prepare(db);
+    this.admin = new AdminQueries(db);
     this.tx = prepareTransactions(db);
     this.context = db.readonly ? undefined : new EventContext(db);
   }
@@ -474,6 +480,17 @@ export class TaskDb {
     return (this.stmts.getJob.get(jobId) as JobRow | undefined)?.state;
   }
 
+  /** Job ids, newest first, optionally of one list only (all of them when limit is -1). */
+  listJobIds(filter: JobListFilter | undefined, limit = -1, offset = 0): string[] {
+    const rows = this.stmts.jobIds[filter ?? 'all'].all(limit, offset) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** How many jobs there are, optionally in one list. */
+  countJobs(filter?: JobListFilter): number {
+    return (this.stmts.jobCount[filter ?? 'all'].get() as { n: number }).n;
+  }
+
   getJob(jobId: string): Job | undefined {
     const row = this.stmts.getJob.get(jobId) as JobRow | undefined;
     return row && toJob(row);
@@ -594,6 +611,22 @@ function prepareTransactions(db: Database.Database) {
   };
 }
 
+/** The WHERE clause of each job list. */
+const JOB_LISTS: Record<JobListFilter | 'all', string> = {
+  all: '',
+  running: "WHERE state = 'running'",
+  succeeded: "WHERE state = 'done'",
+  failed: `WHERE state = 'failed' AND error IS NOT '${STOPPED_BY_USER}'`,
+  stopped: `WHERE state = 'failed' AND error IS '${STOPPED_BY_USER}'`,
+};
+
+function prepareJobLists(db: Database.Database, sql: (where: string) => string) {
+  return Object.fromEntries(Object.entries(JOB_LISTS).map(([list, where]) => [list, db.prepare(sql(where))])) as Record<
+    JobListFilter | 'all',
+    Database.Statement
+  >;
+}
+
 function prepare(db: Database.Database) {
   return {
     insertStream: db.prepare(
@@ -603,6 +636,11 @@ function prepare(db: Database.Database) {
     getStreams: db.prepare('SELECT * FROM streams ORDER BY worker_type, rowid'),
     insertJob: db.prepare("INSERT INTO jobs (id, state, user_id, created_at) VALUES (?, 'running', ?, ?)"),
     getJob: db.prepare('SELECT * FROM jobs WHERE id = ?'),
+    jobIds: prepareJobLists(
+      db,
+      (where) => `SELECT id FROM jobs ${where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
+    ),
+    jobCount: prepareJobLists(db, (where) => `SELECT COUNT(*) AS n FROM jobs ${where}`),
     getJobSeq: db.prepare('SELECT rowid AS seq FROM jobs WHERE id = ?'),
     insertTask: db.prepare(`
       INSERT INTO tasks (job_id, task_id, stream_id, job_seq, task_def, prerequisites, state, created_at,

@@ -5,6 +5,12 @@ export const JOB_STATES = ['running', 'done', 'failed'] as const;
 export const TASK_STATES = ['pending', 'ready', 'running', 'done', 'failed'] as const;
 
 export const JobState = z.enum(JOB_STATES);
+
+/** The error of a job the user stopped (a failed job, told apart from failures by it). */
+export const STOPPED_BY_USER = 'stopped by user';
+
+/** The lists people see jobs in: by state, with stopped jobs apart from failed ones. */
+export type JobListFilter = 'running' | 'succeeded' | 'failed' | 'stopped';
 export const TaskState = z.enum(TASK_STATES);
 export type JobState = z.infer<typeof JobState>;
 export type TaskState = z.infer<typeof TaskState>;

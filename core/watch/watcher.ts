@@ -63,7 +63,7 @@ export async function watchFolder(engine: Engine, dir: string, options: WatchOpt
       const status = await engine.waitFor(jobId);
       if (status.phase === 'succeeded' && status.hasReceipt) {
         await writeAtomic(out('.journal'), Buffer.from(status.journalHex ?? '', 'hex'));
-        await writeAtomic(out('.receipt'), await engine.store.get('receipts', jobId));
+        await writeAtomic(out('.receipt'), await engine.receipt(jobId));
       } else {
         await writeAtomic(out('.error.txt'), `job ${jobId} ${status.phase}: ${status.error ?? 'unknown error'}\n`);
       }
