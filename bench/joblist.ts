@@ -24,11 +24,10 @@ const db = TaskDb.open(taskDbPath(home));
   const stream = db.createStream('bench', 1, 1, 'bench');
   db.transaction(undefined, () => {
     for (let i = 0; i < jobs; i++) {
-      const jobId = db.createJob(stream, { kind: 'bench' }, 0, 60, 'bench');
-      const proves = Array.from({ length: 8 }, (_, k) => `prove-${k}`);
-      for (const p of proves) db.createTask(jobId, p, stream, { kind: 'bench' }, [], 0, 60);
-      for (let k = 0; k < 7; k++) db.createTask(jobId, `join-${8 + k}`, stream, { kind: 'bench' }, [], 0, 60);
-      db.createTask(jobId, 'finalize', stream, { kind: 'bench' }, [], 0, 60);
+      const jobId = db.createJob(stream, { kind: 'execute' }, 0, 60, 'bench');
+      for (let k = 0; k < 8; k++) db.createTask(jobId, `prove-${k}`, stream, { kind: 'prove', segment: k }, [], 0, 60);
+      for (let k = 0; k < 7; k++) db.createTask(jobId, `join-${8 + k}`, stream, { kind: 'join' }, [], 0, 60);
+      db.createTask(jobId, 'finalize', stream, { kind: 'finalize' }, [], 0, 60);
       db.failJob(jobId, i % 3 === 0 ? STOPPED_BY_USER : 'bench failure');
     }
   });

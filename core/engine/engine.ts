@@ -13,6 +13,7 @@ import { type DataDirLock, lockDataDir } from '../config/datadirlock.js';
 import { taskDbPath } from '../config/paths.js';
 import { type AdminResult, resetTasks } from '../taskdb/admin.js';
 import { TaskDb } from '../taskdb/taskdb.js';
+import type { JobSummary } from '../taskdb/jobsummary.js';
 import type { Json } from '../taskdb/types.js';
 import { FileRefused, readRegularFile } from '../files/safefile.js';
 import { elfHeaderProblem } from '../guest/elfheader.js';
@@ -32,6 +33,7 @@ import {
   PO2_MAX,
   PO2_MIN,
   type Phase,
+  TaskKind,
 } from '../api/contract.js';
 import { type ActiveTask, Scheduler } from './scheduler.js';
 import { STREAMS, type StreamKind, TaskDef } from './taskdefs.js';
@@ -217,15 +219,19 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
   }
 
   status(jobId: string): JobStatus {
-    const job = this.db.getJob(jobId);
-    if (!job) throw new EngineError(`no job ${jobId}`);
-    const tasks = this.db.getTasks(jobId);
-    const init = tasks.find((t) => t.taskId === 'init');
-    const def = TaskDef.safeParse(init?.taskDef);
-    const out = (init?.output ?? {}) as Record<string, Json>;
-    const finalize = tasks.find((t) => t.taskId === 'finalize');
-    const end = job.endedAt ?? Date.now();
-    const progress = progressOf(job, tasks);
+    const summary = this.db.jobSummary(jobId);
+    if (!summary) throw new EngineError(`no job ${jobId}`);
+    return this.statusOf(summary);
+  }
+
+  /** A job's status from the summary of its tasks (one query, whatever the job's size). */
+  private statusOf(summary: JobSummary, now = Date.now()): JobStatus {
+    const { job, execute, finalize } = summary;
+    const jobId = job.id;
+    const def = TaskDef.safeParse(execute?.taskDef);
+    const out = (execute?.output ?? {}) as Record<string, Json>;
+    const end = job.endedAt ?? now;
+    const progress = progressOf(summary, now);
     const executeOnly = def.success && def.data.kind === 'execute' ? def.data.executeOnly : false;
     return {
       ...progress,
@@ -242,17 +248,16 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       journalHex: typeof out.journal === 'string' ? out.journal : null,
       imageId: typeof out.imageId === 'string' ? out.imageId : null,
       executeOnly,
-      hasReceipt: job.state === 'done' && finalize !== undefined && this.receiptFile(jobId) !== null,
+      hasReceipt: job.state === 'done' && finalize !== null && this.receiptFile(jobId) !== null,
     };
   }
 
   /** A job's status with its tasks and their timeline, as the contract shows them. */
   detail(jobId: string): JobDetail {
     const tasks = this.db.getTasks(jobId).flatMap((task) => {
-      const def = TaskDef.safeParse(task.taskDef);
-      // A task whose definition no longer parses fails when claimed; it is not drawn.
-      if (!def.success) return [];
-      return [{ ...task, kind: def.data.kind, segment: def.data.kind === 'prove' ? def.data.segment : null }];
+      const kind = TaskKind.safeParse(task.kind);
+      // A task of no known kind (a foreign backfill) fails when claimed; it is not drawn.
+      return kind.success ? [{ ...task, kind: kind.data }] : [];
     });
     return JobDetail.parse({ ...this.status(jobId), tasks, events: this.db.getEvents(jobId) });
   }
@@ -314,12 +319,13 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
 
   /** Jobs, newest first, optionally only those in one state. */
   list(limit = 50, offset = 0, filter?: JobFilter): JobStatus[] {
-    return this.listIds(filter, limit, offset).flatMap((id) => {
+    const now = Date.now();
+    return this.db.jobSummaries(filter, limit, offset, now).flatMap((summary) => {
       try {
-        return [this.status(id)];
+        return [this.statusOf(summary, now)];
       } catch (err) {
         // One unreadable row never takes the list down with it.
-        this.scheduler.fault(`listing job ${id.slice(0, 80)}`, err);
+        this.scheduler.fault(`listing job ${summary.job.id.slice(0, 80)}`, err);
         return [];
       }
     });

@@ -231,7 +231,7 @@ export class Scheduler {
       if (set.size === 0) this.running.delete(jobId);
     }
     // Live figures last while the executor runs; its output holds them after.
-    if (taskId === 'init') this.live.delete(jobId);
+    if (parsed.success && parsed.data.kind === 'execute') this.live.delete(jobId);
     const state = this.db.getJobState(jobId);
     if (state === 'done' || state === 'failed')
       await this.ended(jobId).catch((err: unknown) => this.fault(`job ${jobId}`, err));

@@ -148,6 +148,14 @@ export const MIGRATIONS: readonly string[] = [
       SELECT post_task_id FROM task_deps WHERE job_id = OLD.job_id AND pre_task_id = OLD.task_id);
   END;
   `,
+  // 3: a task's kind, and the segment a prove task proves, as columns (read
+  // from its definition, so rows written before them have them too): the
+  // tree's shape and a job's phase never come from parsing task ids.
+  `
+  ALTER TABLE tasks ADD COLUMN kind TEXT GENERATED ALWAYS AS (json_extract(task_def, '$.kind')) VIRTUAL;
+  ALTER TABLE tasks ADD COLUMN segment INTEGER GENERATED ALWAYS AS (
+    CASE WHEN json_extract(task_def, '$.kind') = 'prove' THEN json_extract(task_def, '$.segment') END) VIRTUAL;
+  `,
 ];
 
 // Per-connection triggers that append to task_events. They are TEMP because

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tmp.js';
 import { TaskDb } from './taskdb.js';
+import Database from 'better-sqlite3';
+import { deleteTasks } from './admin.js';
 import { MIGRATIONS } from './schema.js';
 import { TaskDbError } from './types.js';
 
@@ -20,6 +22,35 @@ describe('schema', () => {
     expect(tdb.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(tdb.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(tdb.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+  });
+
+  it('upgrades a first-version database: its tasks gain kind and segment, deletes release dependants', () => {
+    const path = join(tempDir(), 'v1.sqlite');
+    const old = new Database(path);
+    old.exec(MIGRATIONS[0] as string);
+    old.pragma('user_version = 1');
+    old.exec(`
+      INSERT INTO streams (id, worker_type, reserved, be_mult, user_id) VALUES ('s', 'prove', 1, 1, 'u');
+      INSERT INTO jobs (id, state, user_id, created_at) VALUES ('j', 'running', 'u', 1);
+      INSERT INTO tasks (job_id, task_id, stream_id, job_seq, task_def, prerequisites, state, created_at, waiting_on, timeout_secs)
+      VALUES ('j', 'init', 's', 1, '{"kind":"execute"}', '[]', 'done', 1, 0, 60),
+             ('j', 'prove-0', 's', 1, '{"kind":"prove","segment":0,"po2":14}', '[]', 'running', 1, 0, 60),
+             ('j', 'join-1', 's', 1, '{"kind":"join","left":"prove-0","right":"prove-0"}', '["prove-0"]', 'pending', 1, 1, 60);
+      INSERT INTO task_deps (job_id, pre_task_id, post_task_id) VALUES ('j', 'prove-0', 'join-1');
+    `);
+    old.close();
+    const tdb = TaskDb.open(path);
+    expect(tdb.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(tdb.getTasks('j').map((t) => [t.taskId, t.kind, t.segment])).toEqual([
+      ['init', 'execute', null],
+      ['prove-0', 'prove', 0],
+      ['join-1', 'join', null],
+    ]);
+    expect(tdb.jobSummary('j', 10)).toMatchObject({ proves: 1, proven: 0, openJoins: 1, firstProveStart: 10 });
+    // The prove task goes: the join no longer waits on it.
+    deleteTasks(tdb, { jobId: 'j', taskId: 'prove-0' }, { force: true, actor: 'test' });
+    expect(tdb.getTask('j', 'join-1')).toMatchObject({ state: 'ready', waitingOn: 0 });
+    tdb.close();
   });
 
   it('reopens an existing database without re-running migrations', () => {

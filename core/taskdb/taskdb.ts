@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ID_RULE, isValidId } from '../ids.js';
 import Database from 'better-sqlite3';
 import { AdminQueries } from './adminqueries.js';
+import { JOB_LISTS, type JobSummary, JobSummaries } from './jobsummary.js';
 import { EVENT_TRIGGERS, MIGRATIONS } from './schema.js';
 import {
   type ChangeContext,
@@ -15,7 +16,6 @@ import {
   TaskDbError,
   type TaskState,
   type WorkItem,
-  STOPPED_BY_USER,
 } from './types.js';
 
 /** The group-commit window the daemon opens its taskdb with. */
@@ -41,6 +41,8 @@ interface TaskRow {
   task_id: string;
   stream_id: string;
   task_def: string;
+  kind: string | null;
+  segment: number | null;
   prerequisites: string;
   state: TaskState;
   created_at: number;
@@ -100,6 +102,7 @@ export class TaskDb {
   private readonly stmts: ReturnType<typeof prepare>;
   /** The admin verbs' named queries. */
   readonly admin: AdminQueries;
+  private readonly summaries: JobSummaries;
   private readonly tx: ReturnType<typeof prepareTransactions>;
   private readonly commitWindowMs: number;
   private depth = 0;
@@ -114,6 +117,7 @@ export class TaskDb {
     if (!db.readonly) db.exec(EVENT_TRIGGERS);
     this.stmts = prepare(db);
     this.admin = new AdminQueries(db);
+    this.summaries = new JobSummaries(db);
     this.tx = prepareTransactions(db);
     this.context = db.readonly ? undefined : new EventContext(db);
   }
@@ -486,6 +490,15 @@ export class TaskDb {
     return rows.map((r) => r.id);
   }
 
+  /** A page of jobs with what their statuses need of their tasks, in one query. */
+  jobSummaries(filter: JobListFilter | undefined, limit: number, offset: number, now = Date.now()): JobSummary[] {
+    return this.summaries.page(filter, limit, offset, now);
+  }
+
+  jobSummary(jobId: string, now = Date.now()): JobSummary | undefined {
+    return this.summaries.job(jobId, now);
+  }
+
   /** How many jobs there are, optionally in one list. */
   countJobs(filter?: JobListFilter): number {
     return (this.stmts.jobCount[filter ?? 'all'].get() as { n: number }).n;
@@ -611,15 +624,6 @@ function prepareTransactions(db: Database.Database) {
   };
 }
 
-/** The WHERE clause of each job list. */
-const JOB_LISTS: Record<JobListFilter | 'all', string> = {
-  all: '',
-  running: "WHERE state = 'running'",
-  succeeded: "WHERE state = 'done'",
-  failed: `WHERE state = 'failed' AND error IS NOT '${STOPPED_BY_USER}'`,
-  stopped: `WHERE state = 'failed' AND error IS '${STOPPED_BY_USER}'`,
-};
-
 function prepareJobLists(db: Database.Database, sql: (where: string) => string) {
   return Object.fromEntries(Object.entries(JOB_LISTS).map(([list, where]) => [list, db.prepare(sql(where))])) as Record<
     JobListFilter | 'all',
@@ -706,6 +710,8 @@ function toTask(row: TaskRow): Task {
     taskId: row.task_id,
     streamId: row.stream_id,
     taskDef: JSON.parse(row.task_def) as Json,
+    kind: row.kind,
+    segment: row.segment,
     prerequisites: JSON.parse(row.prerequisites) as string[],
     state: row.state,
     createdAt: row.created_at,

@@ -49,6 +49,10 @@ export interface Task {
   taskId: string;
   streamId: string;
   taskDef: Json;
+  /** The definition's `kind` (execute, prove, join, finalize), if it names one. */
+  kind: string | null;
+  /** The segment a prove task proves. */
+  segment: number | null;
   prerequisites: string[];
   state: TaskState;
   createdAt: number;
