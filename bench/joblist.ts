@@ -10,7 +10,6 @@ import { performance } from 'node:perf_hooks';
 import { taskDbPath } from '../core/config/paths.js';
 import { Engine } from '../core/engine/engine.js';
 import { TaskDb } from '../core/taskdb/taskdb.js';
-import { STOPPED_BY_USER } from '../core/taskdb/types.js';
 
 const args = process.argv.slice(2);
 const jobsArg = args.indexOf('--jobs');
@@ -28,7 +27,8 @@ const db = TaskDb.open(taskDbPath(home));
       for (let k = 0; k < 8; k++) db.createTask(jobId, `prove-${k}`, stream, { kind: 'prove', segment: k }, [], 0, 60);
       for (let k = 0; k < 7; k++) db.createTask(jobId, `join-${8 + k}`, stream, { kind: 'join' }, [], 0, 60);
       db.createTask(jobId, 'finalize', stream, { kind: 'finalize' }, [], 0, 60);
-      db.failJob(jobId, i % 3 === 0 ? STOPPED_BY_USER : 'bench failure');
+      if (i % 3 === 0) db.stopJob(jobId);
+      else db.failJob(jobId, 'bench failure');
     }
   });
 }

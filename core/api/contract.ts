@@ -39,7 +39,7 @@ export const TaskState = z.enum(['pending', 'ready', 'running', 'done', 'failed'
 
 export const JobStatus = z.object({
   jobId: z.string(),
-  state: z.enum(['running', 'done', 'failed']),
+  state: z.enum(['running', 'done', 'failed', 'stopped']),
   phase: Phase,
   error: z.string().nullable(),
   /** Segments proven, and known so far (all of them once execution ended). */

@@ -148,8 +148,12 @@ export function registerJobRoutes(
   // A failed or stopped job runs again from its failed tasks (finished segments are kept).
   app.post<{ Params: { id: string } }>('/api/jobs/:id/retry', async (req) => {
     const s = status(req.params.id);
-    if (s.state !== 'failed')
-      throw new ApiError(409, 'InvalidState', `job ${s.jobId} is ${s.phase}: only a failed job can be retried`);
+    if (s.state !== 'failed' && s.state !== 'stopped')
+      throw new ApiError(
+        409,
+        'InvalidState',
+        `job ${s.jobId} is ${s.phase}: only a failed or stopped job can be retried`,
+      );
     return shape(Retried, engine.retry(s.jobId));
   });
 }

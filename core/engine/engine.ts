@@ -396,9 +396,9 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     this.emit('change', jobId);
   }
 
-  /** Fails the job as stopped by the user and kills its children. */
+  /** Stops the job at the user's word and kills its children. */
   async stop(jobId: string): Promise<boolean> {
-    const stopped = this.db.failJob(jobId, STOPPED_BY_USER, { actor: 'user' });
+    const stopped = this.db.stopJob(jobId, { actor: 'user' });
     this.scheduler.abortJob(jobId, STOPPED_BY_USER);
     if (stopped) await this.scheduler.ended(jobId);
     return stopped;

@@ -3,7 +3,6 @@
 
 import type { JobStatus } from '../api/contract.js';
 import type { JobSummary } from '../taskdb/jobsummary.js';
-import { STOPPED_BY_USER } from '../taskdb/types.js';
 
 /** The part of a job's status its tasks decide. */
 export type Progress = Pick<JobStatus, 'phase' | 'proven' | 'segments' | 'executionDone' | 'etaMs'>;
@@ -13,7 +12,7 @@ export function progressOf(s: JobSummary, now = Date.now()): Progress {
   const executionDone = execute?.state === 'done';
   const base = { proven: s.proven, segments: s.proves, executionDone, etaMs: null };
   if (job.state === 'done') return { ...base, phase: 'succeeded', etaMs: 0 };
-  if (job.state === 'failed') return { ...base, phase: job.error === STOPPED_BY_USER ? 'stopped' : 'failed' };
+  if (job.state === 'failed' || job.state === 'stopped') return { ...base, phase: job.state };
   if (!execute || execute.state === 'ready' || execute.state === 'pending') return { ...base, phase: 'queued' };
   const etaMs = estimate(s, executionDone, now);
   if (!executionDone && s.proves === 0) return { ...base, phase: 'executing' };

@@ -233,7 +233,7 @@ export class Scheduler {
     // Live figures last while the executor runs; its output holds them after.
     if (parsed.success && parsed.data.kind === 'execute') this.live.delete(jobId);
     const state = this.db.getJobState(jobId);
-    if (state === 'done' || state === 'failed')
+    if (state !== undefined && state !== 'running')
       await this.ended(jobId).catch((err: unknown) => this.fault(`job ${jobId}`, err));
     this.changed(jobId);
   }

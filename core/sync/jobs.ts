@@ -8,7 +8,7 @@ export function syncFinishedJobs(engine: Engine, sync: S3Sync): () => void {
   const onChange = (jobId: string): void => {
     // Only jobs that ended: a running one is not finished, a deleted one is gone.
     const state = engine.jobState(jobId);
-    if (done.has(jobId) || (state !== 'done' && state !== 'failed')) return;
+    if (done.has(jobId) || state === undefined || state === 'running') return;
     done.add(jobId);
     const status = engine.status(jobId);
     const blobs = engine.blobsOf(jobId);

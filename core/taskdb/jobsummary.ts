@@ -3,7 +3,8 @@
 // executor and finalize tasks and counts over its prove and join tasks.
 
 import type Database from 'better-sqlite3';
-import { STOPPED_BY_USER, type Job, type JobListFilter, type JobState, type Json, type TaskState } from './types.js';
+import { type JobRow, toJob } from './jobrow.js';
+import type { Job, JobListFilter, Json, TaskState } from './types.js';
 
 export interface JobSummary {
   job: Job;
@@ -19,14 +20,7 @@ export interface JobSummary {
   openJoins: number;
 }
 
-interface SummaryRow {
-  id: string;
-  state: JobState;
-  error: string | null;
-  user_id: string;
-  created_at: number;
-  ended_at: number | null;
-  unfinished: number;
+interface SummaryRow extends JobRow {
   e_state: TaskState | null;
   e_def: string | null;
   e_output: string | null;
@@ -39,13 +33,13 @@ interface SummaryRow {
   open_joins: number | null;
 }
 
-/** The WHERE clause of each job list (`stopped` is a failed job with the user's stop as its error). */
+/** The WHERE clause of each job list. */
 export const JOB_LISTS: Record<JobListFilter | 'all', string> = {
   all: '',
   running: "WHERE state = 'running'",
   succeeded: "WHERE state = 'done'",
-  failed: `WHERE state = 'failed' AND error IS NOT '${STOPPED_BY_USER}'`,
-  stopped: `WHERE state = 'failed' AND error IS '${STOPPED_BY_USER}'`,
+  failed: "WHERE state = 'failed'",
+  stopped: "WHERE state = 'stopped'",
 };
 
 // One pass over the page's tasks: a job has one executor and one finalize task.
@@ -97,15 +91,7 @@ export class JobSummaries {
 
 function toSummary(row: SummaryRow): JobSummary {
   return {
-    job: {
-      id: row.id,
-      state: row.state,
-      error: row.error,
-      userId: row.user_id,
-      createdAt: row.created_at,
-      endedAt: row.ended_at,
-      unfinished: row.unfinished,
-    },
+    job: toJob(row),
     execute:
       row.e_state === null
         ? null

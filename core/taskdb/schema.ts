@@ -3,6 +3,18 @@
 // job's count of unfinished tasks) lives in triggers so that every writer,
 // including bulk admin updates, keeps it consistent.
 
+import { STOPPED_BY_USER } from './types.js';
+
+// A running job is done once none of its tasks is left undone, whoever
+// made the last change. (Made again when migration 4 rebuilds the jobs table.)
+const JOBS_DONE = `
+  CREATE TRIGGER jobs_done AFTER UPDATE OF unfinished ON jobs
+  WHEN NEW.unfinished = 0 AND OLD.unfinished > 0 AND NEW.state = 'running' BEGIN
+    UPDATE jobs SET state = 'done',
+      ended_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
+    WHERE id = NEW.id;
+  END;`;
+
 export const MIGRATIONS: readonly string[] = [
   // 1: the cluster's tables, ported from PostgreSQL.
   `
@@ -127,14 +139,7 @@ export const MIGRATIONS: readonly string[] = [
       SELECT post_task_id FROM task_deps WHERE job_id = NEW.job_id AND pre_task_id = NEW.task_id);
   END;
 
-  -- A running job is done once none of its tasks is left undone, whoever
-  -- made the last change.
-  CREATE TRIGGER jobs_done AFTER UPDATE OF unfinished ON jobs
-  WHEN NEW.unfinished = 0 AND OLD.unfinished > 0 AND NEW.state = 'running' BEGIN
-    UPDATE jobs SET state = 'done',
-      ended_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
-    WHERE id = NEW.id;
-  END;
+  ${JOBS_DONE}
   `,
   // 2: a deleted task releases the tasks waiting on it, as a done one does
   // (before the row goes, while its dependencies are still there). A task
@@ -156,6 +161,31 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tasks ADD COLUMN segment INTEGER GENERATED ALWAYS AS (
     CASE WHEN json_extract(task_def, '$.kind') = 'prove' THEN json_extract(task_def, '$.segment') END) VIRTUAL;
   `,
+  // 4: a job the user stopped has a state of its own (it was a failed job
+  // told apart by its error text). SQLite changes a CHECK only by rebuilding
+  // the table; migrations run with foreign keys off, so dropping the old
+  // table cascades nothing, and the triggers on tasks that name jobs keep
+  // working on the new one (legacy_alter_table: the rename rewrites nothing).
+  `
+  CREATE TABLE jobs_v4 (
+    id         TEXT PRIMARY KEY,
+    state      TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed', 'stopped')),
+    error      TEXT,
+    user_id    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    ended_at   INTEGER,
+    unfinished INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT INTO jobs_v4 (rowid, id, state, error, user_id, created_at, ended_at, unfinished)
+    SELECT rowid, id, CASE WHEN state = 'failed' AND error IS '${STOPPED_BY_USER}' THEN 'stopped' ELSE state END,
+           error, user_id, created_at, ended_at, unfinished
+    FROM jobs;
+  DROP TABLE jobs;
+  ALTER TABLE jobs_v4 RENAME TO jobs;
+  CREATE INDEX jobs_by_user_state ON jobs (user_id, state);
+  CREATE INDEX jobs_by_state ON jobs (state);
+  ${JOBS_DONE}
+  `,
 ];
 
 // Per-connection triggers that append to task_events. They are TEMP because
@@ -165,7 +195,7 @@ export const MIGRATIONS: readonly string[] = [
 const NOW_MS = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
 const ACTOR = '(SELECT actor FROM temp.bento_ctx)';
 const REASON = '(SELECT reason FROM temp.bento_ctx)';
-const FAILURE_REASON = `CASE WHEN NEW.state = 'failed' THEN coalesce(NEW.error, ${REASON}) ELSE ${REASON} END`;
+const FAILURE_REASON = `CASE WHEN NEW.state IN ('failed', 'stopped') THEN coalesce(NEW.error, ${REASON}) ELSE ${REASON} END`;
 
 export const EVENT_TRIGGERS = `
   CREATE TEMP TABLE bento_ctx (id INTEGER PRIMARY KEY CHECK (id = 0), actor TEXT NOT NULL, reason TEXT);

@@ -24,7 +24,7 @@ describe('schema', () => {
     expect(tdb.db.pragma('busy_timeout', { simple: true })).toBe(5000);
   });
 
-  it('upgrades a first-version database: its tasks gain kind and segment, deletes release dependants', () => {
+  it('upgrades a first-version database: stopped jobs, task kinds and segments, deletes release dependants', () => {
     const path = join(tempDir(), 'v1.sqlite');
     const old = new Database(path);
     old.exec(MIGRATIONS[0] as string);
@@ -32,6 +32,9 @@ describe('schema', () => {
     old.exec(`
       INSERT INTO streams (id, worker_type, reserved, be_mult, user_id) VALUES ('s', 'prove', 1, 1, 'u');
       INSERT INTO jobs (id, state, user_id, created_at) VALUES ('j', 'running', 'u', 1);
+      INSERT INTO jobs (id, state, error, user_id, created_at) VALUES ('gone', 'failed', 'stopped by user', 'u', 2);
+      INSERT INTO tasks (job_id, task_id, stream_id, job_seq, task_def, prerequisites, state, created_at, waiting_on, timeout_secs)
+      VALUES ('gone', 'init', 's', 2, '{"kind":"execute"}', '[]', 'failed', 2, 0, 60);
       INSERT INTO tasks (job_id, task_id, stream_id, job_seq, task_def, prerequisites, state, created_at, waiting_on, timeout_secs)
       VALUES ('j', 'init', 's', 1, '{"kind":"execute"}', '[]', 'done', 1, 0, 60),
              ('j', 'prove-0', 's', 1, '{"kind":"prove","segment":0,"po2":14}', '[]', 'running', 1, 0, 60),
@@ -41,6 +44,11 @@ describe('schema', () => {
     old.close();
     const tdb = TaskDb.open(path);
     expect(tdb.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(tdb.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    // A job stopped by the user is stopped, not failed; deleting it still takes its tasks along.
+    expect(tdb.getJob('gone')).toMatchObject({ state: 'stopped', error: 'stopped by user' });
+    expect(tdb.deleteJob('gone')).toBe(true);
+    expect(tdb.getTasks('gone')).toEqual([]);
     expect(tdb.getTasks('j').map((t) => [t.taskId, t.kind, t.segment])).toEqual([
       ['init', 'execute', null],
       ['prove-0', 'prove', 0],

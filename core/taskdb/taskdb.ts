@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ID_RULE, isValidId } from '../ids.js';
 import Database from 'better-sqlite3';
 import { AdminQueries } from './adminqueries.js';
+import { type JobRow, toJob } from './jobrow.js';
 import { JOB_LISTS, type JobSummary, JobSummaries } from './jobsummary.js';
 import { EVENT_TRIGGERS, MIGRATIONS } from './schema.js';
 import {
@@ -13,6 +14,7 @@ import {
   type Stream,
   type Task,
   type TaskEvent,
+  STOPPED_BY_USER,
   TaskDbError,
   type TaskState,
   type WorkItem,
@@ -55,16 +57,6 @@ interface TaskRow {
   timeout_secs: number;
   output: string | null;
   error: string | null;
-}
-
-interface JobRow {
-  id: string;
-  state: JobState;
-  error: string | null;
-  user_id: string;
-  created_at: number;
-  ended_at: number | null;
-  unfinished: number;
 }
 
 interface StreamRow {
@@ -141,8 +133,8 @@ export class TaskDb {
         // Savepoint and statement journals in memory: on disk they cost a write per page.
         db.pragma('temp_store = MEMORY');
       }
-      db.pragma('foreign_keys = ON');
       if (!db.readonly) migrate(db);
+      db.pragma('foreign_keys = ON');
       return new TaskDb(db, options.actor ?? 'taskdb', Math.max(0, options.commitWindowMs ?? 0));
     } catch (err) {
       db.close();
@@ -463,6 +455,15 @@ export class TaskDb {
     });
   }
 
+  /** Stops a running job at the user's word and cancels its pending and ready tasks. */
+  stopJob(jobId: string, ctx?: ChangeContext): boolean {
+    return this.change(ctx, () => {
+      const applied = this.stmts.stopJob.run(STOPPED_BY_USER, this.ctx.now, jobId).changes > 0;
+      this.stmts.cancelOpenTasks.run(cancelledBecause(STOPPED_BY_USER), this.ctx.now, jobId);
+      return applied;
+    });
+  }
+
   /** Marks a finished job failed after the fact (its stored receipt no longer verifies). */
   failFinishedJob(jobId: string, error: string, ctx?: ChangeContext): boolean {
     return this.change(ctx, () => this.stmts.failFinishedJob.run(error, jobId).changes > 0);
@@ -578,11 +579,22 @@ function migrate(db: Database.Database): void {
       `taskdb schema version ${current} is newer than this program knows (${MIGRATIONS.length}); upgrade Local Bento`,
     );
   }
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[version] as string);
-      db.pragma(`user_version = ${version + 1}`);
-    }).immediate();
+  if (current === MIGRATIONS.length) return;
+  // Foreign keys off (better-sqlite3 turns them on by default): rebuilding a table must cascade nothing.
+  db.pragma('foreign_keys = OFF');
+  db.pragma('legacy_alter_table = ON');
+  try {
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[version] as string);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0)
+          throw new TaskDbError('invalid_state', `taskdb migration ${version + 1} broke ${broken.length} references`);
+        db.pragma(`user_version = ${version + 1}`);
+      }).immediate();
+    }
+  } finally {
+    db.pragma('legacy_alter_table = OFF');
   }
 }
 
@@ -672,6 +684,9 @@ function prepare(db: Database.Database) {
       UPDATE tasks SET state = 'failed', error = ?, updated_at = ?
       WHERE job_id = ? AND task_id = ? AND state IN ('pending', 'ready', 'running')`),
     failJob: db.prepare("UPDATE jobs SET state = 'failed', error = ?, ended_at = ? WHERE id = ? AND state = 'running'"),
+    stopJob: db.prepare(
+      "UPDATE jobs SET state = 'stopped', error = ?, ended_at = ? WHERE id = ? AND state = 'running'",
+    ),
     failFinishedJob: db.prepare("UPDATE jobs SET state = 'failed', error = ? WHERE id = ? AND state = 'done'"),
     cancelOpenTasks: db.prepare(`
       UPDATE tasks SET state = 'failed', error = ?, updated_at = ?
@@ -724,18 +739,6 @@ function toTask(row: TaskRow): Task {
     timeoutSecs: row.timeout_secs,
     output: row.output === null ? null : (JSON.parse(row.output) as Json),
     error: row.error,
-  };
-}
-
-function toJob(row: JobRow): Job {
-  return {
-    id: row.id,
-    state: row.state,
-    error: row.error,
-    userId: row.user_id,
-    createdAt: row.created_at,
-    endedAt: row.ended_at,
-    unfinished: row.unfinished,
   };
 }
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ID_RULE, isValidId } from '../ids.js';
 
-export const JOB_STATES = ['running', 'done', 'failed'] as const;
+export const JOB_STATES = ['running', 'done', 'failed', 'stopped'] as const;
 export const TASK_STATES = ['pending', 'ready', 'running', 'done', 'failed'] as const;
 
 export const JobState = z.enum(JOB_STATES);
 
-/** The error of a job the user stopped (a failed job, told apart from failures by it). */
+/** The error a job the user stopped carries. */
 export const STOPPED_BY_USER = 'stopped by user';
 
 /** The lists people see jobs in: by state, with stopped jobs apart from failed ones. */

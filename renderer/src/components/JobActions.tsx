@@ -24,7 +24,7 @@ export function JobActions({ status, afterDelete }: { status: JobStatus; afterDe
           onConfirm={() => actions.stop.mutate()}
         />
       )}
-      {status.state === 'failed' && (
+      {(status.state === 'failed' || status.state === 'stopped') && (
         <ConfirmButton
           label="Retry"
           question={`Run job ${shortId(status.jobId)} again from its failed tasks?`}
