@@ -1,6 +1,10 @@
 // The proof planner: segments become leaves of a tree of joins, built while
 // execution is still streaming segments out. One task-number sequence is shared
 // by every command, so task numbers are also the tasks' creation order.
+// The keccak and union commands are the cluster's plan for precompile proofs
+// (keccak requests proved apart, unioned, and waited on by finalize); the
+// engine issues none yet (engine/tasks.ts plans segments only), so they are
+// tested here and kept as the place those proofs will plug in.
 
 export type Command = 'segment' | 'join' | 'keccak' | 'union' | 'finalize';
 

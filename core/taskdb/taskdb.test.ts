@@ -418,35 +418,3 @@ describe('events, delete and lookups', () => {
     expect(() => tdb.requireTask(job, 'nope')).toThrow(`task nope does not exist in job ${job}`);
   });
 });
-
-describe('group commit', () => {
-  it('shares a transaction for the window, then commits; a failing verb undoes only itself', async () => {
-    const path = join(tempDir(), 'taskdb.sqlite');
-    const daemon = TaskDb.open(path, { actor: 'daemon', commitWindowMs: 200 });
-    const s = daemon.createStream('w', 1, 1, 'u');
-    daemon.flush();
-    const job = daemon.createJob(s, {}, 0, 10, 'u');
-    expect(() => daemon.createTask(job, 'bad', s, {}, ['ghost'], 0, 10)).toThrow(/ghost/);
-    daemon.createTask(job, 'a', s, {}, [], 0, 10);
-    // Another process does not see the batch yet...
-    const other = TaskDb.open(path, { actor: 'cli', busyTimeoutMs: 0 });
-    expect(other.getJob(job)).toBeUndefined();
-    // ...and sees all of it, but nothing of the failed verb, once the window passes.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(Object.keys(states(other, job))).toEqual(['init', 'a']);
-    expect(other.getEvents(job).map((e) => e.actor)).toEqual(['daemon', 'daemon', 'daemon']);
-    other.close();
-    daemon.close();
-  });
-
-  it('commits the open batch on close', () => {
-    const path = join(tempDir(), 'taskdb.sqlite');
-    const daemon = TaskDb.open(path, { commitWindowMs: 60_000 });
-    const s = daemon.createStream('w', 1, 1, 'u');
-    const job = daemon.createJob(s, {}, 0, 10, 'u');
-    daemon.close();
-    const again = TaskDb.open(path);
-    expect(again.getJobState(job)).toBe('running');
-    again.close();
-  });
-});

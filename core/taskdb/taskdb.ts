@@ -20,22 +20,12 @@ import {
   type WorkItem,
 } from './types.js';
 
-/** The group-commit window the daemon opens its taskdb with. */
-export const DAEMON_COMMIT_WINDOW_MS = 10;
-
 export interface OpenOptions {
   /** Who this connection acts for when a verb names no actor (e.g. "daemon", "admin-cli"). */
   actor?: string;
   /** How long a writer waits for another process's lock, in ms. */
   busyTimeoutMs?: number;
   readonly?: boolean;
-  /**
-   * Group commit: 0 (the default) commits every verb at once; more lets verbs
-   * share a transaction for up to this many ms. A crash can then lose that
-   * much of the last changes (never part of one), which at-least-once delivery
-   * already covers; other processes see changes that much later.
-   */
-  commitWindowMs?: number;
 }
 
 interface TaskRow {
@@ -96,15 +86,11 @@ export class TaskDb {
   readonly admin: AdminQueries;
   private readonly summaries: JobSummaries;
   private readonly tx: ReturnType<typeof prepareTransactions>;
-  private readonly commitWindowMs: number;
   private depth = 0;
-  private batchStartedAt: number | undefined;
-  private commitTimer: NodeJS.Timeout | undefined;
 
-  private constructor(db: Database.Database, actor: string, commitWindowMs: number) {
+  private constructor(db: Database.Database, actor: string) {
     this.db = db;
     this.defaultActor = actor;
-    this.commitWindowMs = commitWindowMs;
     this.ctx = { now: Date.now(), actor, reason: null };
     if (!db.readonly) db.exec(EVENT_TRIGGERS);
     this.stmts = prepare(db);
@@ -135,7 +121,7 @@ export class TaskDb {
       }
       if (!db.readonly) migrate(db);
       db.pragma('foreign_keys = ON');
-      return new TaskDb(db, options.actor ?? 'taskdb', Math.max(0, options.commitWindowMs ?? 0));
+      return new TaskDb(db, options.actor ?? 'taskdb');
     } catch (err) {
       db.close();
       throw err;
@@ -144,16 +130,11 @@ export class TaskDb {
 
   close(): void {
     if (!this.db.open) return;
-    this.flush();
     this.db.close();
   }
 
-  /**
-   * Runs `fn` as one change. `oneStatement` says fn writes with a single
-   * statement, which SQLite already makes atomic (triggers included), so in a
-   * batch it needs no savepoint of its own.
-   */
-  private change<T>(ctx: ChangeContext | undefined, fn: () => T, oneStatement = false): T {
+  /** Runs `fn` as one change: its own transaction, or part of the one it is called in. */
+  private change<T>(ctx: ChangeContext | undefined, fn: () => T): T {
     const outer = this.ctx;
     // A verb called inside another's transaction acts for the same actor and reason.
     const nested = this.depth > 0;
@@ -165,9 +146,7 @@ export class TaskDb {
     this.depth++;
     try {
       this.setContext(this.ctx.actor, this.ctx.reason);
-      if (nested) return fn();
-      if (this.commitWindowMs === 0) return this.inOwnTransaction(fn);
-      return this.inBatch(fn, oneStatement);
+      return nested ? fn() : this.inOwnTransaction(fn);
     } finally {
       this.depth--;
       this.ctx = outer;
@@ -186,43 +165,6 @@ export class TaskDb {
       this.context?.forget();
       throw err;
     }
-  }
-
-  // Group commit: verbs join an open transaction (each in its own savepoint, so
-  // a failing verb undoes only itself) that commits once it is commitWindowMs
-  // old, or by timer when no further verb comes.
-  private inBatch<T>(fn: () => T, oneStatement: boolean): T {
-    if (this.batchStartedAt === undefined) {
-      this.tx.begin.run();
-      this.batchStartedAt = this.ctx.now;
-      this.commitTimer = setTimeout(() => this.flush(), this.commitWindowMs);
-    }
-    let result: T;
-    if (oneStatement) {
-      result = fn();
-    } else {
-      this.tx.savepoint.run();
-      try {
-        result = fn();
-        this.tx.release.run();
-      } catch (err) {
-        this.tx.rollbackToSavepoint.run();
-        this.tx.release.run();
-        this.context?.forget();
-        throw err;
-      }
-    }
-    if (this.ctx.now - this.batchStartedAt >= this.commitWindowMs) this.flush();
-    return result;
-  }
-
-  /** Commits the open batch now, if any (group commit only). */
-  flush(): void {
-    if (this.commitTimer) clearTimeout(this.commitTimer);
-    this.commitTimer = undefined;
-    if (this.batchStartedAt === undefined) return;
-    this.batchStartedAt = undefined;
-    this.tx.commit.run();
   }
 
   private withReason<T>(reason: string | null, fn: () => T): T {
@@ -347,34 +289,26 @@ export class TaskDb {
    * its ready task of the oldest job, oldest task first.
    */
   requestWork(workerType: string, ctx?: ChangeContext): WorkItem | undefined {
-    return this.change(
-      ctx,
-      () => {
-        const row = this.stmts.claim.get({ now: this.ctx.now, workerType }) as
-          Pick<TaskRow, 'job_id' | 'task_id' | 'task_def' | 'prerequisites' | 'max_retries'> | undefined;
-        if (!row) return undefined;
-        return {
-          jobId: row.job_id,
-          taskId: row.task_id,
-          taskDef: JSON.parse(row.task_def) as Json,
-          prereqs: JSON.parse(row.prerequisites) as string[],
-          maxRetries: row.max_retries,
-        };
-      },
-      true,
-    );
+    return this.change(ctx, () => {
+      const row = this.stmts.claim.get({ now: this.ctx.now, workerType }) as
+        Pick<TaskRow, 'job_id' | 'task_id' | 'task_def' | 'prerequisites' | 'max_retries'> | undefined;
+      if (!row) return undefined;
+      return {
+        jobId: row.job_id,
+        taskId: row.task_id,
+        taskDef: JSON.parse(row.task_def) as Json,
+        prereqs: JSON.parse(row.prerequisites) as string[],
+        maxRetries: row.max_retries,
+      };
+    });
   }
 
   /** Marks a ready or running task done and readies its dependants. */
   updateTaskDone(jobId: string, taskId: string, output: Json, ctx?: ChangeContext): boolean {
-    return this.change(
-      ctx,
-      () => {
-        // Dependants are released by the tasks_release_dependants trigger.
-        return this.stmts.markDone.run(JSON.stringify(output), this.ctx.now, jobId, taskId).changes > 0;
-      },
-      true,
-    );
+    return this.change(ctx, () => {
+      // Dependants are released by the tasks_release_dependants trigger.
+      return this.stmts.markDone.run(JSON.stringify(output), this.ctx.now, jobId, taskId).changes > 0;
+    });
   }
 
   /** Fails a task and its job (the first failure's error is kept); the job hands out no more work. */
@@ -418,7 +352,6 @@ export class TaskDb {
     return this.change(
       undefined,
       () => this.stmts.updateProgress.run(clamped, this.ctx.now, jobId, taskId).changes > 0,
-      true,
     );
   }
 
@@ -630,9 +563,6 @@ function prepareTransactions(db: Database.Database) {
     begin: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
-    savepoint: db.prepare('SAVEPOINT verb'),
-    release: db.prepare('RELEASE verb'),
-    rollbackToSavepoint: db.prepare('ROLLBACK TO verb'),
   };
 }
 
