@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
 import { type RunningDaemon, serve } from '../core/daemon/serve.js';
+import { client as apiClient, untilJob, untilJobs } from './helpers/feed.js';
 import { ZKVM, example } from './helpers/guests.js';
 
 const SESSIONS = 50;
@@ -19,7 +20,7 @@ function client(daemon: RunningDaemon) {
     });
 }
 
-it('runs 50 concurrent sessions to a final state across a daemon restart', async () => {
+it('runs 50 concurrent sessions to a final state across a daemon restart with work in flight', async () => {
   const home = mkdtempSync(join(tmpdir(), 'bento-load-'));
   try {
     let daemon = await serve({ home, port: 0, host: '127.0.0.1' });
@@ -44,22 +45,26 @@ it('runs 50 concurrent sessions to a final state across a daemon restart', async
       }),
     );
     expect(new Set(ids).size).toBe(SESSIONS);
-    // Restart while work is in flight.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Restart while work is in flight: once the first execute-only session has ended, with others still running.
+    const before = apiClient(`http://127.0.0.1:${daemon.port}`, daemon.token);
+    await untilJob(before, ids[1] as string);
+    const inFlight = (await before.jobs({ state: 'running', limit: 500 })).jobs.map((j) => j.jobId);
+    expect(inFlight.length).toBeGreaterThan(0);
     await daemon.stop();
     daemon = await serve({ home, port: 0, host: '127.0.0.1' });
     api = client(daemon);
-    const final = new Map<string, string>();
-    const deadline = Date.now() + 150_000;
-    while (final.size < SESSIONS && Date.now() < deadline) {
-      for (const id of ids) {
-        if (final.has(id)) continue;
-        const s = (await (await api(`/sessions/status/${id}`)).json()) as { status: string };
-        if (s.status !== 'RUNNING') final.set(id, s.status);
-      }
-      await new Promise((r) => setTimeout(r, 250));
+    const after = apiClient(`http://127.0.0.1:${daemon.port}`, daemon.token);
+    const final = await untilJobs(after, ids, undefined, 150_000);
+    expect([...final.values()].filter((s) => s.phase === 'succeeded').length).toBe(SESSIONS);
+    for (const id of ids) {
+      const { status } = (await (await api(`/sessions/status/${id}`)).json()) as { status: string };
+      expect(status).toBe('SUCCEEDED');
     }
-    expect([...final.values()].filter((s) => s === 'SUCCEEDED').length).toBe(SESSIONS);
+    // What ran at the restart was put back and run again by the new daemon.
+    const requeued = await Promise.all(
+      inFlight.map(async (id) => (await after.job(id)).events.some((e) => /worker process died/.test(e.reason ?? ''))),
+    );
+    expect(requeued).toContain(true);
     const growthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     expect(growthMb).toBeLessThan(200);
     await daemon.stop();

@@ -11,6 +11,7 @@ import { BlobStore } from '../core/blobs/blobstore.js';
 import { Engine, type EngineOptions } from '../core/engine/engine.js';
 import { runTask } from '../core/engine/tasks.js';
 import { SPIN, EBREAK, ROOT, ZKVM, example, tinyElf } from './helpers/guests.js';
+import { until } from './helpers/until.js';
 import { tempDir } from './helpers/tmp.js';
 
 const u32 = (n: number): Buffer => {
@@ -195,7 +196,7 @@ describe('faults', () => {
     const db = TaskDb.open(dbPath, { readonly: true });
     const provenBefore = await new Promise<string[]>((resolve) => {
       const poll = setInterval(() => {
-        const done = db.getTasks(jobId).filter((t) => t.taskId.startsWith('prove-') && t.state === 'done');
+        const done = db.getTasks(jobId).filter((t) => t.kind === 'prove' && t.state === 'done');
         if (done.length >= 2) {
           clearInterval(poll);
           first.kill('SIGKILL');
@@ -206,8 +207,7 @@ describe('faults', () => {
     await new Promise((r) => first.once('exit', r));
     const killedAt = Date.now();
     // Its children notice their parent is gone and exit.
-    await new Promise((r) => setTimeout(r, 800));
-    expect(await childrenNaming(home)).toEqual([]);
+    await until(async () => (await childrenNaming(home)).length === 0, 10_000);
     const second = start([]);
     await new Promise((r) => second.once('exit', r));
     expect(second.exitCode).toBe(0);
@@ -251,8 +251,7 @@ describe('faults', () => {
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('stopped');
       expect(status.error).toBe('stopped by user');
-      await new Promise((r) => setTimeout(r, 500));
-      expect(await childrenNaming(jobId)).toEqual([]);
+      await until(async () => (await childrenNaming(jobId)).length === 0, 10_000);
     });
   });
 

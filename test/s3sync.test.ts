@@ -12,6 +12,8 @@ import { BlobStore } from '../core/blobs/blobstore.js';
 import { serve } from '../core/daemon/serve.js';
 import type { S3Config } from '../core/api/contract.js';
 import { S3Sync, testS3 } from '../core/sync/s3sync.js';
+import { client as apiClient, untilJob } from './helpers/feed.js';
+import { until } from './helpers/until.js';
 import { ZKVM, example } from './helpers/guests.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -128,13 +130,13 @@ describe('S3 sync', () => {
       });
       expect(created.status).toBe(200);
       const { uuid } = (await created.json()) as { uuid: string };
-      let status = '';
-      while (status === '' || status === 'RUNNING') {
-        await new Promise((r) => setTimeout(r, 200));
-        status = ((await (await api(`/sessions/status/${uuid}`)).json()) as { status: string }).status;
-      }
+      expect((await untilJob(apiClient(`http://127.0.0.1:${daemon.port}`, daemon.token), uuid)).phase).toBe(
+        'succeeded',
+      );
+      const { status } = (await (await api(`/sessions/status/${uuid}`)).json()) as { status: string };
       expect(status).toBe('SUCCEEDED');
-      await new Promise((r) => setTimeout(r, 300));
+      // The job's end queues its blobs for the bucket; then the queue drains.
+      await until(() => daemon.sync?.states().some((s) => s.kind === 'receipts' && s.id === uuid));
       await daemon.sync?.idle();
       const receipt = await objectBytes(`receipts/stark/${uuid}`);
       expect(receipt.subarray(0, 8).toString()).toBe('BENTORCT');

@@ -14,6 +14,18 @@ import { rendererDir } from '../../core/daemon/renderer.js';
 import { ROOT, SPIN, example, tinyElf } from '../helpers/guests.js';
 import { chromiumMissing, launchChromium, screenshot } from './chromium.js';
 
+// Runs in the page (the tests' TypeScript has no DOM types): records every
+// state of the job's badge and progress bar as the DOM changes, in window.seen.
+const RECORD_PROGRESS = `
+  window.seen = [];
+  new MutationObserver(() => {
+    const phase = document.querySelector('.heading .badge')?.textContent;
+    const progress = document.querySelector('.detail [role=progressbar]')?.getAttribute('aria-valuetext');
+    const state = phase + '|' + progress;
+    if (phase && window.seen.at(-1) !== state) window.seen.push(state);
+  }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+`;
+
 const missing = chromiumMissing();
 if (missing) process.stdout.write(`skipping the browser tests: ${missing}\n`);
 
@@ -95,21 +107,17 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
     await expect.poll(() => page.getByTestId('chosen-elf').textContent()).toContain('loop.elf');
     await expect.poll(() => page.getByTestId('chosen-input').textContent()).toContain('loop.input (4 B)');
     await page.getByLabel('Segment size (po2)').fill('14');
+    // Every state of the job's badge and progress bar the page renders, recorded as the DOM changes (no sampling).
+    await page.evaluate(RECORD_PROGRESS);
     await page.getByRole('button', { name: 'Prove', exact: true }).click();
     await page.getByRole('heading', { name: /^Job / }).waitFor();
     const jobId = (await page.locator('#job-title code').textContent()) as string;
 
     // Progress as it is shown, until the job ends.
-    const seen = new Set<string>();
     const badge = page.locator('.heading .badge');
-    for (let i = 0; i < 1200; i++) {
-      const phase = await badge.textContent();
-      seen.add(`${phase}|${await page.locator('.detail [role=progressbar]').getAttribute('aria-valuetext')}`);
-      if (phase === 'succeeded' || phase === 'failed') break;
-      await page.waitForTimeout(50);
-    }
+    await page.locator('.heading .badge', { hasText: /^(succeeded|failed)$/ }).waitFor({ timeout: 60_000 });
     expect(await badge.textContent()).toBe('succeeded');
-    const shown = [...seen].join('\n');
+    const shown = ((await page.evaluate('window.seen')) as string[]).join('\n');
     expect(shown).toMatch(/proving\|\d of \d\+? segments proven/);
     expect(shown).toContain('succeeded|4 of 4 segments proven');
     await expect.poll(() => page.locator('[data-stat=cycles]').textContent()).toBe('57,083');

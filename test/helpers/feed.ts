@@ -12,33 +12,37 @@ export function client(base: string, token: string, headers: Record<string, stri
 }
 
 /**
- * The job's status once `reached` holds for it (by default: once it has ended).
- * The feed is opened before the status is first read, so no change falls between the two.
+ * The jobs' statuses once `reached` holds for each (by default: once each has ended).
+ * The feed is opened before the statuses are first read, so no change falls between the two.
  */
-export async function untilJob(
+export async function untilJobs(
   api: ApiClient,
-  jobId: string,
+  jobIds: readonly string[],
   reached: (s: JobStatus) => boolean = (s) => ENDED.includes(s.phase),
   ms = 120_000,
-): Promise<JobStatus> {
+): Promise<Map<string, JobStatus>> {
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new Error(`job ${jobId} did not get there in ${ms} ms`)), ms);
+  const timer = setTimeout(() => abort.abort(new Error(`jobs did not get there in ${ms} ms`)), ms);
+  const wanted = new Set(jobIds);
+  const found = new Map<string, JobStatus>();
   try {
     const res = await api.events(abort.signal);
-    const { tasks: _tasks, events: _events, ...now } = await api.job(jobId);
-    if (reached(now)) return now;
-    let found: JobStatus | undefined;
+    for (const jobId of wanted) {
+      const { tasks: _tasks, events: _events, ...now } = await api.job(jobId);
+      if (reached(now)) found.set(jobId, now);
+    }
     const parser = createParser({
       onEvent(event) {
         const feed = feedEvent(event.event, event.data);
-        if (!found && feed?.type === 'job' && feed.status.jobId === jobId && reached(feed.status)) found = feed.status;
+        if (feed?.type !== 'job' || !wanted.has(feed.status.jobId) || found.has(feed.status.jobId)) return;
+        if (reached(feed.status)) found.set(feed.status.jobId, feed.status);
       },
     });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
-    while (!found) {
+    while (found.size < wanted.size) {
       const { done, value } = await reader.read();
-      if (done) throw new Error(`the feed ended before job ${jobId} got there`);
+      if (done) throw new Error('the feed ended before the jobs got there');
       parser.feed(decoder.decode(value, { stream: true }));
     }
     await reader.cancel();
@@ -47,4 +51,14 @@ export async function untilJob(
     clearTimeout(timer);
     abort.abort();
   }
+}
+
+/** One job's status once `reached` holds for it (by default: once it has ended). */
+export async function untilJob(
+  api: ApiClient,
+  jobId: string,
+  reached?: (s: JobStatus) => boolean,
+  ms?: number,
+): Promise<JobStatus> {
+  return (await untilJobs(api, [jobId], reached, ms)).get(jobId) as JobStatus;
 }
