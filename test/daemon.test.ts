@@ -320,6 +320,8 @@ describe('routes for the UI', () => {
     // The desktop app's window, through the typed client.
     const app = client(base, daemon.token, { 'x-bento-app': 'the-desktop-app' });
     const { elf } = await app.uploadElf(readFileSync(example('fib')));
+    // elfs/ has one key, the image ID, whichever route stored the ELF.
+    expect(elf).toBe(await imageIdOf(example('fib')));
     const { input } = await app.uploadInput(Buffer.from([10, 0, 0, 0]));
     expect((await post('/api/jobs', { elf, elfPath: example('fib') })).status).toBe(400);
     expect((await post('/api/jobs', { elfPath: 'examples/fib.elf' })).status).toBe(400);

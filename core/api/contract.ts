@@ -14,6 +14,7 @@ export const DEFAULT_PO2 = 20;
 export const Po2 = z.number().int().min(PO2_MIN).max(PO2_MAX);
 
 export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex');
+export const ImageId = z.string().regex(/^[0-9a-f]{64}$/, 'an image ID in hex');
 
 /** Where a job stands, for people (derived from its tasks). */
 export const PHASES = [
@@ -122,7 +123,7 @@ export type ReceiptPage = z.infer<typeof ReceiptPage>;
 /** A job from the UI: an uploaded ELF, or a local file's path (only the desktop app may name one). */
 export const NewJob = z
   .object({
-    elf: Sha256Hex.optional(),
+    elf: ImageId.optional(),
     elfPath: z.string().optional(),
     input: Sha256Hex.optional(),
     po2: Po2.optional(),
@@ -133,7 +134,8 @@ export const NewJob = z
 export type NewJob = z.infer<typeof NewJob>;
 
 export const JobCreated = z.object({ jobId: z.string() });
-export const ElfUploaded = z.object({ elf: Sha256Hex });
+/** An uploaded ELF is named by its image ID (elfs/ has one key); an input by its SHA-256. */
+export const ElfUploaded = z.object({ elf: ImageId });
 export const InputUploaded = z.object({ input: Sha256Hex });
 export const Stopped = z.object({ stopped: z.boolean() });
 export const Deleted = z.object({ deleted: z.string() });
@@ -158,6 +160,14 @@ export type Retried = z.infer<typeof Retried>;
 
 export const AdminRequest = z.object({ args: z.array(z.unknown()) });
 export const AdminAnswer = z.object({ result: z.unknown() });
+
+/** What people call the work of each stream (`aux` runs finalize). */
+export const STREAM_LABELS: Readonly<Record<string, string>> = {
+  exec: 'execute',
+  prove: 'prove',
+  join: 'join',
+  aux: 'finalize',
+};
 
 /** Worker slots per stream kind. */
 export const SlotCounts = z.object({

@@ -94,6 +94,27 @@ export class BlobStore {
     return staged.commit(this.path(kind, staged.sha256), true);
   }
 
+  /**
+   * Stores content under a key computed from it (from the staged file, before
+   * it becomes visible; a throw discards it); the same key twice answers "exists".
+   */
+  async putKeyed(
+    kind: BlobKind,
+    data: BlobSource,
+    keyOf: (staged: { path: string; head: Buffer }) => Promise<string>,
+    options: Omit<PutOptions, 'ifAbsent' | 'accept'> = {},
+  ): Promise<PutResult & { id: string }> {
+    await mkdir(join(this.root, kind), { recursive: true, mode: 0o700 });
+    let id = '';
+    const staged = await stage(join(this.root, kind), data, {
+      ...options,
+      accept: async (s) => {
+        id = checkId(await keyOf(s));
+      },
+    });
+    return { ...(await staged.commit(this.path(kind, id), true)), id };
+  }
+
   async get(kind: BlobKind, id: string): Promise<Buffer> {
     try {
       return await readFile(this.path(kind, id));

@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import type { JobStatus } from '../api/contract.js';
+import { DEFAULT_PO2, type JobStatus, PO2_MAX, PO2_MIN } from '../api/contract.js';
 import { EngineError, isTerminal } from '../engine/engine.js';
 import { type Backend, openBackend, waitFor } from './backend.js';
 import { imageIdOf, runNative } from '../engine/native.js';
@@ -47,7 +47,7 @@ function seconds(ms: number | null): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-/** One line describing where a session stands. */
+/** One line describing where a job stands. */
 export function describe(s: JobStatus): string {
   const parts: string[] = [s.phase];
   if (s.segments > 0 || s.phase === 'proving')
@@ -147,7 +147,7 @@ export function registerProve(program: Command): void {
       '--input-postcard <type:value...>',
       'the private input, as typed values in postcard (what env::read::<T>() reads), e.g. u32:30 str:hi',
     )
-    .option('--po2 <n>', 'segments of at most 2^n cycles (14..22)', '20')
+    .option('--po2 <n>', `segments of at most 2^n cycles (${PO2_MIN}..${PO2_MAX})`, String(DEFAULT_PO2))
     .option('--cycle-limit <n>', 'stop the guest after this many cycles')
     .option('--execute-only', 'run the guest and report its journal without proving')
     .option('--out <file>', 'also copy the receipt here')

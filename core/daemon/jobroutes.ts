@@ -21,8 +21,7 @@ import {
   Stopped,
   VerifyResult,
 } from '../api/contract.js';
-import type { Engine } from '../engine/engine.js';
-import { elfHeaderProblem } from '../guest/elfheader.js';
+import { type Engine, InvalidElf } from '../engine/engine.js';
 import { APP_SECRET_HEADER, ApiError, LOCAL_PATH_REFUSED } from '../api/apierror.js';
 import { requireJson } from './bonsai.js';
 import { uploadBody } from './bodies.js';
@@ -60,17 +59,14 @@ export function registerJobRoutes(
     const q = parse(JobListQuery, req.query);
     return shape(JobPage, { jobs: engine.list(q.limit, q.offset, q.state), total: engine.count(q.state) });
   });
-  // Uploads for the UI: content-addressed, answered with their SHA-256.
+  // Uploads for the UI: an ELF is stored under its image ID, an input under its SHA-256.
   app.post('/api/elfs', async (req) => {
-    const accept = ({ head }: { head: Buffer }): void => {
-      const problem = elfHeaderProblem(head.subarray(0, 20), 'the upload');
-      if (problem) throw new ApiError(400, 'InvalidElf', problem);
-    };
-    const put = await engine.uploads.putContentAddressed('elfs', uploadBody(req.body), {
-      maxBytes: maxUploadBytes,
-      accept,
-    });
-    return shape(ElfUploaded, { elf: put.sha256 });
+    const imageId = await engine
+      .storeElf(uploadBody(req.body), 'the upload', { maxBytes: maxUploadBytes })
+      .catch((err: unknown) => {
+        throw err instanceof InvalidElf ? new ApiError(400, 'InvalidElf', err.message) : err;
+      });
+    return shape(ElfUploaded, { elf: imageId });
   });
   app.post('/api/inputs', async (req) => {
     const put = await engine.uploads.putContentAddressed('inputs', uploadBody(req.body), { maxBytes: maxUploadBytes });

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { BlobStore } from '../blobs/blobstore.js';
+import { type BlobSource, BlobStore } from '../blobs/blobstore.js';
 import { prepareDataDir } from '../config/datadir.js';
 import { type DataDirLock, lockDataDir } from '../config/datadirlock.js';
 import { taskDbPath } from '../config/paths.js';
@@ -21,8 +21,8 @@ import { isValidId } from '../ids.js';
 import { type S3Config } from '../api/contract.js';
 import { S3Sync } from '../sync/s3sync.js';
 import { deletedJobs, runEngineAdminVerb } from './adminverbs.js';
-import { EngineError } from './engineerror.js';
-import { NativeError, runNative } from './native.js';
+import { EngineError, InvalidElf } from './engineerror.js';
+import { NativeError, imageIdOf, runNative } from './native.js';
 import { progressOf } from './phase.js';
 import { STOPPED_BY_USER } from '../taskdb/types.js';
 import {
@@ -38,7 +38,7 @@ import {
 import { type ActiveTask, Scheduler } from './scheduler.js';
 import { STREAMS, type StreamKind, TaskDef } from './taskdefs.js';
 
-export { EngineError };
+export { EngineError, InvalidElf };
 export type { ActiveTask };
 
 export const USER = 'local';
@@ -211,11 +211,25 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     return jobId;
   }
 
-  /** Stores a guest ELF under its SHA-256, only once its header shows an RV32 executable (nothing else is kept or echoed). */
-  async storeElf(bytes: Uint8Array, name: string): Promise<string> {
-    const problem = elfHeaderProblem(bytes.subarray(0, 20), name);
-    if (problem) throw new EngineError(problem);
-    return (await this.store.putContentAddressed('elfs', bytes)).sha256;
+  /**
+   * Stores a guest ELF under its image ID, the one key of elfs/ (as the Bonsai
+   * routes and the bucket's layout have it), once its header shows an RV32
+   * executable and the prover computes its image ID (nothing else is kept or echoed).
+   */
+  async storeElf(data: BlobSource, name: string, options: { maxBytes?: number } = {}): Promise<string> {
+    const put = await this.store.putKeyed(
+      'elfs',
+      data,
+      async ({ path, head }) => {
+        const problem = elfHeaderProblem(head.subarray(0, 20), name);
+        if (problem) throw new InvalidElf(problem);
+        return imageIdOf(path, this.binary).catch((err: unknown) => {
+          throw err instanceof NativeError ? new InvalidElf(`${name}: ${err.message}`) : err;
+        });
+      },
+      options,
+    );
+    return put.id;
   }
 
   status(jobId: string): JobStatus {

@@ -3,6 +3,7 @@
 // absolute path, so a data directory can move.
 
 import { z } from 'zod';
+import { Po2 } from '../api/contract.js';
 import { ID_RULE, isValidId } from '../ids.js';
 
 export const STREAMS = ['exec', 'prove', 'join', 'aux'] as const;
@@ -15,7 +16,7 @@ export const ExecuteDef = z.object({
   kind: z.literal('execute'),
   elf: Id,
   input: Id,
-  po2: z.number().int().min(14).max(22),
+  po2: Po2,
   cycleLimit: z.number().int().positive().nullable(),
   executeOnly: z.boolean(),
 });
@@ -23,7 +24,7 @@ export const ExecuteDef = z.object({
 export const ProveDef = z.object({
   kind: z.literal('prove'),
   segment: z.number().int().nonnegative().max(999_999),
-  po2: z.number().int().min(14).max(22),
+  po2: Po2,
 });
 export const JoinDef = z.object({ kind: z.literal('join'), left: Id, right: Id });
 export const FinalizeDef = z.object({

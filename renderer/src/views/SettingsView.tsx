@@ -5,7 +5,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api/client';
-import type { DaemonSettings, S3Given, SettingsUpdate } from '../../../core/api/contract';
+import {
+  type DaemonSettings,
+  PO2_MAX,
+  PO2_MIN,
+  type S3Given,
+  STREAM_LABELS,
+  type SettingsUpdate,
+} from '../../../core/api/contract';
 import { useNow } from '../components/useNow';
 import { duration, shortId } from '../lib/format';
 
@@ -48,7 +55,7 @@ function WorkersPanel() {
                 const active = w.active.filter((a) => a.stream === stream);
                 return (
                   <tr key={stream}>
-                    <th scope="row">{stream}</th>
+                    <th scope="row">{STREAM_LABELS[stream] ?? stream}</th>
                     <td>{slots}</td>
                     <td>
                       {active.length === 0
@@ -146,7 +153,7 @@ function SettingsForm({ settings }: { settings: DaemonSettings }) {
         </p>
         <label>
           Default segment size (po2)
-          <input type="number" min={14} max={22} value={po2} onChange={(e) => setPo2(e.target.value)} />
+          <input type="number" min={PO2_MIN} max={PO2_MAX} value={po2} onChange={(e) => setPo2(e.target.value)} />
         </label>
         <label>
           Keep work files of finished jobs for (hours)
@@ -160,7 +167,7 @@ function SettingsForm({ settings }: { settings: DaemonSettings }) {
           <legend>Worker slots (apply when the daemon restarts)</legend>
           {Object.keys(slots).map((k) => (
             <label key={k} className="inline">
-              {k}
+              {STREAM_LABELS[k] ?? k}
               <input
                 type="number"
                 min={1}
