@@ -99,11 +99,13 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
   if (def.cycleLimit !== null) args.push('--cycle-limit', String(def.cycleLimit));
   const planner = new Planner();
   const ids = new Map<number, string>();
+  const segmentOf = new Map<number, number>();
   let cycles = 0;
   let segmentCount = 0;
   const plan = (finalize?: { imageId: string }): void => {
     ctx.db.transaction(undefined, () => {
-      for (let t = planner.nextTask(); t; t = planner.nextTask()) insertPlanned(ctx, t, def.po2, ids, finalize);
+      for (let t = planner.nextTask(); t; t = planner.nextTask())
+        insertPlanned(ctx, t, def.po2, ids, segmentOf, finalize);
     });
     ctx.onTasksAdded();
   };
@@ -112,7 +114,9 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
     cycles += Number(line.cycles);
     ctx.onCycles(cycles);
     if (def.executeOnly) return;
-    ids.set(planner.enqueueSegment(), `prove-${segmentCount++}`);
+    const planned = planner.enqueueSegment();
+    segmentOf.set(planned, segmentCount);
+    ids.set(planned, `prove-${segmentCount++}`);
     plan();
   });
   const done = run.result;
@@ -155,6 +159,7 @@ function insertPlanned(
   t: PlannedTask,
   po2: number,
   ids: Map<number, string>,
+  segmentOf: ReadonlyMap<number, number>,
   finalize?: { imageId: string },
 ): void {
   const id = ids.get(t.number) ?? (t.command === 'finalize' ? 'finalize' : `${t.command}-${t.number}`);
@@ -162,7 +167,7 @@ function insertPlanned(
   if (ctx.db.getTask(ctx.jobId, id)) return;
   const deps = t.dependsOn.map((n) => ids.get(n) as string);
   let def: TaskDef;
-  if (t.command === 'segment') def = { kind: 'prove', segment: Number(id.slice('prove-'.length)), po2 };
+  if (t.command === 'prove') def = { kind: 'prove', segment: segmentOf.get(t.number) as number, po2 };
   else if (t.command === 'join') def = { kind: 'join', left: deps[0] as string, right: deps[1] as string };
   else if (t.command === 'finalize' && finalize)
     def = { kind: 'finalize', root: deps[0] as string, imageId: finalize.imageId };

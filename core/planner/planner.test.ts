@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type PlannedTask, Planner } from './planner.js';
 
 function shape(tasks: PlannedTask[]): string {
-  const letter = { segment: 'S', join: 'J', keccak: 'K', union: 'U', finalize: 'F' } as const;
+  const letter = { prove: 'S', join: 'J', keccak: 'K', union: 'U', finalize: 'F' } as const;
   return tasks
     .map((t) => {
       const deps = [...t.dependsOn, ...t.keccakDependsOn];
@@ -50,7 +50,7 @@ describe('Planner', () => {
     const leaves: number[] = [];
     const walk = (n: number): void => {
       const t = tasks[n] as PlannedTask;
-      if (t.command === 'segment') leaves.push(n);
+      if (t.command === 'prove') leaves.push(n);
       t.dependsOn.forEach(walk);
     };
     walk(13);
@@ -91,8 +91,8 @@ describe('Planner', () => {
   it('prints the tree', () => {
     const p = new Planner();
     for (let i = 0; i < 3; i++) p.enqueueSegment();
-    expect(p.toString()).toBe('2 join\n  0 segment\n  1 segment\n3 segment');
+    expect(p.toString()).toBe('2 join\n  0 prove\n  1 prove\n3 prove');
     p.finish();
-    expect(p.toString()).toBe('5 finalize\n  4 join\n    2 join\n      0 segment\n      1 segment\n    3 segment');
+    expect(p.toString()).toBe('5 finalize\n  4 join\n    2 join\n      0 prove\n      1 prove\n    3 prove');
   });
 });

@@ -6,7 +6,8 @@
 // engine issues none yet (engine/tasks.ts plans segments only), so they are
 // tested here and kept as the place those proofs will plug in.
 
-export type Command = 'segment' | 'join' | 'keccak' | 'union' | 'finalize';
+/** What a planned task does: `prove` proves one segment (the tree's leaves). */
+export type Command = 'prove' | 'join' | 'keccak' | 'union' | 'finalize';
 
 export interface PlannedTask {
   number: number;
@@ -51,7 +52,7 @@ export class Planner {
 
   /** Adds a segment and joins it at once with every peak of the same height. */
   enqueueSegment(): number {
-    return this.enqueueLeaf('segment', this.peaks, 'join');
+    return this.enqueueLeaf('prove', this.peaks, 'join');
   }
 
   /** Adds a keccak request and unions it with keccak peaks of the same height. */
@@ -95,7 +96,7 @@ export class Planner {
     return lines.join('\n');
   }
 
-  private enqueueLeaf(command: 'segment' | 'keccak', peaks: number[], merge: 'join' | 'union'): number {
+  private enqueueLeaf(command: 'prove' | 'keccak', peaks: number[], merge: 'join' | 'union'): number {
     if (this.last !== undefined) throw new PlannerError(`cannot add a ${command} after the plan is finished`);
     const number = this.push(command, 0, [], []);
     let peak = number;

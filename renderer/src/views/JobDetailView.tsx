@@ -12,6 +12,7 @@ import { ReceiptActions } from '../components/ReceiptActions';
 import { useNow } from '../components/useNow';
 import { count, duration, groupedHex, journalText, time } from '../lib/format';
 import { isTerminalPhase } from '../lib/jobs';
+import { nodeLabel } from '../lib/tree';
 
 export function JobDetailView({ jobId }: { jobId: string }) {
   const q = useQuery({ queryKey: ['job', jobId], queryFn: () => api.job(jobId) });
@@ -30,6 +31,8 @@ export function JobDetailView({ jobId }: { jobId: string }) {
   }
   if (!job) return <p className="muted">Loading job {jobId}…</p>;
   const elapsed = isTerminalPhase(job.phase) ? job.elapsedMs : now - job.createdAt;
+  // The timeline names tasks as the tree does ("execute", "prove 3"), not by their ids.
+  const labels = new Map(job.tasks.map((t) => [t.taskId, nodeLabel(t)]));
   return (
     <section aria-labelledby="job-title" className="detail">
       <div className="heading">
@@ -103,7 +106,7 @@ export function JobDetailView({ jobId }: { jobId: string }) {
           {job.events.map((e) => (
             <li key={e.id}>
               <time dateTime={new Date(e.at).toISOString()}>{new Date(e.at).toLocaleTimeString()}</time>{' '}
-              <strong>{e.taskId ?? 'job'}</strong> {e.from ?? '·'} → {e.to}
+              <strong>{e.taskId === null ? 'job' : (labels.get(e.taskId) ?? e.taskId)}</strong> {e.from ?? '·'} → {e.to}
               {e.reason ? <span className="muted"> — {e.reason}</span> : null}
             </li>
           ))}
