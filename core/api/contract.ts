@@ -180,7 +180,16 @@ export const SlotCounts = z.object({
 export const Workers = z.object({
   slots: z.record(z.string(), z.number()),
   streams: z.array(z.object({ workerType: z.string(), running: z.number(), ready: z.number() })),
-  active: z.array(z.object({ stream: z.string(), jobId: z.string(), taskId: z.string(), startedAt: z.number() })),
+  active: z.array(
+    z.object({
+      stream: z.string(),
+      jobId: z.string(),
+      taskId: z.string(),
+      kind: TaskKind.nullable(),
+      segment: z.number().nullable(),
+      startedAt: z.number(),
+    }),
+  ),
   cpu: z.object({ cores: z.number(), model: z.string(), loadAverage: z.array(z.number()) }),
   gpu: z.object({ name: z.string() }).nullable(),
 });

@@ -23,6 +23,9 @@ export interface ActiveTask {
   stream: StreamKind;
   jobId: string;
   taskId: string;
+  /** What the task does, if its definition is readable (and the segment a prove task proves). */
+  kind: TaskDef['kind'] | null;
+  segment: number | null;
   startedAt: number;
 }
 
@@ -185,7 +188,15 @@ export class Scheduler {
 
   private async run(item: WorkItem, stream: StreamKind): Promise<void> {
     const { jobId, taskId } = item;
-    const activity: ActiveTask = { stream, jobId, taskId, startedAt: Date.now() };
+    const parsed = TaskDef.safeParse(item.taskDef);
+    const activity: ActiveTask = {
+      stream,
+      jobId,
+      taskId,
+      kind: parsed.success ? parsed.data.kind : null,
+      segment: parsed.success && parsed.data.kind === 'prove' ? parsed.data.segment : null,
+      startedAt: Date.now(),
+    };
     this.active.add(activity);
     const controller = new AbortController();
     const set = this.running.get(jobId) ?? new Set();
@@ -195,7 +206,6 @@ export class Scheduler {
     const watch = setInterval(() => {
       if (this.db.getJobState(jobId) !== 'running') controller.abort(new EngineError(STOPPED_BY_USER));
     }, 250);
-    const parsed = TaskDef.safeParse(item.taskDef);
     try {
       if (!parsed.success) throw new EngineError(`task ${taskId} has an invalid definition: ${parsed.error.message}`);
       const def = parsed.data;

@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api/client';
+import { nodeLabel } from '../lib/tree';
 import {
   type DaemonSettings,
   PO2_MAX,
@@ -62,7 +63,8 @@ function WorkersPanel() {
                         ? 'idle'
                         : active.map((a) => (
                             <div key={`${a.jobId}/${a.taskId}`}>
-                              <Link href={`/jobs/${a.jobId}`}>{shortId(a.jobId)}</Link> {a.taskId} for{' '}
+                              <Link href={`/jobs/${a.jobId}`}>{shortId(a.jobId)}</Link>{' '}
+                              {a.kind ? nodeLabel({ kind: a.kind, segment: a.segment }) : a.taskId} for{' '}
                               {duration(now - a.startedAt)}
                             </div>
                           ))}
