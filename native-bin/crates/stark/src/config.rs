@@ -33,7 +33,7 @@ pub type Pcs = TwoAdicFriPcs<F, Dft, ValMmcs, ChallengeMmcs>;
 pub type Config = StarkConfig<Pcs, EF, Challenger>;
 
 /// Names this configuration in every proof. Change it whenever anything below changes.
-pub const CONFIG_ID: &str = "bento-babybear4-poseidon2-fri/2";
+pub const CONFIG_ID: &str = "bento-babybear4-poseidon2-fri/3";
 
 /// The FRI and grinding parameters of [`CONFIG_ID`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
