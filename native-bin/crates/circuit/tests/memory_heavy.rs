@@ -1,0 +1,28 @@
+//! A guest that touches over a thousand pages in one segment proves, and its
+//! receipt is no larger than a light guest's: receipts carry no memory.
+
+mod common;
+
+const PO2: u32 = 18;
+
+#[test]
+fn a_thousand_pages_prove_in_a_receipt_as_small_as_a_light_guests() {
+    let heavy = common::example("pages");
+    let input = 1000u32.to_le_bytes();
+    let (_, segments) = common::segments(&heavy, &input, PO2);
+    assert_eq!(segments.len(), 1, "one segment");
+    assert!(
+        segments[0].pages.len() >= 1000,
+        "{} pages touched",
+        segments[0].pages.len()
+    );
+    let (_, heavy) = common::prove(&common::example("pages"), &input, PO2);
+    let (_, light) = common::prove(&common::example("fib"), &10u32.to_le_bytes(), PO2);
+    let (heavy_bytes, light_bytes) = (heavy.to_bytes().len(), light.to_bytes().len());
+    println!("receipt at po2 {PO2}: 1000 pages {heavy_bytes} bytes, fib {light_bytes} bytes");
+    // The same tables and openings: only the encodings of a few numbers may differ.
+    assert!(
+        heavy_bytes <= light_bytes + light_bytes / 100,
+        "the memory-heavy receipt ({heavy_bytes} bytes) outgrows a light one ({light_bytes} bytes)"
+    );
+}
