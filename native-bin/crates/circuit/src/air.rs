@@ -45,17 +45,8 @@ pub const MUL: usize = 9;
 pub const DIV: usize = 10;
 
 pub const TABLE_NAMES: [&str; NUM_TABLES] = [
-    "cpu",
-    "program",
-    "boundary",
-    "paging",
-    "range16",
-    "bytes",
-    "compare",
-    "bitwise",
-    "shift",
-    "mul",
-    "div",
+    "cpu", "program", "boundary", "paging", "range16", "bytes", "compare", "bitwise", "shift",
+    "mul", "div",
 ];
 
 /// The batch of every segment.

@@ -144,7 +144,14 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BoundaryAir {
             BYTE_PAIR.lookup_key(builder, [q[2], q[3]], 1);
         }
         let real = || Count::bounded(e(c.real), 1);
-        let init = [e(c.addr), e(c.init[0]), e(c.init[1]), e(c.init[2]), e(c.init[3]), AB::Expr::ZERO];
+        let init = [
+            e(c.addr),
+            e(c.init[0]),
+            e(c.init[1]),
+            e(c.init[2]),
+            e(c.init[3]),
+            AB::Expr::ZERO,
+        ];
         MEMORY.send(builder, init, real());
         let fin = [c.addr, c.fin[0], c.fin[1], c.fin[2], c.fin[3], c.final_ts];
         MEMORY.receive(builder, fin, real());
@@ -152,7 +159,14 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BoundaryAir {
         for (tree, q) in [(0, c.init), (1, c.fin)] {
             PAGE_WORD.send(
                 builder,
-                [k(tree), e(c.page), e(c.is_reg), e(c.word), half(q, 0), half(q, 1)],
+                [
+                    k(tree),
+                    e(c.page),
+                    e(c.is_reg),
+                    e(c.word),
+                    half(q, 0),
+                    half(q, 1),
+                ],
                 real(),
             );
         }

@@ -23,10 +23,7 @@ use bento_stark::{
     Air, AirBuilder, BaseAir, Count, InteractionBuilder, PrimeCharacteristicRing, PrimeField32,
     RowMajorMatrix, WindowAccess, F,
 };
-use bento_vm::hash::{
-    self, journal_chunks, word_halves, Digest, DIGEST_ELEMS, DOMAIN_JOURNAL,
-
-};
+use bento_vm::hash::{self, journal_chunks, word_halves, Digest, DIGEST_ELEMS, DOMAIN_JOURNAL};
 use bento_vm::layout::{MEMORY_TREE_DEPTH, REGISTER_PAGE};
 use bento_vm::merkle::{Join, MultiProof};
 use p3_maybe_rayon::prelude::*;
@@ -190,9 +187,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
         }
         builder.assert_zero(e(c.leaf) * (e(c.chunk) - k(PAGE_ROWS as u32 - 1)));
         // Only guest pages and the register page have leaves.
-        let guest_page = one()
-            + e(c.page_lo)
-            + (e(c.page_hi[0]) + e(c.page_hi[1]) * k(2)) * k(1 << 16);
+        let guest_page =
+            one() + e(c.page_lo) + (e(c.page_hi[0]) + e(c.page_hi[1]) * k(2)) * k(1 << 16);
         let valid_page = e(c.is_reg) * k(REGISTER_PAGE) + (one() - e(c.is_reg)) * guest_page;
         builder.assert_zero(e(c.leaf) * (e(c.page) - valid_page));
         RANGE16.lookup_key(builder, [c.page_lo], 1);
@@ -251,7 +247,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
         };
         NODE.send(
             builder,
-            node(e(c.tree), AB::Expr::ZERO, e(c.page), &output[..DIGEST_ELEMS]),
+            node(
+                e(c.tree),
+                AB::Expr::ZERO,
+                e(c.page),
+                &output[..DIGEST_ELEMS],
+            ),
             Count::bounded(e(c.leaf), 1),
         );
 
@@ -264,7 +265,11 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
         let child_level = e(c.level) - one();
         let children = [
             (c.left_on_path, e(c.index) * k(2), &input[..DIGEST_ELEMS]),
-            (c.right_on_path, e(c.index) * k(2) + one(), &input[DIGEST_ELEMS..]),
+            (
+                c.right_on_path,
+                e(c.index) * k(2) + one(),
+                &input[DIGEST_ELEMS..],
+            ),
         ];
         for (on_path, index, digest) in children {
             NODE.receive(
@@ -280,10 +285,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
             SIBLING.send(
                 builder,
                 sibling,
-                Count::bounded(
-                    (e(c.join) - e(on_path)) * (one() - e(c.tree) * k(2)),
-                    1,
-                ),
+                Count::bounded((e(c.join) - e(on_path)) * (one() - e(c.tree) * k(2)), 1),
             );
         }
         for (tree, at) in [(0, PV_PRE_ROOT), (1, PV_POST_ROOT)] {
@@ -311,11 +313,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
             }
             // Past the end, the chunk is padded with zeros.
             builder.assert_zero((e(c.jabsorb) - e(c.jreal[i])) * e(input[i]));
-            JOURNAL.table_entry(
-                builder,
-                [e(c.count) + k(i as u32), e(input[i])],
-                c.jreal[i],
-            );
+            JOURNAL.table_entry(builder, [e(c.count) + k(i as u32), e(input[i])], c.jreal[i]);
         }
         let real: AB::Expr = c.jreal.iter().map(|&r| e(r)).sum();
         {
@@ -529,18 +527,15 @@ pub fn trace(
     let height = rows.len().max(min_height).next_power_of_two();
     let w = PagingCols::<F>::WIDTH;
     let mut values = F::zero_vec(height * w);
-    values
-        .par_chunks_mut(w)
-        .enumerate()
-        .for_each(|(r, row)| {
-            let (input, kind) = rows
-                .get(r)
-                .map_or(([F::ZERO; STATE], Kind::Padding), |x| (x.input, x.kind));
-            poseidon2::fill(row, input);
-            let c = PagingCols::view_mut(row);
-            c.first = F::from_bool(r == 0);
-            kind.set(c);
-        });
+    values.par_chunks_mut(w).enumerate().for_each(|(r, row)| {
+        let (input, kind) = rows
+            .get(r)
+            .map_or(([F::ZERO; STATE], Kind::Padding), |x| (x.input, x.kind));
+        poseidon2::fill(row, input);
+        let c = PagingCols::view_mut(row);
+        c.first = F::from_bool(r == 0);
+        kind.set(c);
+    });
     for row in values.chunks_exact(w) {
         counts.range16(PagingCols::view(row).page_lo.as_canonical_u32());
     }

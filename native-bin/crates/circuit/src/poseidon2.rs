@@ -17,7 +17,9 @@ use p3_baby_bear::{
     BABYBEAR_POSEIDON2_PARTIAL_ROUNDS_16, BABYBEAR_POSEIDON2_RC_16_EXTERNAL_FINAL,
     BABYBEAR_POSEIDON2_RC_16_EXTERNAL_INITIAL, BABYBEAR_POSEIDON2_RC_16_INTERNAL,
 };
-use p3_poseidon2_air::{generate_trace_rows_for_perm, num_cols, Poseidon2Air, Poseidon2Cols, RoundConstants};
+use p3_poseidon2_air::{
+    generate_trace_rows_for_perm, num_cols, Poseidon2Air, Poseidon2Cols, RoundConstants,
+};
 
 /// The permutation's state width.
 pub const STATE: usize = 16;

@@ -570,13 +570,15 @@ pub fn build_forged(
         counts.pair(u32::from(bytes[2]), u32::from(bytes[3]));
         counts.pair(4 * (pc & 63), 16 * u32::from(bytes[3]));
     }
-    traces[air::BOUNDARY] =
-        memory::trace(&indices, &boundary, &final_ts, MIN_HEIGHT, &mut counts);
+    traces[air::BOUNDARY] = memory::trace(&indices, &boundary, &final_ts, MIN_HEIGHT, &mut counts);
     let init: Vec<u32> = hashed.iter().map(|w| w.init).collect();
     let fin: Vec<u32> = hashed.iter().map(|w| w.fin).collect();
     let hashed: Vec<HashedPage<'_>> = indices
         .iter()
-        .zip(init.chunks_exact(PAGE_WORDS).zip(fin.chunks_exact(PAGE_WORDS)))
+        .zip(
+            init.chunks_exact(PAGE_WORDS)
+                .zip(fin.chunks_exact(PAGE_WORDS)),
+        )
         .map(|(&index, (init, fin))| HashedPage { index, init, fin })
         .collect();
     let paging_started = std::time::Instant::now();

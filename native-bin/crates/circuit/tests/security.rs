@@ -32,7 +32,11 @@ fn the_largest_accepted_segments_reach_100_bits() {
     heights[air::RANGE16] = RANGE16_LOG_HEIGHT;
     heights[air::BYTES] = BYTES_LOG_HEIGHT;
     for (table, (h, range)) in heights.iter().zip(&accepted).enumerate() {
-        assert_eq!(*range.end(), *h, "table {table}: the largest accepted height");
+        assert_eq!(
+            *range.end(),
+            *h,
+            "table {table}: the largest accepted height"
+        );
     }
     let report = security::conjectured(setup, &security::shapes(setup, &airs(), &heights));
     println!("conjectured security of the largest accepted segment (every table 2^{po2}): {:.1} bits ({})", report.bits, report.binding);

@@ -153,7 +153,10 @@ pub fn prove_segment(args: &ProveSegmentArgs) -> Result<(), String> {
             "pre": claim.pre_digest().to_hex(), "post": claim.post_digest().to_hex(), "out": args.out.display().to_string(),
         }));
     } else {
-        println!("segment {}: {} cycles proved in {prove_ms} ms; seal {seal_bytes} bytes", claim.index, claim.cycles);
+        println!(
+            "segment {}: {} cycles proved in {prove_ms} ms; seal {seal_bytes} bytes",
+            claim.index, claim.cycles
+        );
     }
     Ok(())
 }

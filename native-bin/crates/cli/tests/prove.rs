@@ -212,7 +212,10 @@ fn verify_refuses_the_audit_forgeries() {
         let id = std::fs::read_to_string(fixtures.join(format!("{name}.image-id"))).unwrap();
         for (file, why) in [
             (format!("{name}.receipt"), "does not verify"),
-            (format!("{name}.format2.receipt"), "format 2 is not supported"),
+            (
+                format!("{name}.format2.receipt"),
+                "format 2 is not supported",
+            ),
         ] {
             let out = bin()
                 .args(["verify", "--image-id", id.trim()])

@@ -14,9 +14,9 @@
 
 use std::path::PathBuf;
 
+use bento_circuit::air::airs;
 use bento_circuit::receipt::{FileError, Receipt, ReceiptError};
 use bento_circuit::segment::VerifyError;
-use bento_circuit::air::airs;
 use bento_circuit::{debug, trace};
 use bento_forge::forge;
 use bento_stark::Setup;
@@ -86,7 +86,11 @@ fn the_audit_forgeries_are_refused_by_the_proof() {
                 Err(ReceiptError::Proof(VerifyError::Stark { .. }))
             )
         };
-        assert!(refused_by_the_proof(&forged), "{name}: {:?}", forged.verify(Setup::standard(), id));
+        assert!(
+            refused_by_the_proof(&forged),
+            "{name}: {:?}",
+            forged.verify(Setup::standard(), id)
+        );
 
         let path = fixture(&format!("{name}.receipt"));
         if std::env::var("BENTO_WRITE_FIXTURES").as_deref() == Ok("1") {
@@ -100,10 +104,16 @@ fn the_audit_forgeries_are_refused_by_the_proof() {
             (id, forged.exit_code),
             "{name}: the fixture is this forgery"
         );
-        assert!(refused_by_the_proof(&kept), "{name}: the fixture is refused");
+        assert!(
+            refused_by_the_proof(&kept),
+            "{name}: the fixture is refused"
+        );
         let before = std::fs::read(fixture(&format!("{name}.format2.receipt"))).unwrap();
         assert!(
-            matches!(Receipt::from_bytes(&before), Err(FileError::Version { found: 2, .. })),
+            matches!(
+                Receipt::from_bytes(&before),
+                Err(FileError::Version { found: 2, .. })
+            ),
             "{name}: a format-2 receipt is refused by version"
         );
     }
