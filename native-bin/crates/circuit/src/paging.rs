@@ -66,6 +66,10 @@ pub struct PagingCols<T> {
     /// A guest page is `1 + page_lo + 2^16 (page_hi[0] + 2 page_hi[1])`.
     pub page_lo: T,
     pub page_hi: [T; 2],
+    /// `page_lo + page_hi[0] page_hi[1]`, the 16-bit value range-checked: it
+    /// bounds `page_lo` by 2^16 - 2 when both high bits are set, so that a guest
+    /// page stays below 2^18 (the register page).
+    pub page_top: T,
     /// The node a join computes, and whether each child is on a path.
     pub level: T,
     pub index: T,
@@ -191,7 +195,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
             one() + e(c.page_lo) + (e(c.page_hi[0]) + e(c.page_hi[1]) * k(2)) * k(1 << 16);
         let valid_page = e(c.is_reg) * k(REGISTER_PAGE) + (one() - e(c.is_reg)) * guest_page;
         builder.assert_zero(e(c.leaf) * (e(c.page) - valid_page));
-        RANGE16.lookup_key(builder, [c.page_lo], 1);
+        // page_top in 0..2^16 bounds page_lo the same way, except page_lo = -1 with
+        // both high bits set, which names page 3·2^16, a guest page anyway.
+        builder.assert_eq(c.page_top, e(c.page_lo) + e(c.page_hi[0]) * e(c.page_hi[1]));
+        RANGE16.lookup_key(builder, [c.page_top], 1);
         {
             let mut b = builder.when_transition();
             b.assert_zero(cont.clone() * (one() - e(n.absorb)));
@@ -398,9 +405,10 @@ impl Kind {
                 c.prev_lo = prev_lo;
                 if leaf && !is_reg {
                     // A page outside guest memory (only a forger's) gets the nearest it can.
-                    let guest = index.saturating_sub(1) & ((1 << 18) - 1);
+                    let guest = index.saturating_sub(1).min(REGISTER_PAGE - 2);
                     c.page_lo = F::from_u32(guest & 0xffff);
                     c.page_hi = [F::from_u32((guest >> 16) & 1), F::from_u32(guest >> 17)];
+                    c.page_top = c.page_lo + c.page_hi[0] * c.page_hi[1];
                 }
             }
             Kind::Join { tree, join } => {
@@ -537,7 +545,7 @@ pub fn trace(
         kind.set(c);
     });
     for row in values.chunks_exact(w) {
-        counts.range16(PagingCols::view(row).page_lo.as_canonical_u32());
+        counts.range16(PagingCols::view(row).page_top.as_canonical_u32());
     }
     RowMajorMatrix::new(values, w)
 }
