@@ -258,7 +258,7 @@ fn node_index_wrapping_around_the_field() {
     // A leaf of even page P received as the right child of index (P - 1) / 2 in the
     // field (2 i + 1 = P): its parent's node then has no parent of its own.
     let mut t = honest(&segments()[0]);
-    let leaves = t.paging_rows(|c| is(c.leaf) && c.tree == F::ZERO && v(c.page) % 2 == 0);
+    let leaves = t.paging_rows(|c| is(c.leaf) && c.tree == F::ZERO && v(c.page).is_multiple_of(2));
     let page = v(t.paging(leaves[0]).page);
     let parent = t.paging_rows(|c| {
         is(c.join) && c.tree == F::ZERO && c.level == F::ONE && v(c.index) == page / 2
