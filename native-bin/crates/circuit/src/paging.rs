@@ -110,20 +110,6 @@ impl BaseAir<F> for PagingAir {
     fn num_public_values(&self) -> usize {
         NUM_PUBLIC_VALUES
     }
-
-    /// The columns transitions read (a sponge's capacity and control, the journal's count),
-    /// so that the permutation's rounds are opened at one point only.
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        let indices: Vec<usize> = (0..PagingCols::<usize>::WIDTH).collect();
-        let c = PagingCols::view(&indices);
-        let mut next: Vec<usize> = poseidon2::input(&c.perm).to_vec();
-        next.extend([
-            c.first, c.absorb, c.start, c.leaf, c.page, c.is_reg, c.tree, c.chunk, c.prev_lo,
-            c.jabsorb, c.jstart, c.count, c.jreal[0],
-        ]);
-        next.sort_unstable();
-        next
-    }
 }
 
 impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
@@ -314,13 +300,13 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
             }
             b.assert_zero(c.count);
         }
-        for i in 0..RATE {
-            if i + 1 < RATE {
-                builder.assert_zero((one() - e(c.jreal[i])) * e(c.jreal[i + 1]));
-            }
+        for pair in c.jreal.windows(2) {
+            builder.assert_zero((one() - e(pair[0])) * e(pair[1]));
+        }
+        for (i, (&real, &byte)) in c.jreal.iter().zip(&input[..RATE]).enumerate() {
             // Past the end, the chunk is padded with zeros.
-            builder.assert_zero((e(c.jabsorb) - e(c.jreal[i])) * e(input[i]));
-            JOURNAL.table_entry(builder, [e(c.count) + k(i as u32), e(input[i])], c.jreal[i]);
+            builder.assert_zero((e(c.jabsorb) - e(real)) * e(byte));
+            JOURNAL.table_entry(builder, [e(c.count) + k(i as u32), e(byte)], real);
         }
         let real: AB::Expr = c.jreal.iter().map(|&r| e(r)).sum();
         {

@@ -17,9 +17,18 @@ fn a_thousand_pages_prove_in_a_receipt_as_small_as_a_light_guests() {
         segments[0].pages.len()
     );
     let (_, heavy) = common::prove(&common::example("pages"), &input, PO2);
-    let (_, light) = common::prove(&common::example("fib"), &10u32.to_le_bytes(), PO2);
+    // A light guest with a segment of the same size: the loop, 7000 iterations of 19 cycles.
+    let (_, light) = common::prove(&common::example("loop"), &7000u32.to_le_bytes(), PO2);
+    assert_eq!(
+        (
+            light.segments.len(),
+            light.segments[0].claim.po2,
+            heavy.segments[0].claim.po2
+        ),
+        (1, PO2, PO2)
+    );
     let (heavy_bytes, light_bytes) = (heavy.to_bytes().len(), light.to_bytes().len());
-    println!("receipt at po2 {PO2}: 1000 pages {heavy_bytes} bytes, fib {light_bytes} bytes");
+    println!("receipt at po2 {PO2}: 1000 pages {heavy_bytes} bytes, loop {light_bytes} bytes");
     // The same tables and openings: only the encodings of a few numbers may differ.
     assert!(
         heavy_bytes <= light_bytes + light_bytes / 100,

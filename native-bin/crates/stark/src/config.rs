@@ -60,8 +60,8 @@ pub struct Parameters {
 
 pub const PARAMETERS: Parameters = Parameters {
     log_blowup: 2,
-    num_queries: 41,
-    query_pow_bits: 20,
+    num_queries: 42,
+    query_pow_bits: 18,
     commit_pow_bits: 4,
     batch_pow_bits: 12,
     lookup_pow_bits: 12,
