@@ -10,8 +10,8 @@ use crate::chips::div::DivAir;
 use crate::chips::mul::MulAir;
 use crate::chips::shift::ShiftAir;
 use crate::cpu::CpuAir;
-use crate::journal::JournalAir;
 use crate::memory::BoundaryAir;
+use crate::paging::PagingAir;
 use crate::program::ProgramAir;
 use crate::range::{BytesAir, Range16Air};
 
@@ -21,7 +21,7 @@ pub enum RiscvAir {
     Cpu(CpuAir),
     Program(ProgramAir),
     Boundary(BoundaryAir),
-    Journal(JournalAir),
+    Paging(PagingAir),
     Range16(Range16Air),
     Bytes(BytesAir),
     Compare(CompareAir),
@@ -35,7 +35,7 @@ pub const NUM_TABLES: usize = 11;
 pub const CPU: usize = 0;
 pub const PROGRAM: usize = 1;
 pub const BOUNDARY: usize = 2;
-pub const JOURNAL: usize = 3;
+pub const PAGING: usize = 3;
 pub const RANGE16: usize = 4;
 pub const BYTES: usize = 5;
 pub const COMPARE: usize = 6;
@@ -45,26 +45,17 @@ pub const MUL: usize = 9;
 pub const DIV: usize = 10;
 
 pub const TABLE_NAMES: [&str; NUM_TABLES] = [
-    "cpu",
-    "program",
-    "memory boundary",
-    "journal",
-    "range16",
-    "bytes",
-    "compare",
-    "bitwise",
-    "shift",
-    "mul",
-    "div",
+    "cpu", "program", "boundary", "paging", "range16", "bytes", "compare", "bitwise", "shift",
+    "mul", "div",
 ];
 
-/// The batch for a segment whose public tables hold `boundary` and `journal`.
-pub fn airs(boundary: BoundaryAir, journal: JournalAir) -> Vec<RiscvAir> {
+/// The batch of every segment.
+pub fn airs() -> Vec<RiscvAir> {
     vec![
         RiscvAir::Cpu(CpuAir),
         RiscvAir::Program(ProgramAir),
-        RiscvAir::Boundary(boundary),
-        RiscvAir::Journal(journal),
+        RiscvAir::Boundary(BoundaryAir),
+        RiscvAir::Paging(PagingAir),
         RiscvAir::Range16(Range16Air),
         RiscvAir::Bytes(BytesAir),
         RiscvAir::Compare(CompareAir),
@@ -81,7 +72,7 @@ macro_rules! each {
             RiscvAir::Cpu($air) => $body,
             RiscvAir::Program($air) => $body,
             RiscvAir::Boundary($air) => $body,
-            RiscvAir::Journal($air) => $body,
+            RiscvAir::Paging($air) => $body,
             RiscvAir::Range16($air) => $body,
             RiscvAir::Bytes($air) => $body,
             RiscvAir::Compare($air) => $body,

@@ -22,8 +22,28 @@ pub const BYTE_PAIR: LookupBus<'static> = LookupBus::new("byte-pair");
 /// Bitwise AND of two bytes: `(x, y, x & y)`.
 pub const AND: LookupBus<'static> = LookupBus::new("and");
 
-/// Journal bytes of the segment: `(position, byte)`; the verifier provides them.
+/// Journal bytes of the segment: `(position, byte)`; the paging table's
+/// journal rows provide each position below the journal's length once.
 pub const JOURNAL: LookupBus<'static> = LookupBus::new("journal");
+
+/// The journal's digest and length: `(digest[8], length)`, sent by the last
+/// journal row and received once against the public values.
+pub const JOURNAL_DIGEST: PermutationCheckBus<'static> = PermutationCheckBus::new("journal-digest");
+
+/// Each boundary word to the page hashes: `(tree, page, is_register_page,
+/// word, low half, high half)`; tree 0 hashes the words before the segment,
+/// tree 1 after it.
+pub const PAGE_WORD: PermutationCheckBus<'static> = PermutationCheckBus::new("page-word");
+
+/// Nodes of the memory trees: `(tree, level, index, digest[8])`, sent by the
+/// row that computes a node and received by the row of its parent (the roots
+/// against the public values).
+pub const NODE: PermutationCheckBus<'static> = PermutationCheckBus::new("node");
+
+/// Siblings off the paths: `(level, index, digest[8])`, sent where the tree
+/// before the segment uses one and received where the tree after it does, so
+/// that both trees agree on all memory the segment did not touch.
+pub const SIBLING: PermutationCheckBus<'static> = PermutationCheckBus::new("sibling");
 
 /// Word address of register x0; register i is at `REG_BASE + i`. Far from
 /// every address a guest access can compute (all below 2^30 + 2^10), so no

@@ -7,8 +7,10 @@
 //!   accesses, adders, control flow, syscalls and the bytes they move;
 //! - `program`: each distinct instruction executed, decoded from its bits;
 //! - `memory`: the boundary of offline memory checking (every word of every
-//!   touched page, before and after), supplied by the verifier;
-//! - `journal`: the journal bytes the segment appended, supplied by the verifier;
+//!   touched page, before and after);
+//! - `paging`: Poseidon2 (`poseidon2`), one permutation a row: the touched
+//!   pages hashed and climbed to the claimed memory roots, and the journal
+//!   hashed to its claimed digest;
 //! - `range`: all 16-bit values, and all byte pairs with their AND;
 //! - `chips`: comparisons, bitwise operations, shifts, multiplication, division.
 //!
@@ -21,8 +23,9 @@ pub mod chips;
 pub mod columns;
 pub mod cpu;
 pub mod debug;
-pub mod journal;
 pub mod memory;
+pub mod paging;
+pub mod poseidon2;
 pub mod program;
 pub mod prover;
 pub mod range;

@@ -1,13 +1,11 @@
 //! The memory boundary: every word of every page a segment touches, with its
-//! value before and after the segment. The verifier supplies these rows from
-//! the receipt's page data (authenticated against the state roots outside the
-//! circuit); on the memory bus each row sends the initial value at time 0 and
-//! receives the final one at the time of its last access, which closes every
-//! access chain the CPU opened.
+//! value before and after the segment. On the memory bus each row sends the
+//! initial value at time 0 and receives the final one at the time of its last
+//! access, which closes every access chain the CPU opened. The table is
+//! private: each row sends its word, before and after, to the page hashes of
+//! the paging table, which climb to the claimed roots, and there is exactly
+//! one row for each word of each hashed page (see `paging`).
 
-use std::borrow::Cow;
-
-use bento_stark::public_table::PublicColumns;
 use bento_stark::{
     Air, AirBuilder, BaseAir, Count, InteractionBuilder, PrimeCharacteristicRing, RowMajorMatrix,
     WindowAccess, F,
@@ -15,8 +13,9 @@ use bento_stark::{
 
 use bento_vm::layout::{PAGE_WORDS, REGISTER_PAGE};
 
-use crate::buses::{MEMORY, REG_BASE};
+use crate::buses::{BYTE_PAIR, MEMORY, PAGE_WORD, REG_BASE};
 use crate::columns::{columns, Columns};
+use crate::range::RangeCounts;
 
 /// One word of the boundary: its bus address, and its value before and after.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +55,11 @@ pub fn boundary_words<'a>(
 
 #[repr(C)]
 pub struct BoundaryCols<T> {
+    pub page: T,
+    pub is_reg: T,
+    /// The word's position in its page.
+    pub word: T,
+    /// Its bus address: `REG_BASE + word` on the register page, `page * 256 + word` elsewhere.
     pub addr: T,
     pub init: [T; 4],
     pub fin: [T; 4],
@@ -66,76 +70,53 @@ pub struct BoundaryCols<T> {
 
 columns!(BoundaryCols);
 
-/// Public columns: address, initial bytes, final bytes, and whether the row is real.
-const PUBLIC_WIDTH: usize = 10;
-/// The pre and post memory roots, and the boundary's digest.
-pub const NUM_PUBLIC_VALUES: usize = 24;
-
 #[derive(Clone, Debug)]
-pub struct BoundaryAir {
-    public: PublicColumns,
-}
+pub struct BoundaryAir;
 
 fn bytes(w: u32) -> [F; 4] {
     w.to_le_bytes().map(F::from_u8)
 }
 
-impl BoundaryAir {
-    pub fn new(words: &[BoundaryWord]) -> BoundaryAir {
-        let mut columns: Vec<Vec<F>> = (0..PUBLIC_WIDTH)
-            .map(|_| Vec::with_capacity(words.len()))
-            .collect();
-        for w in words {
-            columns[0].push(F::from_u32(w.addr));
-            for (k, b) in bytes(w.init).into_iter().enumerate() {
-                columns[1 + k].push(b);
-            }
-            for (k, b) in bytes(w.fin).into_iter().enumerate() {
-                columns[5 + k].push(b);
-            }
-            columns[9].push(F::ONE);
+/// The boundary table: one row per word of `words`, which are whole pages in
+/// the order of `pages`; `final_ts` gives each word's last access time.
+pub fn trace(
+    pages: &[u32],
+    words: &[BoundaryWord],
+    final_ts: &[u32],
+    min_height: usize,
+    counts: &mut RangeCounts,
+) -> RowMajorMatrix<F> {
+    let w = BoundaryCols::<F>::WIDTH;
+    let height = words.len().max(min_height).next_power_of_two();
+    let mut values = F::zero_vec(height * w);
+    for (r, (row, word)) in values.chunks_exact_mut(w).zip(words).enumerate() {
+        let page = pages[r / PAGE_WORDS];
+        let c = BoundaryCols::view_mut(row);
+        c.page = F::from_u32(page);
+        c.is_reg = F::from_bool(page == REGISTER_PAGE);
+        c.word = F::from_usize(r % PAGE_WORDS);
+        c.addr = F::from_u32(word.addr);
+        c.init = bytes(word.init);
+        c.fin = bytes(word.fin);
+        c.real = F::ONE;
+        c.final_ts = F::from_u32(final_ts[r]);
+        for v in [word.init, word.fin] {
+            counts.pair(v & 0xff, (v >> 8) & 0xff);
+            counts.pair((v >> 16) & 0xff, v >> 24);
         }
-        BoundaryAir {
-            public: PublicColumns::new(columns, 16),
-        }
     }
-
-    pub fn height(&self) -> usize {
-        self.public.height()
+    for _ in words.len()..height {
+        counts.pair(0, 0);
+        counts.pair(0, 0);
+        counts.pair(0, 0);
+        counts.pair(0, 0);
     }
-
-    /// Binds the boundary — which pages, and their words — into the transcript.
-    pub fn digest(&self) -> [F; 8] {
-        self.public.digest()
-    }
-
-    /// The trace: the public columns and, for each word, its last access time.
-    pub fn trace(&self, final_ts: &[u32]) -> RowMajorMatrix<F> {
-        let w = BoundaryCols::<F>::WIDTH;
-        let mut values = F::zero_vec(self.height() * w);
-        self.public.fill(&mut values, w, 0);
-        for (row, &ts) in values.chunks_exact_mut(w).zip(final_ts) {
-            BoundaryCols::view_mut(row).final_ts = F::from_u32(ts);
-        }
-        RowMajorMatrix::new(values, w)
-    }
+    RowMajorMatrix::new(values, w)
 }
 
 impl BaseAir<F> for BoundaryAir {
     fn width(&self) -> usize {
         BoundaryCols::<F>::WIDTH
-    }
-
-    fn num_public_values(&self) -> usize {
-        NUM_PUBLIC_VALUES
-    }
-
-    fn num_periodic_columns(&self) -> usize {
-        PUBLIC_WIDTH
-    }
-
-    fn periodic_columns(&self) -> Cow<'_, [Vec<F>]> {
-        self.public.periodic_columns()
     }
 
     fn main_next_row_columns(&self) -> Vec<usize> {
@@ -145,20 +126,49 @@ impl BaseAir<F> for BoundaryAir {
 
 impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BoundaryAir {
     fn eval(&self, builder: &mut AB) {
-        self.public.eval(builder, 0);
         let main = builder.main();
         let c = BoundaryCols::view(main.current_slice());
-        let real = || Count::bounded(c.real.into(), 1);
+        let e = |v: AB::Var| -> AB::Expr { v.into() };
+        let k = |x: u32| AB::Expr::from_u32(x);
+        builder.assert_bool(c.real);
+        builder.assert_bool(c.is_reg);
+        let guest = e(c.page) * k(PAGE_WORDS as u32) + e(c.word);
+        let reg = k(REG_BASE) + e(c.word);
+        builder.assert_eq(
+            c.addr,
+            e(c.is_reg) * reg + (AB::Expr::ONE - e(c.is_reg)) * guest,
+        );
+        // Private now: every byte is checked to be one.
+        for q in [c.init, c.fin] {
+            BYTE_PAIR.lookup_key(builder, [q[0], q[1]], 1);
+            BYTE_PAIR.lookup_key(builder, [q[2], q[3]], 1);
+        }
+        let real = || Count::bounded(e(c.real), 1);
         let init = [
-            c.addr.into(),
-            c.init[0].into(),
-            c.init[1].into(),
-            c.init[2].into(),
-            c.init[3].into(),
+            e(c.addr),
+            e(c.init[0]),
+            e(c.init[1]),
+            e(c.init[2]),
+            e(c.init[3]),
             AB::Expr::ZERO,
         ];
         MEMORY.send(builder, init, real());
         let fin = [c.addr, c.fin[0], c.fin[1], c.fin[2], c.fin[3], c.final_ts];
         MEMORY.receive(builder, fin, real());
+        let half = |q: [AB::Var; 4], i: usize| e(q[2 * i]) + e(q[2 * i + 1]) * k(256);
+        for (tree, q) in [(0, c.init), (1, c.fin)] {
+            PAGE_WORD.send(
+                builder,
+                [
+                    k(tree),
+                    e(c.page),
+                    e(c.is_reg),
+                    e(c.word),
+                    half(q, 0),
+                    half(q, 1),
+                ],
+                real(),
+            );
+        }
     }
 }

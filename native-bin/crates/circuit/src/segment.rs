@@ -9,8 +9,7 @@ use bento_vm::segment::{segment_capacity, Segment};
 use serde::{Deserialize, Serialize};
 
 use crate::air::{self, airs, RiscvAir, NUM_TABLES};
-use crate::journal::JournalAir;
-use crate::memory::{BoundaryAir, BoundaryWord};
+use crate::paging;
 use crate::range::{BYTES_LOG_HEIGHT, RANGE16_LOG_HEIGHT};
 use crate::trace::{self, SegmentTrace, TraceError, MIN_HEIGHT};
 
@@ -95,9 +94,9 @@ impl SegmentClaim {
         Ok(())
     }
 
-    /// The public values of every table. The roots and the boundary's digest
-    /// bind its page data into the transcript, the journal table's digest its bytes.
-    pub fn public_values(&self, boundary: &BoundaryAir, journal: &JournalAir) -> Vec<Vec<F>> {
+    /// The public values of every table: a fixed, small set (the CPU's pcs,
+    /// cycles, exit and input state; the paging table's roots and journal digest).
+    pub fn public_values(&self) -> Vec<Vec<F>> {
         let mut pv = vec![Vec::new(); NUM_TABLES];
         let mut cpu = vec![
             F::from_u32(self.pre_pc / 4),
@@ -111,30 +110,18 @@ impl SegmentClaim {
             F::from_bool(self.post_input_ended),
         ]);
         pv[air::CPU] = cpu;
-        pv[air::BOUNDARY] = self
-            .pre_root
-            .to_field()
-            .into_iter()
-            .chain(self.post_root.to_field())
-            .chain(boundary.digest())
-            .collect();
-        pv[air::JOURNAL] = journal.public_values();
+        pv[air::PAGING] = paging::public_values(self.pre_root, self.post_root, &self.journal);
         pv
     }
 
-    /// The height of each table a verifier accepts, as log2 ranges.
-    fn log_heights(
-        &self,
-        boundary: &BoundaryAir,
-        journal: &JournalAir,
-    ) -> Vec<RangeInclusive<usize>> {
+    /// The height of each table a verifier accepts, as log2 ranges: up to
+    /// 2^po2 rows (the executor ends a segment before its boundary or its
+    /// hashes could outgrow that), the CPU exactly 2^po2, the fixed tables their size.
+    pub fn log_heights(&self) -> Vec<RangeInclusive<usize>> {
         let po2 = self.po2 as usize;
         let min = MIN_HEIGHT.trailing_zeros() as usize;
-        let exact = |h: usize| h.trailing_zeros() as usize..=h.trailing_zeros() as usize;
         let mut heights = vec![min..=po2; NUM_TABLES];
         heights[air::CPU] = po2..=po2;
-        heights[air::BOUNDARY] = exact(boundary.height());
-        heights[air::JOURNAL] = exact(journal.height());
         heights[air::RANGE16] = RANGE16_LOG_HEIGHT..=RANGE16_LOG_HEIGHT;
         heights[air::BYTES] = BYTES_LOG_HEIGHT..=BYTES_LOG_HEIGHT;
         heights
@@ -180,12 +167,9 @@ pub enum VerifyError {
     },
 }
 
-/// A proved segment: its claim, the proof, and its memory boundary (every word
-/// of every touched page before and after), which the receipt authenticates
-/// against the claim's roots.
+/// A proved segment: its claim and the proof.
 pub struct ProvedSegment {
     pub claim: SegmentClaim,
-    pub boundary: Vec<BoundaryWord>,
     pub proof: Proof,
 }
 
@@ -193,22 +177,16 @@ pub fn prove(setup: &Setup, segment: &Segment) -> Result<ProvedSegment, ProveErr
     prove_trace(setup, SegmentClaim::of(segment), trace::build(segment)?)
 }
 
-/// Proves that built tables satisfy `claim` (the journal table and the public
-/// values follow the claim).
+/// Proves that built tables satisfy `claim` (the public values follow the claim).
 pub fn prove_trace(
     setup: &Setup,
     claim: SegmentClaim,
     t: SegmentTrace,
 ) -> Result<ProvedSegment, ProveError> {
-    let journal = JournalAir::new(&claim.journal);
-    let boundary = BoundaryAir::new(&t.boundary);
-    let mut traces = t.traces;
-    traces[air::JOURNAL] = journal.trace();
-    let public_values = claim.public_values(&boundary, &journal);
-    let airs = airs(boundary, journal);
-    let instances: Vec<bento_stark::Instance<RiscvAir>> = airs
+    let public_values = claim.public_values();
+    let instances: Vec<bento_stark::Instance<RiscvAir>> = airs()
         .into_iter()
-        .zip(traces)
+        .zip(t.traces)
         .zip(public_values)
         .map(|((air, trace), public_values)| bento_stark::Instance {
             air,
@@ -220,30 +198,18 @@ pub fn prove_trace(
         index: claim.index,
         source,
     })?;
-    Ok(ProvedSegment {
-        claim,
-        boundary: t.boundary,
-        proof,
-    })
+    Ok(ProvedSegment { claim, proof })
 }
 
-/// Checks a segment proof against its claim and memory boundary.
-pub fn verify(
-    setup: &Setup,
-    claim: &SegmentClaim,
-    boundary: &[BoundaryWord],
-    proof: &Proof,
-) -> Result<(), VerifyError> {
+/// Checks a segment proof against its claim.
+pub fn verify(setup: &Setup, claim: &SegmentClaim, proof: &Proof) -> Result<(), VerifyError> {
     claim.check().map_err(|source| VerifyError::Claim {
         index: claim.index,
         source,
     })?;
-    let boundary = BoundaryAir::new(boundary);
-    let journal = JournalAir::new(&claim.journal);
-    let heights = claim.log_heights(&boundary, &journal);
-    let public_values = claim.public_values(&boundary, &journal);
-    let airs = airs(boundary, journal);
-    bento_stark::verify(setup, &airs, proof, &public_values, &heights).map_err(|source| {
+    let heights = claim.log_heights();
+    let public_values = claim.public_values();
+    bento_stark::verify(setup, &airs(), proof, &public_values, &heights).map_err(|source| {
         VerifyError::Stark {
             index: claim.index,
             source,

@@ -9,7 +9,9 @@ use bento_stark::{Field, PrimeCharacteristicRing, PrimeField32, RowMajorMatrix, 
 use bento_vm::exec::{
     replay_traced, CapturedOutput, ReplayError, SYS_EXIT, SYS_EXIT_GROUP, SYS_READ,
 };
+use bento_vm::hash::Digest;
 use bento_vm::layout::PAGE_WORDS;
+use bento_vm::merkle::MultiProof;
 use bento_vm::segment::{Page, Segment};
 use bento_vm::trace::{Step, Tracer};
 
@@ -18,8 +20,8 @@ use crate::buses::{AluOp, REG_BASE};
 use crate::chips::{self, AluCall};
 use crate::columns::Columns;
 use crate::cpu::{CpuCols, IO_LIMIT, SLOT_FETCH, SLOT_MEM, SLOT_RD, SLOT_RS1, SLOT_RS2, SLOT_TIME};
-use crate::journal::JournalAir;
-use crate::memory::{boundary_words, page_bus_base, BoundaryAir, BoundaryWord};
+use crate::memory::{self, boundary_words, page_bus_base, BoundaryWord};
+use crate::paging::{self, HashedPage};
 use crate::program::{self, decode_fetched, signed_field, Flag};
 use crate::range::RangeCounts;
 use crate::segment::SegmentClaim;
@@ -50,7 +52,8 @@ pub enum TraceError {
 pub struct SegmentTrace {
     pub traces: Vec<RowMajorMatrix<F>>,
     pub public_values: Vec<Vec<F>>,
-    pub boundary: Vec<BoundaryWord>,
+    /// The time the paging table took to build (for benchmarks).
+    pub paging_time: std::time::Duration,
 }
 
 /// A guest word address (byte address / 4) or a register, on the memory bus.
@@ -420,8 +423,42 @@ fn chip_index(op: AluOp) -> usize {
 /// verify, so the hook is harmless outside tests.
 pub struct Forgery<'a> {
     pub cpu: &'a mut RowMajorMatrix<F>,
+    /// The page index of each 256 words of the boundary (and of the hashed words).
+    pub pages: &'a mut Vec<u32>,
     pub boundary: &'a mut Vec<BoundaryWord>,
     pub final_ts: &'a mut Vec<u32>,
+    /// The words the paging table hashes (honestly, the boundary's).
+    pub hashed: &'a mut Vec<BoundaryWord>,
+    /// The Merkle proofs the paging table climbs, for the tree before and after.
+    pub proofs: &'a mut [MultiProof; 2],
+    /// How many of `pages`, leading, the proofs cover.
+    pub in_tree: usize,
+}
+
+impl Forgery<'_> {
+    /// The memory roots, before and after, that the hashed pages and the
+    /// proofs give (None where the proof does not fit the pages).
+    pub fn roots(&self) -> [Option<Digest>; 2] {
+        std::array::from_fn(|tree| {
+            let leaves: Vec<(u32, Digest)> = self
+                .pages
+                .iter()
+                .zip(self.hashed.chunks_exact(PAGE_WORDS))
+                .take(self.in_tree)
+                .map(|(&index, words)| {
+                    let page: [u32; PAGE_WORDS] = std::array::from_fn(|j| {
+                        if tree == 0 {
+                            words[j].init
+                        } else {
+                            words[j].fin
+                        }
+                    });
+                    (index, bento_vm::hash::hash_page(&page))
+                })
+                .collect();
+            self.proofs[tree].root(&leaves).ok()
+        })
+    }
 }
 
 /// Replays a segment and builds every table of its proof.
@@ -503,13 +540,18 @@ pub fn build_forged(
     );
     let mut cpu = RowMajorMatrix::new(b.rows, W);
     let mut final_ts = b.shadow.time;
+    let mut indices: Vec<u32> = pages.iter().map(|(_, p)| p.index).collect();
+    let mut hashed = boundary.clone();
+    let mut proofs = [segment.page_proof.clone(), segment.page_proof.clone()];
     forge(&mut Forgery {
         cpu: &mut cpu,
+        pages: &mut indices,
         boundary: &mut boundary,
         final_ts: &mut final_ts,
+        hashed: &mut hashed,
+        proofs: &mut proofs,
+        in_tree: segment.pages.len(),
     });
-    let boundary_air = BoundaryAir::new(&boundary);
-    let journal_air = JournalAir::new(&segment.journal);
 
     let Derived {
         program_rows,
@@ -528,8 +570,26 @@ pub fn build_forged(
         counts.pair(u32::from(bytes[2]), u32::from(bytes[3]));
         counts.pair(4 * (pc & 63), 16 * u32::from(bytes[3]));
     }
-    traces[air::BOUNDARY] = boundary_air.trace(&final_ts);
-    traces[air::JOURNAL] = journal_air.trace();
+    traces[air::BOUNDARY] = memory::trace(&indices, &boundary, &final_ts, MIN_HEIGHT, &mut counts);
+    let init: Vec<u32> = hashed.iter().map(|w| w.init).collect();
+    let fin: Vec<u32> = hashed.iter().map(|w| w.fin).collect();
+    let hashed: Vec<HashedPage<'_>> = indices
+        .iter()
+        .zip(
+            init.chunks_exact(PAGE_WORDS)
+                .zip(fin.chunks_exact(PAGE_WORDS)),
+        )
+        .map(|(&index, (init, fin))| HashedPage { index, init, fin })
+        .collect();
+    let paging_started = std::time::Instant::now();
+    traces[air::PAGING] = paging::trace(
+        &hashed,
+        segment.pages.len().min(hashed.len()),
+        &proofs,
+        &segment.journal,
+        MIN_HEIGHT,
+        &mut counts,
+    );
     traces[air::COMPARE] = chips::compare::trace(&calls[0], &mut counts, MIN_HEIGHT);
     traces[air::BITWISE] = chips::bitwise::trace(&calls[1], &mut counts, MIN_HEIGHT);
     traces[air::SHIFT] = chips::shift::trace(&calls[2], &mut counts, MIN_HEIGHT);
@@ -541,8 +601,8 @@ pub fn build_forged(
     let claim = SegmentClaim::of(segment);
     Ok(SegmentTrace {
         traces,
-        public_values: claim.public_values(&boundary_air, &journal_air),
-        boundary,
+        public_values: claim.public_values(),
+        paging_time: paging_started.elapsed(),
     })
 }
 

@@ -18,11 +18,11 @@ use std::sync::OnceLock;
 use bento_circuit::columns::Columns;
 use bento_circuit::cpu::CpuCols;
 use bento_circuit::program::Flag;
-use bento_circuit::receipt::{Paging, Receipt, SegmentReceipt};
+use bento_circuit::receipt::{Receipt, SegmentReceipt};
 use bento_circuit::segment::{self, SegmentClaim};
 use bento_circuit::trace::{self, Forgery};
 use bento_stark::{PrimeCharacteristicRing, PrimeField32, Setup, F};
-use bento_vm::hash::hash_page;
+use bento_vm::layout::{PAGE_WORDS, REGISTER_PAGE};
 use bento_vm::segment::Segment;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -81,28 +81,20 @@ fn forged(
     forge: impl FnOnce(&mut Forgery<'_>),
     roots_follow_boundary: bool,
 ) -> Option<SegmentReceipt> {
-    let t = trace::build_forged(segment, forge).expect("the forged trace builds");
-    let paging = Paging::new(segment, &t.boundary);
+    let mut roots = [None, None];
+    let t = trace::build_forged(segment, |f| {
+        forge(f);
+        roots = f.roots();
+    })
+    .expect("the forged trace builds");
     let mut claim = SegmentClaim::of(segment);
     if roots_follow_boundary {
-        let root = |fin: bool| {
-            let leaves: Vec<_> = paging
-                .pages
-                .iter()
-                .map(|p| (p.index, hash_page(if fin { p.fin() } else { &p.init })))
-                .collect();
-            paging.siblings.root(&leaves).expect("siblings fit")
-        };
-        claim.pre_root = root(false);
-        claim.post_root = root(true);
+        claim.pre_root = roots[0].expect("the proof fits the forged pages");
+        claim.post_root = roots[1].expect("the proof fits the forged pages");
     }
     edit_claim(&mut claim);
     let proved = segment::prove_trace(Setup::standard(), claim, t).ok()?;
-    Some(SegmentReceipt {
-        claim: proved.claim,
-        seal: proved.proof.to_bytes(),
-        paging,
-    })
+    Some(SegmentReceipt::new(&proved))
 }
 
 /// Runs `cases()` random instances of a fault class; each must fail verification.
@@ -364,10 +356,13 @@ fn memory_boundary_changed() {
                         .collect();
                     let k = accessed[rng.random_range(0..accessed.len())];
                     let bit = 1u32 << rng.random_range(0..32);
-                    if fin {
-                        f.boundary[k].fin ^= bit;
-                    } else {
-                        f.boundary[k].init ^= bit;
+                    // A careful liar hashes the pages it claims.
+                    for words in [&mut *f.boundary, &mut *f.hashed] {
+                        if fin {
+                            words[k].fin ^= bit;
+                        } else {
+                            words[k].init ^= bit;
+                        }
                     }
                 };
                 // The roots are recomputed from the forged pages, so only the proof can object.
@@ -411,6 +406,121 @@ fn segment_state_changed() {
     for (name, edit) in edits {
         claim_class(name, |_| true, |c, _| edit(c));
     }
+}
+
+// ---- Paging: the pages the proof hashes, and the trees they climb.
+
+/// A random page of a segment's boundary (its position in the forgery's pages).
+fn some_page(f: &Forgery<'_>, rng: &mut ChaCha8Rng) -> usize {
+    rng.random_range(0..f.in_tree)
+}
+
+/// Forges a random segment `cases()` times with roots that follow the forged
+/// pages and proofs (where they fit); each forgery must reach the verifier and be refused.
+fn paging_class(name: &str, lie: impl Fn(&mut Forgery<'_>, &mut ChaCha8Rng)) {
+    for seed in 0..cases() {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let s = rng.random_range(0..segments().len());
+        let segment = &segments()[s];
+        let mut roots = [None, None];
+        let t = trace::build_forged(segment, |f| {
+            lie(f, &mut rng);
+            roots = f.roots();
+        })
+        .expect("the forged trace builds");
+        let mut claim = SegmentClaim::of(segment);
+        // Where the proofs still fit, the claim names the roots the forgery climbs to.
+        if let [Some(pre), Some(post)] = roots {
+            (claim.pre_root, claim.post_root) = (pre, post);
+        }
+        // The prover is forced: every forgery reaches the verifier.
+        let proved = segment::prove_trace(Setup::standard(), claim, t)
+            .unwrap_or_else(|e| panic!("{name}: the prover is forced: {e}"));
+        let verdict = SegmentReceipt::new(&proved).verify(Setup::standard());
+        assert!(
+            verdict.is_err(),
+            "{name}: segment {s}, seed {seed}: verifies"
+        );
+    }
+}
+
+#[test]
+fn forged_page_contents() {
+    // The hashed page differs from the boundary (the CPU's view of memory).
+    paging_class("hashed word changed", |f, rng| {
+        let k = some_page(f, rng) * PAGE_WORDS + rng.random_range(0..PAGE_WORDS);
+        let bit = 1 << rng.random_range(0..32);
+        if rng.random_bool(0.5) {
+            f.hashed[k].init ^= bit;
+        } else {
+            f.hashed[k].fin ^= bit;
+        }
+    });
+}
+
+#[test]
+fn boundary_word_not_matching_its_page() {
+    // Even a word the segment never accessed: the boundary must be exactly the hashed pages.
+    paging_class("boundary word changed", |f, rng| {
+        let k = some_page(f, rng) * PAGE_WORDS + rng.random_range(0..PAGE_WORDS);
+        let bit = 1 << rng.random_range(0..32);
+        f.boundary[k].init ^= bit;
+        f.boundary[k].fin ^= bit;
+    });
+}
+
+#[test]
+fn forged_merkle_siblings() {
+    // A sibling changed in one tree: the other memory "changed" without a page to show it.
+    paging_class("sibling changed", |f, rng| {
+        let tree = rng.random_range(0..2);
+        let siblings = &mut f.proofs[tree].siblings;
+        let i = rng.random_range(0..siblings.len());
+        siblings[i].0[rng.random_range(0..8)] ^= 1;
+    });
+}
+
+#[test]
+fn dropped_or_duplicated_page() {
+    paging_class("page dropped", |f, rng| {
+        let p = some_page(f, rng);
+        f.pages.remove(p);
+        let words = p * PAGE_WORDS..(p + 1) * PAGE_WORDS;
+        f.boundary.drain(words.clone());
+        f.final_ts.drain(words.clone());
+        f.hashed.drain(words);
+        f.in_tree -= 1;
+    });
+    paging_class("page duplicated", |f, rng| {
+        let p = some_page(f, rng);
+        let words = p * PAGE_WORDS..(p + 1) * PAGE_WORDS;
+        f.pages.push(f.pages[p]);
+        f.boundary.extend_from_within(words.clone());
+        f.final_ts.extend_from_within(words.clone());
+        f.hashed.extend_from_within(words);
+    });
+}
+
+#[test]
+fn page_outside_guest_memory() {
+    // A page's index moved to page 0 or above guest memory, its words and proof kept.
+    paging_class("page index outside guest memory", |f, rng| {
+        let p = some_page(f, rng);
+        f.pages[p] = [0, REGISTER_PAGE + 1, 1 << 19][rng.random_range(0..3)];
+    });
+}
+
+#[test]
+fn journal_changed_against_its_digest() {
+    let writes = |s: &Segment| !s.journal.is_empty();
+    claim_class("journal byte", writes, |c, rng| {
+        let i = rng.random_range(0..c.journal.len());
+        c.journal[i] ^= 1 << rng.random_range(0..8);
+    });
+    claim_class("journal byte dropped", writes, |c, _| {
+        c.journal.pop();
+    });
+    claim_class("journal byte added", writes, |c, _| c.journal.push(0));
 }
 
 // ---- Receipt tampering.
@@ -472,14 +582,6 @@ fn segments_reordered_dropped_duplicated_or_foreign() {
             Box::new(|r| r.segments.last_mut().unwrap().claim.journal[0] ^= 1),
         ),
         ("claim index", Box::new(|r| r.segments[1].claim.index = 5)),
-        (
-            "paging page",
-            Box::new(|r| r.segments[0].paging.pages[0].init[3] ^= 1),
-        ),
-        (
-            "paging siblings",
-            Box::new(|r| r.segments[0].paging.siblings.siblings[0].0[0] ^= 1),
-        ),
         ("seal", Box::new(|r| r.segments[0].seal[100] ^= 1)),
         // The audit's edit: values the proof holds only modulo 4 (pcs) or modulo p (cycles).
         (
@@ -526,13 +628,8 @@ fn flipped_receipt_bytes_are_rejected() {
     let image_id = receipt.image_id;
     let all = std::env::var("BENTO_FLIP_ALL").is_ok_and(|v| v == "1");
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    // Every byte outside the seals (header, claims, paging), and a sample of seal bytes.
-    let seal_start = bytes.len()
-        - receipt
-            .segments
-            .iter()
-            .map(|s| s.seal.len() + s.paging_bytes())
-            .sum::<usize>();
+    // Every byte outside the seals (header, claims), and a sample of seal bytes.
+    let seal_start = bytes.len() - receipt.segments.iter().map(|s| s.seal.len()).sum::<usize>();
     let mut positions: Vec<usize> = (0..seal_start.min(bytes.len())).collect();
     if all {
         positions = (0..bytes.len()).collect();

@@ -1,43 +1,44 @@
 //! The circuit's conjectured security under the standard configuration, at
 //! the largest shape a verifier accepts: a segment of 2^MAX_PROVE_PO2 rows
-//! with every table at that height — the memory boundary of as many pages as
-//! such a segment may touch, and a journal of as many bytes as it can write.
+//! with every table at that height (the verifier accepts no table taller than
+//! the CPU's; the fixed tables have their own sizes).
 
 use bento_circuit::air::{self, airs, NUM_TABLES};
-use bento_circuit::journal::JournalAir;
-use bento_circuit::memory::{BoundaryAir, BoundaryWord};
 use bento_circuit::range::{BYTES_LOG_HEIGHT, RANGE16_LOG_HEIGHT};
+use bento_circuit::segment::SegmentClaim;
 use bento_circuit::trace::MAX_PROVE_PO2;
 use bento_stark::{security, Setup};
-use bento_vm::layout::PAGE_WORDS;
-use bento_vm::segment::{page_capacity, segment_capacity};
+use bento_vm::hash::Digest;
 
 #[test]
 fn the_largest_accepted_segments_reach_100_bits() {
     let setup = Setup::standard();
     let po2 = MAX_PROVE_PO2;
-    let words = page_capacity(po2) as usize * PAGE_WORDS;
-    let boundary = BoundaryAir::new(
-        &(0..words as u32)
-            .map(|addr| BoundaryWord {
-                addr,
-                init: 0,
-                fin: 0,
-            })
-            .collect::<Vec<_>>(),
-    );
-    let journal = JournalAir::new(&vec![0u8; segment_capacity(po2) as usize - 1]);
-    let log = |h: usize| h.trailing_zeros() as usize;
-    assert_eq!(
-        (log(boundary.height()), log(journal.height())),
-        (po2 as usize, po2 as usize),
-        "the largest boundary and journal fill the table"
-    );
-    let batch = airs(boundary, journal);
+    let claim = SegmentClaim {
+        index: 0,
+        po2,
+        pre_pc: 0,
+        pre_root: Digest::default(),
+        post_pc: 0,
+        post_root: Digest::default(),
+        cycles: 1,
+        exit_code: None,
+        journal: Vec::new(),
+        pre_input_ended: false,
+        post_input_ended: false,
+    };
+    let accepted = claim.log_heights();
     let mut heights = vec![po2 as usize; NUM_TABLES];
     heights[air::RANGE16] = RANGE16_LOG_HEIGHT;
     heights[air::BYTES] = BYTES_LOG_HEIGHT;
-    let report = security::conjectured(setup, &security::shapes(setup, &batch, &heights));
+    for (table, (h, range)) in heights.iter().zip(&accepted).enumerate() {
+        assert_eq!(
+            *range.end(),
+            *h,
+            "table {table}: the largest accepted height"
+        );
+    }
+    let report = security::conjectured(setup, &security::shapes(setup, &airs(), &heights));
     println!("conjectured security of the largest accepted segment (every table 2^{po2}): {:.1} bits ({})", report.bits, report.binding);
     assert!(
         report.bits >= 100.0,

@@ -127,8 +127,8 @@ fn print_summary(summary: &Value) {
         println!("journal text: {text}");
     }
     println!(
-        "size:       {} bytes ({} seal, {} paging)",
-        summary["bytes"], summary["seal_bytes"], summary["paging_bytes"]
+        "size:       {} bytes ({} seal)",
+        summary["bytes"], summary["seal_bytes"]
     );
 }
 
@@ -143,17 +143,20 @@ pub fn prove_segment(args: &ProveSegmentArgs) -> Result<(), String> {
     let started = Instant::now();
     let receipt = SegmentReceipt::prove(Setup::standard(), &segment).map_err(|e| e.to_string())?;
     let prove_ms = started.elapsed().as_millis() as u64;
-    let (seal_bytes, paging_bytes) = (receipt.seal.len(), receipt.paging_bytes());
+    let seal_bytes = receipt.seal.len();
     let claim = receipt.claim.clone();
     write(&args.out, &SegmentRun::single(receipt).to_bytes())?;
     if args.json {
         report::line(json!({
             "type": "done", "index": claim.index, "cycles": claim.cycles, "po2": claim.po2,
-            "seal_bytes": seal_bytes, "paging_bytes": paging_bytes, "prove_ms": prove_ms,
+            "seal_bytes": seal_bytes, "prove_ms": prove_ms,
             "pre": claim.pre_digest().to_hex(), "post": claim.post_digest().to_hex(), "out": args.out.display().to_string(),
         }));
     } else {
-        println!("segment {}: {} cycles proved in {prove_ms} ms; seal {seal_bytes} bytes, paging {paging_bytes} bytes", claim.index, claim.cycles);
+        println!(
+            "segment {}: {} cycles proved in {prove_ms} ms; seal {seal_bytes} bytes",
+            claim.index, claim.cycles
+        );
     }
     Ok(())
 }

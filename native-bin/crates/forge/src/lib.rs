@@ -13,7 +13,7 @@
 
 pub mod scenario;
 
-use bento_circuit::receipt::{PageData, Paging, Receipt, SegmentReceipt};
+use bento_circuit::receipt::{Receipt, SegmentReceipt};
 use bento_circuit::segment::{self, ProvedSegment};
 use bento_circuit::trace;
 use bento_stark::Setup;
@@ -31,54 +31,33 @@ pub struct Forged {
 }
 
 impl Forged {
-    /// The receipts a forger can make of this proof: the paging data as the
-    /// trace has it (pages outside the memory tree included: no Merkle proof
-    /// can hold them, so their siblings are left as they are), and without the
-    /// pages outside the tree.
+    /// The receipts a forger can make of this run's segment: the proof of
+    /// the trace as built (the pages outside the memory tree hashed too, with
+    /// no path to climb), and, when there are such pages, a proof of the trace
+    /// without them (their accesses then have no boundary).
     pub fn receipts(&self) -> Vec<(&'static str, SegmentReceipt)> {
-        let plain = SegmentReceipt::new(&self.segment, &self.proved);
-        let mut all = plain.clone();
-        let outside = &self.segment.outside;
-        if outside.is_empty() {
-            return vec![("paging of the trace", plain)];
+        let plain = SegmentReceipt::new(&self.proved);
+        if self.segment.outside.is_empty() {
+            return vec![("the trace as built", plain)];
         }
-        let words = self.proved.boundary.len() - outside.len() * bento_vm::layout::PAGE_WORDS;
-        for (page, fin) in outside
-            .iter()
-            .zip(self.proved.boundary[words..].chunks_exact(bento_vm::layout::PAGE_WORDS))
-        {
-            let fin: Box<[u32; bento_vm::layout::PAGE_WORDS]> =
-                Box::new(std::array::from_fn(|j| fin[j].fin));
-            let changed = *fin != *page.words;
-            all.paging.pages.push(PageData {
-                index: page.index,
-                init: page.words.clone(),
-                fin: changed.then_some(fin),
-            });
-        }
-        all.paging.pages.sort_by_key(|p| p.index);
-        // A forger who leaves the pages outside the tree out of the boundary as well proves again.
-        let kept = words;
         let trace = relax::skipping(&self.checks, || {
             trace::build_forged(&self.segment, |f| {
-                f.boundary.truncate(kept);
-                f.final_ts.truncate(kept);
+                let kept = f.in_tree;
+                f.pages.truncate(kept);
+                let words = kept * bento_vm::layout::PAGE_WORDS;
+                f.boundary.truncate(words);
+                f.final_ts.truncate(words);
+                f.hashed.truncate(words);
             })
         })
         .expect("the forged trace builds");
         let without = segment::prove_trace(Setup::standard(), self.proved.claim.clone(), trace)
             .expect("the prover is forced");
-        let without = SegmentReceipt {
-            claim: without.claim,
-            seal: without.proof.to_bytes(),
-            paging: plain.paging.clone(),
-        };
         vec![
-            ("paging with the pages outside the tree", all),
-            ("paging without the pages outside the tree", plain),
+            ("the trace as built", plain),
             (
-                "paging and boundary without the pages outside the tree",
-                without,
+                "the trace without the pages outside the tree",
+                SegmentReceipt::new(&without),
             ),
         ]
     }
@@ -127,27 +106,9 @@ pub fn forge(
             journal: execution.journal,
             segments: segments
                 .iter()
-                .map(|f| SegmentReceipt::new(&f.segment, &f.proved))
+                .map(|f| SegmentReceipt::new(&f.proved))
                 .collect(),
         };
         Ok(ForgedRun { segments, receipt })
     })
-}
-
-/// Verifies a forged segment against the boundary its own trace has, with no
-/// paging data to authenticate it: what a verifier without the paging checks
-/// would accept. It tells which layer refuses a forgery (the circuit, or the
-/// checks on the claim and the paging data).
-pub fn verify_trusting_the_boundary(f: &Forged) -> Result<(), segment::VerifyError> {
-    segment::verify(
-        Setup::standard(),
-        &f.proved.claim,
-        &f.proved.boundary,
-        &f.proved.proof,
-    )
-}
-
-/// The paging data's pages, for messages.
-pub fn page_indices(paging: &Paging) -> Vec<u32> {
-    paging.pages.iter().map(|p| p.index).collect()
 }

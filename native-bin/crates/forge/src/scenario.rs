@@ -119,9 +119,9 @@ pub fn scenario(check: Check, rng: &mut ChaCha8Rng) -> Scenario {
         }
         Check::Buffer => {
             let n = rng.random_range(1..=8u32);
-            // Wholly outside, or straddling the end of guest memory.
-            let buf = if rng.random_bool(0.25) {
-                GUEST_END - rng.random_range(1..n.max(2))
+            // Wholly outside, or straddling the end of guest memory (which takes two bytes or more).
+            let buf = if n >= 2 && rng.random_bool(0.25) {
+                GUEST_END - rng.random_range(1..n)
             } else {
                 outside_address(rng, 1, n)
             };

@@ -95,6 +95,28 @@ pub fn min_log_height(setup: &Setup) -> usize {
     setup.parameters.log_final_poly_len + 1
 }
 
+/// What prover and verifier derive alike from the tables and their heights:
+/// above all, how each table's bus interactions are packed into LogUp columns.
+/// Every table may spend up to the rate's ceiling of quotient chunks
+/// (2^log_blowup) to pack more interactions per column: an opened column
+/// costs every query its width, a quotient chunk only once per table.
+pub(crate) fn prover_data<A: BatchAir>(
+    setup: &Setup,
+    airs: &[A],
+    degree_bits: &[usize],
+) -> Result<ProverData<Config>, p3_batch_stark::ProvingError<p3_uni_stark::PcsProverError<Config>>>
+{
+    let log_blowup = setup.parameters.log_blowup;
+    let budgets = vec![(1 << log_blowup) + 1; airs.len()];
+    ProverData::from_airs_and_degrees_with_lookup_budgets(
+        &setup.config,
+        airs,
+        degree_bits,
+        &budgets,
+        log_blowup,
+    )
+}
+
 /// Proves a batch of tables under `setup`.
 ///
 /// In release builds this proves whatever it is given, true or not (the
@@ -124,7 +146,12 @@ pub fn prove<A: BatchAir>(setup: &Setup, instances: &[Instance<A>]) -> Result<Pr
             public_values: i.public_values.clone(),
         })
         .collect();
-    let data = ProverData::from_instances(&setup.config, &stark)
+    let airs: Vec<A> = instances.iter().map(|i| i.air.clone()).collect();
+    let degree_bits: Vec<usize> = instances
+        .iter()
+        .map(|i| i.trace.height().trailing_zeros() as usize)
+        .collect();
+    let data = prover_data(setup, &airs, &degree_bits)
         .map_err(|e| ProveError::Prover(format!("{e:?}")))?;
     let proof = prove_batch(&setup.config, &stark, &data)
         .map_err(|e| ProveError::Prover(format!("{e:?}")))?;
@@ -171,7 +198,7 @@ pub fn verify<A: BatchAir>(
     // Plonky3 reports what it can as errors; a panic inside it on hostile input
     // is turned into an error too, so that bytes never crash a verifier.
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let common = ProverData::from_airs_and_degrees(&setup.config, airs, &inner.degree_bits)
+        let common = prover_data(setup, airs, &inner.degree_bits)
             .map_err(|e| VerifyError::Malformed(format!("{e:?}")))?
             .common;
         verify_batch(&setup.config, airs, inner, public_values, &common)

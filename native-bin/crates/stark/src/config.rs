@@ -33,7 +33,7 @@ pub type Pcs = TwoAdicFriPcs<F, Dft, ValMmcs, ChallengeMmcs>;
 pub type Config = StarkConfig<Pcs, EF, Challenger>;
 
 /// Names this configuration in every proof. Change it whenever anything below changes.
-pub const CONFIG_ID: &str = "bento-babybear4-poseidon2-fri/2";
+pub const CONFIG_ID: &str = "bento-babybear4-poseidon2-fri/3";
 
 /// The FRI and grinding parameters of [`CONFIG_ID`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -60,8 +60,8 @@ pub struct Parameters {
 
 pub const PARAMETERS: Parameters = Parameters {
     log_blowup: 2,
-    num_queries: 45,
-    query_pow_bits: 16,
+    num_queries: 42,
+    query_pow_bits: 18,
     commit_pow_bits: 4,
     batch_pow_bits: 12,
     lookup_pow_bits: 12,

@@ -7,7 +7,6 @@
 use p3_batch_stark::symbolic::{
     get_log_num_quotient_chunks, get_max_constraint_degree, get_symbolic_constraints,
 };
-use p3_batch_stark::ProverData;
 use p3_lookup::{LogUpGadget, Lookup};
 use p3_security::fri::FriRegime;
 use p3_security::grinding::GrindingSites;
@@ -50,8 +49,8 @@ pub struct Report {
 
 /// The shapes of a batch's tables at the given heights.
 pub fn shapes<A: BatchAir>(setup: &Setup, airs: &[A], log_heights: &[usize]) -> Vec<TableShape> {
-    let data = ProverData::from_airs_and_degrees(&setup.config, airs, log_heights)
-        .expect("shapes of a valid batch");
+    let data =
+        crate::batch::prover_data(setup, airs, log_heights).expect("shapes of a valid batch");
     let gadget = LogUpGadget::new();
     airs.iter()
         .zip(log_heights)

@@ -28,6 +28,9 @@ pub type Compress = TruncatedPermutation<Perm, 2, 8, 16>;
 pub const DIGEST_ELEMS: usize = 8;
 const DOMAIN_PAGE: u32 = 1;
 const DOMAIN_STATE: u32 = 2;
+pub const DOMAIN_JOURNAL: u32 = 3;
+/// Journal bytes absorbed per permutation (one byte per rate element).
+pub const JOURNAL_RATE: usize = 8;
 
 /// The shared permutation (its round constants are built once).
 pub fn permutation() -> &'static Perm {
@@ -130,6 +133,34 @@ pub fn state_digest(pc: u32, memory_root: Digest) -> Digest {
     Digest::from_field(sponge().hash_iter(input))
 }
 
+/// The digest of a segment's journal: a sponge that starts with the domain
+/// and the length in its capacity and absorbs the bytes, one per element,
+/// zero-padded to whole chunks (at least one), so that the circuit can hash
+/// them as they are written and a length is never ambiguous.
+pub fn journal_digest(journal: &[u8]) -> Digest {
+    use p3_symmetric::Permutation;
+    let mut state = [F::ZERO; 16];
+    state[8] = F::from_u32(DOMAIN_JOURNAL);
+    state[9] = F::from_usize(journal.len());
+    for chunk in journal_chunks(journal) {
+        state[..JOURNAL_RATE].copy_from_slice(&chunk);
+        permutation().permute_mut(&mut state);
+    }
+    Digest::from_field(state[..DIGEST_ELEMS].try_into().expect("8 elements"))
+}
+
+/// The journal as the chunks its digest absorbs.
+pub fn journal_chunks(journal: &[u8]) -> Vec<[F; JOURNAL_RATE]> {
+    let chunks = journal.len().div_ceil(JOURNAL_RATE).max(1);
+    (0..chunks)
+        .map(|c| {
+            std::array::from_fn(|i| {
+                F::from_u8(journal.get(c * JOURNAL_RATE + i).copied().unwrap_or(0))
+            })
+        })
+        .collect()
+}
+
 /// Hashes of all-zero subtrees: `zero_hashes()[l]` is the root of 2^l zero pages.
 pub fn zero_hashes() -> &'static [Digest] {
     static Z: OnceLock<Vec<Digest>> = OnceLock::new();
@@ -156,6 +187,16 @@ mod tests {
         assert_eq!(one, hash_page(&page));
         assert_ne!(state_digest(0x1000, zero), state_digest(0x1004, zero));
         assert_ne!(compress(zero, one), compress(one, zero));
+    }
+
+    #[test]
+    fn journal_digests_bind_length_and_bytes() {
+        let d = journal_digest(b"abc");
+        assert_eq!(d, journal_digest(b"abc"));
+        assert_ne!(d, journal_digest(b"abc\0"));
+        assert_ne!(d, journal_digest(b"abd"));
+        assert_ne!(journal_digest(b""), journal_digest(&[0]));
+        assert_ne!(journal_digest(&[7; 8]), journal_digest(&[7; 9]));
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl MultiProof {
         let root = fold(
             leaves.to_vec(),
             |_, _| siblings.next().copied().ok_or(MerkleError::ProofTooShort),
-            compress,
+            |_, _, left, right| compress(left, right),
         )?;
         match siblings.len() {
             0 => Ok(root),
@@ -44,12 +44,56 @@ impl MultiProof {
     }
 }
 
+/// One compression on the paths of a multi-proof: the node at `level`
+/// (leaves are level 0), `index`, from its two children, each either on a
+/// path (computed from the leaves) or a sibling the proof supplies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Join {
+    pub level: usize,
+    pub index: u32,
+    pub left: Digest,
+    pub right: Digest,
+    pub left_on_path: bool,
+    pub right_on_path: bool,
+}
+
+impl MultiProof {
+    /// Every compression from `leaves` (ascending) to the root, level by level.
+    pub fn joins(&self, leaves: &[(u32, Digest)]) -> Result<Vec<Join>, MerkleError> {
+        let mut siblings = self.siblings.iter();
+        let mut joins = Vec::new();
+        fold(
+            leaves.iter().map(|&(i, d)| (i, (d, true))).collect(),
+            |_, _| {
+                let d = siblings.next().copied().ok_or(MerkleError::ProofTooShort)?;
+                Ok::<_, MerkleError>((d, false))
+            },
+            |level, index, (left, left_on_path), (right, right_on_path)| {
+                joins.push(Join {
+                    level: level + 1,
+                    index,
+                    left,
+                    right,
+                    left_on_path,
+                    right_on_path,
+                });
+                (compress(left, right), true)
+            },
+        )?;
+        match siblings.len() {
+            0 => Ok(joins),
+            extra => Err(MerkleError::ProofTooLong(extra)),
+        }
+    }
+}
+
 /// Walks the paths of `leaves` up to the root, asking `sibling(level, index)`
-/// for each node off the paths (in canonical order) and joining with `combine`.
+/// for each node off the paths (in canonical order) and joining children at
+/// `level` into their parent `index` with `combine`.
 fn fold<T, E>(
     mut level_nodes: Vec<(u32, T)>,
     mut sibling: impl FnMut(usize, u32) -> Result<T, E>,
-    combine: impl Fn(T, T) -> T,
+    mut combine: impl FnMut(usize, u32, T, T) -> T,
 ) -> Result<T, E>
 where
     E: From<MerkleError>,
@@ -67,11 +111,11 @@ where
         while let Some((index, node)) = nodes.next() {
             let parent = if index % 2 == 0 {
                 match nodes.next_if(|(j, _)| *j == index + 1) {
-                    Some((_, right)) => combine(node, right),
-                    None => combine(node, sibling(level, index + 1)?),
+                    Some((_, right)) => combine(level, index / 2, node, right),
+                    None => combine(level, index / 2, node, sibling(level, index + 1)?),
                 }
             } else {
-                combine(sibling(level, index - 1)?, node)
+                combine(level, index / 2, sibling(level, index - 1)?, node)
             };
             next.push((index / 2, parent));
         }
@@ -140,7 +184,7 @@ impl MemoryTree {
                 siblings.push(self.node(level, index));
                 Ok::<(), MerkleError>(())
             },
-            |_, _| (),
+            |_, _, _, _| (),
         )?;
         Ok(MultiProof { siblings })
     }
@@ -175,6 +219,12 @@ mod tests {
         let proof = tree.prove(&touched).unwrap();
         let before: Vec<_> = touched.iter().map(|&p| (p, tree.node(0, p))).collect();
         assert_eq!(proof.root(&before), Ok(tree.root()));
+        let joins = proof.joins(&before).unwrap();
+        let top = joins.last().unwrap();
+        assert_eq!((top.level, top.index), (MEMORY_TREE_DEPTH, 0));
+        assert_eq!(compress(top.left, top.right), tree.root());
+        // Each join's on-path children are joins (or leaves) below it.
+        assert!(joins.iter().all(|j| j.left_on_path || j.right_on_path));
 
         let after: Vec<_> = touched.iter().map(|&p| (p, page(100 + p))).collect();
         let predicted = proof.root(&after).unwrap();

@@ -8,7 +8,7 @@ use super::{Receipt, SegmentRun};
 
 /// 2: paging data limited to guest pages, claims checked field by field, the
 /// boundary bound into the transcript (format 1 receipts could be forged).
-pub const RECEIPT_FORMAT: u16 = 2;
+pub const RECEIPT_FORMAT: u16 = 3;
 
 const RECEIPT_MAGIC: &[u8; 8] = b"BENTORCT";
 const RUN_MAGIC: &[u8; 8] = b"BENTOSRN";

@@ -1,6 +1,7 @@
 //! Receipts: what a prover hands out and anyone can check.
 //!
-//! - [`SegmentReceipt`]: one segment's claim, its STARK seal, and its paging data.
+//! - [`SegmentReceipt`]: one segment's claim and its STARK seal (paging and
+//!   the journal's digest are proved inside it: a receipt carries no memory).
 //! - [`SegmentRun`]: consecutive segment receipts (what `prove-segment` and
 //!   `join` produce while a proof is assembled).
 //! - [`Receipt`]: the whole execution: every segment in order, the journal,
@@ -9,10 +10,8 @@
 //! Verifying a receipt needs only the receipt and the expected image ID.
 
 mod file;
-mod paging;
 
 pub use file::{FileError, RECEIPT_FORMAT};
-pub use paging::{PageData, Paging, PagingError};
 
 use bento_stark::{Proof, ProofFormatError, Setup};
 use bento_vm::hash::Digest;
@@ -26,7 +25,6 @@ pub struct SegmentReceipt {
     pub claim: SegmentClaim,
     /// The STARK proof, in `bento_stark`'s format (with its own header).
     pub seal: Vec<u8>,
-    pub paging: Paging,
 }
 
 /// Consecutive segment receipts.
@@ -45,8 +43,6 @@ pub struct Receipt {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ReceiptError {
-    #[error("segment {index}: {source}")]
-    Paging { index: u32, source: PagingError },
     #[error("segment {index}: the seal is unreadable: {source}")]
     Seal {
         index: u32,
@@ -77,41 +73,26 @@ pub enum ReceiptError {
 impl SegmentReceipt {
     /// Proves one segment.
     pub fn prove(setup: &Setup, segment: &Segment) -> Result<SegmentReceipt, ProveError> {
-        Ok(SegmentReceipt::new(
-            segment,
-            &segment::prove(setup, segment)?,
-        ))
+        Ok(SegmentReceipt::new(&segment::prove(setup, segment)?))
     }
 
-    pub fn new(segment: &Segment, proved: &ProvedSegment) -> SegmentReceipt {
-        let paging = Paging::new(segment, &proved.boundary);
+    pub fn new(proved: &ProvedSegment) -> SegmentReceipt {
         SegmentReceipt {
             claim: proved.claim.clone(),
             seal: proved.proof.to_bytes(),
-            paging,
         }
     }
 
-    /// Checks the paging data against the claim's roots, then the seal against the claim.
+    /// Checks the claim, then the seal against it.
     pub fn verify(&self, setup: &Setup) -> Result<(), ReceiptError> {
         let index = self.claim.index;
         self.claim
             .check()
             .map_err(|source| VerifyError::Claim { index, source })?;
-        let boundary = self
-            .paging
-            .authenticate(self.claim.po2, self.claim.pre_root, self.claim.post_root)
-            .map_err(|source| ReceiptError::Paging { index, source })?;
         let proof =
             Proof::from_bytes(&self.seal).map_err(|source| ReceiptError::Seal { index, source })?;
-        segment::verify(setup, &self.claim, &boundary, &proof)?;
+        segment::verify(setup, &self.claim, &proof)?;
         Ok(())
-    }
-
-    pub fn paging_bytes(&self) -> usize {
-        postcard::to_allocvec(&self.paging)
-            .map(|b| b.len())
-            .unwrap_or(0)
     }
 }
 
@@ -227,7 +208,6 @@ impl Receipt {
     /// The summary of a receipt whose encoding (`to_bytes`) is `encoded_len` bytes long.
     pub fn summary(&self, encoded_len: usize) -> ReceiptSummary {
         let seal_bytes = self.segments.iter().map(|s| s.seal.len()).sum();
-        let paging_bytes = self.segments.iter().map(SegmentReceipt::paging_bytes).sum();
         ReceiptSummary {
             format: RECEIPT_FORMAT,
             config: bento_stark::CONFIG_ID.to_string(),
@@ -243,7 +223,6 @@ impl Receipt {
                 .sum(),
             po2: self.segments[0].claim.po2,
             seal_bytes,
-            paging_bytes,
             bytes: encoded_len,
         }
     }
@@ -262,7 +241,6 @@ pub struct ReceiptSummary {
     pub cycles: u64,
     pub po2: u32,
     pub seal_bytes: usize,
-    pub paging_bytes: usize,
     pub bytes: usize,
 }
 

@@ -3,8 +3,6 @@
 #![allow(dead_code)]
 
 use bento_circuit::air::airs;
-use bento_circuit::journal::JournalAir;
-use bento_circuit::memory::BoundaryAir;
 use bento_circuit::prover::prove_program;
 use bento_circuit::receipt::Receipt;
 use bento_circuit::segment::{self, SegmentClaim};
@@ -45,11 +43,8 @@ pub fn example(name: &str) -> Vec<u8> {
 pub fn check(segment: &Segment) {
     let t = trace::build(segment).expect("trace builds");
     let claim = SegmentClaim::of(segment);
-    let airs = airs(
-        BoundaryAir::new(&t.boundary),
-        JournalAir::new(&claim.journal),
-    );
-    if let Err(problems) = debug::check(&airs, &t.traces, &t.public_values) {
+    assert_eq!(t.public_values, claim.public_values());
+    if let Err(problems) = debug::check(&airs(), &t.traces, &t.public_values) {
         panic!(
             "segment {} has failing constraints:\n{problems}",
             segment.index
@@ -61,7 +56,7 @@ pub fn check(segment: &Segment) {
 pub fn prove_and_verify(segment: &Segment) {
     let setup = Setup::standard();
     let proved = segment::prove(setup, segment).expect("proves");
-    segment::verify(setup, &proved.claim, &proved.boundary, &proved.proof).expect("verifies");
+    segment::verify(setup, &proved.claim, &proved.proof).expect("verifies");
 }
 
 /// Proves a whole program; the receipt is verified before it is returned.
