@@ -185,13 +185,9 @@ fn register_page_hashed_as_guest_page_2_18() {
     );
 }
 
-#[test]
-fn level_zero_join_in_place_of_a_page_sponge() {
-    // A join at level 0 sends the same node as a page's leaf when its children are
-    // the leaf's input (compress(l, r) = perm(l || r)[..8]): the page then climbs to
-    // the root without its words being hashed, or its boundary existing.
-    let mut t = honest(&segments()[0]);
-    let (page, words) = written_guest_page(&mut t);
+/// Replaces `page`'s sponges in both trees by a level-0 join over each last
+/// sponge row's input, which sends the same node as the page's leaf.
+fn join_in_place_of_sponges(t: &mut Tables, page: u32) {
     for tree in [F::ZERO, F::ONE] {
         let rows = t.paging_rows(|c| is(c.absorb) && v(c.page) == page && c.tree == tree);
         assert_eq!(rows.len(), PAGE_ROWS);
@@ -207,6 +203,16 @@ fn level_zero_join_in_place_of_a_page_sponge() {
         c.level = F::ZERO;
         c.index = F::from_u32(page);
     }
+}
+
+#[test]
+fn level_zero_join_in_place_of_a_page_sponge() {
+    // A join at level 0 sends the same node as a page's leaf when its children are
+    // the leaf's input (compress(l, r) = perm(l || r)[..8]): the page then climbs to
+    // the root without its words being hashed, or its boundary existing.
+    let mut t = honest(&segments()[0]);
+    let (page, words) = written_guest_page(&mut t);
+    join_in_place_of_sponges(&mut t, page);
     for r in words {
         t.boundary(r).real = F::ZERO;
     }
@@ -236,20 +242,7 @@ fn level_zero_join_for_an_unchanged_page_keeps_its_boundary_honest() {
         })
         .expect("a page the segment reads only");
     let page = v(t.boundary(start).page);
-    for tree in [F::ZERO, F::ONE] {
-        let rows = t.paging_rows(|c| is(c.absorb) && v(c.page) == page && c.tree == tree);
-        let leaf = *rows.last().expect("a leaf");
-        let input = t.input(leaf);
-        for &r in &rows {
-            t.pad(r);
-        }
-        t.permute(leaf, input);
-        let c = t.paging(leaf);
-        c.join = F::ONE;
-        c.tree = tree;
-        c.level = F::ZERO;
-        c.index = F::from_u32(page);
-    }
+    join_in_place_of_sponges(&mut t, page);
     t.refused("global lookup 'page-word'");
 }
 
