@@ -23,7 +23,9 @@ pub unsafe trait Columns<T>: Sized {
     }
 }
 
-/// Implements [`Columns`] for generic column structs `Name<T>`.
+/// Implements [`Columns`] for generic column structs `Name<T>` (exported for
+/// the recursion circuit's tables).
+#[macro_export]
 macro_rules! columns {
     ($($name:ident),* $(,)?) => {
         $(

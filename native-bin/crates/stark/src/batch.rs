@@ -3,12 +3,15 @@
 use std::ops::RangeInclusive;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use p3_air::symbolic::{AirLayout, SymbolicExpression, SymbolicExpressionExt};
 use p3_air::{Air, DebugConstraintBuilder};
 use p3_batch_stark::folder::{
     ProverConstraintFolderWithLookups, VerifierConstraintFolderWithLookups,
 };
+use p3_batch_stark::symbolic::get_symbolic_constraints;
 use p3_batch_stark::{prove_batch, verify_batch, ProverData, StarkInstance};
-use p3_lookup::InteractionSymbolicBuilder;
+use p3_lookup::logup::LogUpGadget;
+use p3_lookup::{InteractionSymbolicBuilder, Lookups};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 
@@ -115,6 +118,49 @@ pub(crate) fn prover_data<A: BatchAir>(
         &budgets,
         log_blowup,
     )
+}
+
+/// The commitment to a batch's preprocessed columns, as its Merkle cap's
+/// digests (with the tables' heights, it names the circuit: a verifying key);
+/// `None` when no table has preprocessed columns.
+pub fn preprocessed_commitment<A: BatchAir>(
+    setup: &Setup,
+    airs: &[A],
+    degree_bits: &[usize],
+) -> Option<Vec<[F; 8]>> {
+    let data = prover_data(setup, airs, degree_bits).ok()?;
+    let preprocessed = data.common.preprocessed?;
+    Some(preprocessed.commitment.roots().to_vec())
+}
+
+/// A table's constraints as a verifier evaluates them at the out-of-domain
+/// point, in symbolic form: its own (base field, in the order the AIR asserts
+/// them) and its buses' (extension field, after them), with the buses' packing
+/// into LogUp columns.
+pub struct SymbolicTable {
+    pub base: Vec<SymbolicExpression<F>>,
+    pub ext: Vec<SymbolicExpressionExt<F, EF>>,
+    pub lookups: Lookups<F>,
+}
+
+/// Every table's [`SymbolicTable`], for tables of these heights.
+pub fn symbolic_tables<A: BatchAir>(
+    setup: &Setup,
+    airs: &[A],
+    degree_bits: &[usize],
+) -> Result<Vec<SymbolicTable>, String> {
+    let data = prover_data(setup, airs, degree_bits).map_err(|e| format!("{e:?}"))?;
+    let gadget = LogUpGadget::new();
+    Ok(airs
+        .iter()
+        .zip(data.common.lookups)
+        .map(|(air, lookups)| {
+            let layout = AirLayout::from_air(air);
+            let (base, ext) =
+                get_symbolic_constraints::<F, EF, A, _>(air, layout, &lookups, &gadget);
+            SymbolicTable { base, ext, lookups }
+        })
+        .collect())
 }
 
 /// Proves a batch of tables under `setup`.

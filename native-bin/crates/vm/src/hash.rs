@@ -29,6 +29,8 @@ pub const DIGEST_ELEMS: usize = 8;
 const DOMAIN_PAGE: u32 = 1;
 const DOMAIN_STATE: u32 = 2;
 pub const DOMAIN_JOURNAL: u32 = 3;
+/// Verifying keys of recursion circuits.
+pub const DOMAIN_VERIFYING_KEY: u32 = 4;
 /// Journal bytes absorbed per permutation (one byte per rate element).
 pub const JOURNAL_RATE: usize = 8;
 
@@ -130,6 +132,12 @@ pub fn state_digest(pc: u32, memory_root: Digest) -> Digest {
         .into_iter()
         .chain(word_halves(pc))
         .chain(memory_root.to_field());
+    Digest::from_field(sponge().hash_iter(input))
+}
+
+/// The digest of field elements under a domain tag.
+pub fn digest_elements(domain: u32, elements: &[F]) -> Digest {
+    let input = std::iter::once(F::from_u32(domain)).chain(elements.iter().copied());
     Digest::from_field(sponge().hash_iter(input))
 }
 

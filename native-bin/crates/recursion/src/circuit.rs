@@ -1,0 +1,277 @@
+//! A program compiled to its tables: preprocessed columns from the program,
+//! main columns from a run's values; proving, verifying, and the verifying key.
+
+use std::sync::Arc;
+
+use bento_circuit::poseidon2;
+use bento_stark::{
+    batch::min_log_height, PrimeCharacteristicRing, Proof, RowMajorMatrix, Setup, EF, F,
+};
+use bento_vm::hash::Digest;
+
+use crate::air::{RecursionAir, ARITH, NUM_TABLES, PERMUTE, PUBLIC, WITNESS};
+use crate::ir::{Op, Program, Run};
+use crate::tables::arith::{ArithAir, ArithMain, ArithPre};
+use crate::tables::permute::{PermuteAir, PermutePre};
+use crate::tables::public::{PublicAir, ADDRESS, MULT, SELECTORS};
+use crate::tables::witness::{WitnessAir, WitnessMain, WitnessPre};
+use bento_circuit::columns::Columns;
+
+/// A compiled program: which op each row of each table holds, and the AIRs
+/// with their preprocessed columns.
+pub struct Circuit {
+    program: Arc<Program>,
+    rows: [Vec<usize>; NUM_TABLES],
+    heights: [usize; NUM_TABLES],
+    airs: Vec<RecursionAir>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CircuitError {
+    #[error("the run fails {count} of the program's assertions (first: {first})")]
+    Unsatisfied { count: usize, first: String },
+    #[error("the run belongs to another program")]
+    ForeignRun,
+    #[error(transparent)]
+    Prove(#[from] bento_stark::ProveError),
+    #[error(transparent)]
+    Verify(#[from] bento_stark::VerifyError),
+}
+
+fn table_of(op: &Op) -> usize {
+    match op {
+        Op::Gate(_) => ARITH,
+        Op::Witness { .. } => WITNESS,
+        Op::Public { .. } => PUBLIC,
+        Op::Permute { .. } => PERMUTE,
+    }
+}
+
+/// How often the program reads each cell.
+fn read_counts(program: &Program) -> Vec<u32> {
+    let mut reads = vec![0u32; program.cells];
+    for op in &program.ops {
+        match op {
+            Op::Gate(g) => {
+                for c in [g.a, g.b].into_iter().flatten() {
+                    reads[c as usize] += 1;
+                }
+            }
+            Op::Permute { input, .. } => {
+                for &c in input {
+                    reads[c as usize] += 1;
+                }
+            }
+            Op::Witness { .. } | Op::Public { .. } => {}
+        }
+    }
+    reads
+}
+
+fn matrix(height: usize, width: usize, fill: impl Fn(usize, &mut [F]) + Sync) -> RowMajorMatrix<F> {
+    let mut values = vec![F::ZERO; height * width];
+    for (r, row) in values.chunks_mut(width).enumerate() {
+        fill(r, row);
+    }
+    RowMajorMatrix::new(values, width)
+}
+
+impl Circuit {
+    pub fn new(setup: &Setup, program: Program) -> Circuit {
+        let mut rows: [Vec<usize>; NUM_TABLES] = Default::default();
+        for (i, op) in program.ops.iter().enumerate() {
+            rows[table_of(op)].push(i);
+        }
+        let min = 1 << min_log_height(setup);
+        let heights = [0, 1, 2, 3].map(|t| rows[t].len().max(min).next_power_of_two());
+        let reads = read_counts(&program);
+        let mult = |c: u32| F::from_u32(reads[c as usize]);
+        let op = |t: usize, r: usize| rows[t].get(r).map(|&i| &program.ops[i]);
+
+        let arith = matrix(heights[ARITH], ArithPre::<F>::WIDTH, |r, row| {
+            if let Some(Op::Gate(g)) = op(ARITH, r) {
+                let m = if g.kind == crate::ir::GateKind::Assert {
+                    0
+                } else {
+                    reads[g.out as usize]
+                };
+                ArithAir::preprocessed_row(g, m, row);
+            }
+        });
+        let witness = matrix(heights[WITNESS], WitnessPre::<F>::WIDTH, |r, row| {
+            if let Some(&Op::Witness { out, base }) = op(WITNESS, r) {
+                let p = WitnessPre::view_mut(row);
+                p.out = F::from_u32(out);
+                p.mult = mult(out);
+                p.base = F::from_bool(base);
+            }
+        });
+        let public = matrix(heights[PUBLIC], SELECTORS + program.num_public, |r, row| {
+            if let Some(&Op::Public { out, index }) = op(PUBLIC, r) {
+                row[ADDRESS] = F::from_u32(out);
+                row[MULT] = mult(out);
+                row[SELECTORS + index] = F::ONE;
+            }
+        });
+        let permute = matrix(heights[PERMUTE], PermutePre::<F>::WIDTH, |r, row| {
+            if let Some(Op::Permute { input, output }) = op(PERMUTE, r) {
+                let p = PermutePre::view_mut(row);
+                p.input = input.map(F::from_u32);
+                p.output = output.map(F::from_u32);
+                p.mult = output.map(mult);
+                p.real = F::ONE;
+            }
+        });
+        let airs = vec![
+            RecursionAir::Arith(ArithAir {
+                preprocessed: Arc::new(arith),
+            }),
+            RecursionAir::Witness(WitnessAir {
+                preprocessed: Arc::new(witness),
+            }),
+            RecursionAir::Public(PublicAir {
+                num_public: program.num_public,
+                preprocessed: Arc::new(public),
+            }),
+            RecursionAir::Permute(PermuteAir {
+                preprocessed: Arc::new(permute),
+            }),
+        ];
+        Circuit {
+            program: Arc::new(program),
+            rows,
+            heights,
+            airs,
+        }
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    pub fn airs(&self) -> &[RecursionAir] {
+        &self.airs
+    }
+
+    /// Each table's height, as log2 (exact: the program fixes them).
+    pub fn log_heights(&self) -> [usize; NUM_TABLES] {
+        self.heights.map(|h| h.trailing_zeros() as usize)
+    }
+
+    /// The main columns of a run.
+    pub fn traces(&self, values: &[EF]) -> Vec<RowMajorMatrix<F>> {
+        let op = |t: usize, r: usize| self.rows[t].get(r).map(|&i| &self.program.ops[i]);
+        let arith = matrix(self.heights[ARITH], ArithMain::<F>::WIDTH, |r, row| {
+            if let Some(Op::Gate(g)) = op(ARITH, r) {
+                ArithAir::main_row(g, values, row);
+            }
+        });
+        let witness = matrix(self.heights[WITNESS], WitnessMain::<F>::WIDTH, |r, row| {
+            if let Some(&Op::Witness { out, .. }) = op(WITNESS, r) {
+                let c = p3_field::BasedVectorSpace::<F>::as_basis_coefficients_slice(
+                    &values[out as usize],
+                );
+                WitnessMain::view_mut(row).value.copy_from_slice(c);
+            }
+        });
+        let public = matrix(self.heights[PUBLIC], 1, |r, row| {
+            if let Some(&Op::Public { out, .. }) = op(PUBLIC, r) {
+                row[0] = p3_field::BasedVectorSpace::<F>::as_basis_coefficients_slice(
+                    &values[out as usize],
+                )[0];
+            }
+        });
+        let permute = matrix(self.heights[PERMUTE], poseidon2::WIDTH, |r, row| {
+            let state = match op(PERMUTE, r) {
+                Some(Op::Permute { input, .. }) => input.map(|c| {
+                    p3_field::BasedVectorSpace::<F>::as_basis_coefficients_slice(
+                        &values[c as usize],
+                    )[0]
+                }),
+                _ => [F::ZERO; poseidon2::STATE],
+            };
+            poseidon2::fill(row, state);
+        });
+        vec![arith, witness, public, permute]
+    }
+
+    fn public_values(&self, public_values: &[F]) -> Vec<Vec<F>> {
+        let mut pv = vec![Vec::new(); NUM_TABLES];
+        pv[PUBLIC] = public_values.to_vec();
+        pv
+    }
+
+    /// Proves a run of this circuit's program whose assertions all hold.
+    pub fn prove(&self, setup: &Setup, run: &Run) -> Result<Proof, CircuitError> {
+        if run.program.ops.len() != self.program.ops.len() || run.values.len() != self.program.cells
+        {
+            return Err(CircuitError::ForeignRun);
+        }
+        if let Some(first) = run.failures.first() {
+            return Err(CircuitError::Unsatisfied {
+                count: run.failures.len(),
+                first: first.clone(),
+            });
+        }
+        self.prove_traces(setup, self.traces(&run.values), &run.public_values)
+    }
+
+    /// Proves whatever tables it is given (tests build lying ones with it).
+    pub fn prove_traces(
+        &self,
+        setup: &Setup,
+        traces: Vec<RowMajorMatrix<F>>,
+        public_values: &[F],
+    ) -> Result<Proof, CircuitError> {
+        let instances: Vec<bento_stark::Instance<RecursionAir>> = self
+            .airs
+            .iter()
+            .cloned()
+            .zip(traces)
+            .zip(self.public_values(public_values))
+            .map(|((air, trace), public_values)| bento_stark::Instance {
+                air,
+                trace,
+                public_values,
+            })
+            .collect();
+        Ok(bento_stark::prove(setup, &instances)?)
+    }
+
+    pub fn verify(
+        &self,
+        setup: &Setup,
+        proof: &Proof,
+        public_values: &[F],
+    ) -> Result<(), CircuitError> {
+        let heights: Vec<_> = self.log_heights().iter().map(|&h| h..=h).collect();
+        if public_values.len() != self.program.num_public {
+            return Err(CircuitError::Verify(bento_stark::VerifyError::Malformed(
+                format!(
+                    "{} public values, the program has {}",
+                    public_values.len(),
+                    self.program.num_public
+                ),
+            )));
+        }
+        bento_stark::verify(
+            setup,
+            &self.airs,
+            proof,
+            &self.public_values(public_values),
+            &heights,
+        )?;
+        Ok(())
+    }
+
+    /// Names the circuit a proof was made for: a digest of the tables' heights
+    /// and the commitment to their preprocessed columns (the program).
+    pub fn verifying_key(&self, setup: &Setup) -> Digest {
+        let degree_bits = self.log_heights().to_vec();
+        let cap = bento_stark::batch::preprocessed_commitment(setup, &self.airs, &degree_bits)
+            .expect("every recursion table has preprocessed columns");
+        let mut data: Vec<F> = degree_bits.iter().map(|&b| F::from_usize(b)).collect();
+        data.extend(cap.iter().flatten());
+        bento_vm::hash::digest_elements(bento_vm::hash::DOMAIN_VERIFYING_KEY, &data)
+    }
+}
