@@ -4,6 +4,7 @@
 //! draws exactly the challenges the native verifier draws.
 
 use bento_circuit::poseidon2::STATE;
+use bento_stark::config::Challenger as NativeChallenger;
 use bento_stark::{PrimeCharacteristicRing, F};
 
 use crate::ir::{Builder, Ext, Felt};
@@ -23,6 +24,25 @@ impl Challenger {
             state: [zero; STATE],
             input: Vec::new(),
             output: Vec::new(),
+        }
+    }
+
+    /// A challenger in the state a native one has reached: the transcript's
+    /// seed is the same for every proof of a shape, so it is absorbed natively
+    /// and enters the program as constants.
+    pub fn from_native(b: &mut Builder, native: &NativeChallenger) -> Challenger {
+        Challenger {
+            state: native.sponge_state.map(|v| b.constant_felt(v)),
+            input: native
+                .input_buffer
+                .iter()
+                .map(|&v| b.constant_felt(v))
+                .collect(),
+            output: native
+                .output_buffer
+                .iter()
+                .map(|&v| b.constant_felt(v))
+                .collect(),
         }
     }
 

@@ -16,6 +16,7 @@ pub mod circuit;
 pub mod ir;
 pub mod symbolic;
 pub mod tables;
+pub mod verifier;
 
 pub use circuit::{Circuit, CircuitError};
 pub use ir::{Builder, Ext, Felt, Program, Run};

@@ -8,14 +8,15 @@ use p3_air::{Air, DebugConstraintBuilder};
 use p3_batch_stark::folder::{
     ProverConstraintFolderWithLookups, VerifierConstraintFolderWithLookups,
 };
-use p3_batch_stark::symbolic::get_symbolic_constraints;
+use p3_batch_stark::symbolic::{get_log_num_quotient_chunks_for_domain, get_symbolic_constraints};
 use p3_batch_stark::{prove_batch, verify_batch, ProverData, StarkInstance};
 use p3_lookup::logup::LogUpGadget;
 use p3_lookup::{InteractionSymbolicBuilder, Lookups};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
+use p3_uni_stark::StarkGenericConfig;
 
-use crate::config::{Config, Setup, CONFIG_ID, EF, F};
+use crate::config::{Challenger, Config, Pcs, Setup, CONFIG_ID, EF, F};
 use crate::proof::Proof;
 
 /// What a table must be to join a batch: an AIR that every Plonky3 builder
@@ -141,6 +142,8 @@ pub struct SymbolicTable {
     pub base: Vec<SymbolicExpression<F>>,
     pub ext: Vec<SymbolicExpressionExt<F, EF>>,
     pub lookups: Lookups<F>,
+    /// The quotient is committed in 2^log_quotient_chunks chunks.
+    pub log_quotient_chunks: usize,
 }
 
 /// Every table's [`SymbolicTable`], for tables of these heights.
@@ -151,14 +154,26 @@ pub fn symbolic_tables<A: BatchAir>(
 ) -> Result<Vec<SymbolicTable>, String> {
     let data = prover_data(setup, airs, degree_bits).map_err(|e| format!("{e:?}"))?;
     let gadget = LogUpGadget::new();
+    let pcs = setup.config.pcs();
     Ok(airs
         .iter()
         .zip(data.common.lookups)
-        .map(|(air, lookups)| {
+        .zip(degree_bits)
+        .map(|((air, lookups), &bits)| {
             let layout = AirLayout::from_air(air);
             let (base, ext) =
                 get_symbolic_constraints::<F, EF, A, _>(air, layout, &lookups, &gadget);
-            SymbolicTable { base, ext, lookups }
+            let domain =
+                <Pcs as p3_commit::Pcs<EF, Challenger>>::natural_domain_for_degree(pcs, 1 << bits);
+            let log_quotient_chunks = get_log_num_quotient_chunks_for_domain::<F, EF, A, _>(
+                air, layout, domain, &lookups, 0, &gadget,
+            );
+            SymbolicTable {
+                base,
+                ext,
+                lookups,
+                log_quotient_chunks,
+            }
         })
         .collect())
 }

@@ -1,0 +1,129 @@
+//! The batch verifier as a program, on real segment proofs: it accepts what
+//! Plonky3's verifier accepts, its transcript draws the same challenges, and
+//! it refuses an edited proof or claim. A recursion proof of it is made too.
+
+use std::time::Instant;
+
+use bento_circuit::air::airs;
+use bento_circuit::segment::{self, ProvedSegment};
+use bento_recursion::verifier::{verify_until_opening, BatchVerifier, ProofCells};
+use bento_recursion::{Builder, Circuit, Felt};
+use bento_stark::{PrimeCharacteristicRing, Setup, EF, F};
+use bento_vm::exec::{execute, CapturedOutput, ExecOptions};
+use bento_vm::Program;
+
+fn proved_segment() -> ProvedSegment {
+    let path =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/loop.elf");
+    let program = Program::load(&std::fs::read(path).unwrap()).unwrap();
+    let mut segments = Vec::new();
+    execute(
+        &program,
+        300u32.to_le_bytes().to_vec(),
+        ExecOptions {
+            po2: 14,
+            cycle_limit: None,
+        },
+        &mut CapturedOutput::default(),
+        |s| {
+            segments.push(s);
+            Ok(())
+        },
+    )
+    .unwrap();
+    segment::prove(Setup::standard(), &segments[0]).unwrap()
+}
+
+/// Builds the verifying program for `proved` (after `edit`) and returns its run's failures.
+fn run_verifier(
+    proved: &ProvedSegment,
+    edit: impl FnOnce(&mut p3_batch_stark::BatchProof<bento_stark::config::Config>, &mut Vec<Vec<F>>),
+) -> (Builder, Vec<String>) {
+    let setup = Setup::standard();
+    let mut proof = bento_stark::Proof::from_bytes(&proved.proof.to_bytes())
+        .unwrap()
+        .inner;
+    let mut public_values = proved.claim.public_values();
+    edit(&mut proof, &mut public_values);
+    let verifier = BatchVerifier::new(setup, &airs(), &proof.degree_bits).unwrap();
+    let mut b = Builder::new();
+    let cells = ProofCells::witness(&mut b, &verifier, &proof).unwrap();
+    let publics: Vec<Vec<Felt>> = public_values
+        .iter()
+        .map(|t| t.iter().map(|&v| b.witness_felt(v)).collect())
+        .collect();
+    verify_until_opening(&mut b, &verifier, &cells, &publics);
+    let failures = b.failures().to_vec();
+    (b, failures)
+}
+
+#[test]
+fn the_verifier_program_accepts_a_segment_proof_and_refuses_edits() {
+    let proved = proved_segment();
+    segment::verify(Setup::standard(), &proved.claim, &proved.proof).unwrap();
+
+    let start = Instant::now();
+    let (b, failures) = run_verifier(&proved, |_, _| {});
+    let built = start.elapsed();
+    assert!(failures.is_empty(), "an honest proof fails: {failures:?}");
+
+    let edits: [(&str, Box<dyn FnOnce(&mut _, &mut Vec<Vec<F>>)>); 5] = [
+        (
+            "an opened value",
+            Box::new(|p: &mut p3_batch_stark::BatchProof<_>, _: &mut _| {
+                p.opened_values.instances[0].base_opened_values.trace_local[3] += EF::ONE;
+            }),
+        ),
+        (
+            "a quotient chunk",
+            Box::new(|p: &mut p3_batch_stark::BatchProof<_>, _: &mut _| {
+                p.opened_values.instances[2]
+                    .base_opened_values
+                    .quotient_chunks[0][1] += EF::ONE;
+            }),
+        ),
+        (
+            "a LogUp column",
+            Box::new(|p: &mut p3_batch_stark::BatchProof<_>, _: &mut _| {
+                p.opened_values.instances[1].permutation_next[0] += EF::ONE;
+            }),
+        ),
+        (
+            "a public value",
+            Box::new(|_: &mut _, pv: &mut Vec<Vec<F>>| {
+                pv[0][2] += F::ONE;
+            }),
+        ),
+        (
+            "a lookup terminal",
+            Box::new(|p: &mut p3_batch_stark::BatchProof<_>, _: &mut _| {
+                let t = p.lookup_terminals[0].as_mut().unwrap();
+                t.0 += EF::ONE;
+            }),
+        ),
+    ];
+    for (what, edit) in edits {
+        let (_, failures) = run_verifier(&proved, edit);
+        assert!(
+            !failures.is_empty(),
+            "{what} edited, and the program accepts"
+        );
+    }
+
+    // The recursion proof of the honest run.
+    let setup = Setup::standard();
+    let run = b.finish();
+    let ops = run.program.ops.len();
+    let start = Instant::now();
+    let circuit = Circuit::new(setup, run.program.clone());
+    let compiled = start.elapsed();
+    let start = Instant::now();
+    let proof = circuit.prove(setup, &run).unwrap();
+    let proved_in = start.elapsed();
+    circuit.verify(setup, &proof, &run.public_values).unwrap();
+    println!(
+        "verifier program: {ops} operations, tables 2^{:?}; built in {built:?}, compiled in {compiled:?}, proved in {proved_in:?}, proof {} bytes",
+        circuit.log_heights(),
+        proof.to_bytes().len()
+    );
+}
