@@ -8,9 +8,11 @@ use bento_circuit::air::airs;
 use bento_circuit::segment::{self, ProvedSegment};
 use bento_recursion::verifier::{verify_until_opening, BatchVerifier, ProofCells};
 use bento_recursion::{Builder, Circuit, Felt};
+use bento_stark::config::Config;
 use bento_stark::{PrimeCharacteristicRing, Setup, EF, F};
 use bento_vm::exec::{execute, CapturedOutput, ExecOptions};
 use bento_vm::Program;
+use p3_batch_stark::BatchProof;
 
 fn proved_segment() -> ProvedSegment {
     let path =
@@ -34,11 +36,11 @@ fn proved_segment() -> ProvedSegment {
     segment::prove(Setup::standard(), &segments[0]).unwrap()
 }
 
+/// An edit of a proof or of its public values.
+type Edit = Box<dyn FnOnce(&mut BatchProof<Config>, &mut Vec<Vec<F>>)>;
+
 /// Builds the verifying program for `proved` (after `edit`) and returns its run's failures.
-fn run_verifier(
-    proved: &ProvedSegment,
-    edit: impl FnOnce(&mut p3_batch_stark::BatchProof<bento_stark::config::Config>, &mut Vec<Vec<F>>),
-) -> (Builder, Vec<String>) {
+fn run_verifier(proved: &ProvedSegment, edit: Edit) -> (Builder, Vec<String>) {
     let setup = Setup::standard();
     let mut proof = bento_stark::Proof::from_bytes(&proved.proof.to_bytes())
         .unwrap()
@@ -63,43 +65,33 @@ fn the_verifier_program_accepts_a_segment_proof_and_refuses_edits() {
     segment::verify(Setup::standard(), &proved.claim, &proved.proof).unwrap();
 
     let start = Instant::now();
-    let (b, failures) = run_verifier(&proved, |_, _| {});
+    let (b, failures) = run_verifier(&proved, Box::new(|_, _| {}));
     let built = start.elapsed();
     assert!(failures.is_empty(), "an honest proof fails: {failures:?}");
 
-    let edits: [(&str, Box<dyn FnOnce(&mut _, &mut Vec<Vec<F>>)>); 5] = [
+    let edits: [(&str, Edit); 5] = [
         (
             "an opened value",
-            Box::new(|p: &mut p3_batch_stark::BatchProof<_>, _: &mut _| {
-                p.opened_values.instances[0].base_opened_values.trace_local[3] += EF::ONE;
+            Box::new(|p, _| {
+                p.opened_values.instances[0].base_opened_values.trace_local[3] += EF::ONE
             }),
         ),
         (
             "a quotient chunk",
-            Box::new(|p: &mut p3_batch_stark::BatchProof<_>, _: &mut _| {
+            Box::new(|p, _| {
                 p.opened_values.instances[2]
                     .base_opened_values
-                    .quotient_chunks[0][1] += EF::ONE;
+                    .quotient_chunks[0][1] += EF::ONE
             }),
         ),
         (
             "a LogUp column",
-            Box::new(|p: &mut p3_batch_stark::BatchProof<_>, _: &mut _| {
-                p.opened_values.instances[1].permutation_next[0] += EF::ONE;
-            }),
+            Box::new(|p, _| p.opened_values.instances[1].permutation_next[0] += EF::ONE),
         ),
-        (
-            "a public value",
-            Box::new(|_: &mut _, pv: &mut Vec<Vec<F>>| {
-                pv[0][2] += F::ONE;
-            }),
-        ),
+        ("a public value", Box::new(|_, pv| pv[0][2] += F::ONE)),
         (
             "a lookup terminal",
-            Box::new(|p: &mut p3_batch_stark::BatchProof<_>, _: &mut _| {
-                let t = p.lookup_terminals[0].as_mut().unwrap();
-                t.0 += EF::ONE;
-            }),
+            Box::new(|p, _| p.lookup_terminals[0].as_mut().unwrap().0 += EF::ONE),
         ),
     ];
     for (what, edit) in edits {
