@@ -98,13 +98,15 @@ impl Setup {
     }
 }
 
+/// The Merkle commitment scheme of trace and quotient columns.
+pub fn val_mmcs(p: &Parameters) -> ValMmcs {
+    let perm = default_babybear_poseidon2_16();
+    ValMmcs::new(Hash::new(perm.clone()), Compress::new(perm), p.cap_height)
+}
+
 fn build(p: &Parameters) -> Config {
     let perm = default_babybear_poseidon2_16();
-    let val_mmcs = ValMmcs::new(
-        Hash::new(perm.clone()),
-        Compress::new(perm.clone()),
-        p.cap_height,
-    );
+    let val_mmcs = val_mmcs(p);
     let fri = FriParameters {
         log_blowup: p.log_blowup,
         log_final_poly_len: p.log_final_poly_len,

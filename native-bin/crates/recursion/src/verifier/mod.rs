@@ -11,6 +11,7 @@
 //! the program as constants; everything the prover sends enters as witness
 //! cells ([`ProofCells`]).
 
+pub mod mmcs;
 pub mod ood;
 pub mod transcript;
 
