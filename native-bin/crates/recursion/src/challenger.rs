@@ -15,6 +15,15 @@ pub struct Challenger {
     state: [Felt; STATE],
     input: Vec<Felt>,
     output: Vec<Felt>,
+    /// What it absorbed and drew, with the values of this run: a program's
+    /// transcript is compared with Plonky3's step for step through it.
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Observe(F),
+    Sample(F),
 }
 
 impl Challenger {
@@ -24,6 +33,7 @@ impl Challenger {
             state: [zero; STATE],
             input: Vec::new(),
             output: Vec::new(),
+            steps: Vec::new(),
         }
     }
 
@@ -43,6 +53,7 @@ impl Challenger {
                 .iter()
                 .map(|&v| b.constant_felt(v))
                 .collect(),
+            steps: Vec::new(),
         }
     }
 
@@ -61,6 +72,7 @@ impl Challenger {
     }
 
     pub fn observe(&mut self, b: &mut Builder, value: Felt) {
+        self.steps.push(Step::Observe(b.felt_value(value)));
         self.output.clear();
         self.input.push(value);
         if self.input.len() == RATE {
@@ -78,7 +90,9 @@ impl Challenger {
         if !self.input.is_empty() || self.output.is_empty() {
             self.duplexing(b);
         }
-        self.output.pop().expect("a duplexing fills the output")
+        let sample = self.output.pop().expect("a duplexing fills the output");
+        self.steps.push(Step::Sample(b.felt_value(sample)));
+        sample
     }
 
     /// An extension element from four samples, lowest coefficient first.

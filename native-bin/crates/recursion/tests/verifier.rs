@@ -2,39 +2,20 @@
 //! Plonky3's verifier accepts, its transcript draws the same challenges, and
 //! it refuses an edited proof or claim. A recursion proof of it is made too.
 
+mod common;
+
 use std::time::Instant;
 
 use bento_circuit::air::airs;
 use bento_circuit::segment::{self, ProvedSegment};
+use bento_recursion::challenger::Step;
 use bento_recursion::verifier::{verify_until_opening, BatchVerifier, ProofCells};
 use bento_recursion::{Builder, Circuit, Felt};
+use bento_stark::batch::prover_data_with;
 use bento_stark::config::Config;
+use bento_stark::PARAMETERS;
 use bento_stark::{PrimeCharacteristicRing, Setup, EF, F};
-use bento_vm::exec::{execute, CapturedOutput, ExecOptions};
-use bento_vm::Program;
 use p3_batch_stark::BatchProof;
-
-fn proved_segment() -> ProvedSegment {
-    let path =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/loop.elf");
-    let program = Program::load(&std::fs::read(path).unwrap()).unwrap();
-    let mut segments = Vec::new();
-    execute(
-        &program,
-        300u32.to_le_bytes().to_vec(),
-        ExecOptions {
-            po2: 14,
-            cycle_limit: None,
-        },
-        &mut CapturedOutput::default(),
-        |s| {
-            segments.push(s);
-            Ok(())
-        },
-    )
-    .unwrap();
-    segment::prove(Setup::standard(), &segments[0]).unwrap()
-}
 
 /// An edit of a proof or of its public values.
 type Edit = Box<dyn FnOnce(&mut BatchProof<Config>, &mut Vec<Vec<F>>)>;
@@ -61,7 +42,7 @@ fn run_verifier(proved: &ProvedSegment, edit: Edit) -> (Builder, Vec<String>) {
 
 #[test]
 fn the_verifier_program_accepts_a_segment_proof_and_refuses_edits() {
-    let proved = proved_segment();
+    let proved = common::proved_segment();
     segment::verify(Setup::standard(), &proved.claim, &proved.proof).unwrap();
 
     let start = Instant::now();
@@ -117,5 +98,68 @@ fn the_verifier_program_accepts_a_segment_proof_and_refuses_edits() {
         "verifier program: {ops} operations, tables 2^{:?}; built in {built:?}, compiled in {compiled:?}, proved in {proved_in:?}, proof {} bytes",
         circuit.log_heights(),
         proof.to_bytes().len()
+    );
+}
+
+/// Where Plonky3's recorded transcript continues with the program's steps
+/// (the program starts after the shape's seed, which it takes as constants).
+fn offset_in(native: &[Step], ours: &[Step]) -> Result<usize, String> {
+    let mut best = (0, 0);
+    for k in 0..native.len().min(512) {
+        let same = native[k..]
+            .iter()
+            .zip(ours)
+            .take_while(|(a, b)| a == b)
+            .count();
+        if same == ours.len() {
+            return Ok(k);
+        }
+        best = best.max((same, k));
+    }
+    let (same, k) = best;
+    Err(format!(
+        "the transcripts part after {same} of the program's {} steps (at Plonky3's step {}): Plonky3 {:?}, the program {:?}",
+        ours.len(),
+        k + same,
+        native.get(k + same),
+        ours.get(same)
+    ))
+}
+
+#[test]
+fn the_verifier_programs_transcript_is_plonky3s_step_for_step() {
+    let proved = common::proved_segment();
+    let (config, steps) = common::recording_config();
+    let bytes = postcard::to_allocvec(&proved.proof.inner).unwrap();
+    let proof: BatchProof<common::RecordingConfig> = postcard::from_bytes(&bytes).unwrap();
+    let airs = airs();
+    let data = prover_data_with(&config, PARAMETERS.log_blowup, &airs, &proof.degree_bits).unwrap();
+    p3_batch_stark::verify_batch(
+        &config,
+        &airs,
+        &proof,
+        &proved.claim.public_values(),
+        &data.common,
+    )
+    .unwrap();
+    let native = steps.lock().unwrap().clone();
+
+    let setup = Setup::standard();
+    let verifier = BatchVerifier::new(setup, &airs, &proved.proof.inner.degree_bits).unwrap();
+    let mut b = Builder::new();
+    let cells = ProofCells::witness(&mut b, &verifier, &proved.proof.inner).unwrap();
+    let publics: Vec<Vec<Felt>> = proved
+        .claim
+        .public_values()
+        .iter()
+        .map(|t| t.iter().map(|&v| b.witness_felt(v)).collect())
+        .collect();
+    let challenges = verify_until_opening(&mut b, &verifier, &cells, &publics);
+    let ours = &challenges.challenger.steps;
+    offset_in(&native, ours).unwrap();
+    println!(
+        "Plonky3's transcript: {} steps; the program's so far: {}",
+        native.len(),
+        ours.len()
     );
 }

@@ -110,10 +110,31 @@ pub(crate) fn prover_data<A: BatchAir>(
     degree_bits: &[usize],
 ) -> Result<ProverData<Config>, p3_batch_stark::ProvingError<p3_uni_stark::PcsProverError<Config>>>
 {
-    let log_blowup = setup.parameters.log_blowup;
+    prover_data_with(
+        &setup.config,
+        setup.parameters.log_blowup,
+        airs,
+        degree_bits,
+    )
+}
+
+/// [`prover_data`] under a configuration of another challenger type (the
+/// tests that record the verifier's transcript use one).
+pub fn prover_data_with<SC, A>(
+    config: &SC,
+    log_blowup: usize,
+    airs: &[A],
+    degree_bits: &[usize],
+) -> Result<ProverData<SC>, p3_batch_stark::ProvingError<p3_uni_stark::PcsProverError<SC>>>
+where
+    SC: p3_uni_stark::StarkGenericConfig<Challenge = EF>,
+    SC::Pcs:
+        p3_commit::Pcs<EF, SC::Challenger, Domain = p3_field::coset::TwoAdicMultiplicativeCoset<F>>,
+    A: BatchAir,
+{
     let budgets = vec![(1 << log_blowup) + 1; airs.len()];
     ProverData::from_airs_and_degrees_with_lookup_budgets(
-        &setup.config,
+        config,
         airs,
         degree_bits,
         &budgets,

@@ -105,7 +105,12 @@ pub fn val_mmcs(p: &Parameters) -> ValMmcs {
 }
 
 fn build(p: &Parameters) -> Config {
-    let perm = default_babybear_poseidon2_16();
+    config_with(p, Challenger::new(default_babybear_poseidon2_16()))
+}
+
+/// The configuration with another challenger of the same transcript (tests
+/// record what the verifier absorbs and draws with one).
+pub fn config_with<C: Clone>(p: &Parameters, challenger: C) -> StarkConfig<Pcs, EF, C> {
     let val_mmcs = val_mmcs(p);
     let fri = FriParameters {
         log_blowup: p.log_blowup,
@@ -118,7 +123,7 @@ fn build(p: &Parameters) -> Config {
         mmcs: ChallengeMmcs::new(val_mmcs.clone()),
     };
     let pcs = Pcs::new(Dft::default(), val_mmcs, fri);
-    StarkConfig::new(pcs, Challenger::new(perm))
+    StarkConfig::new(pcs, challenger)
         .with_lookup_proof_of_work_bits(p.lookup_pow_bits)
         .with_ood_proof_of_work_bits(p.ood_pow_bits)
 }

@@ -1,0 +1,112 @@
+//! Helpers shared by the recursion tests: a proved segment, and a challenger
+//! that records Plonky3's transcript.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use bento_circuit::segment::{self, ProvedSegment};
+use bento_recursion::challenger::Step;
+use bento_stark::config::{config_with, Challenger, Pcs, PARAMETERS};
+use bento_stark::{Setup, EF, F};
+use bento_vm::exec::{execute, CapturedOutput, ExecOptions};
+use bento_vm::Program;
+use p3_challenger::{CanObserve, CanSample, CanSampleBits, FieldChallenger, GrindingChallenger};
+use p3_field::{BasedVectorSpace, PrimeField64};
+use p3_symmetric::MerkleCap;
+use p3_uni_stark::StarkConfig;
+
+/// The first segment of the loop example at po2 14, proved.
+pub fn proved_segment() -> ProvedSegment {
+    let path =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/loop.elf");
+    let program = Program::load(&std::fs::read(path).unwrap()).unwrap();
+    let mut segments = Vec::new();
+    execute(
+        &program,
+        300u32.to_le_bytes().to_vec(),
+        ExecOptions {
+            po2: 14,
+            cycle_limit: None,
+        },
+        &mut CapturedOutput::default(),
+        |s| {
+            segments.push(s);
+            Ok(())
+        },
+    )
+    .unwrap();
+    segment::prove(Setup::standard(), &segments[0]).unwrap()
+}
+
+/// Plonky3's duplex challenger, recording every element it absorbs and draws.
+#[derive(Clone)]
+pub struct Recording {
+    inner: Challenger,
+    pub steps: Arc<Mutex<Vec<Step>>>,
+}
+
+pub type RecordingConfig = StarkConfig<Pcs, EF, Recording>;
+
+/// The standard configuration with a recording challenger, and its record.
+pub fn recording_config() -> (RecordingConfig, Arc<Mutex<Vec<Step>>>) {
+    let recording = Recording {
+        inner: Challenger::new(bento_vm::hash::permutation().clone()),
+        steps: Arc::default(),
+    };
+    let steps = recording.steps.clone();
+    (config_with(&PARAMETERS, recording), steps)
+}
+
+impl Recording {
+    fn draw(&mut self) -> F {
+        let v: F = self.inner.sample();
+        self.steps.lock().unwrap().push(Step::Sample(v));
+        v
+    }
+}
+
+impl CanObserve<F> for Recording {
+    fn observe(&mut self, value: F) {
+        self.steps.lock().unwrap().push(Step::Observe(value));
+        self.inner.observe(value);
+    }
+}
+
+impl CanObserve<MerkleCap<F, [F; 8]>> for Recording {
+    fn observe(&mut self, cap: MerkleCap<F, [F; 8]>) {
+        for digest in cap.roots() {
+            for &v in digest {
+                CanObserve::<F>::observe(self, v);
+            }
+        }
+    }
+}
+
+impl CanSample<F> for Recording {
+    fn sample(&mut self) -> F {
+        self.draw()
+    }
+}
+
+impl CanSample<EF> for Recording {
+    fn sample(&mut self) -> EF {
+        EF::from_basis_coefficients_fn(|_| self.draw())
+    }
+}
+
+impl CanSampleBits<usize> for Recording {
+    fn sample_bits(&mut self, bits: usize) -> usize {
+        self.draw().as_canonical_u64() as usize & ((1 << bits) - 1)
+    }
+}
+
+impl FieldChallenger<F> for Recording {}
+
+impl GrindingChallenger for Recording {
+    type Witness = F;
+
+    fn grind(&mut self, bits: usize) -> F {
+        self.inner.grind(bits)
+    }
+}
