@@ -9,7 +9,7 @@ use std::time::Instant;
 use bento_circuit::air::airs;
 use bento_circuit::segment::{self, ProvedSegment};
 use bento_recursion::challenger::Step;
-use bento_recursion::verifier::{verify_until_opening, BatchVerifier, ProofCells};
+use bento_recursion::verifier::{pcs, verify_until_opening, BatchVerifier, ProofCells};
 use bento_recursion::{Builder, Circuit, Felt};
 use bento_stark::batch::prover_data_with;
 use bento_stark::config::Config;
@@ -35,8 +35,14 @@ fn run_verifier(proved: &ProvedSegment, edit: Edit) -> (Builder, Vec<String>) {
         .iter()
         .map(|t| t.iter().map(|&v| b.witness_felt(v)).collect())
         .collect();
-    verify_until_opening(&mut b, &verifier, &cells, &publics);
-    let failures = b.failures().to_vec();
+    // A proof whose openings cannot even be witnessed is refused too.
+    let mut failures = b.failures().to_vec();
+    if let Err(e) =
+        bento_recursion::verifier::verify_batch(&mut b, &verifier, &cells, &publics, &proof)
+    {
+        failures.push(e);
+    }
+    failures.extend(b.failures().iter().cloned());
     (b, failures)
 }
 
@@ -154,9 +160,23 @@ fn the_verifier_programs_transcript_is_plonky3s_step_for_step() {
         .iter()
         .map(|t| t.iter().map(|&v| b.witness_felt(v)).collect())
         .collect();
-    let challenges = verify_until_opening(&mut b, &verifier, &cells, &publics);
+    let mut challenges = verify_until_opening(&mut b, &verifier, &cells, &publics);
+    pcs::verify(
+        &mut b,
+        &verifier,
+        &cells,
+        &proved.proof.inner,
+        &mut challenges,
+    )
+    .unwrap();
     let ours = &challenges.challenger.steps;
-    offset_in(&native, ours).unwrap();
+    let offset = offset_in(&native, ours).unwrap();
+    assert_eq!(
+        offset + ours.len(),
+        native.len(),
+        "the program's transcript stops early"
+    );
+    assert!(b.failures().is_empty(), "{:?}", b.failures());
     println!(
         "Plonky3's transcript: {} steps; the program's so far: {}",
         native.len(),

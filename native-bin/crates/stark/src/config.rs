@@ -104,15 +104,9 @@ pub fn val_mmcs(p: &Parameters) -> ValMmcs {
     ValMmcs::new(Hash::new(perm.clone()), Compress::new(perm), p.cap_height)
 }
 
-fn build(p: &Parameters) -> Config {
-    config_with(p, Challenger::new(default_babybear_poseidon2_16()))
-}
-
-/// The configuration with another challenger of the same transcript (tests
-/// record what the verifier absorbs and draws with one).
-pub fn config_with<C: Clone>(p: &Parameters, challenger: C) -> StarkConfig<Pcs, EF, C> {
-    let val_mmcs = val_mmcs(p);
-    let fri = FriParameters {
+/// FRI's parameters (its folding commitments are over the extension).
+pub fn fri_parameters(p: &Parameters) -> FriParameters<ChallengeMmcs> {
+    FriParameters {
         log_blowup: p.log_blowup,
         log_final_poly_len: p.log_final_poly_len,
         max_log_arity: p.max_log_arity,
@@ -120,9 +114,18 @@ pub fn config_with<C: Clone>(p: &Parameters, challenger: C) -> StarkConfig<Pcs, 
         batch_proof_of_work_bits: p.batch_pow_bits,
         commit_proof_of_work_bits: p.commit_pow_bits,
         query_proof_of_work_bits: p.query_pow_bits,
-        mmcs: ChallengeMmcs::new(val_mmcs.clone()),
-    };
-    let pcs = Pcs::new(Dft::default(), val_mmcs, fri);
+        mmcs: ChallengeMmcs::new(val_mmcs(p)),
+    }
+}
+
+fn build(p: &Parameters) -> Config {
+    config_with(p, Challenger::new(default_babybear_poseidon2_16()))
+}
+
+/// The configuration with another challenger of the same transcript (tests
+/// record what the verifier absorbs and draws with one).
+pub fn config_with<C: Clone>(p: &Parameters, challenger: C) -> StarkConfig<Pcs, EF, C> {
+    let pcs = Pcs::new(Dft::default(), val_mmcs(p), fri_parameters(p));
     StarkConfig::new(pcs, challenger)
         .with_lookup_proof_of_work_bits(p.lookup_pow_bits)
         .with_ood_proof_of_work_bits(p.ood_pow_bits)

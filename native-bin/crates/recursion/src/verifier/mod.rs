@@ -13,6 +13,7 @@
 
 pub mod mmcs;
 pub mod ood;
+pub mod pcs;
 pub mod transcript;
 
 use bento_stark::batch::{preprocessed_commitment, symbolic_tables, SymbolicTable};
@@ -26,6 +27,7 @@ use crate::ir::{Builder, Ext, Felt};
 
 /// What a verifier fixes before it reads a proof, computed once per shape.
 pub struct BatchVerifier {
+    pub(crate) parameters: bento_stark::config::Parameters,
     pub(crate) tables: Vec<SymbolicTable>,
     pub(crate) degree_bits: Vec<usize>,
     pub(crate) widths: Vec<usize>,
@@ -69,6 +71,7 @@ impl BatchVerifier {
         shape.domain_separator::<F, EF>().seed(&mut seeded);
         let (bus_ids, num_buses, max_message_width) = bus_layout(&tables);
         Ok(BatchVerifier {
+            parameters: setup.parameters,
             degree_bits: degree_bits.to_vec(),
             widths: shape.trace_widths.clone(),
             num_public: shape.public_value_counts.clone(),
@@ -251,6 +254,21 @@ impl ProofCells {
             tables,
         })
     }
+}
+
+/// Checks, in the program, everything `verify_batch` checks: the
+/// transcript, the opening argument and the constraints at ζ. `native` is the
+/// proof `cells` witnesses (the opening argument's data is witnessed as the
+/// queries drawn need it).
+pub fn verify_batch(
+    b: &mut Builder,
+    v: &BatchVerifier,
+    cells: &ProofCells,
+    public_values: &[Vec<Felt>],
+    native: &BatchProof<Config>,
+) -> Result<(), String> {
+    let mut challenges = verify_until_opening(b, v, cells, public_values);
+    pcs::verify(b, v, cells, native, &mut challenges)
 }
 
 /// Checks, in the program, everything `verify_batch` checks before and
