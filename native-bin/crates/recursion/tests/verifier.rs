@@ -56,7 +56,7 @@ fn the_verifier_program_accepts_a_segment_proof_and_refuses_edits() {
     let built = start.elapsed();
     assert!(failures.is_empty(), "an honest proof fails: {failures:?}");
 
-    let edits: [(&str, Edit); 5] = [
+    let edits: [(&str, Edit); 10] = [
         (
             "an opened value",
             Box::new(|p, _| {
@@ -79,6 +79,26 @@ fn the_verifier_program_accepts_a_segment_proof_and_refuses_edits() {
         (
             "a lookup terminal",
             Box::new(|p, _| p.lookup_terminals[0].as_mut().unwrap().0 += EF::ONE),
+        ),
+        (
+            "an opened row of the main trace",
+            Box::new(|p, _| p.opening_proof.input_openings[0].opened_values[5][0][2] += F::ONE),
+        ),
+        (
+            "a folding round's sibling",
+            Box::new(|p, _| p.opening_proof.commit_phase_openings[1].sibling_values[7][0] += EF::ONE),
+        ),
+        (
+            "the final polynomial",
+            Box::new(|p, _| p.opening_proof.final_poly[2] += EF::ONE),
+        ),
+        (
+            "the query grinding witness",
+            Box::new(|p, _| p.opening_proof.query_pow_witness += F::ONE),
+        ),
+        (
+            "the batching grinding witness",
+            Box::new(|p, _| p.opening_proof.batch_pow_witness += F::ONE),
         ),
     ];
     for (what, edit) in edits {
