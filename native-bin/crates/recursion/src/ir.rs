@@ -47,7 +47,7 @@ pub enum GateKind {
 /// One row of the arithmetic table. `q_r` and `q_c` are extension constants,
 /// so that one gate multiplies by an extension constant or composes an
 /// extension element from base coefficients.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Gate {
     pub a: Option<u32>,
     pub b: Option<u32>,
@@ -59,7 +59,7 @@ pub struct Gate {
     pub kind: GateKind,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
     Gate(Gate),
     /// A value the prover supplies; `base` values have zero upper coefficients.
@@ -80,7 +80,7 @@ pub enum Op {
 }
 
 /// A program: its operations and how many cells they use.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Program {
     pub ops: Vec<Op>,
     pub cells: usize,

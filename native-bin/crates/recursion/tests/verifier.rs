@@ -9,7 +9,7 @@ use std::time::Instant;
 use bento_circuit::air::airs;
 use bento_circuit::segment::{self, ProvedSegment};
 use bento_recursion::challenger::Step;
-use bento_recursion::verifier::{pcs, verify_until_opening, BatchVerifier, ProofCells};
+use bento_recursion::verifier::{pcs, verify_until_opening, BatchVerifier, ProofCells, Source};
 use bento_recursion::{Builder, Circuit, Felt};
 use bento_stark::batch::prover_data_with;
 use bento_stark::config::Config;
@@ -37,9 +37,13 @@ fn run_verifier(proved: &ProvedSegment, edit: Edit) -> (Builder, Vec<String>) {
         .collect();
     // A proof whose openings cannot even be witnessed is refused too.
     let mut failures = b.failures().to_vec();
-    if let Err(e) =
-        bento_recursion::verifier::verify_batch(&mut b, &verifier, &cells, &publics, &proof)
-    {
+    if let Err(e) = bento_recursion::verifier::verify_batch(
+        &mut b,
+        &verifier,
+        &cells,
+        &publics,
+        Source::Proof(&proof),
+    ) {
         failures.push(e);
     }
     failures.extend(b.failures().iter().cloned());
@@ -86,7 +90,9 @@ fn the_verifier_program_accepts_a_segment_proof_and_refuses_edits() {
         ),
         (
             "a folding round's sibling",
-            Box::new(|p, _| p.opening_proof.commit_phase_openings[1].sibling_values[7][0] += EF::ONE),
+            Box::new(|p, _| {
+                p.opening_proof.commit_phase_openings[1].sibling_values[7][0] += EF::ONE
+            }),
         ),
         (
             "the final polynomial",
@@ -185,7 +191,7 @@ fn the_verifier_programs_transcript_is_plonky3s_step_for_step() {
         &mut b,
         &verifier,
         &cells,
-        &proved.proof.inner,
+        Source::Proof(&proved.proof.inner),
         &mut challenges,
     )
     .unwrap();
@@ -201,5 +207,45 @@ fn the_verifier_programs_transcript_is_plonky3s_step_for_step() {
         "Plonky3's transcript: {} steps; the program's so far: {}",
         native.len(),
         ours.len()
+    );
+}
+
+#[test]
+fn the_verifier_program_depends_only_on_the_proofs_shape() {
+    let proved = common::proved_segment();
+    let setup = Setup::standard();
+    let verifier = BatchVerifier::new(setup, &airs(), &proved.proof.inner.degree_bits).unwrap();
+    let build = |source: Source<'_>| {
+        let mut b = Builder::new();
+        let (cells, values) = match source {
+            Source::Proof(p) => (
+                ProofCells::witness(&mut b, &verifier, p).unwrap(),
+                proved.claim.public_values(),
+            ),
+            Source::Shape => {
+                let zeros = proved
+                    .claim
+                    .public_values()
+                    .iter()
+                    .map(|t| vec![F::ZERO; t.len()])
+                    .collect();
+                (ProofCells::zeros(&mut b, &verifier), zeros)
+            }
+        };
+        let publics: Vec<Vec<Felt>> = values
+            .iter()
+            .map(|t| t.iter().map(|&v| b.witness_felt(v)).collect())
+            .collect();
+        bento_recursion::verifier::verify_batch(&mut b, &verifier, &cells, &publics, source)
+            .unwrap();
+        b.finish()
+    };
+    let from_proof = build(Source::Proof(&proved.proof.inner));
+    let from_shape = build(Source::Shape);
+    assert!(from_proof.failures.is_empty());
+    assert!(!from_shape.failures.is_empty(), "zeros are no proof");
+    assert!(
+        from_proof.program == from_shape.program,
+        "the program read something of the proof beyond its shape"
     );
 }

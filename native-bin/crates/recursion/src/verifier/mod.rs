@@ -18,7 +18,7 @@ pub mod transcript;
 
 use bento_stark::batch::{preprocessed_commitment, symbolic_tables, SymbolicTable};
 use bento_stark::config::{Challenger as NativeChallenger, Config};
-use bento_stark::{BatchAir, Setup, EF, F};
+use bento_stark::{BatchAir, PrimeCharacteristicRing, Setup, EF, F};
 use p3_batch_stark::{BatchProof, BatchShape};
 use p3_lookup::Kind as LookupKind;
 use p3_uni_stark::StarkGenericConfig;
@@ -133,6 +133,14 @@ fn bus_layout(tables: &[SymbolicTable]) -> (Vec<Vec<usize>>, usize, usize) {
     (ids, next, max_width)
 }
 
+/// Where a verifying program's witness comes from: a proof, or nothing (the
+/// program of a shape alone, with zeros for every value, gives its verifying key).
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    Proof(&'a BatchProof<Config>),
+    Shape,
+}
+
 /// One table's opened values as cells.
 pub struct OpenedCells {
     pub trace_local: Vec<Ext>,
@@ -190,6 +198,18 @@ impl ProofCells {
             || proof.commitments.random.is_some()
         {
             return Err("the proof's commitments do not match its tables".into());
+        }
+        let (main_cap, permutation_cap) = v.cap_lens();
+        if proof.commitments.main.roots().len() != main_cap
+            || proof.commitments.quotient_chunks.roots().len() != main_cap
+            || proof
+                .commitments
+                .permutation
+                .as_ref()
+                .map(|c| c.roots().len())
+                != permutation_cap
+        {
+            return Err("the proof's commitments have other sizes".into());
         }
         let ext = |b: &mut Builder, values: &[EF]| -> Vec<Ext> {
             values.iter().map(|&x| b.witness(x)).collect()
@@ -256,19 +276,83 @@ impl ProofCells {
     }
 }
 
+impl ProofCells {
+    /// Zeros in the shape of a proof `v` verifies (for the program alone).
+    pub fn zeros(b: &mut Builder, v: &BatchVerifier) -> ProofCells {
+        let (main_cap, permutation_cap) = v.cap_lens();
+        let felts = |b: &mut Builder, n: usize| -> Vec<Felt> {
+            (0..n).map(|_| b.witness_felt(F::ZERO)).collect()
+        };
+        let exts = |b: &mut Builder, n: usize| -> Vec<Ext> {
+            (0..n).map(|_| b.witness(EF::ZERO)).collect()
+        };
+        let tables = v
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let perm = if t.lookups.is_empty() {
+                    0
+                } else {
+                    (t.lookups.len() + 1) * 4
+                };
+                let pre = v.preprocessed_widths[i];
+                OpenedCells {
+                    trace_local: exts(b, v.widths[i]),
+                    trace_next: exts(b, if v.next_row_used[i] { v.widths[i] } else { 0 }),
+                    preprocessed_local: exts(b, pre),
+                    preprocessed_next: exts(b, if v.preprocessed_next_used[i] { pre } else { 0 }),
+                    quotient_chunks: (0..1 << t.log_quotient_chunks)
+                        .map(|_| exts(b, 4))
+                        .collect(),
+                    permutation_local: exts(b, perm),
+                    permutation_next: exts(b, perm),
+                }
+            })
+            .collect();
+        ProofCells {
+            main: felts(b, 8 * main_cap),
+            permutation: permutation_cap.map(|n| felts(b, 8 * n)),
+            quotient: felts(b, 8 * main_cap),
+            lookup_pow: permutation_cap.map(|_| b.witness_felt(F::ZERO)),
+            ood_pow: b.witness_felt(F::ZERO),
+            terminals: v
+                .tables
+                .iter()
+                .map(|t| (!t.lookups.is_empty()).then(|| b.witness(EF::ZERO)))
+                .collect(),
+            tables,
+        }
+    }
+}
+
+impl BatchVerifier {
+    /// How many digests the main (and quotient) commitment's cap holds, and the permutation one's.
+    fn cap_lens(&self) -> (usize, Option<usize>) {
+        let lde = |i: usize| self.degree_bits[i] + self.parameters.log_blowup;
+        let cap = |h: usize| 1usize << h.min(self.parameters.cap_height);
+        let main = (0..self.tables.len()).map(lde).max().unwrap_or(0);
+        let permutation = (0..self.tables.len())
+            .filter(|&i| !self.tables[i].lookups.is_empty())
+            .map(lde)
+            .max();
+        (cap(main), permutation.map(cap))
+    }
+}
+
 /// Checks, in the program, everything `verify_batch` checks: the
-/// transcript, the opening argument and the constraints at ζ. `native` is the
-/// proof `cells` witnesses (the opening argument's data is witnessed as the
-/// queries drawn need it).
+/// transcript, the opening argument and the constraints at ζ. `source` is
+/// the proof `cells` witnesses (the opening argument's data is witnessed as
+/// the queries drawn need it), or the shape alone.
 pub fn verify_batch(
     b: &mut Builder,
     v: &BatchVerifier,
     cells: &ProofCells,
     public_values: &[Vec<Felt>],
-    native: &BatchProof<Config>,
+    source: Source<'_>,
 ) -> Result<(), String> {
     let mut challenges = verify_until_opening(b, v, cells, public_values);
-    pcs::verify(b, v, cells, native, &mut challenges)
+    pcs::verify(b, v, cells, source, &mut challenges)
 }
 
 /// Checks, in the program, everything `verify_batch` checks before and

@@ -7,7 +7,7 @@
 //! folding commitment (the reduced openings rolled in at their heights), and
 //! compared with the final polynomial.
 
-use bento_stark::config::{fri_parameters, val_mmcs, Config};
+use bento_stark::config::{fri_parameters, val_mmcs};
 use bento_stark::{Field, PrimeCharacteristicRing, EF, F};
 use p3_challenger::CanObserve;
 use p3_commit::{CommitmentOpening, MatrixOpening, PointOpening};
@@ -18,7 +18,7 @@ use p3_matrix::Dimensions;
 
 use super::mmcs::{self, cap_siblings, Digest, Opening};
 use super::transcript::{pow, split, Challenges};
-use super::{BatchVerifier, ProofCells};
+use super::{BatchVerifier, ProofCells, Source};
 use crate::challenger::Challenger;
 use crate::ir::{Builder, Ext, Felt};
 
@@ -208,20 +208,25 @@ fn fold_row(b: &mut Builder, s: Ext, log_arity: usize, beta: Ext, evals: &[Ext])
     b.mul(weighted, l)
 }
 
-/// Checks the opening argument of `proof` (its native form `native`, whose
-/// PCS proof the program witnesses as the queries need it).
+/// Checks the opening argument of the proof `proof` witnesses; `source`
+/// supplies its data as the queries drawn need it.
 pub fn verify(
     b: &mut Builder,
     v: &BatchVerifier,
     proof: &ProofCells,
-    native: &p3_batch_stark::BatchProof<Config>,
+    source: Source<'_>,
     ch: &mut Challenges,
 ) -> Result<(), String> {
     let params = fri_parameters(&v.parameters);
     let p = &v.parameters;
     let c = &mut ch.challenger;
     let rounds = claims(b, v, proof, ch.zeta);
-    let fri = &native.opening_proof;
+    let fri = match source {
+        Source::Proof(native) => Some(&native.opening_proof),
+        Source::Shape => None,
+    };
+    // A commitment to 2^h rows sends the nodes min(h, cap height) levels below its root.
+    let cap_len = |log_height: usize| 1usize << log_height.min(p.cap_height);
 
     // The PCS transcript: its seed, the claimed evaluations, the batching challenge.
     let native_claims: Vec<CommitmentOpening<EF, (), TwoAdicMultiplicativeCoset<F>>> = rounds
@@ -257,7 +262,7 @@ pub fn verify(
             }
         }
     }
-    let batch_pow = b.witness_felt(fri.batch_pow_witness);
+    let batch_pow = b.witness_felt(fri.map_or(F::ZERO, |f| f.batch_pow_witness));
     c.check_witness(b, p.batch_pow_bits, batch_pow);
     let alpha = c.sample_ext(b);
 
@@ -271,40 +276,58 @@ pub fn verify(
     let log_max = heights[0];
     let log_final = p.log_blowup + p.log_final_poly_len;
     let log_arities = fold_schedule(&heights, log_final, p.max_log_arity);
-    if fri.commit_phase_commits.len() != log_arities.len()
-        || fri.commit_pow_witnesses.len() != log_arities.len()
-        || fri.commit_phase_openings.len() != log_arities.len()
-        || fri.final_poly.len() != params.final_poly_len()
-        || fri.input_openings.len() != rounds.len()
-    {
-        return Err("the FRI proof has another shape".into());
+    let mut folded_heights = Vec::new();
+    let mut h = log_max;
+    for &a in &log_arities {
+        h -= a;
+        folded_heights.push(h);
+    }
+    if let Some(fri) = fri {
+        if fri.commit_phase_commits.len() != log_arities.len()
+            || fri.commit_pow_witnesses.len() != log_arities.len()
+            || fri.commit_phase_openings.len() != log_arities.len()
+            || fri.final_poly.len() != params.final_poly_len()
+            || fri.input_openings.len() != rounds.len()
+            || fri
+                .commit_phase_commits
+                .iter()
+                .zip(&folded_heights)
+                .any(|(cap, &h)| cap.roots().len() != cap_len(h))
+        {
+            return Err("the FRI proof has another shape".into());
+        }
     }
     let fri_shape = FriShape::with_schedule(&params, log_arities.clone(), log_max);
     seed(b, c, |r| fri_shape.domain_separator::<F, EF>().seed(r));
     let mut betas = Vec::new();
     let mut fold_caps = Vec::new();
-    for (commit, &witness) in fri
-        .commit_phase_commits
-        .iter()
-        .zip(&fri.commit_pow_witnesses)
-    {
-        let cap: Vec<Felt> = commit
-            .roots()
-            .iter()
-            .flatten()
-            .map(|&x| b.witness_felt(x))
-            .collect();
+    for (round, &h) in folded_heights.iter().enumerate() {
+        let cap_values: Vec<F> = match fri {
+            Some(f) => f.commit_phase_commits[round]
+                .roots()
+                .iter()
+                .flatten()
+                .copied()
+                .collect(),
+            None => vec![F::ZERO; 8 * cap_len(h)],
+        };
+        let cap: Vec<Felt> = cap_values.iter().map(|&x| b.witness_felt(x)).collect();
         c.observe_all(b, &cap);
-        let w = b.witness_felt(witness);
+        let w = b.witness_felt(fri.map_or(F::ZERO, |f| f.commit_pow_witnesses[round]));
         c.check_witness(b, p.commit_pow_bits, w);
         betas.push(c.sample_ext(b));
         fold_caps.push(cap);
     }
-    let final_poly: Vec<Ext> = fri.final_poly.iter().map(|&x| b.witness(x)).collect();
+    let final_poly: Vec<Ext> = match fri {
+        Some(f) => f.final_poly.iter().map(|&x| b.witness(x)).collect(),
+        None => (0..params.final_poly_len())
+            .map(|_| b.witness(EF::ZERO))
+            .collect(),
+    };
     for &x in &final_poly {
         observe_ext(b, c, x);
     }
-    let query_pow = b.witness_felt(fri.query_pow_witness);
+    let query_pow = b.witness_felt(fri.map_or(F::ZERO, |f| f.query_pow_witness));
     c.check_witness(b, p.query_pow_bits, query_pow);
     let queries: Vec<Vec<Felt>> = (0..p.num_queries)
         .map(|_| c.sample_bits(b, log_max))
@@ -320,7 +343,7 @@ pub fn verify(
     // Each input commitment's rows at every query.
     let input_mmcs = val_mmcs(p);
     let mut opened_rows: Vec<Vec<Vec<Vec<Felt>>>> = Vec::new(); // [round][query][matrix]
-    for (r, (round, opening)) in rounds.iter().zip(&fri.input_openings).enumerate() {
+    for (r, round) in rounds.iter().enumerate() {
         let log_heights: Vec<usize> = round.matrices.iter().map(|m| m.log_height).collect();
         let batch_max = *log_heights.iter().max().expect("a round has matrices");
         let dims: Vec<Dimensions> = round
@@ -335,41 +358,53 @@ pub fn verify(
             .iter()
             .map(|&i| i >> (log_max - batch_max))
             .collect();
-        if opening.opened_values.len() != p.num_queries
-            || opening.opened_values.iter().any(|q| {
-                q.len() != dims.len() || q.iter().zip(&dims).any(|(row, d)| row.len() != d.width)
-            })
-        {
-            return Err(format!(
-                "input commitment {r}: the opened rows have another shape"
-            ));
-        }
-        let paths = input_mmcs
-            .restore_and_recompute_paths(
-                &dims,
-                &reduced,
-                &opening.opened_values,
-                &opening.opening_proof,
-            )
-            .map_err(|e| format!("input commitment {r}: {e:?}"))?;
+        let cap_height = batch_max.min(p.cap_height);
+        // Each query's rows and path: the proof's, or zeros of their shape.
+        let (opened, paths): (Vec<Vec<Vec<F>>>, Vec<Vec<[F; 8]>>) = match fri {
+            Some(f) => {
+                let opening = &f.input_openings[r];
+                if opening.opened_values.len() != p.num_queries
+                    || opening.opened_values.iter().any(|q| {
+                        q.len() != dims.len()
+                            || q.iter().zip(&dims).any(|(row, d)| row.len() != d.width)
+                    })
+                    || round.cap.len() != 8 * cap_len(batch_max)
+                {
+                    return Err(format!(
+                        "input commitment {r}: the opened rows have another shape"
+                    ));
+                }
+                let paths = input_mmcs
+                    .restore_and_recompute_paths(
+                        &dims,
+                        &reduced,
+                        &opening.opened_values,
+                        &opening.opening_proof,
+                    )
+                    .map_err(|e| format!("input commitment {r}: {e:?}"))?;
+                (
+                    opening.opened_values.clone(),
+                    paths.into_iter().map(|path| path.siblings).collect(),
+                )
+            }
+            None => (
+                vec![dims.iter().map(|d| vec![F::ZERO; d.width]).collect(); p.num_queries],
+                vec![vec![[F::ZERO; 8]; batch_max - cap_height]; p.num_queries],
+            ),
+        };
         let cap_values: Vec<[F; 8]> = round
             .cap
             .chunks(8)
             .map(|d| std::array::from_fn(|k| b.felt_value(d[k])))
             .collect();
         let root = mmcs::cap_root(b, &digests(&round.cap));
-        let cap_height = cap_values.len().trailing_zeros() as usize;
         let mut per_query = Vec::new();
         for (q, path) in paths.iter().enumerate() {
-            let rows: Vec<Vec<Felt>> = opening.opened_values[q]
+            let rows: Vec<Vec<Felt>> = opened[q]
                 .iter()
                 .map(|row| mmcs::witness_row(b, row))
                 .collect();
-            let siblings: Vec<Digest> = path
-                .siblings
-                .iter()
-                .map(|d| d.map(|x| b.witness_felt(x)))
-                .collect();
+            let siblings: Vec<Digest> = path.iter().map(|d| d.map(|x| b.witness_felt(x))).collect();
             let above: Vec<Digest> =
                 cap_siblings(&cap_values, reduced[q] >> (batch_max - cap_height))
                     .iter()
@@ -473,12 +508,15 @@ pub fn verify(
         for (round, (&log_arity, &beta)) in log_arities.iter().zip(&betas).enumerate() {
             let arity = 1 << log_arity;
             let position = &bits[consumed..consumed + log_arity];
-            let opening = &fri.commit_phase_openings[round];
-            let siblings = opening
-                .sibling_values
-                .get(q)
-                .filter(|s| s.len() == arity - 1)
-                .ok_or_else(|| format!("folding round {round}: query {q} has no siblings"))?;
+            let siblings = match fri {
+                Some(f) => f.commit_phase_openings[round]
+                    .sibling_values
+                    .get(q)
+                    .filter(|s| s.len() == arity - 1)
+                    .ok_or_else(|| format!("folding round {round}: query {q} has no siblings"))?
+                    .clone(),
+                None => vec![EF::ZERO; arity - 1],
+            };
             let pos = index_of(b, position);
             let mut row_native = Vec::with_capacity(arity);
             let mut it = siblings.iter();
@@ -548,29 +586,31 @@ pub fn verify(
                     .collect()]
             })
             .collect();
-        let paths = fold_mmcs
-            .restore_and_recompute_paths(
-                &dims,
-                &fold_indices[round],
-                &flat,
-                &fri.commit_phase_openings[round].opening_proof,
-            )
-            .map_err(|e| format!("folding round {round}: {e:?}"))?;
+        let cap_height = log_folded.min(p.cap_height);
+        let paths: Vec<Vec<[F; 8]>> = match fri {
+            Some(f) => fold_mmcs
+                .restore_and_recompute_paths(
+                    &dims,
+                    &fold_indices[round],
+                    &flat,
+                    &f.commit_phase_openings[round].opening_proof,
+                )
+                .map_err(|e| format!("folding round {round}: {e:?}"))?
+                .into_iter()
+                .map(|path| path.siblings)
+                .collect(),
+            None => vec![vec![[F::ZERO; 8]; log_folded - cap_height]; p.num_queries],
+        };
         let cap = &fold_caps[round];
         let cap_values: Vec<[F; 8]> = cap
             .chunks(8)
             .map(|d| std::array::from_fn(|k| b.felt_value(d[k])))
             .collect();
         let root = mmcs::cap_root(b, &digests(cap));
-        let cap_height = cap_values.len().trailing_zeros() as usize;
         for (q, path) in paths.iter().enumerate() {
             let (evals, consumed) = &fold_cells[round][q];
             let row: Vec<Felt> = evals.iter().flat_map(|&e| split(b, e)).collect();
-            let siblings: Vec<Digest> = path
-                .siblings
-                .iter()
-                .map(|d| d.map(|x| b.witness_felt(x)))
-                .collect();
+            let siblings: Vec<Digest> = path.iter().map(|d| d.map(|x| b.witness_felt(x))).collect();
             let above: Vec<Digest> = cap_siblings(
                 &cap_values,
                 fold_indices[round][q] >> (log_folded - cap_height),
