@@ -36,6 +36,11 @@ struct Round {
     matrices: Vec<Claim>,
 }
 
+/// One query's rows of a commitment's matrices.
+type Rows = Vec<Vec<F>>;
+/// One query's Merkle siblings, leaf level first.
+type Path = Vec<[F; 8]>;
+
 fn digests(cap: &[Felt]) -> Vec<Digest> {
     cap.chunks(8)
         .map(|c| c.try_into().expect("digests of eight"))
@@ -360,7 +365,7 @@ pub fn verify(
             .collect();
         let cap_height = batch_max.min(p.cap_height);
         // Each query's rows and path: the proof's, or zeros of their shape.
-        let (opened, paths): (Vec<Vec<Vec<F>>>, Vec<Vec<[F; 8]>>) = match fri {
+        let (opened, paths): (Vec<Rows>, Vec<Path>) = match fri {
             Some(f) => {
                 let opening = &f.input_openings[r];
                 if opening.opened_values.len() != p.num_queries
@@ -587,7 +592,7 @@ pub fn verify(
             })
             .collect();
         let cap_height = log_folded.min(p.cap_height);
-        let paths: Vec<Vec<[F; 8]>> = match fri {
+        let paths: Vec<Path> = match fri {
             Some(f) => fold_mmcs
                 .restore_and_recompute_paths(
                     &dims,
