@@ -118,14 +118,20 @@ impl SegmentClaim {
     /// 2^po2 rows (the executor ends a segment before its boundary or its
     /// hashes could outgrow that), the CPU exactly 2^po2, the fixed tables their size.
     pub fn log_heights(&self) -> Vec<RangeInclusive<usize>> {
-        let po2 = self.po2 as usize;
-        let min = MIN_HEIGHT.trailing_zeros() as usize;
-        let mut heights = vec![min..=po2; NUM_TABLES];
-        heights[air::CPU] = po2..=po2;
-        heights[air::RANGE16] = RANGE16_LOG_HEIGHT..=RANGE16_LOG_HEIGHT;
-        heights[air::BYTES] = BYTES_LOG_HEIGHT..=BYTES_LOG_HEIGHT;
-        heights
+        log_heights(self.po2)
     }
+}
+
+/// The table heights a verifier accepts for segments of 2^po2 cycles (see
+/// [`SegmentClaim::log_heights`]).
+pub fn log_heights(po2: u32) -> Vec<RangeInclusive<usize>> {
+    let po2 = po2 as usize;
+    let min = MIN_HEIGHT.trailing_zeros() as usize;
+    let mut heights = vec![min..=po2; NUM_TABLES];
+    heights[air::CPU] = po2..=po2;
+    heights[air::RANGE16] = RANGE16_LOG_HEIGHT..=RANGE16_LOG_HEIGHT;
+    heights[air::BYTES] = BYTES_LOG_HEIGHT..=BYTES_LOG_HEIGHT;
+    heights
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -14,6 +14,7 @@ pub mod air;
 pub mod challenger;
 pub mod circuit;
 pub mod ir;
+pub mod lift;
 pub mod symbolic;
 pub mod tables;
 pub mod verifier;
