@@ -22,6 +22,8 @@ pub enum BenchCommand {
     Hash(BenchHash),
     /// Prover speed: the loop example proved across segments, then verified.
     Prove(BenchProve),
+    /// Recursion: one full segment of the loop example proved, then lifted.
+    Lift(BenchLift),
 }
 
 impl BenchCommand {
@@ -31,6 +33,7 @@ impl BenchCommand {
             BenchCommand::Stark(a) => a.json,
             BenchCommand::Hash(a) => a.json,
             BenchCommand::Prove(a) => a.json,
+            BenchCommand::Lift(a) => a.json,
         }
     }
 }
@@ -58,6 +61,7 @@ pub fn run(cmd: BenchCommand) -> Result<(), String> {
         BenchCommand::Stark(args) => bench_stark(&args),
         BenchCommand::Hash(args) => bench_hash(&args),
         BenchCommand::Prove(args) => bench_prove(&args),
+        BenchCommand::Lift(args) => bench_lift(&args),
     }
 }
 
@@ -347,4 +351,77 @@ impl Explore {
         parameters.num_queries = self.queries.unwrap_or(parameters.num_queries);
         parameters
     }
+}
+
+#[derive(Args)]
+pub struct BenchLift {
+    #[arg(long, default_value = "examples/loop.elf")]
+    pub elf: PathBuf,
+    #[arg(long, default_value_t = DEFAULT_PO2, value_parser = clap::value_parser!(u32).range(14..=22))]
+    pub po2: u32,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn bench_lift(args: &BenchLift) -> Result<(), String> {
+    use bento_recursion::lift::LiftCircuit;
+    use bento_stark::Setup;
+
+    let program = load_program(&args.elf)?;
+    let capacity = bento_vm::segment::segment_capacity(args.po2);
+    let iterations = capacity / LOOP_CYCLES_PER_ITERATION + 1;
+    let setup = Setup::standard();
+    let mut first = None;
+    execute(
+        &program,
+        iterations.to_le_bytes().to_vec(),
+        ExecOptions {
+            po2: args.po2,
+            cycle_limit: None,
+        },
+        &mut CapturedOutput::default(),
+        |segment| {
+            if first.is_none() {
+                first = Some(segment);
+            }
+            Ok(())
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let segment = first.ok_or("the guest made no segment")?;
+    let started = Instant::now();
+    let proved = bento_circuit::segment::prove(setup, &segment).map_err(|e| e.to_string())?;
+    let segment_ms = started.elapsed().as_secs_f64() * 1e3;
+    let started = Instant::now();
+    let circuit = LiftCircuit::for_shape(setup, &proved.proof.inner.degree_bits)
+        .map_err(|e| e.to_string())?;
+    let circuit_ms = started.elapsed().as_secs_f64() * 1e3;
+    let (lifted, times) = circuit.prove(setup, &proved).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    circuit.verify(setup, &lifted).map_err(|e| e.to_string())?;
+    let verify_ms = started.elapsed().as_secs_f64() * 1e3;
+    let lift_ms = times.build_ms + times.prove_ms;
+    let lift_bytes = lifted.proof.to_bytes().len();
+    let operations = circuit.circuit().program().ops.len();
+    let tables = circuit.circuit().log_heights();
+    let peak = peak_rss_mb();
+    if args.json {
+        report::line(json!({
+            "po2": args.po2, "segment_prove_ms": segment_ms, "lift_circuit_ms": circuit_ms,
+            "lift_witness_ms": times.build_ms, "lift_prove_ms": times.prove_ms, "lift_ms": lift_ms,
+            "lift_ratio": lift_ms / segment_ms, "lift_bytes": lift_bytes, "operations": operations,
+            "log_heights": tables, "verify_ms": verify_ms, "peak_rss_mb": peak,
+        }));
+    } else {
+        println!(
+            "segment of 2^{} proved in {segment_ms:.0} ms; lifted in {lift_ms:.0} ms ({:.0}% of it)",
+            args.po2,
+            100.0 * lift_ms / segment_ms
+        );
+        println!("  lift circuit (from the shape)  {circuit_ms:8.0} ms, {operations} operations, tables 2^{tables:?}");
+        println!("  witness (the program run)      {:8.0} ms", times.build_ms);
+        println!("  recursion proof                {:8.0} ms", times.prove_ms);
+        println!("lift proof {lift_bytes} bytes, verified in {verify_ms:.0} ms; peak memory {peak:.0} MiB");
+    }
+    Ok(())
 }
