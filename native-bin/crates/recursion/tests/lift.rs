@@ -4,8 +4,12 @@
 mod common;
 
 use bento_circuit::air::CPU;
+use bento_recursion::air::PUBLIC;
 use bento_recursion::lift::{LiftCircuit, LiftError};
-use bento_stark::{PrimeCharacteristicRing, Setup, F};
+use bento_recursion::verifier::{pcs, verify_until_opening, BatchVerifier, ProofCells, Source};
+use bento_recursion::{Builder, Felt};
+use bento_stark::batch::prover_data_with;
+use bento_stark::{PrimeCharacteristicRing, Setup, F, PARAMETERS};
 
 #[test]
 fn a_lifted_segment_verifies_against_the_circuit_of_its_shape_and_its_claim_only() {
@@ -49,6 +53,53 @@ fn a_lifted_segment_verifies_against_the_circuit_of_its_shape_and_its_claim_only
             "public value {i} changed and the lift proof still verifies"
         );
     }
+
+    // The lift proof verifies inside a program too (the ground of join), and
+    // that program's transcript is Plonky3's own, step for step.
+    let airs = verifier_side.circuit().airs();
+    let degree_bits = lifted.proof.inner.degree_bits.clone();
+    let inner = BatchVerifier::new(setup, airs, &degree_bits).unwrap();
+    let mut b = Builder::new();
+    let cells = ProofCells::witness(&mut b, &inner, &lifted.proof.inner).unwrap();
+    let publics: Vec<Vec<Felt>> = (0..airs.len())
+        .map(|t| {
+            if t == PUBLIC {
+                lifted
+                    .public_values
+                    .iter()
+                    .map(|&v| b.witness_felt(v))
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    let mut challenges = verify_until_opening(&mut b, &inner, &cells, &publics);
+    pcs::verify(
+        &mut b,
+        &inner,
+        &cells,
+        Source::Proof(&lifted.proof.inner),
+        &mut challenges,
+    )
+    .unwrap();
+    assert!(b.failures().is_empty(), "{:?}", b.failures());
+    let (config, steps) = common::recording_config();
+    let bytes = postcard::to_allocvec(&lifted.proof.inner).unwrap();
+    let recorded: p3_batch_stark::BatchProof<common::RecordingConfig> =
+        postcard::from_bytes(&bytes).unwrap();
+    let data = prover_data_with(&config, PARAMETERS.log_blowup, airs, &degree_bits).unwrap();
+    let mut pvs = vec![Vec::new(); airs.len()];
+    pvs[PUBLIC] = lifted.public_values.clone();
+    p3_batch_stark::verify_batch(&config, airs, &recorded, &pvs, &data.common).unwrap();
+    let native = steps.lock().unwrap().clone();
+    let ours = &challenges.challenger.steps;
+    let offset = common::offset_in(&native, ours).unwrap();
+    assert_eq!(offset + ours.len(), native.len());
+    println!(
+        "a lift proof verified in a program of {} operations",
+        b.finish().program.ops.len()
+    );
 
     // A circuit of another shape neither accepts it nor lifts the segment.
     let mut other_shape = shape.clone();

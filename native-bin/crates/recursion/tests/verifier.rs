@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use bento_circuit::air::airs;
 use bento_circuit::segment::{self, ProvedSegment};
-use bento_recursion::challenger::Step;
 use bento_recursion::verifier::{pcs, verify_until_opening, BatchVerifier, ProofCells, Source};
 use bento_recursion::{Builder, Circuit, Felt};
 use bento_stark::batch::prover_data_with;
@@ -133,31 +132,6 @@ fn the_verifier_program_accepts_a_segment_proof_and_refuses_edits() {
     );
 }
 
-/// Where Plonky3's recorded transcript continues with the program's steps
-/// (the program starts after the shape's seed, which it takes as constants).
-fn offset_in(native: &[Step], ours: &[Step]) -> Result<usize, String> {
-    let mut best = (0, 0);
-    for k in 0..native.len().min(512) {
-        let same = native[k..]
-            .iter()
-            .zip(ours)
-            .take_while(|(a, b)| a == b)
-            .count();
-        if same == ours.len() {
-            return Ok(k);
-        }
-        best = best.max((same, k));
-    }
-    let (same, k) = best;
-    Err(format!(
-        "the transcripts part after {same} of the program's {} steps (at Plonky3's step {}): Plonky3 {:?}, the program {:?}",
-        ours.len(),
-        k + same,
-        native.get(k + same),
-        ours.get(same)
-    ))
-}
-
 #[test]
 fn the_verifier_programs_transcript_is_plonky3s_step_for_step() {
     let proved = common::proved_segment();
@@ -196,7 +170,7 @@ fn the_verifier_programs_transcript_is_plonky3s_step_for_step() {
     )
     .unwrap();
     let ours = &challenges.challenger.steps;
-    let offset = offset_in(&native, ours).unwrap();
+    let offset = common::offset_in(&native, ours).unwrap();
     assert_eq!(
         offset + ours.len(),
         native.len(),

@@ -110,3 +110,28 @@ impl GrindingChallenger for Recording {
         self.inner.grind(bits)
     }
 }
+
+/// Where Plonky3's recorded transcript continues with the program's steps
+/// (the program starts after the shape's seed, which it takes as constants).
+pub fn offset_in(native: &[Step], ours: &[Step]) -> Result<usize, String> {
+    let mut best = (0, 0);
+    for k in 0..native.len().min(512) {
+        let same = native[k..]
+            .iter()
+            .zip(ours)
+            .take_while(|(a, b)| a == b)
+            .count();
+        if same == ours.len() {
+            return Ok(k);
+        }
+        best = best.max((same, k));
+    }
+    let (same, k) = best;
+    Err(format!(
+        "the transcripts part after {same} of the program's {} steps (at Plonky3's step {}): Plonky3 {:?}, the program {:?}",
+        ours.len(),
+        k + same,
+        native.get(k + same),
+        ours.get(same)
+    ))
+}
