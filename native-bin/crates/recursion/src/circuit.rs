@@ -1,7 +1,7 @@
 //! A program compiled to its tables: preprocessed columns from the program,
 //! main columns from a run's values; proving, verifying, and the verifying key.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bento_circuit::poseidon2;
 use bento_stark::{
@@ -24,6 +24,8 @@ pub struct Circuit {
     rows: [Vec<usize>; NUM_TABLES],
     heights: [usize; NUM_TABLES],
     airs: Vec<RecursionAir>,
+    /// Derived on the first verification (it commits to the preprocessed columns).
+    verifying: OnceLock<bento_stark::batch::VerifyingData>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +144,7 @@ impl Circuit {
             rows,
             heights,
             airs,
+            verifying: OnceLock::new(),
         }
     }
 
@@ -254,9 +257,18 @@ impl Circuit {
                 ),
             )));
         }
-        bento_stark::verify(
+        let degree_bits = self.log_heights().to_vec();
+        let known = match self.verifying.get() {
+            Some(known) => known,
+            None => {
+                let data = bento_stark::batch::verifying_data(setup, &self.airs, &degree_bits)?;
+                self.verifying.get_or_init(|| data)
+            }
+        };
+        bento_stark::batch::verify_with(
             setup,
             &self.airs,
+            Some(known),
             proof,
             &self.public_values(public_values),
             &heights,

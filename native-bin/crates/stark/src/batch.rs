@@ -250,6 +250,44 @@ pub fn verify<A: BatchAir>(
     public_values: &[Vec<F>],
     log_heights: &[RangeInclusive<usize>],
 ) -> Result<(), VerifyError> {
+    verify_with(setup, airs, None, proof, public_values, log_heights)
+}
+
+/// What a verifier derives from the tables and their heights alone (the
+/// buses' packing, the commitment to the preprocessed columns). Committing
+/// to preprocessed columns costs as much as a small proof, so a verifier of
+/// many proofs of one circuit derives this once.
+pub struct VerifyingData {
+    parameters: crate::config::Parameters,
+    degree_bits: Vec<usize>,
+    common: p3_batch_stark::CommonData<Config>,
+}
+
+pub fn verifying_data<A: BatchAir>(
+    setup: &Setup,
+    airs: &[A],
+    degree_bits: &[usize],
+) -> Result<VerifyingData, VerifyError> {
+    let common = prover_data(setup, airs, degree_bits)
+        .map_err(|e| VerifyError::Malformed(format!("{e:?}")))?
+        .common;
+    Ok(VerifyingData {
+        parameters: setup.parameters,
+        degree_bits: degree_bits.to_vec(),
+        common,
+    })
+}
+
+/// [`verify`], with the verifying data of the proof's heights when the
+/// caller has it (for other heights it is derived as `verify` does).
+pub fn verify_with<A: BatchAir>(
+    setup: &Setup,
+    airs: &[A],
+    known: Option<&VerifyingData>,
+    proof: &Proof,
+    public_values: &[Vec<F>],
+    log_heights: &[RangeInclusive<usize>],
+) -> Result<(), VerifyError> {
     if proof.parameters != setup.parameters {
         return Err(VerifyError::ForeignConfiguration {
             found: proof.config_name(),
@@ -280,10 +318,22 @@ pub fn verify<A: BatchAir>(
     // Plonky3 reports what it can as errors; a panic inside it on hostile input
     // is turned into an error too, so that bytes never crash a verifier.
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let common = prover_data(setup, airs, &inner.degree_bits)
-            .map_err(|e| VerifyError::Malformed(format!("{e:?}")))?
-            .common;
-        verify_batch(&setup.config, airs, inner, public_values, &common)
+        let computed;
+        let common = match known {
+            Some(known)
+                if known.degree_bits == inner.degree_bits
+                    && known.parameters == setup.parameters =>
+            {
+                &known.common
+            }
+            _ => {
+                computed = prover_data(setup, airs, &inner.degree_bits)
+                    .map_err(|e| VerifyError::Malformed(format!("{e:?}")))?
+                    .common;
+                &computed
+            }
+        };
+        verify_batch(&setup.config, airs, inner, public_values, common)
             .map_err(|e| VerifyError::Invalid(format!("{e:?}")))
     }));
     outcome.unwrap_or_else(|panic| {
