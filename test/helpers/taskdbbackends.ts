@@ -32,8 +32,11 @@ export function taskDbBackends(): Backend[] {
     if (!pgSkip) server = await PostgresServer.start();
   }, 120_000);
   afterAll(async () => {
-    await Promise.all(opened.splice(0).map((t) => t.close()));
-    server?.stop();
+    try {
+      await Promise.all(opened.splice(0).map((t) => t.close()));
+    } finally {
+      server?.stop();
+    }
   });
   return BACKENDS;
 }

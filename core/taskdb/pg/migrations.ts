@@ -27,7 +27,10 @@ export const PG_MIGRATIONS: readonly string[] = [
            WHEN running >= reserved THEN (running - reserved) / be_mult
            ELSE (running - reserved)::double precision / reserved
       END) STORED
-  );
+  ) WITH (fillfactor = 10);
+  -- Every claim and completion rewrites its stream's counters (and its job's):
+  -- pages kept mostly empty let each new version stay on its page (a HOT
+  -- update), so the row never spreads over pages that every claim must read.
   CREATE INDEX streams_by_worker_type ON streams (worker_type);
 
   CREATE TABLE jobs (
@@ -40,7 +43,7 @@ export const PG_MIGRATIONS: readonly string[] = [
     created_at bigint NOT NULL,
     ended_at   bigint,
     unfinished integer NOT NULL DEFAULT 0
-  );
+  ) WITH (fillfactor = 50);
   CREATE INDEX jobs_by_user_state ON jobs (user_id, state);
   CREATE INDEX jobs_by_state ON jobs (state);
 
