@@ -33,6 +33,9 @@ export class SqliteTaskStore implements TaskStore {
   createStream(workerType: string, reserved: number, beMult: number, userId: string): Promise<string> {
     return this.run((t) => t.createStream(workerType, reserved, beMult, userId));
   }
+  ensureStreams(workerTypes: readonly string[], userId: string): Promise<Record<string, string>> {
+    return this.run((t) => t.ensureStreams(workerTypes, userId));
+  }
   createJob(
     streamId: string,
     taskDef: Json,

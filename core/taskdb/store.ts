@@ -42,6 +42,11 @@ export interface TaskStore {
   /** Which engine this is, for messages and benchmarks. */
   readonly backend: 'sqlite' | 'postgres';
   createStream(workerType: string, reserved: number, beMult: number, userId: string): Promise<string>;
+  /**
+   * The user's stream of each worker type, created (reserved 1, multiplier 1)
+   * where there is none; processes doing this at once all get the same ones.
+   */
+  ensureStreams(workerTypes: readonly string[], userId: string): Promise<Record<string, string>>;
   createJob(
     streamId: string,
     taskDef: Json,

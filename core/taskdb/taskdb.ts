@@ -147,6 +147,18 @@ export class TaskDb {
     return id;
   }
 
+  ensureStreams(workerTypes: readonly string[], userId: string): Record<string, string> {
+    return this.change(undefined, () => {
+      const existing = this.getStreams().filter((s) => s.userId === userId);
+      return Object.fromEntries(
+        workerTypes.map((wt) => [
+          wt,
+          existing.find((s) => s.workerType === wt)?.id ?? this.createStream(wt, 1, 1, userId),
+        ]),
+      );
+    });
+  }
+
   createJob(
     streamId: string,
     taskDef: Json,

@@ -220,6 +220,21 @@ export class PgTaskDb implements TaskStore {
     return id;
   }
 
+  ensureStreams(workerTypes: readonly string[], userId: string): Promise<Record<string, string>> {
+    return this.change(undefined, async (c) => {
+      // One process at a time decides which streams are missing.
+      await c.query(SQL.lockStreams);
+      const { rows } = await c.query<StreamRow>(SQL.getStreams);
+      const ids: Record<string, string> = {};
+      for (const wt of workerTypes) {
+        const found = rows.find((s) => s.user_id === userId && s.worker_type === wt);
+        ids[wt] = found?.id ?? randomUUID();
+        if (!found) await c.query(SQL.insertStream, [ids[wt], wt, 1, 1, userId]);
+      }
+      return ids;
+    });
+  }
+
   async createJob(
     streamId: string,
     taskDef: Json,

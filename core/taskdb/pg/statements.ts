@@ -7,6 +7,7 @@ const TEXT = {
   insertStream: 'INSERT INTO streams (id, worker_type, reserved, be_mult, user_id) VALUES ($1, $2, $3, $4, $5)',
   getStream: 'SELECT * FROM streams WHERE id = $1',
   getStreams: 'SELECT * FROM streams ORDER BY worker_type, seq',
+  lockStreams: 'SELECT pg_advisory_xact_lock(7420002)',
   insertJob: "INSERT INTO jobs (id, state, user_id, created_at) VALUES ($1, 'running', $2, $3) RETURNING seq",
   getJob: 'SELECT * FROM jobs WHERE id = $1',
   insertTask: `
