@@ -133,12 +133,13 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
     ctx.onCycles(cycles);
     if (def.executeOnly) return;
     const segment = segmentCount++;
-    const planned = planner.enqueueSegment();
-    segmentOf.set(planned, segment);
-    ids.set(planned, `prove-${segment}`);
     planning = planning
       .then(async () => {
+        // Planned only once published: a worker elsewhere may claim its proving at once.
         await ctx.files.publish(segmentFile(ctx, segment));
+        const planned = planner.enqueueSegment();
+        segmentOf.set(planned, segment);
+        ids.set(planned, `prove-${segment}`);
         await plan();
       })
       .catch((error: unknown) => {

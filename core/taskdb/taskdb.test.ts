@@ -444,6 +444,51 @@ describe.each(taskDbBackends())('the $name backend', (backend) => {
     });
   });
 
+  describe('contention', () => {
+    it('claimers on separate connections racing for the same tasks never get the same one', async () => {
+      const a = await openStore();
+      const b = await backend.connect(a, 'test-b');
+      const s = await a.createStream('prove', 2, 1, 'u');
+      const job = await a.createJob(s, {}, 0, 60, 'u');
+      await a.transaction(undefined, async (tx) => {
+        for (let i = 0; i < 200; i++) await tx.createTask(job, `t${i}`, s, { i }, [], 0, 60);
+      });
+      const claimed: string[] = [];
+      const claimer = async (tdb: TaskStore, name: string): Promise<void> => {
+        for (
+          let w = await tdb.requestWork('prove', { actor: name });
+          w;
+          w = await tdb.requestWork('prove', { actor: name })
+        )
+          claimed.push(w.taskId);
+      };
+      // Four claimers on each connection, all at once.
+      await Promise.all([0, 1, 2, 3].flatMap((i) => [claimer(a, `a${i}`), claimer(b, `b${i}`)]));
+      expect(claimed).toHaveLength(201);
+      expect(new Set(claimed).size).toBe(201);
+      const claims = (await a.getEvents(job)).filter((e) => e.taskId !== null && e.to === 'running');
+      expect(claims).toHaveLength(201);
+      expect(await a.getStream(s)).toMatchObject({ ready: 0, running: 201 });
+      expect(await a.checkConsistency()).toEqual({
+        streamCounters: [],
+        jobCounters: [],
+        leakingTasks: [],
+        badWaits: [],
+      });
+    });
+
+    it('processes making sure of the same streams at once all get the same ones', async () => {
+      const a = await openStore();
+      const b = await backend.connect(a, 'test-b');
+      const kinds = ['exec', 'prove', 'join', 'aux'];
+      const [x, y] = await Promise.all([a.ensureStreams(kinds, 'local'), b.ensureStreams(kinds, 'local')]);
+      expect(x).toEqual(y);
+      expect(Object.keys(x ?? {})).toEqual(kinds);
+      expect((await a.getStreams()).map((st) => st.id).sort()).toEqual(Object.values(x ?? {}).sort());
+      expect(await a.ensureStreams(['prove'], 'local')).toEqual({ prove: x?.prove });
+    });
+  });
+
   describe('consistency', () => {
     it('finds the counters and waits agreeing with the rows after every kind of change', async () => {
       const tdb = await openStore();

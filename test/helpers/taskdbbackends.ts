@@ -16,6 +16,8 @@ export interface Backend {
   name: string;
   skip: string | undefined;
   open(actor: string): Promise<TaskStore>;
+  /** Another connection (another process's, as it were) to the same taskdb. */
+  connect(tdb: TaskStore, actor: string): Promise<TaskStore>;
   /** Runs SQL written with $1.. parameters; returns its rows. */
   exec(tdb: TaskStore, sql: string, params?: unknown[]): Promise<unknown[]>;
 }
@@ -46,6 +48,11 @@ const BACKENDS: Backend[] = [
     name: 'sqlite',
     skip: undefined,
     open: async (actor) => SqliteTaskStore.open(join(tempDir(), 'taskdb.sqlite'), { actor }),
+    connect: async (tdb, actor) => {
+      const other = SqliteTaskStore.open((tdb as SqliteTaskStore).tdb.db.name, { actor });
+      opened.push(other);
+      return other;
+    },
     exec: async (tdb, sql, params = []) => {
       const stmt = (tdb as SqliteTaskStore).tdb.db.prepare(sql.replace(/\$\d+/g, '?'));
       return stmt.reader ? stmt.all(...params) : (stmt.run(...params), []);
@@ -60,6 +67,11 @@ const BACKENDS: Backend[] = [
       urls.set(tdb, url);
       opened.push(tdb);
       return tdb;
+    },
+    connect: async (tdb, actor) => {
+      const other = await PgTaskDb.open(urls.get(tdb) as string, { actor, poolSize: 4 });
+      opened.push(other);
+      return other;
     },
     exec: async (tdb, sql, params = []) => {
       const client = new pg.Client({ connectionString: urls.get(tdb) });

@@ -39,6 +39,7 @@ import {
   type WorkItem,
 } from '../types.js';
 import { PG_MIGRATIONS } from './migrations.js';
+import { isTaskDbUnreachable } from '../unreachable.js';
 import { PG_SQL as SQL } from './statements.js';
 
 export interface PgOpenOptions {
@@ -195,8 +196,14 @@ export class PgTaskDb implements TaskStore {
   }
 
   private async read<R extends pg.QueryResultRow>(sql: string | pg.QueryConfig, params: unknown[] = []): Promise<R[]> {
-    const q = this.tx ? this.tx.client : this.pool;
-    return (await q.query<R>(sql, params)).rows;
+    if (this.tx) return (await this.tx.client.query<R>(sql, params)).rows;
+    try {
+      return (await this.pool.query<R>(sql, params)).rows;
+    } catch (err) {
+      // A pooled connection the server dropped (it restarted) fails once: a new one is tried.
+      if (!isTaskDbUnreachable(err)) throw err;
+      return (await this.pool.query<R>(sql, params)).rows;
+    }
   }
 
   async transaction<T>(ctx: ChangeContext | undefined, fn: (tx: TaskStore) => Promise<T>): Promise<T> {
