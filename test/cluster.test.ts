@@ -3,10 +3,11 @@
 // processes standing in for hosts. Jobs go in with `submitJob` (what
 // `bento cluster prove` does) and their receipts are verified by bento-zkvm.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import S3rver from 's3rver';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Config } from '../core/api/contract.js';
@@ -18,6 +19,7 @@ import { ROOT, ZKVM, example } from './helpers/guests.js';
 import { PostgresServer, postgresMissing } from './helpers/postgres.js';
 import { until } from './helpers/until.js';
 
+const run = promisify(execFile);
 const skip = postgresMissing();
 if (skip) process.stdout.write(`skipping the cluster tests: ${skip}\n`);
 
@@ -191,6 +193,44 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
       ['w2', ['exec', 'prove', 'join', 'aux'], 1],
       ['w3', ['exec', 'prove', 'join', 'aux'], 1],
     ]);
+  });
+
+  it('bento cluster prove writes a receipt that bento verify accepts; bento cluster workers lists the workers', async () => {
+    const { url } = await freshTaskDb();
+    startWorkers(url, ['c1', 'c2']);
+    const out = join(mkdtempSync(join(tmpdir(), 'bento-out-')), 'loop.receipt');
+    const env = { ...process.env, BENTO_ZKVM: ZKVM, BENTO_S3_ACCESS_KEY: 'S3RVER', BENTO_S3_SECRET_KEY: 'S3RVER' };
+    // Never a synchronous child here: the bucket (s3rver) is served by this process's event loop.
+    const bento = async (...args: string[]): Promise<string> =>
+      (await run(process.execPath, [join(ROOT, 'bin', 'bento.js'), ...args], { env, encoding: 'utf8' })).stdout;
+    const s3url = `${s3Config.endpoint}/${s3Config.bucket}`;
+    const listed = await until(async () => {
+      const rows = JSON.parse(await bento('cluster', 'workers', '--taskdb', url, '--json')) as {
+        id: string;
+        host: string;
+      }[];
+      return rows.length === 2 ? rows : undefined;
+    }, 20_000);
+    expect(listed.map((w) => w.id).sort()).toEqual(['c1', 'c2']);
+    expect(
+      await bento(
+        'cluster',
+        'prove',
+        example('loop'),
+        '--input-u32',
+        '3000',
+        '--po2',
+        '14',
+        '--taskdb',
+        url,
+        '--s3',
+        s3url,
+        '--out',
+        out,
+      ),
+    ).toMatch(/receipt written to/);
+    expect(await bento('verify', out, '--elf', example('loop'))).toMatch(/^valid receipt/);
+    rmSync(dirname(out), { recursive: true, force: true });
   });
 
   it('a worker SIGKILLed mid-task loses the task when its lease ends; another finishes it, nothing done twice', async () => {

@@ -13,6 +13,7 @@ import { ClusterWorker } from '../cluster/worker.js';
 import { EngineError } from '../engine/engineerror.js';
 import { STREAMS, type StreamKind } from '../engine/taskdefs.js';
 import { PgTaskDb } from '../taskdb/pg/pgtaskdb.js';
+import { formatTime, printJson, printTable } from './output.js';
 import { readInput } from './prove.js';
 
 function positiveInt(flag: string, value: string): number {
@@ -86,9 +87,37 @@ export function registerCluster(program: Command): void {
       },
     );
 
-  program
-    .command('cluster')
-    .description("a cluster's jobs, without a daemon")
+  const cluster = program.command('cluster').description("a cluster's jobs and workers, without a daemon");
+
+  cluster
+    .command('workers')
+    .description('list the workers connected to the taskdb: host, streams, slots, what each runs, last heartbeat')
+    .requiredOption('--taskdb <url>', 'the taskdb: postgres://user@host:port/database')
+    .option('--within-secs <n>', 'heard from within this many seconds', '120')
+    .option('--json', 'JSON output')
+    .action(async (opts: { taskdb: string; withinSecs: string; json?: boolean }) => {
+      const tdb = await PgTaskDb.open(postgresUrl(opts.taskdb), { actor: 'cluster-cli', poolSize: 1 });
+      try {
+        const workers = await tdb.listWorkers(Date.now() - positiveInt('--within-secs', opts.withinSecs) * 1000);
+        if (opts.json) printJson(workers);
+        else
+          printTable(
+            ['WORKER', 'HOST', 'STREAMS', 'SLOTS', 'RUNNING', 'LAST HEARTBEAT'],
+            workers.map((w) => [
+              w.id,
+              w.host,
+              w.streams.join(','),
+              w.slots,
+              w.running.map((t) => `${t.jobId.slice(0, 8)}/${t.taskId}`).join(' ') || null,
+              formatTime(w.lastHeartbeat),
+            ]),
+          );
+      } finally {
+        await tdb.close();
+      }
+    });
+
+  cluster
     .command('prove')
     .description("prove a guest on the cluster's workers and write its receipt")
     .argument('<elf>', 'the guest program')
