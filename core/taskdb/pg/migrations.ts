@@ -172,23 +172,23 @@ export const PG_MIGRATIONS: readonly string[] = [
     FOR EACH ROW WHEN (OLD.state != 'done') EXECUTE FUNCTION tasks_release_on_delete();
 
   -- Every state change of a task (task_id set) or a job (task_id NULL), with who made it and why.
-  CREATE FUNCTION log_state_change(job text, task text, from_state text, to_state text, error text)
-  RETURNS void LANGUAGE sql AS $$
-    INSERT INTO task_events (job_id, task_id, at, from_state, to_state, reason, actor)
-    VALUES (job, task, ${NOW_MS}, from_state, to_state,
-            CASE WHEN to_state IN ('failed', 'stopped') AND from_state IS NOT NULL
-                 THEN coalesce(error, bento_reason()) ELSE bento_reason() END,
-            bento_actor())
-  $$;
+  -- (The INSERT is written out in each trigger function: PL/pgSQL keeps its plan, a SQL function's is made per call.)
   CREATE FUNCTION log_task_change() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    PERFORM log_state_change(NEW.job_id, NEW.task_id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.state END, NEW.state,
-                             NEW.error);
+    INSERT INTO task_events (job_id, task_id, at, from_state, to_state, reason, actor)
+    VALUES (NEW.job_id, NEW.task_id, ${NOW_MS}, CASE WHEN TG_OP = 'UPDATE' THEN OLD.state END, NEW.state,
+            CASE WHEN TG_OP = 'UPDATE' AND NEW.state = 'failed' THEN coalesce(NEW.error, bento_reason())
+                 ELSE bento_reason() END,
+            bento_actor());
     RETURN NULL;
   END $$;
   CREATE FUNCTION log_job_change() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    PERFORM log_state_change(NEW.id, NULL, CASE WHEN TG_OP = 'UPDATE' THEN OLD.state END, NEW.state, NEW.error);
+    INSERT INTO task_events (job_id, task_id, at, from_state, to_state, reason, actor)
+    VALUES (NEW.id, NULL, ${NOW_MS}, CASE WHEN TG_OP = 'UPDATE' THEN OLD.state END, NEW.state,
+            CASE WHEN TG_OP = 'UPDATE' AND NEW.state IN ('failed', 'stopped') THEN coalesce(NEW.error, bento_reason())
+                 ELSE bento_reason() END,
+            bento_actor());
     RETURN NULL;
   END $$;
   CREATE TRIGGER task_events_insert AFTER INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION log_task_change();
