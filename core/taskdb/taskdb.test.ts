@@ -90,7 +90,6 @@ describe('schema', () => {
 describe.each(taskDbBackends())('the $name backend', (backend) => {
   if (backend.skip) {
     it.skip(`needs ${backend.skip}`, () => undefined);
-    process.stdout.write(`skipping the ${backend.name} taskdb suite: ${backend.skip}\n`);
     return;
   }
   const openStore = (actor = 'test'): Promise<TaskStore> => backend.open(actor);

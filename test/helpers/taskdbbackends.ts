@@ -23,6 +23,7 @@ export interface Backend {
 }
 
 const pgSkip = postgresMissing();
+if (pgSkip) process.stdout.write(`skipping the taskdb suites' PostgreSQL backend: ${pgSkip}\n`);
 let server: PostgresServer | undefined;
 let databases = 0;
 const urls = new WeakMap<TaskStore, string>();
