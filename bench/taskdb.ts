@@ -25,8 +25,12 @@ interface Run {
   perSecond: number;
 }
 
-/** Creates a job of `tasks` tasks of one shape, then claims and completes all of them with `claimers` loops. */
-async function measure(tdb: TaskStore, shape: Shape, tasks: number, claimers: number): Promise<Run> {
+/**
+ * Creates a job of `tasks` tasks of one shape, then claims and completes all
+ * of them with one loop per claimer store (each its own connection, as
+ * workers on separate hosts have).
+ */
+async function measure(tdb: TaskStore, shape: Shape, tasks: number, claimers: TaskStore[]): Promise<Run> {
   const stream = await tdb.createStream('prove', 4, 1, 'bench');
   const job = await tdb.createJob(stream, { shape }, 0, 3600, 'bench');
   const batch = 500;
@@ -43,7 +47,7 @@ async function measure(tdb: TaskStore, shape: Shape, tasks: number, claimers: nu
   if (init) await tdb.updateTaskDone(init.jobId, init.taskId, { ok: true });
   const start = process.hrtime.bigint();
   let claims = 0;
-  const claimer = async (n: number): Promise<void> => {
+  const claimer = async (tdb: TaskStore, n: number): Promise<void> => {
     // A claimer stops once the job has nothing left for it (no ready task, none still running to release one).
     for (;;) {
       const work = await tdb.requestWork('prove', { actor: `claimer-${n}` });
@@ -57,7 +61,7 @@ async function measure(tdb: TaskStore, shape: Shape, tasks: number, claimers: nu
       claims++;
     }
   };
-  await Promise.all(Array.from({ length: claimers }, (_, n) => claimer(n)));
+  await Promise.all(claimers.map((c, n) => claimer(c, n)));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const state = await tdb.getJobState(job);
   if (claims !== tasks || state !== 'done') {
@@ -71,7 +75,7 @@ async function onSqlite(shape: Shape, tasks: number): Promise<Run> {
   try {
     const tdb = SqliteTaskStore.open(join(dir, 'taskdb.sqlite'), { actor: 'bench' });
     try {
-      return await measure(tdb, shape, tasks, 1);
+      return await measure(tdb, shape, tasks, [tdb]);
     } finally {
       await tdb.close();
     }
@@ -81,11 +85,14 @@ async function onSqlite(shape: Shape, tasks: number): Promise<Run> {
 }
 
 async function onPostgres(url: string, tasks: number, claimers: number): Promise<Run> {
-  const tdb = await PgTaskDb.open(url, { actor: 'bench', poolSize: claimers + 1 });
+  const tdb = await PgTaskDb.open(url, { actor: 'bench', poolSize: 2 });
+  const connections = await Promise.all(
+    Array.from({ length: claimers }, (_, n) => PgTaskDb.open(url, { actor: `claimer-${n}`, poolSize: 1 })),
+  );
   try {
-    return await measure(tdb, 'fanout', tasks, claimers);
+    return await measure(tdb, 'fanout', tasks, connections);
   } finally {
-    await tdb.close();
+    await Promise.all([tdb, ...connections].map((c) => c.close()));
   }
 }
 
