@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BlobStore } from '../core/blobs/blobstore.js';
+import { LocalTaskFiles } from '../core/blobs/taskfiles.js';
 import { Engine, type EngineOptions } from '../core/engine/engine.js';
 import { runTask } from '../core/engine/tasks.js';
 import { SPIN, EBREAK, ROOT, ZKVM, example, tinyElf } from './helpers/guests.js';
@@ -147,7 +148,7 @@ describe('faults', () => {
     const ctx = {
       jobId: 'job1',
       taskId: 'prove-0',
-      store,
+      files: new LocalTaskFiles(store),
       db: undefined as never,
       signal: new AbortController().signal,
       binary,

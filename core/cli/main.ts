@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdmin } from './admin.js';
+import { registerCluster } from './cluster.js';
 import { registerGuest } from './guest.js';
 import { registerProve } from './prove.js';
 import { registerServe } from './serve.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerAdmin(program);
   registerGuest(program);
+  registerCluster(program);
   return program;
 }
 

@@ -8,6 +8,9 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type BlobSource, BlobStore } from '../blobs/blobstore.js';
+import { markTerminal } from '../blobs/retention.js';
+import { LocalTaskFiles } from '../blobs/taskfiles.js';
+import { SqliteTaskStore } from '../taskdb/sqlitestore.js';
 import { prepareDataDir } from '../config/datadir.js';
 import { type DataDirLock, lockDataDir } from '../config/datadirlock.js';
 import { taskDbPath } from '../config/paths.js';
@@ -99,10 +102,17 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     this.binary = options.binary;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.scheduler = new Scheduler(
-      db,
-      store,
+      SqliteTaskStore.over(db),
+      new LocalTaskFiles(store),
       streams,
-      { slots: options.slots, maxRetries: this.maxRetries, binary: options.binary, timeoutScale: options.timeoutScale },
+      {
+        slots: options.slots,
+        maxRetries: this.maxRetries,
+        binary: options.binary,
+        timeoutScale: options.timeoutScale,
+        recoverOnStart: true,
+        onEnded: (jobId, endedAt) => markTerminal(store.root, jobId, endedAt),
+      },
       (jobId) => this.emit('change', jobId),
     );
   }
@@ -114,13 +124,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       const store = new BlobStore(options.home);
       await store.init();
       const db = TaskDb.open(taskDbPath(options.home), { actor: 'engine' });
-      const existing = db.getStreams().filter((s) => s.userId === USER);
-      const streams = Object.fromEntries(
-        STREAMS.map((kind) => [
-          kind,
-          existing.find((s) => s.workerType === kind)?.id ?? db.createStream(kind, 1, 1, USER),
-        ]),
-      ) as Record<StreamKind, string>;
+      const streams = db.ensureStreams(STREAMS, USER) as Record<StreamKind, string>;
       return new Engine(db, store, streams, lock, options);
     } catch (err) {
       lock.release();

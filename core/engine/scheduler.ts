@@ -1,14 +1,16 @@
 // The scheduler: a pool of worker slots per stream that claim ready tasks from
 // the taskdb, run each as a bento-zkvm child (tasks.ts), record the outcome
 // (done, retried or failed), and stop the children of a job that ends. It
-// reports every change through `notify`; the job service (engine.ts) owns it.
+// reports every change through `notify`. The desktop's job service
+// (engine.ts) owns one over its SQLite taskdb and blob store; a cluster
+// worker (core/cluster/worker.ts) one over PostgreSQL and the bucket.
 
 import { availableParallelism } from 'node:os';
-import type { BlobStore } from '../blobs/blobstore.js';
-import { markTerminal } from '../blobs/retention.js';
-import type { TaskDb } from '../taskdb/taskdb.js';
+import type { TaskFiles } from '../blobs/taskfiles.js';
+import type { Lease, TaskStore } from '../taskdb/store.js';
 import type { WorkItem } from '../taskdb/types.js';
 import { isStorageFull } from '../files/storagefull.js';
+import { isTaskDbUnreachable } from '../taskdb/unreachable.js';
 import { EngineError } from './engineerror.js';
 import { NativeError } from './native.js';
 import { STOPPED_BY_USER } from '../taskdb/types.js';
@@ -37,6 +39,17 @@ export interface SchedulerOptions {
   binary?: string | undefined;
   /** Scales every task's timeout (tests shorten them). */
   timeoutScale?: number | undefined;
+  /** Who claims (the taskdb events' actor), and the lease a claim is held under (a cluster worker's). */
+  actor?: string;
+  lease?: Lease;
+  /**
+   * Whether start() first re-queues every running task, as a single process
+   * that owns the taskdb does after a crash (never a worker of a shared one:
+   * the sweep takes back a dead worker's tasks when their lease ends).
+   */
+  recoverOnStart?: boolean;
+  /** Called once a job has ended (the desktop marks its files for the retention sweep). */
+  onEnded?: (jobId: string, endedAt: number) => Promise<void>;
 }
 
 export function defaultSlots(): Record<StreamKind, number> {
@@ -59,8 +72,8 @@ export class Scheduler {
   private closed = false;
 
   constructor(
-    private readonly db: TaskDb,
-    private readonly store: BlobStore,
+    private readonly db: TaskStore,
+    private readonly files: TaskFiles,
     /** The stream id of each stream kind. */
     private readonly streams: Record<StreamKind, string>,
     options: SchedulerOptions,
@@ -71,7 +84,10 @@ export class Scheduler {
     this.maxRetries = options.maxRetries;
     this.timeoutScale = options.timeoutScale ?? 1;
     this.binary = options.binary;
+    this.options = options;
   }
+
+  private readonly options: SchedulerOptions;
 
   /** Worker slots of a stream kind (0 for a kind this engine does not run). */
   slotCount(kind: string): number {
@@ -80,9 +96,13 @@ export class Scheduler {
 
   /** Re-queues tasks a dead process left running, then starts the worker slots. */
   start(): void {
-    this.db.requeueAllRunning({ actor: 'engine', reason: 'engine restarted' });
+    const recovered = this.options.recoverOnStart
+      ? this.db
+          .requeueAllRunning({ actor: 'engine', reason: 'engine restarted' })
+          .catch((err: unknown) => this.fault('re-queueing tasks left running', err))
+      : Promise.resolve();
     for (const kind of STREAMS) {
-      for (let i = 0; i < this.slots[kind]; i++) this.loops.push(this.slot(kind));
+      for (let i = 0; i < this.slots[kind]; i++) this.loops.push(recovered.then(() => this.slot(kind)));
     }
   }
 
@@ -121,10 +141,11 @@ export class Scheduler {
     for (const w of waiters) w();
   }
 
-  /** Marks an ended job's files for the retention sweep. */
+  /** A job has ended: its owner's hook (the desktop marks its files for the retention sweep). */
   async ended(jobId: string): Promise<void> {
-    const job = this.db.getJob(jobId);
-    if (job?.endedAt) await markTerminal(this.store.root, jobId, job.endedAt);
+    if (!this.options.onEnded) return;
+    const job = await this.db.getJob(jobId);
+    if (job?.endedAt) await this.options.onEnded(jobId, job.endedAt);
   }
 
   private changed(jobId: string): void {
@@ -146,7 +167,11 @@ export class Scheduler {
   private async slot(kind: StreamKind): Promise<void> {
     while (!this.closed) {
       try {
-        const item = this.db.requestWork(kind);
+        const item = await this.db.requestWork(
+          kind,
+          this.options.actor ? { actor: this.options.actor } : undefined,
+          this.options.lease,
+        );
         if (!item) {
           await this.idle();
           continue;
@@ -167,17 +192,23 @@ export class Scheduler {
   }
 
   /**
-   * Writes a task's outcome to the taskdb. A full disk is waited out (the
-   * outcome is kept in memory and written once space returns), so a proof
-   * finished during it is not lost and the daemon stays up.
+   * Writes a task's outcome to the taskdb. A full disk, or a database server
+   * out of reach, is waited out (the outcome is kept in memory and written
+   * once it can be), so a proof finished meanwhile is not lost and the
+   * process stays up.
    */
-  private async record(write: () => void): Promise<void> {
+  private async record(write: () => Promise<unknown>): Promise<void> {
     for (;;) {
       try {
-        write();
+        await write();
         this.storageFull = false;
         return;
       } catch (err) {
+        if (isTaskDbUnreachable(err) && !this.closed) {
+          this.fault('taskdb', err);
+          await new Promise((r) => setTimeout(r, STORAGE_RETRY_MS));
+          continue;
+        }
         if (!isStorageFull(err) || this.closed) throw err;
         if (!this.storageFull) this.fault('taskdb', err);
         this.storageFull = true;
@@ -204,7 +235,13 @@ export class Scheduler {
     this.running.set(jobId, set);
     // A stop from another process shows only in the taskdb.
     const watch = setInterval(() => {
-      if (this.db.getJobState(jobId) !== 'running') controller.abort(new EngineError(STOPPED_BY_USER));
+      this.db.getJobState(jobId).then(
+        (state) => {
+          if (state !== 'running') controller.abort(new EngineError(STOPPED_BY_USER));
+        },
+        // An unreachable taskdb stops nothing: the outcome's write waits for it.
+        () => undefined,
+      );
     }, 250);
     try {
       if (!parsed.success) throw new EngineError(`task ${taskId} has an invalid definition: ${parsed.error.message}`);
@@ -212,17 +249,19 @@ export class Scheduler {
       const context: TaskContext = {
         jobId,
         taskId,
-        store: this.store,
+        files: this.files,
         db: this.db,
         signal: controller.signal,
         binary: this.binary,
-        timeoutMs: (this.db.getTask(jobId, taskId)?.timeoutSecs ?? 600) * 1000,
+        timeoutMs: ((await this.db.getTask(jobId, taskId))?.timeoutSecs ?? 600) * 1000,
         timeoutOf: (kind, po2) => this.timeout(kind, po2),
         streamOf: (kind) => this.streams[streamOf(kind)],
         maxRetries: this.maxRetries,
         onProgress: (fraction) => {
-          this.db.updateTaskProgress(jobId, taskId, fraction);
-          this.changed(jobId);
+          this.db.updateTaskProgress(jobId, taskId, fraction).then(
+            () => this.changed(jobId),
+            (err: unknown) => this.fault(`progress of task ${taskId}`, err),
+          );
         },
         onCycles: (cycles) => {
           this.live.set(jobId, { cycles });
@@ -231,7 +270,9 @@ export class Scheduler {
         onTasksAdded: () => this.changed(jobId),
       };
       const output = await runTask(def, context);
-      await this.record(() => this.db.updateTaskDone(jobId, taskId, output));
+      await this.record(() =>
+        this.db.updateTaskDone(jobId, taskId, output, this.options.actor ? { actor: this.options.actor } : undefined),
+      );
     } catch (err) {
       await this.record(() => this.report(item, err, controller.signal));
     } finally {
@@ -242,27 +283,29 @@ export class Scheduler {
     }
     // Live figures last while the executor runs; its output holds them after.
     if (parsed.success && parsed.data.kind === 'execute') this.live.delete(jobId);
-    const state = this.db.getJobState(jobId);
+    const state = await this.db.getJobState(jobId).catch(() => undefined);
     if (state !== undefined && state !== 'running')
       await this.ended(jobId).catch((err: unknown) => this.fault(`job ${jobId}`, err));
     this.changed(jobId);
   }
 
   /** A failed run: retried when it may succeed again, failed when it never will. */
-  private report(item: WorkItem, err: unknown, signal: AbortSignal): void {
+  private async report(item: WorkItem, err: unknown, signal: AbortSignal): Promise<void> {
     const { jobId, taskId } = item;
-    if (signal.aborted && this.closed) return; // re-queued when the engine starts again
+    // Closing: re-queued when the engine starts again, or by the sweep once a worker's lease ends.
+    if (signal.aborted && this.closed) return;
     const message = err instanceof Error ? err.message : String(err);
     const context = `task ${taskId} of job ${jobId}: ${message}`;
+    const by = this.options.actor ? { actor: this.options.actor } : undefined;
     if (signal.aborted) {
-      this.db.updateTaskRetry(jobId, taskId, message);
+      await this.db.updateTaskRetry(jobId, taskId, message, by);
     } else if (err instanceof NativeError && err.reported) {
       // The tool itself refused (a guest fault, a bad ELF, a receipt that does not verify): rerunning repeats it.
-      this.db.updateTaskFailed(jobId, taskId, message);
+      await this.db.updateTaskFailed(jobId, taskId, message, by);
     } else if (err instanceof EngineError) {
-      this.db.updateTaskFailed(jobId, taskId, context);
+      await this.db.updateTaskFailed(jobId, taskId, context, by);
     } else {
-      this.db.updateTaskRetry(jobId, taskId, context);
+      await this.db.updateTaskRetry(jobId, taskId, context, by);
     }
   }
 }

@@ -1,14 +1,16 @@
-// What each task does: spawn its bento-zkvm command with files in the job's
-// work directory. Outputs are memoized, so a task delivered again reuses a
-// finished child's result instead of recomputing it.
+// What each task does: spawn its bento-zkvm command on the job's files
+// (TaskFiles: the blob store's on the desktop, the bucket's in a cluster,
+// fetched before and published after). Outputs are memoized, so a task
+// delivered again, on any host, reuses a finished child's result instead of
+// recomputing it.
 
-import { mkdir, open, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { BlobStore } from '../blobs/blobstore.js';
-import { fileExists } from '../blobs/blobstore.js';
+import { open, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeAtomic } from '../blobs/blobstore.js';
 import { memo } from '../blobs/memo.js';
+import type { FileRef, TaskFiles } from '../blobs/taskfiles.js';
 import { Planner, type PlannedTask } from '../planner/planner.js';
-import type { TaskDb } from '../taskdb/taskdb.js';
+import type { TaskStore } from '../taskdb/store.js';
 import type { Json } from '../taskdb/types.js';
 import { guestPanic } from '../guest/panic.js';
 import { NativeError, type NativeRun, runNative } from './native.js';
@@ -17,8 +19,8 @@ import type { ExecuteDef, TaskDef } from './taskdefs.js';
 export interface TaskContext {
   jobId: string;
   taskId: string;
-  store: BlobStore;
-  db: TaskDb;
+  files: TaskFiles;
+  db: TaskStore;
   signal: AbortSignal;
   binary: string | undefined;
   timeoutMs: number;
@@ -31,8 +33,13 @@ export interface TaskContext {
 }
 
 /** The segment receipt a prove or join task writes. */
-function receiptFile(ctx: TaskContext, taskId: string): string {
-  return join(ctx.store.workDir(ctx.jobId), 'receipts', `${taskId}.rcpt`);
+function receiptFile(ctx: TaskContext, taskId: string): FileRef {
+  return { job: ctx.jobId, work: `receipts/${taskId}.rcpt` };
+}
+
+/** A segment the executor cut. */
+function segmentFile(ctx: TaskContext, segment: number): FileRef {
+  return { job: ctx.jobId, work: `segments/${String(segment).padStart(6, '0')}.seg` };
 }
 
 function native(
@@ -48,13 +55,22 @@ function native(
   });
 }
 
-/** Runs `produce` unless an earlier delivery of the task finished it (its output file exists and its result is stored). */
-async function memoized(ctx: TaskContext, output: string, produce: () => Promise<NativeRun>): Promise<Json> {
-  const m = memo(ctx.store, ctx.jobId, ctx.taskId);
+/**
+ * Runs `produce` (writing `output` at the local path it is given) unless an
+ * earlier delivery of the task finished it (its output is published and its
+ * result stored); the output is published before the result is stored.
+ */
+async function memoized(
+  ctx: TaskContext,
+  output: FileRef,
+  produce: (out: string) => Promise<NativeRun>,
+): Promise<Json> {
+  const m = memo(ctx.files, ctx.jobId, ctx.taskId);
   const stored = await m.get('result');
-  if (stored && (await fileExists(output)))
+  if (stored && (await ctx.files.exists(output)))
     return { ...(JSON.parse(stored.toString()) as Record<string, Json>), reused: true };
-  const run = await produce();
+  const run = await produce(await ctx.files.local(output));
+  await ctx.files.publish(output);
   const result = { ...(run.result as Record<string, Json>), durationMs: Math.round(run.durationMs) };
   await m.put('result', JSON.stringify(result));
   return result;
@@ -65,16 +81,15 @@ export async function runTask(def: TaskDef, ctx: TaskContext): Promise<Json> {
     case 'execute':
       return execute(def, ctx);
     case 'prove': {
-      const out = receiptFile(ctx, ctx.taskId);
-      const segment = join(ctx.store.workDir(ctx.jobId), 'segments', `${String(def.segment).padStart(6, '0')}.seg`);
-      await mkdir(join(ctx.store.workDir(ctx.jobId), 'receipts'), { recursive: true });
-      return memoized(ctx, out, () => native(ctx, ['prove-segment', segment, '--out', out]));
+      const segment = await ctx.files.fetch(segmentFile(ctx, def.segment));
+      return memoized(ctx, receiptFile(ctx, ctx.taskId), (out) =>
+        native(ctx, ['prove-segment', segment, '--out', out]),
+      );
     }
     case 'join': {
-      const out = receiptFile(ctx, ctx.taskId);
-      return memoized(ctx, out, () =>
-        native(ctx, ['join', receiptFile(ctx, def.left), receiptFile(ctx, def.right), '--out', out]),
-      );
+      const left = await ctx.files.fetch(receiptFile(ctx, def.left));
+      const right = await ctx.files.fetch(receiptFile(ctx, def.right));
+      return memoized(ctx, receiptFile(ctx, ctx.taskId), (out) => native(ctx, ['join', left, right, '--out', out]));
     }
     case 'finalize':
       return finalize(def.root, def.imageId, ctx);
@@ -83,18 +98,18 @@ export async function runTask(def: TaskDef, ctx: TaskContext): Promise<Json> {
 
 /** Runs the guest, planning proving tasks as segments come out, so proving overlaps execution. */
 async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
-  const work = ctx.store.workDir(ctx.jobId);
-  const segments = join(work, 'segments');
-  await mkdir(segments, { recursive: true });
+  const segments = dirname(await ctx.files.local(segmentFile(ctx, 0)));
+  const logRef: FileRef = { kind: 'logs', id: ctx.jobId };
+  const log = await ctx.files.local(logRef);
   const args = [
     'execute',
-    ctx.store.path('elfs', def.elf),
+    await ctx.files.fetch({ kind: 'elfs', id: def.elf }),
     '--po2',
     String(def.po2),
     '--input',
-    ctx.store.path('inputs', def.input),
+    await ctx.files.fetch({ kind: 'inputs', id: def.input }),
   ];
-  args.push('--log', ctx.store.path('logs', ctx.jobId));
+  args.push('--log', log);
   if (!def.executeOnly) args.push('--segments-dir', segments);
   if (def.cycleLimit !== null) args.push('--cycle-limit', String(def.cycleLimit));
   const planner = new Planner();
@@ -102,32 +117,48 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
   const segmentOf = new Map<number, number>();
   let cycles = 0;
   let segmentCount = 0;
-  const plan = (finalize?: { imageId: string }): void => {
-    ctx.db.transaction(undefined, () => {
+  const plan = async (finalize?: { imageId: string }): Promise<void> => {
+    await ctx.db.transaction(undefined, async (tx) => {
       for (let t = planner.nextTask(); t; t = planner.nextTask())
-        insertPlanned(ctx, t, def.po2, ids, segmentOf, finalize);
+        await insertPlanned(ctx, tx, t, def.po2, ids, segmentOf, finalize);
     });
     ctx.onTasksAdded();
   };
+  // Each segment is published, then its proving planned, in the order they come out.
+  let planning: Promise<void> = Promise.resolve();
+  let planningFailed: { error: unknown } | undefined;
   const run = await native(ctx, args, (line) => {
     if (line.type !== 'segment') return;
     cycles += Number(line.cycles);
     ctx.onCycles(cycles);
     if (def.executeOnly) return;
-    const planned = planner.enqueueSegment();
-    segmentOf.set(planned, segmentCount);
-    ids.set(planned, `prove-${segmentCount++}`);
-    plan();
-  });
+    const segment = segmentCount++;
+    planning = planning
+      .then(async () => {
+        // Planned only once published: a worker elsewhere may claim its proving at once.
+        await ctx.files.publish(segmentFile(ctx, segment));
+        const planned = planner.enqueueSegment();
+        segmentOf.set(planned, segment);
+        ids.set(planned, `prove-${segment}`);
+        await plan();
+      })
+      .catch((error: unknown) => {
+        planningFailed ??= { error };
+      });
+  }).finally(() => ctx.files.publish(logRef).catch(() => undefined));
+  await planning;
+  if (planningFailed) throw planningFailed.error;
   const done = run.result;
-  const panic = guestPanic(Number(done.exit_code), await logTail(ctx.store.path('logs', ctx.jobId)));
+  const panic = guestPanic(Number(done.exit_code), await logTail(log));
   if (panic) throw new NativeError(panic, args, [], true);
   const journal = Buffer.from(String(done.journal ?? ''), 'hex');
-  await ctx.store.put('journals', ctx.jobId, journal);
+  const journalRef: FileRef = { kind: 'journals', id: ctx.jobId };
+  await writeAtomic(await ctx.files.local(journalRef), journal);
+  await ctx.files.publish(journalRef);
   const imageId = String(done.image_id);
   if (!def.executeOnly) {
     planner.finish();
-    plan({ imageId });
+    await plan({ imageId });
   }
   return {
     exitCode: Number(done.exit_code),
@@ -154,17 +185,18 @@ async function logTail(path: string): Promise<string> {
 }
 
 /** Creates the taskdb task for a planned task (a redelivered executor finds them there already). */
-function insertPlanned(
+async function insertPlanned(
   ctx: TaskContext,
+  db: TaskStore,
   t: PlannedTask,
   po2: number,
   ids: Map<number, string>,
   segmentOf: ReadonlyMap<number, number>,
   finalize?: { imageId: string },
-): void {
+): Promise<void> {
   const id = ids.get(t.number) ?? (t.command === 'finalize' ? 'finalize' : `${t.command}-${t.number}`);
   ids.set(t.number, id);
-  if (ctx.db.getTask(ctx.jobId, id)) return;
+  if (await db.getTask(ctx.jobId, id)) return;
   const deps = t.dependsOn.map((n) => ids.get(n) as string);
   let def: TaskDef;
   if (t.command === 'prove') def = { kind: 'prove', segment: segmentOf.get(t.number) as number, po2 };
@@ -172,7 +204,7 @@ function insertPlanned(
   else if (t.command === 'finalize' && finalize)
     def = { kind: 'finalize', root: deps[0] as string, imageId: finalize.imageId };
   else throw new Error(`the planner produced a ${t.command} task, which local proving does not run`);
-  ctx.db.createTask(
+  await db.createTask(
     ctx.jobId,
     id,
     ctx.streamOf(def.kind),
@@ -185,11 +217,13 @@ function insertPlanned(
 
 /** Assembles the receipt, then verifies it in a separate run before the job may succeed. */
 async function finalize(root: string, imageId: string, ctx: TaskContext): Promise<Json> {
-  const receipt = ctx.store.path('receipts', ctx.jobId);
-  const journal = ctx.store.path('journals', ctx.jobId);
-  const assembled = await memoized(ctx, receipt, () =>
-    native(ctx, ['finalize', receiptFile(ctx, root), '--journal', journal, '--image-id', imageId, '--out', receipt]),
+  const receiptRef: FileRef = { kind: 'receipts', id: ctx.jobId };
+  const journal = await ctx.files.fetch({ kind: 'journals', id: ctx.jobId });
+  const rootReceipt = await ctx.files.fetch(receiptFile(ctx, root));
+  const assembled = await memoized(ctx, receiptRef, (out) =>
+    native(ctx, ['finalize', rootReceipt, '--journal', journal, '--image-id', imageId, '--out', out]),
   );
+  const receipt = await ctx.files.fetch(receiptRef);
   ctx.onProgress(0.5);
   try {
     const verified = await native(ctx, ['verify', receipt, '--image-id', imageId]);
@@ -200,7 +234,7 @@ async function finalize(root: string, imageId: string, ctx: TaskContext): Promis
     };
   } catch (err) {
     // No receipt is left behind that did not verify.
-    await rm(receipt, { force: true });
+    await ctx.files.remove(receiptRef);
     await rm(`${receipt}.json`, { force: true });
     throw err;
   }

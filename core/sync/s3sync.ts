@@ -8,7 +8,8 @@ import * as Minio from 'minio';
 import type { S3Config } from '../api/contract.js';
 import type { BlobKind, BlobStore } from '../blobs/blobstore.js';
 
-function s3Client(config: S3Config): Minio.Client {
+/** A client of the bucket's endpoint (path-style, as MinIO and s3rver want). */
+export function s3Client(config: S3Config): Minio.Client {
   const url = new URL(config.endpoint);
   return new Minio.Client({
     endPoint: url.hostname,
@@ -47,7 +48,7 @@ export async function testS3(config: S3Config, timeoutMs = 5000): Promise<{ ok: 
 }
 
 /** The bucket layout the proving cluster uses. */
-const PREFIX: Partial<Record<BlobKind, string>> = {
+export const PREFIX: Partial<Record<BlobKind, string>> = {
   elfs: 'elfs/',
   inputs: 'inputs/',
   receipts: 'receipts/stark/',
@@ -129,8 +130,7 @@ export class S3Sync {
       await this.store.put(kind, id, stream);
       return true;
     } catch (err) {
-      if ((err as { code?: string }).code === 'NoSuchKey' || (err as { code?: string }).code === 'NotFound')
-        return false;
+      if (isMissingObject(err)) return false;
       throw err;
     }
   }
@@ -158,4 +158,10 @@ export class S3Sync {
       }
     }
   }
+}
+
+/** Whether an S3 error says the object is not there. */
+export function isMissingObject(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'NoSuchKey' || code === 'NotFound';
 }

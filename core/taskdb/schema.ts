@@ -186,6 +186,24 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_state ON jobs (state);
   ${JOBS_DONE}
   `,
+  // 5: leases and workers, for workers on other hosts (the cluster backend
+  // has the same): a claimed task may carry the worker holding it and the end
+  // of its lease, which the worker's heartbeats move on; the requeue sweep
+  // takes back a task whose lease ended. A task claimed without a lease (the
+  // desktop's own slots) has neither.
+  `
+  ALTER TABLE tasks ADD COLUMN worker_id TEXT;
+  ALTER TABLE tasks ADD COLUMN lease_until INTEGER;
+  CREATE INDEX tasks_by_worker ON tasks (worker_id) WHERE state = 'running';
+  CREATE TABLE workers (
+    id             TEXT PRIMARY KEY,
+    host           TEXT NOT NULL,
+    streams        TEXT NOT NULL CHECK (json_valid(streams)),
+    slots          INTEGER NOT NULL CHECK (slots > 0),
+    started_at     INTEGER NOT NULL,
+    last_heartbeat INTEGER NOT NULL
+  );
+  `,
 ];
 
 // Per-connection triggers that append to task_events. They are TEMP because

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ID_RULE, isValidId } from '../ids.js';
 import Database from 'better-sqlite3';
 import { AdminQueries } from './adminqueries.js';
 import { type JobRow, toJob } from './jobrow.js';
 import { JOB_LISTS, type JobSummary, JobSummaries } from './jobsummary.js';
 import { EVENT_TRIGGERS, MIGRATIONS } from './schema.js';
+import { CONSISTENCY_QUERIES } from './consistency.js';
+import * as Rows from './rows.js';
+import { toEvent, toStream, toTask as toTaskOf, toWorkers } from './rows.js';
+import type { Consistency, Lease, WorkerInfo, WorkerRow } from './store.js';
 import {
   type ChangeContext,
   type Job,
@@ -28,52 +31,10 @@ export interface OpenOptions {
   readonly?: boolean;
 }
 
-interface TaskRow {
-  job_id: string;
-  task_id: string;
-  stream_id: string;
-  task_def: string;
-  kind: string | null;
-  segment: number | null;
-  prerequisites: string;
-  state: TaskState;
-  created_at: number;
-  started_at: number | null;
-  updated_at: number | null;
-  waiting_on: number;
-  progress: number;
-  retries: number;
-  max_retries: number;
-  timeout_secs: number;
-  output: string | null;
-  error: string | null;
-}
-
-interface StreamRow {
-  id: string;
-  worker_type: string;
-  reserved: number;
-  be_mult: number;
-  user_id: string;
-  running: number;
-  ready: number;
-}
-
-interface EventRow {
-  id: number;
-  job_id: string;
-  task_id: string | null;
-  at: number;
-  from_state: string | null;
-  to_state: string;
-  reason: string | null;
-  actor: string;
-}
+type TaskRow = Rows.TaskRow<string>;
 
 /** The error of a task that was never run because its job failed first. */
-export function cancelledBecause(jobError: string): string {
-  return `cancelled: ${jobError}`;
-}
+export const cancelledBecause = Rows.cancelledBecause;
 
 /** The task database: the cluster's taskdb verbs over one SQLite file. */
 export class TaskDb {
@@ -180,15 +141,22 @@ export class TaskDb {
   }
 
   createStream(workerType: string, reserved: number, beMult: number, userId: string): string {
-    if (!Number.isInteger(reserved) || reserved < 0) {
-      throw new TaskDbError('invalid_argument', `reserved must be a non-negative integer, got ${reserved}`);
-    }
-    if (!(beMult > 0) || !Number.isFinite(beMult)) {
-      throw new TaskDbError('invalid_argument', `be_mult must be a positive number, got ${beMult}`);
-    }
+    Rows.validateStream(reserved, beMult);
     const id = randomUUID();
     this.stmts.insertStream.run(id, workerType, reserved, beMult, userId);
     return id;
+  }
+
+  ensureStreams(workerTypes: readonly string[], userId: string): Record<string, string> {
+    return this.change(undefined, () => {
+      const existing = this.getStreams().filter((s) => s.userId === userId);
+      return Object.fromEntries(
+        workerTypes.map((wt) => [
+          wt,
+          existing.find((s) => s.workerType === wt)?.id ?? this.createStream(wt, 1, 1, userId),
+        ]),
+      );
+    });
   }
 
   createJob(
@@ -238,25 +206,9 @@ export class TaskDb {
     maxRetries: number,
     timeoutSecs: number,
   ): void {
-    for (const id of [jobId, taskId]) {
-      if (!isValidId(id))
-        throw new TaskDbError('invalid_argument', `invalid id ${JSON.stringify(id.slice(0, 80))}: ${ID_RULE}`);
-    }
-    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
-      throw new TaskDbError('invalid_argument', `max_retries must be a non-negative integer, got ${maxRetries}`);
-    }
-    if (!Number.isInteger(timeoutSecs) || timeoutSecs <= 0) {
-      throw new TaskDbError('invalid_argument', `timeout_secs must be a positive integer, got ${timeoutSecs}`);
-    }
+    Rows.validateTask(jobId, taskId, prereqs, maxRetries, timeoutSecs);
     if (this.stmts.getTask.get(jobId, taskId)) {
       throw new TaskDbError('already_exists', `task ${taskId} of job ${jobId} already exists`);
-    }
-    const unique = new Set(prereqs);
-    if (unique.size !== prereqs.length) {
-      throw new TaskDbError('invalid_argument', `task ${taskId} lists a prerequisite twice`);
-    }
-    if (unique.has(taskId)) {
-      throw new TaskDbError('cycle', `task ${taskId} of job ${jobId} cannot depend on itself`);
     }
     // Prerequisites must already exist, so a new task can never close a cycle.
     let waitingOn = 0;
@@ -288,10 +240,14 @@ export class TaskDb {
    * priority (reserved capacity first, then best effort by multiplier), then
    * its ready task of the oldest job, oldest task first.
    */
-  requestWork(workerType: string, ctx?: ChangeContext): WorkItem | undefined {
+  requestWork(workerType: string, ctx?: ChangeContext, lease?: Lease): WorkItem | undefined {
     return this.change(ctx, () => {
-      const row = this.stmts.claim.get({ now: this.ctx.now, workerType }) as
-        Pick<TaskRow, 'job_id' | 'task_id' | 'task_def' | 'prerequisites' | 'max_retries'> | undefined;
+      const row = this.stmts.claim.get({
+        now: this.ctx.now,
+        workerType,
+        workerId: lease?.workerId ?? null,
+        leaseUntil: lease ? this.ctx.now + lease.ms : null,
+      }) as Pick<TaskRow, 'job_id' | 'task_id' | 'task_def' | 'prerequisites' | 'max_retries'> | undefined;
       if (!row) return undefined;
       return {
         jobId: row.job_id,
@@ -348,26 +304,54 @@ export class TaskDb {
 
   /** Raises a task's progress (never lowers it); also counts as a heartbeat for its timeout. */
   updateTaskProgress(jobId: string, taskId: string, progress: number): boolean {
-    const clamped = Math.min(1, Math.max(0, Number.isFinite(progress) ? progress : 0));
+    const clamped = Rows.clampProgress(progress);
     return this.change(
       undefined,
       () => this.stmts.updateProgress.run(clamped, this.ctx.now, jobId, taskId).changes > 0,
     );
   }
 
-  /** Retries (or fails) running tasks whose deadline has passed; returns how many. */
+  /** Retries (or fails) running tasks whose deadline or lease has passed; returns how many. */
   requeueTimedOut(limit = 100, ctx?: ChangeContext): number {
     return this.change({ actor: ctx?.actor ?? 'sweeper', ...ctx }, () => {
-      const rows = this.stmts.timedOut.all(this.ctx.now, limit) as {
-        job_id: string;
-        task_id: string;
-        timeout_secs: number;
-      }[];
-      for (const row of rows) {
-        this.updateTaskRetry(row.job_id, row.task_id, `timed out after ${row.timeout_secs}s`);
-      }
+      const rows = this.stmts.timedOut.all({ now: this.ctx.now, limit }) as Rows.ExpiredRow[];
+      for (const row of rows) this.updateTaskRetry(row.job_id, row.task_id, Rows.expiryReason(row));
       return rows.length;
     });
+  }
+
+  registerWorker(worker: WorkerInfo): void {
+    const now = Date.now();
+    this.stmts.upsertWorker.run(worker.id, worker.host, JSON.stringify(worker.streams), worker.slots, now, now);
+  }
+
+  heartbeat(workerId: string, leaseMs: number): boolean {
+    const now = Date.now();
+    return this.change(undefined, () => {
+      this.stmts.extendLeases.run(now + leaseMs, workerId);
+      return this.stmts.touchWorker.run(now, workerId).changes > 0;
+    });
+  }
+
+  removeWorker(workerId: string): void {
+    this.stmts.deleteWorker.run(workerId);
+  }
+
+  listWorkers(since: number): WorkerRow[] {
+    const rows = this.stmts.workers.all(since) as Rows.WorkerDbRow<string>[];
+    const held = this.stmts.workerTasks.all(since) as Rows.HeldTaskRow[];
+    return toWorkers(rows, held, parseJson);
+  }
+
+  /** Checks the counters and waits the triggers keep against the rows they count. */
+  checkConsistency(): Consistency {
+    const ids = (sql: string): string[] => (this.db.prepare(sql).all() as { id: string }[]).map((r) => r.id);
+    return {
+      streamCounters: ids(CONSISTENCY_QUERIES.streamCounters),
+      jobCounters: ids(CONSISTENCY_QUERIES.jobCounters),
+      leakingTasks: ids(CONSISTENCY_QUERIES.leakingTasks),
+      badWaits: ids(CONSISTENCY_QUERIES.badWaits),
+    };
   }
 
   /** Re-queues every task left running, as after a crash of the process that ran them. */
@@ -453,12 +437,12 @@ export class TaskDb {
   }
 
   getStream(streamId: string): Stream | undefined {
-    const row = this.stmts.getStream.get(streamId) as StreamRow | undefined;
+    const row = this.stmts.getStream.get(streamId) as Rows.StreamRow | undefined;
     return row && toStream(row);
   }
 
   getStreams(): Stream[] {
-    return (this.stmts.getStreams.all() as StreamRow[]).map(toStream);
+    return (this.stmts.getStreams.all() as Rows.StreamRow[]).map(toStream);
   }
 
   /** Running jobs of a user (all users when omitted). */
@@ -471,12 +455,12 @@ export class TaskDb {
 
   /** Events of one job in order, optionally only those after an event id. */
   getEvents(jobId: string, afterId = 0): TaskEvent[] {
-    return (this.stmts.jobEvents.all(jobId, afterId) as EventRow[]).map(toEvent);
+    return (this.stmts.jobEvents.all(jobId, afterId) as Rows.EventRow[]).map(toEvent);
   }
 
   /** Events of all jobs after an event id, oldest first (for live streams). */
   getEventsSince(afterId: number, limit = 1000): TaskEvent[] {
-    return (this.stmts.eventsSince.all(afterId, limit) as EventRow[]).map(toEvent);
+    return (this.stmts.eventsSince.all(afterId, limit) as Rows.EventRow[]).map(toEvent);
   }
 
   requireJob(jobId: string): Job {
@@ -501,6 +485,35 @@ export class TaskDb {
   /** Runs `fn` as one change (one transaction, its events attributed to ctx). */
   transaction<T>(ctx: ChangeContext | undefined, fn: () => T): T {
     return this.change(ctx, fn);
+  }
+
+  /**
+   * Runs an asynchronous `fn` as one change. The caller keeps every other
+   * use of this connection out until it settles (sqlitestore.ts does), since
+   * whatever runs on it meanwhile would join the transaction.
+   */
+  async transactionAsync<T>(ctx: ChangeContext | undefined, fn: () => Promise<T>): Promise<T> {
+    // Inside a transaction already: part of it.
+    if (this.depth > 0) return fn();
+    const outer = this.ctx;
+    this.ctx = { now: Date.now(), actor: ctx?.actor ?? this.defaultActor, reason: ctx?.reason ?? null };
+    this.depth++;
+    try {
+      this.setContext(this.ctx.actor, this.ctx.reason);
+      this.tx.begin.run();
+      try {
+        const result = await fn();
+        this.tx.commit.run();
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) this.tx.rollback.run();
+        this.context?.forget();
+        throw err;
+      }
+    } finally {
+      this.depth--;
+      this.ctx = outer;
+    }
   }
 }
 
@@ -600,7 +613,7 @@ function prepare(db: Database.Database) {
     // The stream with the lowest priority (ties: the larger reservation), then
     // its ready task of the oldest job, oldest task first; in one statement.
     claim: db.prepare(`
-      UPDATE tasks SET state = 'running', started_at = @now
+      UPDATE tasks SET state = 'running', started_at = @now, worker_id = @workerId, lease_until = @leaseUntil
       WHERE rowid = (
         SELECT rowid FROM tasks
         WHERE state = 'ready' AND stream_id = (
@@ -626,16 +639,31 @@ function prepare(db: Database.Database) {
       FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.job_id = ? AND t.task_id = ?`),
     bumpRetries: db.prepare('UPDATE tasks SET retries = retries + 1 WHERE job_id = ? AND task_id = ?'),
     markRetry: db.prepare(`
-      UPDATE tasks SET state = 'ready', retries = retries + 1, progress = 0, updated_at = ?, error = ?
+      UPDATE tasks SET state = 'ready', retries = retries + 1, progress = 0, updated_at = ?, error = ?,
+                       worker_id = NULL, lease_until = NULL
       WHERE job_id = ? AND task_id = ? AND state = 'running'`),
     updateProgress: db.prepare(`
       UPDATE tasks SET progress = max(progress, ?), updated_at = ?
       WHERE job_id = ? AND task_id = ? AND state IN ('ready', 'running')`),
     timedOut: db.prepare(`
-      SELECT job_id, task_id, timeout_secs FROM tasks
+      SELECT job_id, task_id, timeout_secs, worker_id, coalesce(lease_until < @now, 0) AS lease_ended FROM tasks
       WHERE state = 'running'
-        AND max(coalesce(started_at, 0), coalesce(updated_at, 0)) + timeout_secs * 1000 < ?
-      LIMIT ?`),
+        AND (max(coalesce(started_at, 0), coalesce(updated_at, 0)) + timeout_secs * 1000 < @now
+             OR lease_until < @now)
+      LIMIT @limit`),
+    upsertWorker: db.prepare(`
+      INSERT INTO workers (id, host, streams, slots, started_at, last_heartbeat) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET host = excluded.host, streams = excluded.streams, slots = excluded.slots,
+        last_heartbeat = excluded.last_heartbeat`),
+    extendLeases: db.prepare(
+      "UPDATE tasks SET lease_until = ? WHERE worker_id = ? AND state = 'running' AND lease_until IS NOT NULL",
+    ),
+    touchWorker: db.prepare('UPDATE workers SET last_heartbeat = ? WHERE id = ?'),
+    deleteWorker: db.prepare('DELETE FROM workers WHERE id = ?'),
+    workers: db.prepare('SELECT * FROM workers WHERE last_heartbeat >= ? ORDER BY started_at, id'),
+    workerTasks: db.prepare(`
+      SELECT t.worker_id, t.job_id, t.task_id FROM tasks t JOIN workers w ON w.id = t.worker_id
+      WHERE t.state = 'running' AND w.last_heartbeat >= ? ORDER BY t.started_at`),
     allRunning: db.prepare("SELECT job_id, task_id FROM tasks WHERE state = 'running'"),
     deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
     deleteEvents: db.prepare('DELETE FROM task_events WHERE job_id = ?'),
@@ -649,50 +677,10 @@ function prepare(db: Database.Database) {
   };
 }
 
+function parseJson(text: string): Json {
+  return JSON.parse(text) as Json;
+}
+
 function toTask(row: TaskRow): Task {
-  return {
-    jobId: row.job_id,
-    taskId: row.task_id,
-    streamId: row.stream_id,
-    taskDef: JSON.parse(row.task_def) as Json,
-    kind: row.kind,
-    segment: row.segment,
-    prerequisites: JSON.parse(row.prerequisites) as string[],
-    state: row.state,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    updatedAt: row.updated_at,
-    waitingOn: row.waiting_on,
-    progress: row.progress,
-    retries: row.retries,
-    maxRetries: row.max_retries,
-    timeoutSecs: row.timeout_secs,
-    output: row.output === null ? null : (JSON.parse(row.output) as Json),
-    error: row.error,
-  };
-}
-
-function toStream(row: StreamRow): Stream {
-  return {
-    id: row.id,
-    workerType: row.worker_type,
-    reserved: row.reserved,
-    beMult: row.be_mult,
-    userId: row.user_id,
-    running: row.running,
-    ready: row.ready,
-  };
-}
-
-function toEvent(row: EventRow): TaskEvent {
-  return {
-    id: row.id,
-    jobId: row.job_id,
-    taskId: row.task_id,
-    at: row.at,
-    from: row.from_state,
-    to: row.to_state,
-    reason: row.reason,
-    actor: row.actor,
-  };
+  return toTaskOf(row, parseJson);
 }

@@ -1,0 +1,124 @@
+// A cluster worker: a process on any host that claims tasks of its streams
+// from the shared PostgreSQL taskdb, runs them as bento-zkvm children on files
+// fetched from the bucket (publishing what they write), and reports the
+// outcome. Every claim carries a lease its heartbeats move on; every worker
+// also sweeps, so a task whose worker died is taken back once its lease ends,
+// whichever workers are left.
+
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { S3Config } from '../api/contract.js';
+import { S3TaskFiles } from '../blobs/taskfiles.js';
+import { USER } from '../engine/engine.js';
+import { Scheduler } from '../engine/scheduler.js';
+import { STREAMS, type StreamKind } from '../engine/taskdefs.js';
+import { PgTaskDb } from '../taskdb/pg/pgtaskdb.js';
+
+export interface WorkerOptions {
+  /** The taskdb's PostgreSQL URL. */
+  taskdb: string;
+  s3: S3Config;
+  /** The streams it claims from (default: all). */
+  streams?: readonly StreamKind[];
+  /** Tasks it runs at once on each of its streams. */
+  slots?: number;
+  /** Where fetched and written files are kept on this host. */
+  cache: string;
+  binary?: string;
+  /** How long a claim stays held without a heartbeat (default 30 s). */
+  leaseMs?: number;
+  /** How often the requeue sweep runs (default 5 s). */
+  sweepMs?: number;
+  maxRetries?: number;
+  timeoutScale?: number;
+  /** Named in the taskdb's events and the Workers view (default: host-pid-random). */
+  id?: string;
+  /** Where a worker's faults go (default: stderr). */
+  log?: (line: string) => void;
+}
+
+export class ClusterWorker {
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  private constructor(
+    readonly id: string,
+    private readonly tdb: PgTaskDb,
+    private readonly scheduler: Scheduler,
+  ) {}
+
+  static async start(options: WorkerOptions): Promise<ClusterWorker> {
+    const id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const streams = options.streams ?? STREAMS;
+    const slots = options.slots ?? 1;
+    const leaseMs = options.leaseMs ?? 30_000;
+    const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const tdb = await PgTaskDb.open(options.taskdb, { actor: id, poolSize: streams.length * slots + 4 });
+    try {
+      const streamIds = (await tdb.ensureStreams(STREAMS, USER)) as Record<StreamKind, string>;
+      await tdb.registerWorker({ id, host: hostname(), streams: [...streams], slots });
+      const scheduler = new Scheduler(
+        tdb,
+        new S3TaskFiles(options.s3, options.cache),
+        streamIds,
+        {
+          slots: Object.fromEntries(STREAMS.map((kind) => [kind, streams.includes(kind) ? slots : 0])),
+          maxRetries: options.maxRetries ?? 2,
+          binary: options.binary,
+          timeoutScale: options.timeoutScale,
+          actor: id,
+          lease: { workerId: id, ms: leaseMs },
+        },
+        () => undefined,
+      );
+      const worker = new ClusterWorker(id, tdb, scheduler);
+      const info = { id, host: hostname(), streams: [...streams], slots };
+      // A heartbeat every third of the lease: two may be lost before the lease ends.
+      worker.every(
+        Math.max(100, Math.floor(leaseMs / 3)),
+        async () => {
+          if (!(await tdb.heartbeat(id, leaseMs))) await tdb.registerWorker(info);
+        },
+        log,
+      );
+      worker.every(options.sweepMs ?? 5000, () => tdb.requeueTimedOut(100, { actor: `sweeper@${id}` }), log);
+      scheduler.start();
+      return worker;
+    } catch (err) {
+      await tdb.close();
+      throw err;
+    }
+  }
+
+  /** Runs `fn` every `ms`; a failure (the database restarting) is logged and the next round tries again. */
+  private every(ms: number, fn: () => Promise<unknown>, log: (line: string) => void): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      fn()
+        .catch((err: unknown) => log(`bento worker ${this.id}: ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => {
+          busy = false;
+        });
+    }, ms);
+    this.timers.push(timer);
+  }
+
+  /**
+   * Stops claiming and kills its children; the tasks it held go back to the
+   * queue now rather than when their lease ends (if the taskdb can be reached:
+   * otherwise the sweep takes them back then).
+   */
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.scheduler.close();
+    try {
+      const self = (await this.tdb.listWorkers(0)).find((w) => w.id === this.id);
+      for (const task of self?.running ?? [])
+        await this.tdb.updateTaskRetry(task.jobId, task.taskId, `worker ${this.id} stopped`, { actor: this.id });
+      await this.tdb.removeWorker(this.id);
+    } finally {
+      await this.tdb.close();
+    }
+  }
+}

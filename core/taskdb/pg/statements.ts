@@ -1,0 +1,93 @@
+// Every statement of the PostgreSQL taskdb (pgtaskdb.ts), named: each is
+// prepared once per connection, so the hot verbs (claim, done) are not parsed
+// and planned again on every call.
+
+const TEXT = {
+  setContext: "SELECT set_config('bento.actor', $1, false), set_config('bento.reason', $2, false)",
+  insertStream: 'INSERT INTO streams (id, worker_type, reserved, be_mult, user_id) VALUES ($1, $2, $3, $4, $5)',
+  getStream: 'SELECT * FROM streams WHERE id = $1',
+  getStreams: 'SELECT * FROM streams ORDER BY worker_type, seq',
+  lockStreams: 'SELECT pg_advisory_xact_lock(7420002)',
+  insertJob: "INSERT INTO jobs (id, state, user_id, created_at) VALUES ($1, 'running', $2, $3) RETURNING seq",
+  getJob: 'SELECT * FROM jobs WHERE id = $1',
+  insertTask: `
+    INSERT INTO tasks (job_id, task_id, stream_id, job_seq, task_def, prerequisites, state, created_at,
+                       waiting_on, max_retries, timeout_secs)
+    VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11)`,
+  insertDeps: `
+    INSERT INTO task_deps (job_id, pre_task_id, post_task_id)
+    SELECT $1, pre, $3 FROM unnest($2::text[]) AS pre`,
+  getTask: 'SELECT * FROM tasks WHERE job_id = $1 AND task_id = $2',
+  getTaskState: 'SELECT state FROM tasks WHERE job_id = $1 AND task_id = $2',
+  prereqStates: 'SELECT task_id, state FROM tasks WHERE job_id = $1 AND task_id = ANY($2::text[])',
+  getTasks: 'SELECT * FROM tasks WHERE job_id = $1 ORDER BY seq',
+  // request_work: the stream with the lowest priority (ties: the larger
+  // reservation), then its ready task of the oldest job, oldest task first;
+  // a task another claimer holds is skipped, never waited for.
+  claim: `
+    UPDATE tasks SET state = 'running', started_at = $2, worker_id = $3, lease_until = $4
+    WHERE (job_id, task_id) = (
+      SELECT job_id, task_id FROM tasks
+      WHERE state = 'ready' AND stream_id = (
+        SELECT id FROM streams WHERE worker_type = $1 AND ready > 0 ORDER BY priority, reserved DESC, seq LIMIT 1)
+      ORDER BY job_seq, seq LIMIT 1
+      FOR UPDATE SKIP LOCKED)
+    RETURNING job_id, task_id, task_def, prerequisites, max_retries`,
+  markDone: `
+    UPDATE tasks SET state = 'done', output = $1::jsonb, updated_at = $2, progress = 1, error = NULL
+    WHERE job_id = $3 AND task_id = $4 AND state IN ('ready', 'running')`,
+  markFailed: `
+    UPDATE tasks SET state = 'failed', error = $1, updated_at = $2
+    WHERE job_id = $3 AND task_id = $4 AND state IN ('pending', 'ready', 'running')`,
+  failJob: "UPDATE jobs SET state = 'failed', error = $1, ended_at = $2 WHERE id = $3 AND state = 'running'",
+  stopJob: "UPDATE jobs SET state = 'stopped', error = $1, ended_at = $2 WHERE id = $3 AND state = 'running'",
+  failFinishedJob: "UPDATE jobs SET state = 'failed', error = $1 WHERE id = $2 AND state = 'done'",
+  cancelOpenTasks: `
+    UPDATE tasks SET state = 'failed', error = $1, updated_at = $2
+    WHERE job_id = $3 AND state IN ('pending', 'ready')`,
+  getRetryInfo: `
+    SELECT t.retries, t.max_retries, t.state, t.error, j.state AS job_state
+    FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.job_id = $1 AND t.task_id = $2
+    FOR UPDATE OF t`,
+  bumpRetries: 'UPDATE tasks SET retries = retries + 1 WHERE job_id = $1 AND task_id = $2',
+  markRetry: `
+    UPDATE tasks SET state = 'ready', retries = retries + 1, progress = 0, updated_at = $1, error = $2,
+                     worker_id = NULL, lease_until = NULL
+    WHERE job_id = $3 AND task_id = $4 AND state = 'running'`,
+  updateProgress: `
+    UPDATE tasks SET progress = greatest(progress, $1), updated_at = $2
+    WHERE job_id = $3 AND task_id = $4 AND state IN ('ready', 'running')`,
+  timedOut: `
+    SELECT job_id, task_id, timeout_secs, worker_id, coalesce(lease_until < $1, false) AS lease_ended FROM tasks
+    WHERE state = 'running'
+      AND (greatest(coalesce(started_at, 0), coalesce(updated_at, 0)) + timeout_secs * 1000 < $1
+           OR lease_until < $1)
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED`,
+  allRunning: "SELECT job_id, task_id FROM tasks WHERE state = 'running'",
+  deleteJob: 'DELETE FROM jobs WHERE id = $1',
+  deleteEvents: 'DELETE FROM task_events WHERE job_id = $1',
+  insertDeletedEvent: `
+    INSERT INTO task_events (job_id, task_id, at, from_state, to_state, reason, actor)
+    VALUES ($1, NULL, $2, $3, 'deleted', bento_reason(), bento_actor())`,
+  upsertWorker: `
+    INSERT INTO workers (id, host, streams, slots, started_at, last_heartbeat) VALUES ($1, $2, $3::jsonb, $4, $5, $6)
+    ON CONFLICT (id) DO UPDATE SET host = excluded.host, streams = excluded.streams, slots = excluded.slots,
+      last_heartbeat = excluded.last_heartbeat`,
+  extendLeases:
+    "UPDATE tasks SET lease_until = $1 WHERE worker_id = $2 AND state = 'running' AND lease_until IS NOT NULL",
+  touchWorker: 'UPDATE workers SET last_heartbeat = $1 WHERE id = $2',
+  deleteWorker: 'DELETE FROM workers WHERE id = $1',
+  workers: 'SELECT * FROM workers WHERE last_heartbeat >= $1 ORDER BY started_at, id',
+  workerTasks: `
+    SELECT t.worker_id, t.job_id, t.task_id FROM tasks t JOIN workers w ON w.id = t.worker_id
+    WHERE t.state = 'running' AND w.last_heartbeat >= $1 ORDER BY t.started_at`,
+  runningJobs: "SELECT id FROM jobs WHERE state = 'running' ORDER BY seq",
+  runningJobsOfUser: "SELECT id FROM jobs WHERE user_id = $1 AND state = 'running' ORDER BY seq",
+  jobEvents: 'SELECT * FROM task_events WHERE job_id = $1 AND id > $2 ORDER BY id',
+  eventsSince: 'SELECT * FROM task_events WHERE id > $1 ORDER BY id LIMIT $2',
+} as const;
+
+export const PG_SQL = Object.fromEntries(
+  Object.entries(TEXT).map(([name, text]) => [name, { name: `bento_${name}`, text }]),
+) as { [K in keyof typeof TEXT]: { name: string; text: string } };

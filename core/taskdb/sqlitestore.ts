@@ -1,0 +1,160 @@
+// The SQLite taskdb (taskdb.ts, synchronous) behind the asynchronous
+// TaskStore interface. One connection serves every caller, so while a
+// transaction awaits, other callers wait for it to settle rather than join it.
+
+import { TaskDb, type OpenOptions } from './taskdb.js';
+import type { Consistency, Lease, TaskStore, WorkerInfo, WorkerRow } from './store.js';
+import type { ChangeContext, Job, JobState, Json, Stream, Task, TaskEvent, WorkItem } from './types.js';
+
+export class SqliteTaskStore implements TaskStore {
+  readonly backend = 'sqlite';
+  // Settles when the transaction in progress does.
+  private gate: Promise<unknown> | undefined;
+
+  private constructor(
+    readonly tdb: TaskDb,
+    private readonly inTransaction: boolean,
+  ) {}
+
+  static open(path: string, options: OpenOptions = {}): SqliteTaskStore {
+    return new SqliteTaskStore(TaskDb.open(path, options), false);
+  }
+
+  /** The store over a taskdb already open. */
+  static over(tdb: TaskDb): SqliteTaskStore {
+    return new SqliteTaskStore(tdb, false);
+  }
+
+  private async run<T>(fn: (tdb: TaskDb) => T): Promise<T> {
+    if (!this.inTransaction) while (this.gate) await this.gate.catch(() => undefined);
+    return fn(this.tdb);
+  }
+
+  createStream(workerType: string, reserved: number, beMult: number, userId: string): Promise<string> {
+    return this.run((t) => t.createStream(workerType, reserved, beMult, userId));
+  }
+  ensureStreams(workerTypes: readonly string[], userId: string): Promise<Record<string, string>> {
+    return this.run((t) => t.ensureStreams(workerTypes, userId));
+  }
+  createJob(
+    streamId: string,
+    taskDef: Json,
+    maxRetries: number,
+    timeoutSecs: number,
+    userId: string,
+    ctx?: ChangeContext & { jobId?: string },
+  ): Promise<string> {
+    return this.run((t) => t.createJob(streamId, taskDef, maxRetries, timeoutSecs, userId, ctx));
+  }
+  createTask(
+    jobId: string,
+    taskId: string,
+    streamId: string,
+    taskDef: Json,
+    prereqs: readonly string[],
+    maxRetries: number,
+    timeoutSecs: number,
+    ctx?: ChangeContext,
+  ): Promise<void> {
+    return this.run((t) => t.createTask(jobId, taskId, streamId, taskDef, prereqs, maxRetries, timeoutSecs, ctx));
+  }
+  requestWork(workerType: string, ctx?: ChangeContext, lease?: Lease): Promise<WorkItem | undefined> {
+    return this.run((t) => t.requestWork(workerType, ctx, lease));
+  }
+  updateTaskDone(jobId: string, taskId: string, output: Json, ctx?: ChangeContext): Promise<boolean> {
+    return this.run((t) => t.updateTaskDone(jobId, taskId, output, ctx));
+  }
+  updateTaskFailed(jobId: string, taskId: string, error: string, ctx?: ChangeContext): Promise<boolean> {
+    return this.run((t) => t.updateTaskFailed(jobId, taskId, error, ctx));
+  }
+  updateTaskRetry(jobId: string, taskId: string, error?: string, ctx?: ChangeContext): Promise<boolean> {
+    return this.run((t) => t.updateTaskRetry(jobId, taskId, error, ctx));
+  }
+  updateTaskProgress(jobId: string, taskId: string, progress: number): Promise<boolean> {
+    return this.run((t) => t.updateTaskProgress(jobId, taskId, progress));
+  }
+  requeueTimedOut(limit?: number, ctx?: ChangeContext): Promise<number> {
+    return this.run((t) => t.requeueTimedOut(limit, ctx));
+  }
+  requeueAllRunning(ctx?: ChangeContext): Promise<number> {
+    return this.run((t) => t.requeueAllRunning(ctx));
+  }
+  failJob(jobId: string, error: string, ctx?: ChangeContext): Promise<boolean> {
+    return this.run((t) => t.failJob(jobId, error, ctx));
+  }
+  stopJob(jobId: string, ctx?: ChangeContext): Promise<boolean> {
+    return this.run((t) => t.stopJob(jobId, ctx));
+  }
+  failFinishedJob(jobId: string, error: string, ctx?: ChangeContext): Promise<boolean> {
+    return this.run((t) => t.failFinishedJob(jobId, error, ctx));
+  }
+  deleteJob(jobId: string, ctx?: ChangeContext): Promise<boolean> {
+    return this.run((t) => t.deleteJob(jobId, ctx));
+  }
+  registerWorker(worker: WorkerInfo): Promise<void> {
+    return this.run((t) => t.registerWorker(worker));
+  }
+  heartbeat(workerId: string, leaseMs: number): Promise<boolean> {
+    return this.run((t) => t.heartbeat(workerId, leaseMs));
+  }
+  removeWorker(workerId: string): Promise<void> {
+    return this.run((t) => t.removeWorker(workerId));
+  }
+  listWorkers(since: number): Promise<WorkerRow[]> {
+    return this.run((t) => t.listWorkers(since));
+  }
+  getJobState(jobId: string): Promise<JobState | undefined> {
+    return this.run((t) => t.getJobState(jobId));
+  }
+  getJob(jobId: string): Promise<Job | undefined> {
+    return this.run((t) => t.getJob(jobId));
+  }
+  requireJob(jobId: string): Promise<Job> {
+    return this.run((t) => t.requireJob(jobId));
+  }
+  getTask(jobId: string, taskId: string): Promise<Task | undefined> {
+    return this.run((t) => t.getTask(jobId, taskId));
+  }
+  requireTask(jobId: string, taskId: string): Promise<Task> {
+    return this.run((t) => t.requireTask(jobId, taskId));
+  }
+  getTasks(jobId: string): Promise<Task[]> {
+    return this.run((t) => t.getTasks(jobId));
+  }
+  getStream(streamId: string): Promise<Stream | undefined> {
+    return this.run((t) => t.getStream(streamId));
+  }
+  getStreams(): Promise<Stream[]> {
+    return this.run((t) => t.getStreams());
+  }
+  getConcurrentJobs(userId?: string): Promise<string[]> {
+    return this.run((t) => t.getConcurrentJobs(userId));
+  }
+  getEvents(jobId: string, afterId?: number): Promise<TaskEvent[]> {
+    return this.run((t) => t.getEvents(jobId, afterId));
+  }
+  getEventsSince(afterId: number, limit?: number): Promise<TaskEvent[]> {
+    return this.run((t) => t.getEventsSince(afterId, limit));
+  }
+  checkConsistency(): Promise<Consistency> {
+    return this.run((t) => t.checkConsistency());
+  }
+
+  async transaction<T>(ctx: ChangeContext | undefined, fn: (tx: TaskStore) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    while (this.gate) await this.gate.catch(() => undefined);
+    const tx = new SqliteTaskStore(this.tdb, true);
+    const done = this.tdb.transactionAsync(ctx, () => fn(tx));
+    this.gate = done;
+    try {
+      return await done;
+    } finally {
+      this.gate = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    while (this.gate) await this.gate.catch(() => undefined);
+    this.tdb.close();
+  }
+}

@@ -1,0 +1,108 @@
+// The taskdb's verbs as one asynchronous interface with two backends: SQLite
+// (sqlitestore.ts, the desktop's file) and PostgreSQL (pg/pgtaskdb.ts, a
+// cluster's shared database). Both keep the same state machine: the same
+// states, transitions, stream priority rule, events and answers.
+
+import type { ChangeContext, Job, Json, Stream, Task, TaskEvent, WorkItem } from './types.js';
+
+/** A claim's lease: the worker that holds the task, and until when it may go unheard from. */
+export interface Lease {
+  workerId: string;
+  ms: number;
+}
+
+/** A worker process as it announces itself. */
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  streams: string[];
+  slots: number;
+}
+
+/** A connected worker, with what it runs now. */
+export interface WorkerRow extends WorkerInfo {
+  startedAt: number;
+  lastHeartbeat: number;
+  running: { jobId: string; taskId: string }[];
+}
+
+/** What the state machine's bookkeeping must always agree with; each list is empty on a consistent taskdb. */
+export interface Consistency {
+  /** Streams whose ready or running counters differ from their tasks. */
+  streamCounters: string[];
+  /** Jobs whose unfinished count differs from their tasks, or whose done state does. */
+  jobCounters: string[];
+  /** Pending or ready tasks of a job that has ended. */
+  leakingTasks: string[];
+  /** Pending or ready tasks whose waiting_on differs from their unfinished prerequisites. */
+  badWaits: string[];
+}
+
+export interface TaskStore {
+  /** Which engine this is, for messages and benchmarks. */
+  readonly backend: 'sqlite' | 'postgres';
+  createStream(workerType: string, reserved: number, beMult: number, userId: string): Promise<string>;
+  /**
+   * The user's stream of each worker type, created (reserved 1, multiplier 1)
+   * where there is none; processes doing this at once all get the same ones.
+   */
+  ensureStreams(workerTypes: readonly string[], userId: string): Promise<Record<string, string>>;
+  createJob(
+    streamId: string,
+    taskDef: Json,
+    maxRetries: number,
+    timeoutSecs: number,
+    userId: string,
+    ctx?: ChangeContext & { jobId?: string },
+  ): Promise<string>;
+  createTask(
+    jobId: string,
+    taskId: string,
+    streamId: string,
+    taskDef: Json,
+    prereqs: readonly string[],
+    maxRetries: number,
+    timeoutSecs: number,
+    ctx?: ChangeContext,
+  ): Promise<void>;
+  /** Claims the best ready task of a worker type (see TaskDb.requestWork), held under a lease when one is given. */
+  requestWork(workerType: string, ctx?: ChangeContext, lease?: Lease): Promise<WorkItem | undefined>;
+  updateTaskDone(jobId: string, taskId: string, output: Json, ctx?: ChangeContext): Promise<boolean>;
+  updateTaskFailed(jobId: string, taskId: string, error: string, ctx?: ChangeContext): Promise<boolean>;
+  updateTaskRetry(jobId: string, taskId: string, error?: string, ctx?: ChangeContext): Promise<boolean>;
+  updateTaskProgress(jobId: string, taskId: string, progress: number): Promise<boolean>;
+  /** Retries (or fails) running tasks past their deadline or their lease; returns how many. */
+  requeueTimedOut(limit?: number, ctx?: ChangeContext): Promise<number>;
+  requeueAllRunning(ctx?: ChangeContext): Promise<number>;
+  failJob(jobId: string, error: string, ctx?: ChangeContext): Promise<boolean>;
+  stopJob(jobId: string, ctx?: ChangeContext): Promise<boolean>;
+  failFinishedJob(jobId: string, error: string, ctx?: ChangeContext): Promise<boolean>;
+  deleteJob(jobId: string, ctx?: ChangeContext): Promise<boolean>;
+
+  /** Records a worker (again) as connected. */
+  registerWorker(worker: WorkerInfo): Promise<void>;
+  /** A worker is alive: its heartbeat and the leases of the tasks it runs move on by `leaseMs`. */
+  heartbeat(workerId: string, leaseMs: number): Promise<boolean>;
+  /** A worker leaves: it is no longer listed (its running tasks keep their leases). */
+  removeWorker(workerId: string): Promise<void>;
+  /** Workers heard from since `since` (ms), oldest first, with their running tasks. */
+  listWorkers(since: number): Promise<WorkerRow[]>;
+
+  getJobState(jobId: string): Promise<Job['state'] | undefined>;
+  getJob(jobId: string): Promise<Job | undefined>;
+  requireJob(jobId: string): Promise<Job>;
+  getTask(jobId: string, taskId: string): Promise<Task | undefined>;
+  requireTask(jobId: string, taskId: string): Promise<Task>;
+  getTasks(jobId: string): Promise<Task[]>;
+  getStream(streamId: string): Promise<Stream | undefined>;
+  getStreams(): Promise<Stream[]>;
+  getConcurrentJobs(userId?: string): Promise<string[]>;
+  getEvents(jobId: string, afterId?: number): Promise<TaskEvent[]>;
+  getEventsSince(afterId: number, limit?: number): Promise<TaskEvent[]>;
+  /** Checks the counters and waits the triggers keep against the rows they count. */
+  checkConsistency(): Promise<Consistency>;
+
+  /** Runs `fn` as one change: every verb called on `tx` is part of one transaction. */
+  transaction<T>(ctx: ChangeContext | undefined, fn: (tx: TaskStore) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

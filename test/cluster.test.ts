@@ -1,0 +1,279 @@
+// The cluster engine with real components started here: a PostgreSQL server
+// (the shared taskdb), s3rver (the bucket) and three `bento worker`
+// processes standing in for hosts. Jobs go in with `submitJob` (what
+// `bento cluster prove` does) and their receipts are verified by bento-zkvm.
+
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import S3rver from 's3rver';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { S3Config } from '../core/api/contract.js';
+import { S3TaskFiles } from '../core/blobs/taskfiles.js';
+import { fetchReceipt, submitJob, waitForJob } from '../core/cluster/submit.js';
+import { PgTaskDb } from '../core/taskdb/pg/pgtaskdb.js';
+import type { TaskEvent } from '../core/taskdb/types.js';
+import { ROOT, ZKVM, example } from './helpers/guests.js';
+import { PostgresServer, postgresMissing } from './helpers/postgres.js';
+import { until } from './helpers/until.js';
+
+const run = promisify(execFile);
+const skip = postgresMissing();
+if (skip) process.stdout.write(`skipping the cluster tests: ${skip}\n`);
+
+let pgServer: PostgresServer;
+let s3: S3rver;
+let s3Dir: string;
+let s3Config: S3Config;
+let databases = 0;
+const workers = new Map<string, ChildProcess>();
+const opened: PgTaskDb[] = [];
+
+const u32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+
+beforeAll(async () => {
+  if (skip) return;
+  if (!existsSync(join(ROOT, 'dist', 'core', 'cli', 'main.js')))
+    throw new Error('dist/ is missing: run `npm run build` (npm test does) before these tests');
+  pgServer = await PostgresServer.start();
+  s3Dir = mkdtempSync(join(tmpdir(), 'bento-s3rver-'));
+  s3 = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    directory: s3Dir,
+    silent: true,
+    configureBuckets: [{ name: 'bento', configs: [] }],
+  });
+  const { port } = (await s3.run()) as { port: number };
+  s3Config = { endpoint: `http://127.0.0.1:${port}`, bucket: 'bento', accessKey: 'S3RVER', secretKey: 'S3RVER' };
+}, 120_000);
+
+afterEach(async () => {
+  await Promise.all([...workers.values()].map(stopWorker));
+  workers.clear();
+  await Promise.all(opened.splice(0).map((t) => t.close()));
+});
+
+afterAll(async () => {
+  if (skip) return;
+  try {
+    await s3.close();
+    rmSync(s3Dir, { recursive: true, force: true });
+  } finally {
+    pgServer.stop();
+  }
+});
+
+async function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** A fresh taskdb (a database of its own) and the test's own connection to it. */
+async function freshTaskDb(): Promise<{ url: string; tdb: PgTaskDb }> {
+  const url = await pgServer.createDatabase(`cluster${++databases}`);
+  const tdb = await PgTaskDb.open(url, { actor: 'test', poolSize: 2 });
+  opened.push(tdb);
+  return { url, tdb };
+}
+
+/** Starts `bento worker` processes, each with its own cache (no shared filesystem). */
+function startWorkers(url: string, ids: string[], leaseSecs = 3): void {
+  for (const id of ids) {
+    const cache = mkdtempSync(join(tmpdir(), `bento-${id}-`));
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin', 'bento.js'),
+        'worker',
+        '--taskdb',
+        url,
+        '--s3',
+        `${s3Config.endpoint}/${s3Config.bucket}`,
+        '--id',
+        id,
+        '--cache',
+        cache,
+        '--lease-secs',
+        String(leaseSecs),
+        '--sweep-secs',
+        '1',
+      ],
+      {
+        env: { ...process.env, BENTO_ZKVM: ZKVM, BENTO_S3_ACCESS_KEY: 'S3RVER', BENTO_S3_SECRET_KEY: 'S3RVER' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${id}] ${d.toString()}`));
+    child.once('exit', () => rmSync(cache, { recursive: true, force: true }));
+    workers.set(id, child);
+  }
+}
+
+async function submitLoop(tdb: PgTaskDb): Promise<{ jobId: string; files: S3TaskFiles }> {
+  const scratch = mkdtempSync(join(tmpdir(), 'bento-submit-'));
+  const files = new S3TaskFiles(s3Config, scratch);
+  // 4 segments of 2^14 cycles: 4 proves, 3 joins, a finalize.
+  const jobId = await submitJob(tdb, files, {
+    elf: readFileSync(example('loop')),
+    input: u32(3000),
+    po2: 14,
+    binary: ZKVM,
+    scratch,
+  });
+  return { jobId, files };
+}
+
+/** The job's receipt from the bucket verifies against the image ID its executor reported. */
+async function expectVerifiedReceipt(tdb: PgTaskDb, files: S3TaskFiles, jobId: string): Promise<void> {
+  const init = await tdb.getTask(jobId, 'init');
+  const imageId = (init?.output as { imageId: string }).imageId;
+  const dir = mkdtempSync(join(tmpdir(), 'bento-receipt-'));
+  try {
+    const path = join(dir, 'receipt');
+    writeFileSync(path, await fetchReceipt(files, jobId));
+    // Exit status 0 only for a valid receipt of this image.
+    expect(() => execFileSync(ZKVM, ['verify', path, '--image-id', imageId], { stdio: 'pipe' })).not.toThrow();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Who claimed each task, in order, and how often each was completed. */
+function claimsAndCompletions(events: TaskEvent[]): {
+  claims: Map<string, string[]>;
+  completions: Map<string, number>;
+} {
+  const claims = new Map<string, string[]>();
+  const completions = new Map<string, number>();
+  for (const e of events) {
+    if (e.taskId === null) continue;
+    if (e.to === 'running') claims.set(e.taskId, [...(claims.get(e.taskId) ?? []), e.actor]);
+    if (e.to === 'done') completions.set(e.taskId, (completions.get(e.taskId) ?? 0) + 1);
+  }
+  return { claims, completions };
+}
+
+describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker processes', () => {
+  it('three workers prove a multi-segment job to a receipt that verifies, claiming its tasks between them', async () => {
+    const { url, tdb } = await freshTaskDb();
+    startWorkers(url, ['w1', 'w2', 'w3']);
+    const { jobId, files } = await submitLoop(tdb);
+    expect(await waitForJob(tdb, jobId, 200)).toBe('done');
+    const tasks = await tdb.getTasks(jobId);
+    expect(tasks.map((t) => t.kind).sort()).toEqual([
+      'execute',
+      'finalize',
+      'join',
+      'join',
+      'join',
+      'prove',
+      'prove',
+      'prove',
+      'prove',
+    ]);
+    const { claims, completions } = claimsAndCompletions(await tdb.getEvents(jobId));
+    const claimers = new Set([...claims.values()].flat());
+    expect(claimers.size, `claimed by ${[...claimers].join(', ')}`).toBeGreaterThan(1);
+    for (const c of claimers) expect(['w1', 'w2', 'w3']).toContain(c);
+    expect([...completions.values()].every((n) => n === 1)).toBe(true);
+    await expectVerifiedReceipt(tdb, files, jobId);
+    // The Workers view's source: each worker connected, with its host, streams and slots.
+    const listed = await tdb.listWorkers(Date.now() - 60_000);
+    expect(listed.map((w) => [w.id, w.streams, w.slots]).sort()).toEqual([
+      ['w1', ['exec', 'prove', 'join', 'aux'], 1],
+      ['w2', ['exec', 'prove', 'join', 'aux'], 1],
+      ['w3', ['exec', 'prove', 'join', 'aux'], 1],
+    ]);
+  });
+
+  it('bento cluster prove writes a receipt that bento verify accepts; bento cluster workers lists the workers', async () => {
+    const { url } = await freshTaskDb();
+    startWorkers(url, ['c1', 'c2']);
+    const out = join(mkdtempSync(join(tmpdir(), 'bento-out-')), 'loop.receipt');
+    const env = { ...process.env, BENTO_ZKVM: ZKVM, BENTO_S3_ACCESS_KEY: 'S3RVER', BENTO_S3_SECRET_KEY: 'S3RVER' };
+    // Never a synchronous child here: the bucket (s3rver) is served by this process's event loop.
+    const bento = async (...args: string[]): Promise<string> =>
+      (await run(process.execPath, [join(ROOT, 'bin', 'bento.js'), ...args], { env, encoding: 'utf8' })).stdout;
+    const s3url = `${s3Config.endpoint}/${s3Config.bucket}`;
+    const listed = await until(async () => {
+      const rows = JSON.parse(await bento('cluster', 'workers', '--taskdb', url, '--json')) as {
+        id: string;
+        host: string;
+      }[];
+      return rows.length === 2 ? rows : undefined;
+    }, 20_000);
+    expect(listed.map((w) => w.id).sort()).toEqual(['c1', 'c2']);
+    expect(
+      await bento(
+        'cluster',
+        'prove',
+        example('loop'),
+        '--input-u32',
+        '3000',
+        '--po2',
+        '14',
+        '--taskdb',
+        url,
+        '--s3',
+        s3url,
+        '--out',
+        out,
+      ),
+    ).toMatch(/receipt written to/);
+    expect(await bento('verify', out, '--elf', example('loop'))).toMatch(/^valid receipt/);
+    rmSync(dirname(out), { recursive: true, force: true });
+  });
+
+  it('a worker SIGKILLed mid-task loses the task when its lease ends; another finishes it, nothing done twice', async () => {
+    const { url, tdb } = await freshTaskDb();
+    startWorkers(url, ['k1', 'k2', 'k3']);
+    const { jobId, files } = await submitLoop(tdb);
+    // The first worker seen running a prove task is killed with it.
+    const victim = await until(async () => {
+      const running = (await tdb.listWorkers(0)).find((w) => w.running.some((t) => t.taskId.startsWith('prove-')));
+      return (
+        running && { worker: running.id, taskId: running.running.find((t) => t.taskId.startsWith('prove-'))?.taskId }
+      );
+    }, 60_000);
+    workers.get(victim.worker)?.kill('SIGKILL');
+    const state = await waitForJob(tdb, jobId, 200);
+    expect(state, JSON.stringify((await tdb.getEvents(jobId)).slice(-12))).toBe('done');
+    const events = await tdb.getEvents(jobId);
+    const taken = events.filter((e) => e.taskId === victim.taskId);
+    expect(taken).toContainEqual(
+      expect.objectContaining({
+        from: 'running',
+        to: 'ready',
+        reason: `retry: lease of worker ${victim.worker} ended`,
+      }),
+    );
+    expect(taken.find((e) => e.to === 'done')?.actor).not.toBe(victim.worker);
+    const { completions } = claimsAndCompletions(events);
+    expect(completions.size).toBe(9);
+    expect([...completions.values()].every((n) => n === 1)).toBe(true);
+    await expectVerifiedReceipt(tdb, files, jobId);
+  });
+
+  it('PostgreSQL restarted in the middle of a job: the workers reconnect and the job finishes', async () => {
+    const { url, tdb } = await freshTaskDb();
+    startWorkers(url, ['r1', 'r2']);
+    const { jobId, files } = await submitLoop(tdb);
+    await until(
+      async () => (await tdb.getTasks(jobId)).some((t) => t.kind === 'prove' && t.state === 'running'),
+      60_000,
+    );
+    pgServer.restart();
+    expect(await until(async () => tdb.getJobState(jobId).catch(() => undefined), 10_000)).toBeDefined();
+    expect(await waitForJob(tdb, jobId, 200)).toBe('done');
+    await expectVerifiedReceipt(tdb, files, jobId);
+  });
+});
