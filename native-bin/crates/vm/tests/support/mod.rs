@@ -98,7 +98,11 @@ pub fn run_ours(elf: &[u8], input: &[u8]) -> Outcome {
 }
 
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bento-qemu-{name}-{}", std::process::id()));
+    // Unique per call: tests of one binary run in parallel threads, and two of
+    // them may run the same guest (and remove their directory when done).
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("bento-qemu-{name}-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
