@@ -322,14 +322,15 @@ impl Builder {
         output.map(Felt)
     }
 
-    /// The extension element with these base coefficients.
-    pub fn compose(&mut self, coefficients: [Felt; 4]) -> Ext {
-        let mut acc: Ext = coefficients[0].into();
-        for (i, &c) in coefficients.iter().enumerate().skip(1) {
-            let mut x_i = [F::ZERO; 4];
-            x_i[i] = F::ONE;
-            let x_i = EF::from_basis_coefficients_slice(&x_i).expect("four coefficients");
-            acc = self.add_scaled(acc, x_i, c);
+    /// `Σ c_k·X^k`: the extension element with these coefficients (base
+    /// cells, or the values at a point of the four base columns an extension
+    /// column is committed as).
+    pub fn compose(&mut self, coefficients: [impl Into<Ext>; 4]) -> Ext {
+        let [c0, rest @ ..] = coefficients.map(Into::into);
+        let mut acc = c0;
+        for (k, c) in rest.into_iter().enumerate() {
+            let x_k = EF::from_basis_coefficients_fn(|i| F::from_bool(i == k + 1));
+            acc = self.add_scaled(acc, x_k, c);
         }
         acc
     }

@@ -6,28 +6,17 @@
 use bento_stark::{Field, PrimeCharacteristicRing, EF, F};
 use p3_commit::PolynomialSpace;
 use p3_field::coset::TwoAdicMultiplicativeCoset;
-use p3_field::{BasedVectorSpace, TwoAdicField};
+use p3_field::TwoAdicField;
 
 use super::transcript::{pow, Challenges};
 use super::{BatchVerifier, ProofCells};
 use crate::ir::{Builder, Ext, Felt};
 use crate::symbolic::{Evaluator, Point};
 
-/// The extension's basis element X^k.
-fn basis(k: usize) -> EF {
-    EF::from_basis_coefficients_fn(|i| if i == k { F::ONE } else { F::ZERO })
-}
-
 /// An extension column committed as four base columns, from their values.
 fn recompose(b: &mut Builder, flat: &[Ext]) -> Vec<Ext> {
     flat.chunks_exact(4)
-        .map(|chunk| {
-            let mut acc = chunk[0];
-            for (k, &c) in chunk.iter().enumerate().skip(1) {
-                acc = b.add_scaled(acc, basis(k), c);
-            }
-            acc
-        })
+        .map(|chunk| b.compose([chunk[0], chunk[1], chunk[2], chunk[3]]))
         .collect()
 }
 
