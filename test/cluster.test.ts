@@ -210,7 +210,7 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
         host: string;
       }[];
       return rows.length === 2 ? rows : undefined;
-    }, 20_000);
+    }, 60_000);
     expect(listed.map((w) => w.id).sort()).toEqual(['c1', 'c2']);
     expect(
       await bento(
@@ -272,7 +272,7 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
       60_000,
     );
     pgServer.restart();
-    expect(await until(async () => tdb.getJobState(jobId).catch(() => undefined), 10_000)).toBeDefined();
+    expect(await until(async () => tdb.getJobState(jobId).catch(() => undefined), 60_000)).toBeDefined();
     expect(await waitForJob(tdb, jobId, 200)).toBe('done');
     await expectVerifiedReceipt(tdb, files, jobId);
   });

@@ -208,7 +208,7 @@ describe('faults', () => {
     await new Promise((r) => first.once('exit', r));
     const killedAt = Date.now();
     // Its children notice their parent is gone and exit.
-    await until(async () => (await childrenNaming(home)).length === 0, 10_000);
+    await until(async () => (await childrenNaming(home)).length === 0, 30_000);
     const second = start([]);
     await new Promise((r) => second.once('exit', r));
     expect(second.exitCode).toBe(0);
@@ -252,7 +252,7 @@ describe('faults', () => {
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('stopped');
       expect(status.error).toBe('stopped by user');
-      await until(async () => (await childrenNaming(jobId)).length === 0, 10_000);
+      await until(async () => (await childrenNaming(jobId)).length === 0, 30_000);
     });
   });
 
