@@ -12,10 +12,15 @@ use bento_vm::hash::Digest;
 use crate::air::{RecursionAir, ARITH, NUM_TABLES, PERMUTE, PUBLIC, WITNESS};
 use crate::ir::{Op, Program, Run};
 use crate::tables::arith::{ArithAir, ArithMain, ArithPre};
-use crate::tables::permute::{PermuteAir, PermutePre};
+use crate::tables::permute::{swapped, PermuteAir, PermuteExtra, PermutePre};
 use crate::tables::public::{PublicAir, ADDRESS, MULT, SELECTORS};
 use crate::tables::witness::{WitnessAir, WitnessMain, WitnessPre};
 use bento_circuit::columns::Columns;
+
+/// The shape of every lift and join proof (log2 of the arithmetic, witness,
+/// public and permutation tables' heights): one shape, so that one join
+/// program verifies any of them.
+pub const RECURSION_LOG_HEIGHTS: [usize; NUM_TABLES] = [19, 18, 6, 15];
 
 /// A compiled program: which op each row of each table holds, and the AIRs
 /// with their preprocessed columns.
@@ -49,6 +54,15 @@ fn table_of(op: &Op) -> usize {
     }
 }
 
+/// Which ops each table holds, in program order.
+fn rows_of(program: &Program) -> [Vec<usize>; NUM_TABLES] {
+    let mut rows: [Vec<usize>; NUM_TABLES] = Default::default();
+    for (i, op) in program.ops.iter().enumerate() {
+        rows[table_of(op)].push(i);
+    }
+    rows
+}
+
 /// How often the program reads each cell.
 fn read_counts(program: &Program) -> Vec<u32> {
     let mut reads = vec![0u32; program.cells];
@@ -59,8 +73,8 @@ fn read_counts(program: &Program) -> Vec<u32> {
                     reads[c as usize] += 1;
                 }
             }
-            Op::Permute { input, .. } => {
-                for &c in input {
+            Op::Permute { input, swap, .. } => {
+                for &c in input.iter().chain(swap) {
                     reads[c as usize] += 1;
                 }
             }
@@ -79,13 +93,34 @@ fn matrix(height: usize, width: usize, fill: impl Fn(usize, &mut [F]) + Sync) ->
 }
 
 impl Circuit {
+    /// The circuit of a program, each table as short as its rows allow.
     pub fn new(setup: &Setup, program: Program) -> Circuit {
-        let mut rows: [Vec<usize>; NUM_TABLES] = Default::default();
-        for (i, op) in program.ops.iter().enumerate() {
-            rows[table_of(op)].push(i);
-        }
+        let rows = rows_of(&program);
         let min = 1 << min_log_height(setup);
         let heights = [0, 1, 2, 3].map(|t| rows[t].len().max(min).next_power_of_two());
+        Circuit::with_rows(program, rows, heights)
+    }
+
+    /// The circuit of a program with its tables padded to 2^log_heights rows,
+    /// so that programs of different lengths share one shape (and a verifier
+    /// of that shape verifies each of them); `None` where a table overflows.
+    pub fn with_log_heights(
+        setup: &Setup,
+        program: Program,
+        log_heights: [usize; NUM_TABLES],
+    ) -> Option<Circuit> {
+        let rows = rows_of(&program);
+        let fits = (0..NUM_TABLES).all(|t| {
+            log_heights[t] >= min_log_height(setup) && rows[t].len() <= 1 << log_heights[t]
+        });
+        fits.then(|| Circuit::with_rows(program, rows, log_heights.map(|h| 1 << h)))
+    }
+
+    fn with_rows(
+        program: Program,
+        rows: [Vec<usize>; NUM_TABLES],
+        heights: [usize; NUM_TABLES],
+    ) -> Circuit {
         let reads = read_counts(&program);
         let mult = |c: u32| F::from_u32(reads[c as usize]);
         let op = |t: usize, r: usize| rows[t].get(r).map(|&i| &program.ops[i]);
@@ -116,12 +151,21 @@ impl Circuit {
             }
         });
         let permute = matrix(heights[PERMUTE], PermutePre::<F>::WIDTH, |r, row| {
-            if let Some(Op::Permute { input, output }) = op(PERMUTE, r) {
+            if let Some(Op::Permute {
+                input,
+                output,
+                swap,
+            }) = op(PERMUTE, r)
+            {
                 let p = PermutePre::view_mut(row);
                 p.input = input.map(F::from_u32);
                 p.output = output.map(F::from_u32);
                 p.mult = output.map(mult);
                 p.real = F::ONE;
+                if let Some(bit) = swap {
+                    p.swap = F::from_u32(*bit);
+                    p.swapped = F::ONE;
+                }
             }
         });
         let airs = vec![
@@ -156,6 +200,11 @@ impl Circuit {
         &self.airs
     }
 
+    /// How many rows of each table the program fills (the rest is padding).
+    pub fn used_rows(&self) -> [usize; NUM_TABLES] {
+        std::array::from_fn(|t| self.rows[t].len())
+    }
+
     /// Each table's height, as log2 (exact: the program fixes them).
     pub fn log_heights(&self) -> [usize; NUM_TABLES] {
         self.heights.map(|h| h.trailing_zeros() as usize)
@@ -184,16 +233,21 @@ impl Circuit {
                 )[0];
             }
         });
-        let permute = matrix(self.heights[PERMUTE], poseidon2::WIDTH, |r, row| {
-            let state = match op(PERMUTE, r) {
-                Some(Op::Permute { input, .. }) => input.map(|c| {
-                    p3_field::BasedVectorSpace::<F>::as_basis_coefficients_slice(
-                        &values[c as usize],
-                    )[0]
-                }),
-                _ => [F::ZERO; poseidon2::STATE],
+        let base_of = |c: u32| {
+            p3_field::BasedVectorSpace::<F>::as_basis_coefficients_slice(&values[c as usize])[0]
+        };
+        let permute_width = poseidon2::WIDTH + PermuteExtra::<F>::WIDTH;
+        let permute = matrix(self.heights[PERMUTE], permute_width, |r, row| {
+            let (read, bit) = match op(PERMUTE, r) {
+                Some(Op::Permute { input, swap, .. }) => {
+                    (input.map(base_of), swap.map(base_of) == Some(F::ONE))
+                }
+                _ => ([F::ZERO; poseidon2::STATE], false),
             };
-            poseidon2::fill(row, state);
+            poseidon2::fill(row, swapped(read, bit));
+            let x = PermuteExtra::view_mut(&mut row[poseidon2::WIDTH..]);
+            x.read = read;
+            x.bit = F::from_bool(bit);
         });
         vec![arith, witness, public, permute]
     }
@@ -241,13 +295,61 @@ impl Circuit {
         Ok(bento_stark::prove(setup, &instances)?)
     }
 
+    /// The verifying data of this circuit (derived on first use: it commits
+    /// to the preprocessed columns).
+    fn verifying_data(
+        &self,
+        setup: &Setup,
+    ) -> Result<&bento_stark::batch::VerifyingData, CircuitError> {
+        if let Some(known) = self.verifying.get() {
+            return Ok(known);
+        }
+        let degree_bits = self.log_heights().to_vec();
+        let data = bento_stark::batch::verifying_data(setup, &self.airs, &degree_bits)?;
+        Ok(self.verifying.get_or_init(|| data))
+    }
+
     pub fn verify(
         &self,
         setup: &Setup,
         proof: &Proof,
         public_values: &[F],
     ) -> Result<(), CircuitError> {
-        let heights: Vec<_> = self.log_heights().iter().map(|&h| h..=h).collect();
+        let known = self.verifying_data(setup)?;
+        self.verify_with(setup, known, proof, public_values)
+    }
+
+    /// Verifies a proof of another program of this circuit's shape (its
+    /// tables' heights and public values), named by its verifying key.
+    pub fn verify_as(
+        &self,
+        setup: &Setup,
+        key: &VerifyingKey,
+        proof: &Proof,
+        public_values: &[F],
+    ) -> Result<(), CircuitError> {
+        if key.log_heights != self.log_heights() {
+            return Err(CircuitError::Verify(bento_stark::VerifyError::Malformed(
+                format!(
+                    "a verifying key of tables 2^{:?}, this shape is 2^{:?}",
+                    key.log_heights,
+                    self.log_heights()
+                ),
+            )));
+        }
+        let known = self
+            .verifying_data(setup)?
+            .with_preprocessed(&key.preprocessed)?;
+        self.verify_with(setup, &known, proof, public_values)
+    }
+
+    fn verify_with(
+        &self,
+        setup: &Setup,
+        known: &bento_stark::batch::VerifyingData,
+        proof: &Proof,
+        public_values: &[F],
+    ) -> Result<(), CircuitError> {
         if public_values.len() != self.program.num_public {
             return Err(CircuitError::Verify(bento_stark::VerifyError::Malformed(
                 format!(
@@ -257,14 +359,7 @@ impl Circuit {
                 ),
             )));
         }
-        let degree_bits = self.log_heights().to_vec();
-        let known = match self.verifying.get() {
-            Some(known) => known,
-            None => {
-                let data = bento_stark::batch::verifying_data(setup, &self.airs, &degree_bits)?;
-                self.verifying.get_or_init(|| data)
-            }
-        };
+        let heights: Vec<_> = self.log_heights().iter().map(|&h| h..=h).collect();
         bento_stark::batch::verify_with(
             setup,
             &self.airs,
@@ -276,14 +371,46 @@ impl Circuit {
         Ok(())
     }
 
-    /// Names the circuit a proof was made for: a digest of the tables' heights
-    /// and the commitment to their preprocessed columns (the program).
-    pub fn verifying_key(&self, setup: &Setup) -> Digest {
-        let degree_bits = self.log_heights().to_vec();
-        let cap = bento_stark::batch::preprocessed_commitment(setup, &self.airs, &degree_bits)
+    /// Names the circuit a proof was made for: its tables' heights and the
+    /// commitment to their preprocessed columns (the program).
+    pub fn key(&self, setup: &Setup) -> Result<VerifyingKey, CircuitError> {
+        let preprocessed = self
+            .verifying_data(setup)?
+            .preprocessed()
             .expect("every recursion table has preprocessed columns");
-        let mut data: Vec<F> = degree_bits.iter().map(|&b| F::from_usize(b)).collect();
-        data.extend(cap.iter().flatten());
-        bento_vm::hash::digest_elements(bento_vm::hash::DOMAIN_VERIFYING_KEY, &data)
+        Ok(VerifyingKey {
+            log_heights: self.log_heights(),
+            preprocessed,
+        })
+    }
+
+    /// The digest of [`Circuit::key`].
+    pub fn verifying_key(&self, setup: &Setup) -> Digest {
+        self.key(setup)
+            .expect("a compiled circuit commits to its columns")
+            .digest()
+    }
+}
+
+/// A recursion circuit as a verifier knows it: its tables' heights and the
+/// commitment to its preprocessed columns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyingKey {
+    pub log_heights: [usize; NUM_TABLES],
+    pub preprocessed: Vec<[F; 8]>,
+}
+
+impl VerifyingKey {
+    /// What its digest hashes: the heights, then the commitment.
+    pub fn elements(&self) -> Vec<F> {
+        self.log_heights
+            .iter()
+            .map(|&h| F::from_usize(h))
+            .chain(self.preprocessed.iter().flatten().copied())
+            .collect()
+    }
+
+    pub fn digest(&self) -> Digest {
+        bento_vm::hash::digest_elements(bento_vm::hash::DOMAIN_VERIFYING_KEY, &self.elements())
     }
 }

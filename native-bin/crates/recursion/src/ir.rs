@@ -72,10 +72,13 @@ pub enum Op {
         out: u32,
         index: usize,
     },
-    /// `output = Poseidon2(input)`, the permutation of the memory trees and commitments.
+    /// `output = Poseidon2(input)`, the permutation of the memory trees and
+    /// commitments; with `swap`, of the input's halves exchanged where that
+    /// bit cell is 1.
     Permute {
         input: [u32; STATE],
         output: [u32; STATE],
+        swap: Option<u32>,
     },
 }
 
@@ -312,12 +315,28 @@ impl Builder {
 
     /// The Poseidon2 permutation of 16 cells.
     pub fn permute(&mut self, input: [Felt; STATE]) -> [Felt; STATE] {
-        let state = input.map(|c| self.felt_value(c));
+        self.permute_op(input, None)
+    }
+
+    /// The permutation of the 16 cells with their halves exchanged where
+    /// `bit` (which must be boolean) is 1.
+    pub fn permute_swapped(&mut self, bit: Felt, input: [Felt; STATE]) -> [Felt; STATE] {
+        self.permute_op(input, Some(bit))
+    }
+
+    fn permute_op(&mut self, input: [Felt; STATE], swap: Option<Felt>) -> [Felt; STATE] {
+        let read = input.map(|c| self.felt_value(c));
+        let bit = swap.map(|s| self.felt_value(s));
+        if bit.is_some_and(|b| b != F::ZERO && b != F::ONE) {
+            self.failures.push("a swap bit is 0 or 1".to_string());
+        }
+        let state = crate::tables::permute::swapped(read, bit == Some(F::ONE));
         let permuted = bento_vm::hash::permutation().permute(state);
         let output = permuted.map(|v| self.cell(EF::from(v)));
         self.ops.push(Op::Permute {
             input: input.map(|c| c.0),
             output,
+            swap: swap.map(|s| s.0),
         });
         output.map(Felt)
     }
@@ -364,6 +383,43 @@ impl Builder {
         let over = self.mul(top, low);
         self.assert_zero(over, "bits are canonical");
         bits.into_iter().take(n).collect()
+    }
+
+    /// Asserts `x < 2^n` (n ≤ 30: its n bits recompose it, and no sum of
+    /// n bits reaches the modulus).
+    pub fn assert_range(&mut self, x: Felt, n: usize, what: &str) {
+        assert!(n <= 30, "a range below the modulus");
+        let v = self.felt_value(x).as_canonical_u32();
+        let mut sum: Ext = self.constant(EF::ZERO);
+        for i in 0..n {
+            let bit = self.witness_felt(F::from_u32((v >> i) & 1));
+            self.assert_bool(bit, what);
+            sum = self.add_scaled(sum, EF::from(F::from_u32(1 << i)), bit);
+        }
+        self.assert_eq(sum, x, what);
+    }
+
+    /// 1 if `x` is zero, else 0 (the prover supplies `x`'s inverse; the two
+    /// assertions leave it no choice).
+    pub fn is_zero(&mut self, x: Felt) -> Felt {
+        let v = self.felt_value(x);
+        let zero = self.witness_felt(F::from_bool(v == F::ZERO));
+        let inverse = self.witness_felt(v.try_inverse().unwrap_or(F::ZERO));
+        // x·inverse = 1 - zero, and zero·x = 0.
+        let product = self.fmul(x, inverse);
+        let sum = self.fadd(product, zero);
+        let one = self.constant_felt(F::ONE);
+        self.assert_eq(sum, one, "a zero test's inverse");
+        let both = self.fmul(zero, x);
+        self.assert_zero(both, "a zero test's flag");
+        zero
+    }
+
+    /// `yes` where `bit` is 1, `no` where it is 0 (`bit` must be boolean).
+    pub fn select(&mut self, bit: Felt, yes: Felt, no: Felt) -> Felt {
+        let d = self.fsub(yes, no);
+        let moved = self.fmul(bit, d);
+        self.fadd(no, moved)
     }
 
     /// Runs so far: the failures recorded.

@@ -13,11 +13,17 @@
 pub mod air;
 pub mod challenger;
 pub mod circuit;
+pub mod claim;
+pub mod config;
+pub mod control;
 pub mod ir;
+pub mod join;
 pub mod lift;
+pub mod shrink;
+pub mod succinct;
 pub mod symbolic;
 pub mod tables;
 pub mod verifier;
 
-pub use circuit::{Circuit, CircuitError};
+pub use circuit::{Circuit, CircuitError, VerifyingKey};
 pub use ir::{Builder, Ext, Felt, Program, Run};

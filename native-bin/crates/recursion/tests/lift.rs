@@ -5,11 +5,13 @@ mod common;
 
 use bento_circuit::air::CPU;
 use bento_recursion::air::PUBLIC;
-use bento_recursion::lift::{LiftCircuit, LiftError};
+use bento_recursion::claim::chain_journal;
+use bento_recursion::lift::{segment_claim, LiftCircuit, LiftError};
 use bento_recursion::verifier::{pcs, verify_until_opening, BatchVerifier, ProofCells, Source};
 use bento_recursion::{Builder, Felt};
 use bento_stark::batch::prover_data_with;
 use bento_stark::{PrimeCharacteristicRing, Setup, F, PARAMETERS};
+use bento_vm::hash::Digest;
 
 #[test]
 fn a_lifted_segment_verifies_against_the_circuit_of_its_shape_and_its_claim_only() {
@@ -18,16 +20,20 @@ fn a_lifted_segment_verifies_against_the_circuit_of_its_shape_and_its_claim_only
     let shape = proved.proof.inner.degree_bits.clone();
 
     let prover_side = LiftCircuit::for_shape(setup, &shape).unwrap();
-    let (lifted, times) = prover_side.prove(setup, &proved).unwrap();
-    assert_eq!(lifted.public_values, proved.claim.public_values().concat());
+    let journal_before = Digest([9; 8]);
+    let (lifted, times) = prover_side.prove(setup, &proved, journal_before).unwrap();
+    assert_eq!(lifted.claim, segment_claim(&proved.claim, journal_before));
+    assert_eq!(lifted.claim.cycles, u64::from(proved.claim.cycles));
+    assert_eq!(lifted.claim.pre.pc, proved.claim.pre_pc);
+    assert_eq!(
+        lifted.claim.journal[1],
+        chain_journal(journal_before, &proved.claim.journal)
+    );
 
     // The verifier builds its own circuit from the shape: the same key, and it accepts.
     let verifier_side = LiftCircuit::for_shape(setup, &shape).unwrap();
-    assert_eq!(
-        verifier_side.verifying_key(setup),
-        prover_side.verifying_key(setup)
-    );
-    verifier_side.verify(setup, &lifted).unwrap();
+    assert_eq!(verifier_side.key(), prover_side.key());
+    verifier_side.verify(&lifted).unwrap();
     println!(
         "lift of a po2-{} segment: program built in {:.0} ms, proved in {:.0} ms; proof {} bytes; tables 2^{:?}",
         shape[CPU],
@@ -37,19 +43,16 @@ fn a_lifted_segment_verifies_against_the_circuit_of_its_shape_and_its_claim_only
         verifier_side.circuit().log_heights()
     );
 
-    // Any other claim is refused: the pcs, the cycles, the exit code, a memory
-    // root, the journal's digest and its length (each verification rebuilds
-    // the circuit's preprocessed commitment, so a sample, not all 34).
-    let n = lifted.public_values.len();
-    for i in [0, 2, 4, 9, 20, n - 1] {
-        let mut other = bento_recursion::lift::Lifted {
-            degree_bits: lifted.degree_bits.clone(),
-            public_values: lifted.public_values.clone(),
-            proof: bento_stark::Proof::from_bytes(&lifted.proof.to_bytes()).unwrap(),
-        };
-        other.public_values[i] += F::ONE;
+    // Any other claim is refused: every public value, changed by one.
+    let values = lifted.claim.to_public_values();
+    for i in 0..values.len() {
+        let mut other = values.clone();
+        other[i] += F::ONE;
         assert!(
-            verifier_side.verify(setup, &other).is_err(),
+            verifier_side
+                .circuit()
+                .verify(Setup::standard(), &lifted.proof, &other)
+                .is_err(),
             "public value {i} changed and the lift proof still verifies"
         );
     }
@@ -58,17 +61,13 @@ fn a_lifted_segment_verifies_against_the_circuit_of_its_shape_and_its_claim_only
     // that program's transcript is Plonky3's own, step for step.
     let airs = verifier_side.circuit().airs();
     let degree_bits = lifted.proof.inner.degree_bits.clone();
-    let inner = BatchVerifier::new(setup, airs, &degree_bits).unwrap();
+    let inner = BatchVerifier::new(Setup::standard(), airs, &degree_bits).unwrap();
     let mut b = Builder::new();
     let cells = ProofCells::witness(&mut b, &inner, &lifted.proof.inner).unwrap();
     let publics: Vec<Vec<Felt>> = (0..airs.len())
         .map(|t| {
             if t == PUBLIC {
-                lifted
-                    .public_values
-                    .iter()
-                    .map(|&v| b.witness_felt(v))
-                    .collect()
+                values.iter().map(|&v| b.witness_felt(v)).collect()
             } else {
                 Vec::new()
             }
@@ -84,13 +83,13 @@ fn a_lifted_segment_verifies_against_the_circuit_of_its_shape_and_its_claim_only
     )
     .unwrap();
     assert!(b.failures().is_empty(), "{:?}", b.failures());
-    let (config, steps) = common::recording_config();
+    let (config, steps) = common::recording_config(&PARAMETERS);
     let bytes = postcard::to_allocvec(&lifted.proof.inner).unwrap();
     let recorded: p3_batch_stark::BatchProof<common::RecordingConfig> =
         postcard::from_bytes(&bytes).unwrap();
     let data = prover_data_with(&config, PARAMETERS.log_blowup, airs, &degree_bits).unwrap();
     let mut pvs = vec![Vec::new(); airs.len()];
-    pvs[PUBLIC] = lifted.public_values.clone();
+    pvs[PUBLIC] = values.clone();
     p3_batch_stark::verify_batch(&config, airs, &recorded, &pvs, &data.common).unwrap();
     let native = steps.lock().unwrap().clone();
     let ours = &challenges.challenger.steps;
@@ -105,16 +104,10 @@ fn a_lifted_segment_verifies_against_the_circuit_of_its_shape_and_its_claim_only
     let mut other_shape = shape.clone();
     other_shape[1] += 1;
     let other = LiftCircuit::for_shape(setup, &other_shape).unwrap();
-    assert_ne!(
-        other.verifying_key(setup),
-        verifier_side.verifying_key(setup)
-    );
+    assert_ne!(other.key(), verifier_side.key());
+    assert!(other.verify(&lifted).is_err());
     assert!(matches!(
-        other.verify(setup, &lifted),
-        Err(LiftError::Shape { .. })
-    ));
-    assert!(matches!(
-        other.prove(setup, &proved),
+        other.prove(setup, &proved, journal_before),
         Err(LiftError::Shape { .. })
     ));
 }

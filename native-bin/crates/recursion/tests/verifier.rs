@@ -135,7 +135,7 @@ fn the_verifier_program_accepts_a_segment_proof_and_refuses_edits() {
 #[test]
 fn the_verifier_programs_transcript_is_plonky3s_step_for_step() {
     let proved = common::proved_segment();
-    let (config, steps) = common::recording_config();
+    let (config, steps) = common::recording_config(&PARAMETERS);
     let bytes = postcard::to_allocvec(&proved.proof.inner).unwrap();
     let proof: BatchProof<common::RecordingConfig> = postcard::from_bytes(&bytes).unwrap();
     let airs = airs();

@@ -278,6 +278,44 @@ pub fn verifying_data<A: BatchAir>(
     })
 }
 
+impl VerifyingData {
+    /// The same shape with another preprocessed commitment: the verifying
+    /// data of another circuit whose tables differ only in their
+    /// preprocessed columns (recursion programs of one shape).
+    pub fn with_preprocessed(&self, cap: &[[F; 8]]) -> Result<VerifyingData, VerifyError> {
+        let global = self.common.preprocessed.as_ref().ok_or_else(|| {
+            VerifyError::Malformed("the circuit has no preprocessed columns".into())
+        })?;
+        if cap.len() != global.commitment.roots().len() {
+            return Err(VerifyError::Malformed(format!(
+                "a preprocessed commitment of {} digests, the shape has {}",
+                cap.len(),
+                global.commitment.roots().len()
+            )));
+        }
+        Ok(VerifyingData {
+            parameters: self.parameters,
+            degree_bits: self.degree_bits.clone(),
+            common: p3_batch_stark::CommonData {
+                preprocessed: Some(p3_batch_stark::common::GlobalPreprocessed {
+                    commitment: p3_symmetric::MerkleCap::new(cap.to_vec()),
+                    instances: global.instances.clone(),
+                    matrix_to_instance: global.matrix_to_instance.clone(),
+                }),
+                lookups: self.common.lookups.clone(),
+            },
+        })
+    }
+
+    /// The preprocessed commitment's cap (its digests).
+    pub fn preprocessed(&self) -> Option<Vec<[F; 8]>> {
+        self.common
+            .preprocessed
+            .as_ref()
+            .map(|p| p.commitment.roots().to_vec())
+    }
+}
+
 /// [`verify`], with the verifying data of the proof's heights when the
 /// caller has it (for other heights it is derived as `verify` does).
 pub fn verify_with<A: BatchAir>(

@@ -67,6 +67,15 @@ impl Proof {
     /// Reads a proof. Bytes from elsewhere (another format, another
     /// configuration, truncated or trailing data) are an error, never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Proof, ProofFormatError> {
+        Proof::from_bytes_under(bytes, &PARAMETERS)
+    }
+
+    /// [`Proof::from_bytes`] for proofs made under `parameters` (another
+    /// configuration of the same hash and field, as recursion proofs are).
+    pub fn from_bytes_under(
+        bytes: &[u8],
+        parameters: &Parameters,
+    ) -> Result<Proof, ProofFormatError> {
         let body = bytes
             .strip_prefix(MAGIC.as_slice())
             .ok_or(ProofFormatError::BadMagic)?;
@@ -80,7 +89,7 @@ impl Proof {
                 "the configuration name does not match its parameters".into(),
             ));
         }
-        if header.parameters != PARAMETERS {
+        if header.parameters != *parameters {
             return Err(ProofFormatError::ForeignConfiguration(header.config));
         }
         let (inner, rest): (BatchProof<Config>, _) = postcard::take_from_bytes(body)

@@ -23,12 +23,14 @@ pub enum FileError {
     Corrupt { kind: &'static str, reason: String },
 }
 
-fn encode<T: Serialize>(magic: &[u8; 8], value: &T) -> Vec<u8> {
+/// A receipt file: `magic`, the format version, `value` (other receipt kinds use it too).
+pub fn encode<T: Serialize>(magic: &[u8; 8], value: &T) -> Vec<u8> {
     let out = postcard::to_extend(&RECEIPT_FORMAT, magic.to_vec()).expect("versions serialize");
     postcard::to_extend(value, out).expect("receipts serialize")
 }
 
-fn decode<T: DeserializeOwned>(
+/// Reads a file [`encode`] wrote: bad magic, another format or trailing bytes are errors.
+pub fn decode<T: DeserializeOwned>(
     magic: &[u8; 8],
     kind: &'static str,
     bytes: &[u8],

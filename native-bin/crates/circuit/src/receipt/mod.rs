@@ -11,7 +11,7 @@
 
 mod file;
 
-pub use file::{FileError, RECEIPT_FORMAT};
+pub use file::{decode, encode, FileError, RECEIPT_FORMAT};
 
 use bento_stark::{Proof, ProofFormatError, Setup};
 use bento_vm::hash::Digest;
@@ -244,6 +244,6 @@ pub struct ReceiptSummary {
     pub bytes: usize,
 }
 
-fn hex_string(bytes: &[u8]) -> String {
+pub fn hex_string(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -40,25 +40,26 @@ pub fn compress(b: &mut Builder, left: Digest, right: Digest) -> Digest {
     out[..DIGEST_ELEMS].try_into().expect("eight elements")
 }
 
-/// `(x, y)` when `bit` is 0, `(y, x)` when it is 1.
-fn order(b: &mut Builder, bit: Felt, x: Digest, y: Digest) -> (Digest, Digest) {
-    let mut left = x;
-    let mut right = y;
-    for k in 0..DIGEST_ELEMS {
-        let d = b.fsub(y[k], x[k]);
-        let moved = b.fmul(bit, d);
-        left[k] = b.fadd(x[k], moved);
-        right[k] = b.fsub(y[k], moved);
-    }
-    (left, right)
+/// `compress(x, y)` when `bit` is 0, `compress(y, x)` when it is 1 (the
+/// permutation table swaps the halves: no arithmetic).
+fn compress_ordered(b: &mut Builder, bit: Felt, x: Digest, y: Digest) -> Digest {
+    let mut state = [x[0]; 16];
+    state[..DIGEST_ELEMS].copy_from_slice(&x);
+    state[DIGEST_ELEMS..].copy_from_slice(&y);
+    let out = b.permute_swapped(bit, state);
+    out[..DIGEST_ELEMS].try_into().expect("eight elements")
 }
 
 /// Climbs from `node` through `siblings`, level by level, turning at each
 /// level by the index bit.
-fn climb(b: &mut Builder, mut node: Digest, bits: &[Felt], siblings: &[Digest]) -> Digest {
+pub(crate) fn climb(
+    b: &mut Builder,
+    mut node: Digest,
+    bits: &[Felt],
+    siblings: &[Digest],
+) -> Digest {
     for (&bit, &sibling) in bits.iter().zip(siblings) {
-        let (l, r) = order(b, bit, node, sibling);
-        node = compress(b, l, r);
+        node = compress_ordered(b, bit, node, sibling);
     }
     node
 }
@@ -115,8 +116,7 @@ pub fn verify(
     };
     let mut node = hash_rows(b, &rows_of(log_max));
     for (level, (&bit, &sibling)) in index_bits.iter().zip(&opening.siblings).enumerate() {
-        let (l, r) = order(b, bit, node, sibling);
-        node = compress(b, l, r);
+        node = compress_ordered(b, bit, node, sibling);
         let height = log_max - level - 1;
         let injected = rows_of(height);
         if !injected.is_empty() {

@@ -157,6 +157,9 @@ pub struct OpenedCells {
 /// A proof's data as witness cells of a program.
 pub struct ProofCells {
     pub main: Vec<Felt>,
+    /// The preprocessed commitment's cap: constants where the verifier fixes
+    /// the circuit, witness cells where the program reads a verifying key.
+    pub preprocessed: Option<Vec<Felt>>,
     pub permutation: Option<Vec<Felt>>,
     pub quotient: Vec<Felt>,
     pub lookup_pow: Option<Felt>,
@@ -258,6 +261,7 @@ impl ProofCells {
         }
         Ok(ProofCells {
             main: cap_cells(b, &proof.commitments.main),
+            preprocessed: v.fixed_preprocessed(b),
             permutation: proof
                 .commitments
                 .permutation
@@ -312,6 +316,7 @@ impl ProofCells {
             .collect();
         ProofCells {
             main: felts(b, 8 * main_cap),
+            preprocessed: v.fixed_preprocessed(b),
             permutation: permutation_cap.map(|n| felts(b, 8 * n)),
             quotient: felts(b, 8 * main_cap),
             lookup_pow: permutation_cap.map(|_| b.witness_felt(F::ZERO)),
@@ -327,6 +332,18 @@ impl ProofCells {
 }
 
 impl BatchVerifier {
+    /// The preprocessed commitment of the circuit this verifier was built for, as constants.
+    fn fixed_preprocessed(&self, b: &mut Builder) -> Option<Vec<Felt>> {
+        self.preprocessed
+            .as_ref()
+            .map(|cap| cap.iter().flatten().map(|&x| b.constant_felt(x)).collect())
+    }
+
+    /// How many digests the preprocessed commitment's cap holds.
+    pub fn preprocessed_cap_len(&self) -> usize {
+        self.preprocessed.as_ref().map_or(0, Vec::len)
+    }
+
     /// How many digests the main (and quotient) commitment's cap holds, and the permutation one's.
     fn cap_lens(&self) -> (usize, Option<usize>) {
         let lde = |i: usize| self.degree_bits[i] + self.parameters.log_blowup;

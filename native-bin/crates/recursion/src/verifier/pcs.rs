@@ -114,8 +114,7 @@ fn claims(b: &mut Builder, v: &BatchVerifier, proof: &ProofCells, zeta: Ext) -> 
         cap: proof.quotient.clone(),
         matrices: quotient,
     });
-    if let Some(cap) = &v.preprocessed {
-        let cap: Vec<Felt> = cap.iter().flatten().map(|&x| b.constant_felt(x)).collect();
+    if let Some(cap) = &proof.preprocessed {
         let matrices = (0..v.tables.len())
             .filter(|&i| v.preprocessed_widths[i] > 0)
             .map(|i| {
@@ -130,7 +129,10 @@ fn claims(b: &mut Builder, v: &BatchVerifier, proof: &ProofCells, zeta: Ext) -> 
                 }
             })
             .collect();
-        rounds.push(Round { cap, matrices });
+        rounds.push(Round {
+            cap: cap.clone(),
+            matrices,
+        });
     }
     if let Some(cap) = &proof.permutation {
         let matrices = (0..v.tables.len())

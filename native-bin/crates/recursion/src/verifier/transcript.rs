@@ -49,9 +49,8 @@ pub fn run(
     for values in public_values {
         c.observe_all(b, values);
     }
-    if let Some(cap) = &v.preprocessed {
-        let cells: Vec<Felt> = cap.iter().flatten().map(|&x| b.constant_felt(x)).collect();
-        c.observe_all(b, &cells);
+    if let Some(cap) = &proof.preprocessed {
+        c.observe_all(b, cap);
     }
     let lookup = match proof.lookup_pow {
         Some(witness) => {

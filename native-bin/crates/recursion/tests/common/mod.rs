@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use bento_circuit::segment::{self, ProvedSegment};
 use bento_recursion::challenger::Step;
-use bento_stark::config::{config_with, Challenger, Pcs, PARAMETERS};
+use bento_stark::config::{config_with, Challenger, Parameters, Pcs};
 use bento_stark::{Setup, EF, F};
 use bento_vm::exec::{execute, CapturedOutput, ExecOptions};
 use bento_vm::Program;
@@ -18,13 +18,18 @@ use p3_uni_stark::StarkConfig;
 
 /// The first segment of the loop example at po2 14, proved.
 pub fn proved_segment() -> ProvedSegment {
+    proved_segments(300, 1).remove(0)
+}
+
+/// The first `n` segments of the loop example at po2 14 (`iterations` of its loop), proved.
+pub fn proved_segments(iterations: u32, n: usize) -> Vec<ProvedSegment> {
     let path =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/loop.elf");
     let program = Program::load(&std::fs::read(path).unwrap()).unwrap();
     let mut segments = Vec::new();
     execute(
         &program,
-        300u32.to_le_bytes().to_vec(),
+        iterations.to_le_bytes().to_vec(),
         ExecOptions {
             po2: 14,
             cycle_limit: None,
@@ -36,7 +41,11 @@ pub fn proved_segment() -> ProvedSegment {
         },
     )
     .unwrap();
-    segment::prove(Setup::standard(), &segments[0]).unwrap()
+    segments
+        .iter()
+        .take(n)
+        .map(|s| segment::prove(Setup::standard(), s).unwrap())
+        .collect()
 }
 
 /// Plonky3's duplex challenger, recording every element it absorbs and draws.
@@ -48,14 +57,14 @@ pub struct Recording {
 
 pub type RecordingConfig = StarkConfig<Pcs, EF, Recording>;
 
-/// The standard configuration with a recording challenger, and its record.
-pub fn recording_config() -> (RecordingConfig, Arc<Mutex<Vec<Step>>>) {
+/// A configuration with a recording challenger, and its record.
+pub fn recording_config(parameters: &Parameters) -> (RecordingConfig, Arc<Mutex<Vec<Step>>>) {
     let recording = Recording {
         inner: Challenger::new(bento_vm::hash::permutation().clone()),
         steps: Arc::default(),
     };
     let steps = recording.steps.clone();
-    (config_with(&PARAMETERS, recording), steps)
+    (config_with(parameters, recording), steps)
 }
 
 impl Recording {

@@ -1,0 +1,115 @@
+//! `shrink`: the succinct receipt's proof. One lift or join proof verified
+//! (its key checked against the control root) and its claim restated, proved
+//! under the succinct configuration: a smaller proof of the same statement,
+//! and one circuit (its key fixed) for a verifier to know.
+
+use std::time::Instant;
+
+use bento_stark::{PrimeCharacteristicRing, Setup, F};
+use bento_vm::hash::DIGEST_ELEMS;
+
+use crate::circuit::{Circuit, CircuitError, VerifyingKey};
+use crate::claim::{ClaimCells, NUM_PUBLIC_VALUES};
+use crate::config::succinct_setup;
+use crate::control::ControlTree;
+use crate::ir::{Builder, Run};
+use crate::join::{
+    assert_all_eq, blank, recursion_verifier, verify_input, Input, JoinError, RecursionProof,
+};
+use crate::verifier::{BatchVerifier, Source};
+
+/// The shrink program: the claim public, the inner proof verified against
+/// it, every field but the control root the inner claim's (a lift's is
+/// zero; a join's the same).
+fn program(v: &BatchVerifier, own: &[F], input: &Input<'_>) -> Result<Run, String> {
+    let mut b = Builder::new();
+    let c = ClaimCells::new(&mut b, own, Builder::public);
+    let inner = verify_input(&mut b, v, &c, input)?;
+    let fields = |x: &ClaimCells| x.cells()[DIGEST_ELEMS..].to_vec();
+    assert_all_eq(
+        &mut b,
+        &fields(&c),
+        &fields(&inner),
+        "the claim is the inner proof's",
+    );
+    Ok(b.finish())
+}
+
+pub struct ShrinkCircuit {
+    verifier: BatchVerifier,
+    /// A circuit of the inputs' shape (for checking them natively).
+    inputs: Circuit,
+    circuit: Circuit,
+}
+
+impl ShrinkCircuit {
+    pub fn new() -> Result<ShrinkCircuit, JoinError> {
+        let verifier = recursion_verifier()?;
+        let zeros = Input::shape(&verifier);
+        let run = program(&verifier, &[F::ZERO; NUM_PUBLIC_VALUES], &zeros)
+            .map_err(JoinError::Refused)?;
+        Ok(ShrinkCircuit {
+            verifier,
+            inputs: blank(Setup::standard()).ok_or(JoinError::Shape)?,
+            circuit: Circuit::new(succinct_setup(), run.program),
+        })
+    }
+
+    pub fn circuit(&self) -> &Circuit {
+        &self.circuit
+    }
+
+    pub fn key(&self) -> VerifyingKey {
+        self.circuit
+            .key(succinct_setup())
+            .expect("a compiled circuit commits to its columns")
+    }
+
+    /// Restates `inner` (made by the circuit of `key`, which must be in
+    /// `control`) under the succinct configuration; the milliseconds it took.
+    pub fn prove(
+        &self,
+        control: &ControlTree,
+        inner: &RecursionProof,
+        key: &VerifyingKey,
+    ) -> Result<(RecursionProof, f64), JoinError> {
+        self.inputs
+            .verify_as(
+                Setup::standard(),
+                key,
+                &inner.proof,
+                &inner.claim.to_public_values(),
+            )
+            .map_err(|source| JoinError::Inner {
+                side: "inner",
+                source,
+            })?;
+        let mut claim = inner.claim.clone();
+        claim.control_root = control.root();
+        let start = Instant::now();
+        let input = Input {
+            claim: inner.claim.to_public_values(),
+            key: key.clone(),
+            path: Some(control.path(key.digest())?),
+            source: Source::Proof(&inner.proof.inner),
+        };
+        let run = program(&self.verifier, &claim.to_public_values(), &input)
+            .map_err(JoinError::Refused)?;
+        if let Some(first) = run.failures.first() {
+            return Err(JoinError::Refused(first.clone()));
+        }
+        let proof = self.circuit.prove(succinct_setup(), &run)?;
+        Ok((
+            RecursionProof { claim, proof },
+            start.elapsed().as_secs_f64() * 1000.0,
+        ))
+    }
+
+    pub fn verify(&self, shrunk: &RecursionProof) -> Result<(), CircuitError> {
+        self.circuit.verify(
+            succinct_setup(),
+            &shrunk.proof,
+            &shrunk.claim.to_public_values(),
+        )
+    }
+}

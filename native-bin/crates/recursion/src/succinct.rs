@@ -1,0 +1,338 @@
+//! Succinct receipts: a whole execution in one recursion proof.
+//!
+//! Each segment proof is lifted, the lifts are joined pairwise up a balanced
+//! tree, the root is shrunk (restated under the succinct configuration), and
+//! that proof with its claim, the journal and what a verifier needs to
+//! rebuild the control tree (the shapes of the segment proofs that were
+//! lifted) is the receipt. Its size does not grow with the segments but
+//! for the shape list, a few bytes per distinct shape.
+//!
+//! A verifier rebuilds the control tree from the join circuit's key and the
+//! listed shapes' lift keys (it compiles those circuits itself: a key it
+//! computes is a program it trusts), checks the claim's root against it, the
+//! claim against the image ID, the exit code and the journal, and the proof
+//! against the claim.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+use bento_circuit::receipt::{decode, encode, FileError, Receipt, ReceiptError};
+use bento_circuit::segment::ProvedSegment;
+use bento_stark::{Proof, ProofFormatError, Setup};
+use bento_vm::hash::{state_digest, Digest};
+use serde::{Deserialize, Serialize};
+
+use crate::circuit::VerifyingKey;
+use crate::claim::{chain_journal, RecursionClaim};
+use crate::config::SUCCINCT_PARAMETERS;
+use crate::control::{ControlError, ControlTree, CONTROL_DEPTH};
+use crate::join::{JoinCircuit, JoinError, RecursionProof};
+use crate::lift::{LiftCircuit, LiftError};
+use crate::shrink::ShrinkCircuit;
+
+const SUCCINCT_MAGIC: &[u8; 8] = b"BENTOSCT";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuccinctReceipt {
+    pub image_id: Digest,
+    pub exit_code: u32,
+    pub journal: Vec<u8>,
+    /// The journal's pieces' lengths: what each segment that wrote to it
+    /// wrote, in order (the claim chains their digests).
+    pub journal_pieces: Vec<u32>,
+    /// The table heights (log2) of each distinct segment shape lifted.
+    pub lift_shapes: Vec<Vec<u8>>,
+    pub claim: RecursionClaim,
+    /// The shrink proof, in `bento_stark`'s format.
+    pub seal: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SuccinctError {
+    #[error(transparent)]
+    Receipt(#[from] ReceiptError),
+    #[error("segment {index}: the seal is unreadable: {source}")]
+    Seal {
+        index: u32,
+        source: ProofFormatError,
+    },
+    #[error("the seal is unreadable: {0}")]
+    OuterSeal(ProofFormatError),
+    #[error(transparent)]
+    Lift(#[from] LiftError),
+    #[error(transparent)]
+    Join(#[from] JoinError),
+    #[error(transparent)]
+    Control(#[from] ControlError),
+    #[error("the receipt is for image {found}, not the expected {expected}")]
+    ImageId { expected: Digest, found: Digest },
+    #[error("the proved run does not start at image {0} with its input unread")]
+    Start(Digest),
+    #[error("the receipt claims exit code {claimed}; the proof shows {proved:?}")]
+    ExitCode { claimed: u32, proved: Option<u32> },
+    #[error("the receipt's journal is not the journal the proof chains")]
+    Journal,
+    #[error("the receipt's shape list is malformed: {0}")]
+    Shapes(String),
+    #[error("the control tree of the listed shapes is not the one the proof checked")]
+    ControlRoot,
+    /// The proof does not verify, or a circuit could not be compiled.
+    #[error("{0}")]
+    Proof(String),
+}
+
+/// The circuits a process has compiled, kept: compiling one takes a second
+/// or two (a lift circuit per segment shape, and the join circuit).
+pub struct Circuits {
+    join: OnceLock<Result<JoinCircuit, String>>,
+    shrink: OnceLock<Result<ShrinkCircuit, String>>,
+    lifts: Mutex<HashMap<Vec<usize>, Arc<LiftCircuit>>>,
+}
+
+/// The process's circuits (segment proofs of the standard configuration).
+pub fn circuits() -> &'static Circuits {
+    static CIRCUITS: OnceLock<Circuits> = OnceLock::new();
+    CIRCUITS.get_or_init(|| Circuits {
+        join: OnceLock::new(),
+        shrink: OnceLock::new(),
+        lifts: Mutex::new(HashMap::new()),
+    })
+}
+
+impl Circuits {
+    pub fn join(&self) -> Result<&JoinCircuit, SuccinctError> {
+        self.join
+            .get_or_init(|| JoinCircuit::new().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| SuccinctError::Proof(format!("the join circuit: {e}")))
+    }
+
+    pub fn shrink(&self) -> Result<&ShrinkCircuit, SuccinctError> {
+        self.shrink
+            .get_or_init(|| ShrinkCircuit::new().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| SuccinctError::Proof(format!("the shrink circuit: {e}")))
+    }
+
+    pub fn lift(&self, shape: &[usize]) -> Result<Arc<LiftCircuit>, SuccinctError> {
+        let mut lifts = self.lifts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(circuit) = lifts.get(shape) {
+            return Ok(circuit.clone());
+        }
+        let circuit = Arc::new(LiftCircuit::for_shape(Setup::standard(), shape)?);
+        lifts.insert(shape.to_vec(), circuit.clone());
+        Ok(circuit)
+    }
+
+    /// The control tree of a job whose segment proofs have these shapes:
+    /// the join circuit's key, then each shape's lift key.
+    pub fn control(&self, shapes: &[Vec<usize>]) -> Result<ControlTree, SuccinctError> {
+        let mut keys = vec![self.join()?.key().digest()];
+        for shape in shapes {
+            keys.push(self.lift(shape)?.key().digest());
+        }
+        Ok(ControlTree::new(&keys)?)
+    }
+}
+
+/// What [`aggregate`] reports as it goes.
+#[derive(Clone, Debug)]
+pub enum Step {
+    Lifted { index: u32, ms: f64 },
+    Joined { first: u32, last: u32, ms: f64 },
+    Shrunk { ms: f64 },
+}
+
+/// A proof in the join tree, with the key of the circuit that made it and
+/// the segments it covers.
+struct Node {
+    proof: RecursionProof,
+    key: VerifyingKey,
+    first: u32,
+    last: u32,
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Aggregates a verified composite receipt into a succinct one: every
+/// segment lifted, the lifts joined pairwise up a balanced tree.
+pub fn aggregate(
+    receipt: &Receipt,
+    mut on_step: impl FnMut(Step),
+) -> Result<SuccinctReceipt, SuccinctError> {
+    let setup = Setup::standard();
+    receipt.verify(setup, receipt.image_id)?;
+    let proved: Vec<ProvedSegment> = receipt
+        .segments
+        .iter()
+        .map(|s| {
+            Ok(ProvedSegment {
+                claim: s.claim.clone(),
+                proof: Proof::from_bytes(&s.seal).map_err(|source| SuccinctError::Seal {
+                    index: s.claim.index,
+                    source,
+                })?,
+            })
+        })
+        .collect::<Result<_, SuccinctError>>()?;
+    let mut shapes: Vec<Vec<usize>> = Vec::new();
+    for p in &proved {
+        if !shapes.contains(&p.proof.inner.degree_bits) {
+            shapes.push(p.proof.inner.degree_bits.clone());
+        }
+    }
+    if shapes.len() >= 1 << CONTROL_DEPTH {
+        return Err(SuccinctError::Shapes(format!(
+            "{} segment shapes; a control tree holds {} lift keys",
+            shapes.len(),
+            (1 << CONTROL_DEPTH) - 1
+        )));
+    }
+    let c = circuits();
+    let mut level: Vec<Node> = Vec::with_capacity(proved.len());
+    let mut chain = Digest::default();
+    for p in &proved {
+        let start = Instant::now();
+        let lift = c.lift(&p.proof.inner.degree_bits)?;
+        let (proof, _) = lift.prove(setup, p, chain)?;
+        chain = proof.claim.journal[1];
+        on_step(Step::Lifted {
+            index: p.claim.index,
+            ms: ms(start),
+        });
+        level.push(Node {
+            proof,
+            key: lift.key(),
+            first: p.claim.index,
+            last: p.claim.index,
+        });
+    }
+    let control = c.control(&shapes)?;
+    while level.len() > 1 {
+        let join = c.join()?;
+        let mut next = Vec::with_capacity(level.len().div_ceil(2));
+        let mut nodes = level.into_iter();
+        while let Some(left) = nodes.next() {
+            let Some(right) = nodes.next() else {
+                next.push(left);
+                break;
+            };
+            let start = Instant::now();
+            let (proof, _) = join.prove(
+                &control,
+                (&left.proof, &left.key),
+                (&right.proof, &right.key),
+            )?;
+            on_step(Step::Joined {
+                first: left.first,
+                last: right.last,
+                ms: ms(start),
+            });
+            next.push(Node {
+                proof,
+                key: join.key(),
+                first: left.first,
+                last: right.last,
+            });
+        }
+        level = next;
+    }
+    let root = level.pop().expect("a receipt has segments");
+    let (shrunk, ms) = c.shrink()?.prove(&control, &root.proof, &root.key)?;
+    on_step(Step::Shrunk { ms });
+    Ok(SuccinctReceipt {
+        image_id: receipt.image_id,
+        exit_code: receipt.exit_code,
+        journal: receipt.journal.clone(),
+        journal_pieces: receipt
+            .segments
+            .iter()
+            .map(|s| s.claim.journal.len() as u32)
+            .filter(|&n| n > 0)
+            .collect(),
+        lift_shapes: shapes
+            .iter()
+            .map(|s| s.iter().map(|&h| h as u8).collect())
+            .collect(),
+        claim: shrunk.claim,
+        seal: shrunk.proof.to_bytes(),
+    })
+}
+
+impl SuccinctReceipt {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        encode(SUCCINCT_MAGIC, self)
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<SuccinctReceipt, FileError> {
+        decode(SUCCINCT_MAGIC, "succinct receipt", bytes)
+    }
+
+    /// The journal chain the pieces give, if they split the journal.
+    fn journal_chain(&self) -> Option<Digest> {
+        let mut rest = self.journal.as_slice();
+        let mut chain = Digest::default();
+        for &n in &self.journal_pieces {
+            if n == 0 || n as usize > rest.len() {
+                return None;
+            }
+            let (piece, tail) = rest.split_at(n as usize);
+            chain = chain_journal(chain, piece);
+            rest = tail;
+        }
+        rest.is_empty().then_some(chain)
+    }
+
+    /// Verifies the receipt as a statement about `image_id`.
+    pub fn verify(&self, image_id: Digest) -> Result<(), SuccinctError> {
+        if self.image_id != image_id {
+            return Err(SuccinctError::ImageId {
+                expected: image_id,
+                found: self.image_id,
+            });
+        }
+        let claim = &self.claim;
+        if state_digest(claim.pre.pc, claim.pre.root) != image_id || claim.pre.input_ended {
+            return Err(SuccinctError::Start(image_id));
+        }
+        if claim.exit_code != Some(self.exit_code) {
+            return Err(SuccinctError::ExitCode {
+                claimed: self.exit_code,
+                proved: claim.exit_code,
+            });
+        }
+        if claim.journal[0] != Digest::default() || self.journal_chain() != Some(claim.journal[1]) {
+            return Err(SuccinctError::Journal);
+        }
+        let shapes: Vec<Vec<usize>> = self
+            .lift_shapes
+            .iter()
+            .map(|s| s.iter().map(|&h| usize::from(h)).collect())
+            .collect();
+        if shapes.is_empty() || shapes.len() >= 1 << CONTROL_DEPTH {
+            return Err(SuccinctError::Shapes(format!(
+                "{} shapes listed",
+                shapes.len()
+            )));
+        }
+        if (1..shapes.len()).any(|i| shapes[..i].contains(&shapes[i])) {
+            return Err(SuccinctError::Shapes("a shape is listed twice".into()));
+        }
+        let proof = Proof::from_bytes_under(&self.seal, &SUCCINCT_PARAMETERS)
+            .map_err(SuccinctError::OuterSeal)?;
+        let c = circuits();
+        if c.control(&shapes)?.root() != claim.control_root {
+            return Err(SuccinctError::ControlRoot);
+        }
+        let shrunk = RecursionProof {
+            claim: claim.clone(),
+            proof,
+        };
+        c.shrink()?
+            .verify(&shrunk)
+            .map_err(|e| SuccinctError::Proof(e.to_string()))
+    }
+}
