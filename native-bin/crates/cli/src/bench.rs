@@ -22,8 +22,8 @@ pub enum BenchCommand {
     Hash(BenchHash),
     /// Prover speed: the loop example proved across segments, then verified.
     Prove(BenchProve),
-    /// Recursion: one full segment of the loop example proved, then lifted.
-    Lift(BenchLift),
+    /// Recursion: runs of the loop example proved, lifted, joined and shrunk into succinct receipts.
+    Recursion(BenchRecursion),
 }
 
 impl BenchCommand {
@@ -33,7 +33,7 @@ impl BenchCommand {
             BenchCommand::Stark(a) => a.json,
             BenchCommand::Hash(a) => a.json,
             BenchCommand::Prove(a) => a.json,
-            BenchCommand::Lift(a) => a.json,
+            BenchCommand::Recursion(a) => a.json,
         }
     }
 }
@@ -61,7 +61,7 @@ pub fn run(cmd: BenchCommand) -> Result<(), String> {
         BenchCommand::Stark(args) => bench_stark(&args),
         BenchCommand::Hash(args) => bench_hash(&args),
         BenchCommand::Prove(args) => bench_prove(&args),
-        BenchCommand::Lift(args) => bench_lift(&args),
+        BenchCommand::Recursion(args) => bench_recursion(&args),
     }
 }
 
@@ -354,80 +354,104 @@ impl Explore {
 }
 
 #[derive(Args)]
-pub struct BenchLift {
+pub struct BenchRecursion {
     #[arg(long, default_value = "examples/loop.elf")]
     pub elf: PathBuf,
     #[arg(long, default_value_t = DEFAULT_PO2, value_parser = clap::value_parser!(u32).range(14..=22))]
     pub po2: u32,
+    /// Segment counts to measure, each a run of its own (the figures should stay flat).
+    #[arg(long, value_delimiter = ',', default_value = "1,4")]
+    pub segments: Vec<u32>,
     #[arg(long)]
     pub json: bool,
 }
 
-fn bench_lift(args: &BenchLift) -> Result<(), String> {
-    use bento_recursion::lift::LiftCircuit;
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len().max(1) as f64
+}
+
+/// The weakest conjectured security of the recursion proofs: lift and join
+/// (the standard configuration at the recursion shape) and shrink (the succinct one).
+fn recursion_security_bits() -> Result<f64, String> {
+    use bento_recursion::config::succinct_setup;
+    use bento_recursion::succinct::circuits;
+    use bento_stark::{security, Setup};
+    let c = circuits();
+    let join = c.join().map_err(|e| e.to_string())?.circuit();
+    let shrink = c.shrink().map_err(|e| e.to_string())?.circuit();
+    let bits = |setup: &Setup, circuit: &bento_recursion::Circuit| {
+        security::conjectured(setup, &security::shapes(setup, circuit.airs(), &circuit.log_heights())).bits
+    };
+    Ok(bits(Setup::standard(), join).min(bits(succinct_setup(), shrink)))
+}
+
+fn bench_recursion(args: &BenchRecursion) -> Result<(), String> {
+    use bento_circuit::prover::prove_program;
+    use bento_recursion::succinct::{aggregate, Step, SuccinctReceipt};
     use bento_stark::Setup;
 
     let program = load_program(&args.elf)?;
-    let capacity = bento_vm::segment::segment_capacity(args.po2);
-    let iterations = capacity / LOOP_CYCLES_PER_ITERATION + 1;
-    let setup = Setup::standard();
-    let mut first = None;
-    execute(
-        &program,
-        iterations.to_le_bytes().to_vec(),
-        ExecOptions {
-            po2: args.po2,
-            cycle_limit: None,
-        },
-        &mut CapturedOutput::default(),
-        |segment| {
-            if first.is_none() {
-                first = Some(segment);
-            }
-            Ok(())
-        },
-    )
-    .map_err(|e| e.to_string())?;
-    let segment = first.ok_or("the guest made no segment")?;
-    let started = Instant::now();
-    let proved = bento_circuit::segment::prove(setup, &segment).map_err(|e| e.to_string())?;
-    let segment_ms = started.elapsed().as_secs_f64() * 1e3;
-    let started = Instant::now();
-    let circuit = LiftCircuit::for_shape(setup, &proved.proof.inner.degree_bits)
+    let capacity = u64::from(bento_vm::segment::segment_capacity(args.po2));
+    let security_bits = recursion_security_bits()?;
+    for &n in &args.segments {
+        // The loop fills n segments, the last to about seven eighths.
+        let cycles = capacity * u64::from(n.max(1)) - capacity / 8;
+        let iterations = (cycles / u64::from(LOOP_CYCLES_PER_ITERATION)) as u32;
+        let started = Instant::now();
+        let (_, composite) = prove_program(
+            Setup::standard(),
+            &program,
+            iterations.to_le_bytes().to_vec(),
+            ExecOptions {
+                po2: args.po2,
+                cycle_limit: None,
+            },
+            &mut CapturedOutput::default(),
+            |_, _| {},
+        )
         .map_err(|e| e.to_string())?;
-    let circuit_ms = started.elapsed().as_secs_f64() * 1e3;
-    let (lifted, times) = circuit.prove(setup, &proved).map_err(|e| e.to_string())?;
-    // The first verification derives the circuit's verifying data (its
-    // preprocessed commitment); a verifier keeps it for every later proof.
-    let started = Instant::now();
-    circuit.verify(setup, &lifted).map_err(|e| e.to_string())?;
-    let first_verify_ms = started.elapsed().as_secs_f64() * 1e3;
-    let started = Instant::now();
-    circuit.verify(setup, &lifted).map_err(|e| e.to_string())?;
-    let verify_ms = started.elapsed().as_secs_f64() * 1e3;
-    let lift_ms = times.build_ms + times.prove_ms;
-    let lift_bytes = lifted.proof.to_bytes().len();
-    let operations = circuit.circuit().program().ops.len();
-    let tables = circuit.circuit().log_heights();
-    let peak = peak_rss_mb();
-    if args.json {
-        report::line(json!({
-            "po2": args.po2, "segment_prove_ms": segment_ms, "lift_circuit_ms": circuit_ms,
-            "lift_witness_ms": times.build_ms, "lift_prove_ms": times.prove_ms, "lift_ms": lift_ms,
-            "lift_ratio": lift_ms / segment_ms, "lift_bytes": lift_bytes, "operations": operations,
-            "log_heights": tables, "verify_ms": verify_ms, "first_verify_ms": first_verify_ms,
-            "peak_rss_mb": peak,
-        }));
-    } else {
-        println!(
-            "segment of 2^{} proved in {segment_ms:.0} ms; lifted in {lift_ms:.0} ms ({:.0}% of it)",
-            args.po2,
-            100.0 * lift_ms / segment_ms
-        );
-        println!("  lift circuit (from the shape)  {circuit_ms:8.0} ms, {operations} operations, tables 2^{tables:?}");
-        println!("  witness (the program run)      {:8.0} ms", times.build_ms);
-        println!("  recursion proof                {:8.0} ms", times.prove_ms);
-        println!("lift proof {lift_bytes} bytes, verified in {verify_ms:.1} ms ({first_verify_ms:.0} ms the first time, deriving the circuit's verifying data); peak memory {peak:.0} MiB");
+        let prove_ms = started.elapsed().as_secs_f64() * 1e3;
+        let (mut lifts, mut joins, mut shrink_ms) = (Vec::new(), Vec::new(), 0.0);
+        let succinct = aggregate(&composite, |step| match step {
+            Step::Lifted { ms, .. } => lifts.push(ms),
+            Step::Joined { ms, .. } => joins.push(ms),
+            Step::Shrunk { ms } => shrink_ms = ms,
+        })
+        .map_err(|e| e.to_string())?;
+        let bytes = succinct.to_bytes();
+        let read = SuccinctReceipt::from_bytes(&bytes).map_err(|e| e.to_string())?;
+        // Verifying compiles the circuits it checks against once per process;
+        // a verifier that stays up (the daemon) keeps them.
+        let started = Instant::now();
+        read.verify(composite.image_id).map_err(|e| e.to_string())?;
+        let first_verify_ms = started.elapsed().as_secs_f64() * 1e3;
+        let started = Instant::now();
+        read.verify(composite.image_id).map_err(|e| e.to_string())?;
+        let verify_ms = started.elapsed().as_secs_f64() * 1e3;
+        let segments = composite.segments.len();
+        let segment_ms = prove_ms / segments as f64;
+        let (lift_ms, join_ms) = (mean(&lifts), mean(&joins));
+        let peak = peak_rss_mb();
+        if args.json {
+            report::line(json!({
+                "po2": args.po2, "segments": segments, "cycles": succinct.claim.cycles,
+                "segment_prove_ms": segment_ms, "lift_ms": lift_ms, "lift_ratio": lift_ms / segment_ms,
+                "join_ms": join_ms, "shrink_ms": shrink_ms, "succinct_bytes": bytes.len(),
+                "composite_bytes": composite.to_bytes().len(), "verify_ms": verify_ms,
+                "first_verify_ms": first_verify_ms, "security_bits": security_bits, "peak_rss_mb": peak,
+            }));
+        } else {
+            println!(
+                "{segments} segment(s) of 2^{}: proved at {segment_ms:.0} ms a segment; lift {lift_ms:.0} ms ({:.0}%), join {join_ms:.0} ms, shrink {shrink_ms:.0} ms",
+                args.po2,
+                100.0 * lift_ms / segment_ms
+            );
+            println!(
+                "  succinct receipt {} bytes (composite {}); verified in {verify_ms:.1} ms ({first_verify_ms:.0} ms the first time, compiling the circuits); {security_bits:.1} bits; peak memory {peak:.0} MiB",
+                bytes.len(),
+                composite.to_bytes().len()
+            );
+        }
     }
     Ok(())
 }

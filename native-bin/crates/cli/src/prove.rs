@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use bento_circuit::prover::prove_program;
-use bento_circuit::receipt::{Receipt, SegmentReceipt, SegmentRun};
+use bento_circuit::receipt::{FileError, Receipt, SegmentReceipt, SegmentRun};
+use bento_recursion::succinct::{aggregate, Step, SuccinctReceipt};
 use bento_stark::Setup;
 use bento_vm::fsutil::write_atomic;
 use bento_vm::segment::{Segment, DEFAULT_PO2};
@@ -49,6 +50,9 @@ pub struct FinalizeArgs {
     pub journal: PathBuf,
     #[arg(long)]
     pub image_id: String,
+    /// Aggregate the segment proofs into one recursion proof (a succinct receipt).
+    #[arg(long)]
+    pub succinct: bool,
     /// Where to write the result (a JSON summary goes beside a receipt).
     #[arg(long)]
     pub out: PathBuf,
@@ -61,6 +65,7 @@ pub struct FinalizeArgs {
 pub struct VerifyArgs {
     pub receipt: PathBuf,
     /// The image ID the receipt must be for (`bento-zkvm image-id <elf>`).
+    /// The receipt may be composite or succinct.
     #[arg(long)]
     pub image_id: String,
     /// JSON lines on stdout: progress, then the result (errors too).
@@ -75,6 +80,9 @@ pub struct ProveArgs {
     /// Segments hold at most 2^po2 cycles.
     #[arg(long, default_value_t = DEFAULT_PO2, value_parser = clap::value_parser!(u32).range(14..=22))]
     pub po2: u32,
+    /// Aggregate the segment proofs into one recursion proof (a succinct receipt).
+    #[arg(long)]
+    pub succinct: bool,
     /// Where to write the result (a JSON summary goes beside a receipt).
     #[arg(long)]
     pub out: PathBuf,
@@ -99,11 +107,82 @@ fn parse_image_id(hex: &str) -> Result<Digest, String> {
     Digest::from_hex(hex).map_err(|e| format!("image id {hex:?}: {e}"))
 }
 
+/// A receipt of either kind, as the commands write and read it.
+enum AnyReceipt {
+    Composite(Receipt),
+    Succinct(Box<SuccinctReceipt>),
+}
+
+impl AnyReceipt {
+    fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            AnyReceipt::Composite(r) => r.to_bytes(),
+            AnyReceipt::Succinct(r) => r.to_bytes(),
+        }
+    }
+
+    fn summary(&self, encoded_len: usize) -> Value {
+        let summary = match self {
+            AnyReceipt::Composite(r) => r.summary(encoded_len),
+            AnyReceipt::Succinct(r) => r.summary(encoded_len),
+        };
+        serde_json::to_value(summary).expect("summaries serialize")
+    }
+
+    /// Reads either kind (by its magic).
+    fn from_bytes(bytes: &[u8]) -> Result<AnyReceipt, String> {
+        match Receipt::from_bytes(bytes) {
+            Err(FileError::BadMagic(_)) => SuccinctReceipt::from_bytes(bytes)
+                .map(|r| AnyReceipt::Succinct(Box::new(r)))
+                .map_err(|e| match e {
+                    FileError::BadMagic(_) => "not a receipt (bad magic)".to_string(),
+                    e => e.to_string(),
+                }),
+            other => other.map(AnyReceipt::Composite).map_err(|e| e.to_string()),
+        }
+    }
+
+    fn verify(&self, image_id: Digest) -> Result<(), String> {
+        match self {
+            AnyReceipt::Composite(r) => r
+                .verify(Setup::standard(), image_id)
+                .map_err(|e| e.to_string()),
+            AnyReceipt::Succinct(r) => r.verify(image_id).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// The composite receipt aggregated into a succinct one, with each step reported.
+fn aggregate_reporting(receipt: &Receipt, json: bool) -> Result<SuccinctReceipt, String> {
+    aggregate(receipt, |step| {
+        let (line, text) = match step {
+            Step::Lifted { index, ms } => (
+                json!({ "type": "recursion", "step": "lift", "index": index, "ms": ms.round() }),
+                format!("segment {index} lifted in {ms:.0} ms"),
+            ),
+            Step::Joined { first, last, ms } => (
+                json!({ "type": "recursion", "step": "join", "first": first, "last": last, "ms": ms.round() }),
+                format!("segments {first}..={last} joined in {ms:.0} ms"),
+            ),
+            Step::Shrunk { ms } => (
+                json!({ "type": "recursion", "step": "shrink", "ms": ms.round() }),
+                format!("shrunk in {ms:.0} ms"),
+            ),
+        };
+        if json {
+            report::line(line);
+        } else {
+            eprintln!("{text}");
+        }
+    })
+    .map_err(|e| format!("aggregating the receipt: {e}"))
+}
+
 /// Writes the receipt and its JSON summary beside it (`<out>.json`).
-fn write_receipt(path: &Path, receipt: &Receipt) -> Result<Value, String> {
+fn write_receipt(path: &Path, receipt: &AnyReceipt) -> Result<Value, String> {
     let bytes = receipt.to_bytes();
     write(path, &bytes)?;
-    let summary = serde_json::to_value(receipt.summary(bytes.len())).expect("summaries serialize");
+    let summary = receipt.summary(bytes.len());
     let json_path = PathBuf::from(format!("{}.json", path.display()));
     write(&json_path, format!("{summary:#}\n").as_bytes())?;
     Ok(summary)
@@ -118,6 +197,10 @@ fn print_summary(summary: &Value) {
     println!(
         "cycles:     {} in {} segment(s) of 2^{}",
         summary["cycles"], summary["segments"], summary["po2"]
+    );
+    println!(
+        "receipt:    {}",
+        summary["kind"].as_str().unwrap_or_default()
     );
     println!(
         "journal:    {}",
@@ -186,6 +269,11 @@ pub fn finalize(args: &FinalizeArgs) -> Result<(), String> {
     let receipt = run
         .finalize(Setup::standard(), image_id, journal)
         .map_err(|e| format!("the receipt does not verify: {e}"))?;
+    let receipt = if args.succinct {
+        AnyReceipt::Succinct(Box::new(aggregate_reporting(&receipt, args.json)?))
+    } else {
+        AnyReceipt::Composite(receipt)
+    };
     let summary = write_receipt(&args.out, &receipt)?;
     if args.json {
         report::line(
@@ -201,13 +289,13 @@ pub fn verify(args: &VerifyArgs) -> Result<(), String> {
     let image_id = parse_image_id(&args.image_id)?;
     let bytes = read(&args.receipt)?;
     let receipt =
-        Receipt::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.receipt.display()))?;
+        AnyReceipt::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.receipt.display()))?;
     let started = Instant::now();
     receipt
-        .verify(Setup::standard(), image_id)
+        .verify(image_id)
         .map_err(|e| format!("{}: invalid receipt: {e}", args.receipt.display()))?;
     let verify_ms = started.elapsed().as_secs_f64() * 1e3;
-    let summary = serde_json::to_value(receipt.summary(bytes.len())).expect("summaries serialize");
+    let summary = receipt.summary(bytes.len());
     if args.json {
         report::line(
             json!({ "type": "done", "valid": true, "verify_ms": verify_ms, "receipt": summary }),
@@ -251,6 +339,11 @@ pub fn prove(args: &ProveArgs) -> Result<(), String> {
     );
     out.finish()?;
     let (_, receipt) = result.map_err(|e| format!("{}: {e}", args.guest.elf.display()))?;
+    let receipt = if args.succinct {
+        AnyReceipt::Succinct(Box::new(aggregate_reporting(&receipt, args.json)?))
+    } else {
+        AnyReceipt::Composite(receipt)
+    };
     let summary = write_receipt(&args.out, &receipt)?;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     if args.json {

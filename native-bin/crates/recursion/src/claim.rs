@@ -37,10 +37,12 @@ pub struct RecursionClaim {
     /// The journal chain before and after (see [`chain_journal`]).
     pub journal: [Digest; 2],
     pub cycles: u64,
+    /// How many segments the run was cut into.
+    pub segments: u32,
 }
 
 /// How many public values a recursion proof has.
-pub const NUM_PUBLIC_VALUES: usize = 8 + 2 * 10 + 5 + 2 * 8 + 2;
+pub const NUM_PUBLIC_VALUES: usize = 8 + 2 * 10 + 5 + 2 * 8 + 2 + 1;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ClaimError {
@@ -86,6 +88,7 @@ impl RecursionClaim {
             .chain([
                 F::from_u64(self.cycles % limb),
                 F::from_u64(self.cycles / limb),
+                F::from_u32(self.segments),
             ])
             .collect();
         debug_assert_eq!(values.len(), NUM_PUBLIC_VALUES);
@@ -139,6 +142,10 @@ impl RecursionClaim {
         if limbs.iter().any(|&l| l >= 1 << CYCLE_LIMB_BITS) {
             return Err(ClaimError::Range("cycle count"));
         }
+        let segments = take(1)[0];
+        if segments >= 1 << CYCLE_LIMB_BITS {
+            return Err(ClaimError::Range("segment count"));
+        }
         Ok(RecursionClaim {
             control_root,
             pre,
@@ -146,6 +153,7 @@ impl RecursionClaim {
             exit_code,
             journal,
             cycles: (u64::from(limbs[1]) << CYCLE_LIMB_BITS) + u64::from(limbs[0]),
+            segments,
         })
     }
 }
@@ -177,6 +185,7 @@ pub struct ClaimCells {
     pub exit_code: [Felt; 4],
     pub journal: [[Felt; DIGEST_ELEMS]; 2],
     pub cycles: [Felt; 2],
+    pub segments: Felt,
 }
 
 impl ClaimCells {
@@ -202,6 +211,7 @@ impl ClaimCells {
             .chain(self.exit_code)
             .chain(self.journal.concat())
             .chain(self.cycles)
+            .chain([self.segments])
             .collect();
         debug_assert_eq!(cells.len(), NUM_PUBLIC_VALUES);
         cells
@@ -229,12 +239,13 @@ impl ClaimCells {
                 std::array::from_fn(|_| next()),
             ],
             cycles: [next(), next()],
+            segments: next(),
         }
     }
 
     /// Constrains every cell to a value some claim has: flags boolean, pcs
     /// word addresses below 2^30, exit code bytes (zero without an exit),
-    /// cycle limbs below 2^24.
+    /// cycle limbs and the segment count below 2^24.
     pub fn check_ranges(&self, b: &mut Builder) {
         for s in [&self.pre, &self.post] {
             b.assert_range(s.pc4, 30, "a pc is a 32-bit word address");
@@ -252,6 +263,7 @@ impl ClaimCells {
         for &limb in &self.cycles {
             b.assert_range(limb, CYCLE_LIMB_BITS, "a cycle-count limb");
         }
+        b.assert_range(self.segments, CYCLE_LIMB_BITS, "the segment count");
     }
 }
 

@@ -15,6 +15,9 @@ pub const SUCCINCT_PARAMETERS: Parameters = Parameters {
     ..PARAMETERS
 };
 
+/// How receipts name it.
+pub const SUCCINCT_CONFIG: &str = "bento-babybear4-poseidon2-fri/3, rate 1/8, 28 queries";
+
 /// The succinct configuration (built once).
 pub fn succinct_setup() -> &'static Setup {
     static SETUP: OnceLock<Setup> = OnceLock::new();

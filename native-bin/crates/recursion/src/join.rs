@@ -10,6 +10,7 @@
 //! a witness, checked against the control root of the join's own claim,
 //! which each inner claim must carry too.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use bento_stark::{PrimeCharacteristicRing, PrimeField32, Proof, Setup, F};
@@ -75,8 +76,11 @@ pub fn join_claims(
         ));
     }
     let cycles = left.cycles + right.cycles;
-    if cycles >= 1 << (2 * CYCLE_LIMB_BITS) {
-        return Err(JoinError::NotAdjacent("the cycle count overflows"));
+    let segments = left.segments + right.segments;
+    if cycles >= 1 << (2 * CYCLE_LIMB_BITS) || segments >= 1 << CYCLE_LIMB_BITS {
+        return Err(JoinError::NotAdjacent(
+            "the cycle or segment count overflows",
+        ));
     }
     Ok(RecursionClaim {
         control_root,
@@ -85,6 +89,7 @@ pub fn join_claims(
         exit_code: right.exit_code,
         journal: [left.journal[0], right.journal[1]],
         cycles,
+        segments,
     })
 }
 
@@ -222,29 +227,39 @@ fn program(v: &BatchVerifier, own: &[F], inputs: [&Input<'_>; 2]) -> Result<Run,
     let high = b.fadd(left.cycles[1], right.cycles[1]);
     let high = b.fadd(high, carry);
     b.assert_eq(c.cycles[1], high, "the high limbs add up with the carry");
+    let segments = b.fadd(left.segments, right.segments);
+    b.assert_eq(c.segments, segments, "the segments add up");
     Ok(b.finish())
 }
 
-/// The program of no proof: public values only, for the airs of the shape.
-pub(crate) fn blank(setup: &Setup) -> Option<Circuit> {
+/// The program of no proof: public values only; its circuit has the airs
+/// of every recursion program of its shape (and checks their proofs natively
+/// against their keys, [`Circuit::verify_as`]).
+pub(crate) fn blank(setup: &Setup, log_heights: [usize; NUM_TABLES]) -> Option<Circuit> {
     let mut b = Builder::new();
     for _ in 0..NUM_PUBLIC_VALUES {
         b.public(F::ZERO);
     }
-    Circuit::with_log_heights(setup, b.finish().program, RECURSION_LOG_HEIGHTS)
+    Circuit::with_log_heights(setup, b.finish().program, log_heights)
 }
 
 /// The verifier of every lift and join proof (their shape, the standard
-/// configuration; the preprocessed commitment is each input's key).
-pub(crate) fn recursion_verifier() -> Result<BatchVerifier, JoinError> {
-    let setup = Setup::standard();
-    let shape = blank(setup).ok_or(JoinError::Shape)?;
-    BatchVerifier::new(setup, shape.airs(), &RECURSION_LOG_HEIGHTS).map_err(JoinError::Refused)
+/// configuration; the preprocessed commitment is each input's key), built once.
+pub(crate) fn recursion_verifier() -> Result<Arc<BatchVerifier>, JoinError> {
+    static VERIFIER: OnceLock<Result<Arc<BatchVerifier>, String>> = OnceLock::new();
+    VERIFIER
+        .get_or_init(|| {
+            let setup = Setup::standard();
+            let shape = blank(setup, RECURSION_LOG_HEIGHTS).ok_or("the recursion shape")?;
+            BatchVerifier::new(setup, shape.airs(), &RECURSION_LOG_HEIGHTS).map(Arc::new)
+        })
+        .clone()
+        .map_err(JoinError::Refused)
 }
 
 /// The join circuit (one for every pair of recursion proofs).
 pub struct JoinCircuit {
-    verifier: BatchVerifier,
+    verifier: Arc<BatchVerifier>,
     circuit: Circuit,
 }
 

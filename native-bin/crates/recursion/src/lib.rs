@@ -18,6 +18,7 @@ pub mod config;
 pub mod control;
 pub mod ir;
 pub mod join;
+pub mod keys;
 pub mod lift;
 pub mod shrink;
 pub mod succinct;

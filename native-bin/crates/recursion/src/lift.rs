@@ -78,6 +78,7 @@ pub fn segment_claim(segment: &SegmentClaim, journal_before: Digest) -> Recursio
             chain_journal(journal_before, &segment.journal),
         ],
         cycles: u64::from(segment.cycles),
+        segments: 1,
     }
 }
 
@@ -126,6 +127,8 @@ fn program(
     // cycles ≤ the segment's capacity, fewer journal bytes than cycles.
     let capacity = F::from_u32(segment_capacity(po2));
     b.assert_zero(c.cycles[1], "a segment's cycles fit one limb");
+    let one = b.constant_felt(F::ONE);
+    b.assert_eq(c.segments, one, "a lift is of one segment");
     let above_one = b.faffine(F::ONE, c.cycles[0], -F::ONE);
     b.assert_range(above_one, 23, "a segment runs at least one cycle");
     let room = b.faffine(-F::ONE, c.cycles[0], capacity);

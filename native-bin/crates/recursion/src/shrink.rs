@@ -3,12 +3,13 @@
 //! under the succinct configuration: a smaller proof of the same statement,
 //! and one circuit (its key fixed) for a verifier to know.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use bento_stark::{PrimeCharacteristicRing, Setup, F};
 use bento_vm::hash::DIGEST_ELEMS;
 
-use crate::circuit::{Circuit, CircuitError, VerifyingKey};
+use crate::circuit::{Circuit, CircuitError, VerifyingKey, RECURSION_LOG_HEIGHTS};
 use crate::claim::{ClaimCells, NUM_PUBLIC_VALUES};
 use crate::config::succinct_setup;
 use crate::control::ControlTree;
@@ -16,6 +17,7 @@ use crate::ir::{Builder, Run};
 use crate::join::{
     assert_all_eq, blank, recursion_verifier, verify_input, Input, JoinError, RecursionProof,
 };
+use crate::keys::{shrink_key, SHRINK_LOG_HEIGHTS};
 use crate::verifier::{BatchVerifier, Source};
 
 /// The shrink program: the claim public, the inner proof verified against
@@ -36,7 +38,7 @@ fn program(v: &BatchVerifier, own: &[F], input: &Input<'_>) -> Result<Run, Strin
 }
 
 pub struct ShrinkCircuit {
-    verifier: BatchVerifier,
+    verifier: Arc<BatchVerifier>,
     /// A circuit of the inputs' shape (for checking them natively).
     inputs: Circuit,
     circuit: Circuit,
@@ -50,7 +52,7 @@ impl ShrinkCircuit {
             .map_err(JoinError::Refused)?;
         Ok(ShrinkCircuit {
             verifier,
-            inputs: blank(Setup::standard()).ok_or(JoinError::Shape)?,
+            inputs: blank(Setup::standard(), RECURSION_LOG_HEIGHTS).ok_or(JoinError::Shape)?,
             circuit: Circuit::new(succinct_setup(), run.program),
         })
     }
@@ -104,12 +106,19 @@ impl ShrinkCircuit {
             start.elapsed().as_secs_f64() * 1000.0,
         ))
     }
+}
 
-    pub fn verify(&self, shrunk: &RecursionProof) -> Result<(), CircuitError> {
-        self.circuit.verify(
-            succinct_setup(),
-            &shrunk.proof,
-            &shrunk.claim.to_public_values(),
-        )
-    }
+/// Checks a shrink proof against the fixed shrink key ([`crate::keys`]),
+/// without compiling the shrink circuit.
+pub fn verify(shrunk: &RecursionProof) -> Result<(), CircuitError> {
+    static SHAPE: OnceLock<Circuit> = OnceLock::new();
+    let shape = SHAPE.get_or_init(|| {
+        blank(succinct_setup(), SHRINK_LOG_HEIGHTS).expect("public values fit the shrink shape")
+    });
+    shape.verify_as(
+        succinct_setup(),
+        &shrink_key(),
+        &shrunk.proof,
+        &shrunk.claim.to_public_values(),
+    )
 }

@@ -17,7 +17,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use bento_circuit::receipt::{decode, encode, FileError, Receipt, ReceiptError};
+use bento_circuit::receipt::{
+    decode, encode, hex_string, FileError, Receipt, ReceiptError, ReceiptSummary, RECEIPT_FORMAT,
+};
 use bento_circuit::segment::ProvedSegment;
 use bento_stark::{Proof, ProofFormatError, Setup};
 use bento_vm::hash::{state_digest, Digest};
@@ -25,13 +27,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::circuit::VerifyingKey;
 use crate::claim::{chain_journal, RecursionClaim};
-use crate::config::SUCCINCT_PARAMETERS;
+use crate::config::{SUCCINCT_CONFIG, SUCCINCT_PARAMETERS};
 use crate::control::{ControlError, ControlTree, CONTROL_DEPTH};
 use crate::join::{JoinCircuit, JoinError, RecursionProof};
+use crate::keys;
 use crate::lift::{LiftCircuit, LiftError};
 use crate::shrink::ShrinkCircuit;
 
 const SUCCINCT_MAGIC: &[u8; 8] = b"BENTOSCT";
+
+const STALE: &str =
+    "the fixed recursion keys (bento-recursion's src/keys.rs) are not this build's circuits'";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuccinctReceipt {
@@ -101,16 +107,29 @@ pub fn circuits() -> &'static Circuits {
 }
 
 impl Circuits {
+    /// The join circuit (compiled for proving; its key must be the fixed one).
     pub fn join(&self) -> Result<&JoinCircuit, SuccinctError> {
         self.join
-            .get_or_init(|| JoinCircuit::new().map_err(|e| e.to_string()))
+            .get_or_init(|| {
+                let join = JoinCircuit::new().map_err(|e| e.to_string())?;
+                if join.key().digest() != keys::join_key_digest() {
+                    return Err(STALE.to_string());
+                }
+                Ok(join)
+            })
             .as_ref()
             .map_err(|e| SuccinctError::Proof(format!("the join circuit: {e}")))
     }
 
     pub fn shrink(&self) -> Result<&ShrinkCircuit, SuccinctError> {
         self.shrink
-            .get_or_init(|| ShrinkCircuit::new().map_err(|e| e.to_string()))
+            .get_or_init(|| {
+                let shrink = ShrinkCircuit::new().map_err(|e| e.to_string())?;
+                if shrink.key() != keys::shrink_key() {
+                    return Err(STALE.to_string());
+                }
+                Ok(shrink)
+            })
             .as_ref()
             .map_err(|e| SuccinctError::Proof(format!("the shrink circuit: {e}")))
     }
@@ -128,7 +147,7 @@ impl Circuits {
     /// The control tree of a job whose segment proofs have these shapes:
     /// the join circuit's key, then each shape's lift key.
     pub fn control(&self, shapes: &[Vec<usize>]) -> Result<ControlTree, SuccinctError> {
-        let mut keys = vec![self.join()?.key().digest()];
+        let mut keys = vec![keys::join_key_digest()];
         for shape in shapes {
             keys.push(self.lift(shape)?.key().digest());
         }
@@ -263,6 +282,30 @@ pub fn aggregate(
 }
 
 impl SuccinctReceipt {
+    /// The summary of a receipt whose encoding is `encoded_len` bytes long
+    /// (every figure in it is proved: the claim's).
+    pub fn summary(&self, encoded_len: usize) -> ReceiptSummary {
+        ReceiptSummary {
+            format: RECEIPT_FORMAT,
+            kind: "succinct".to_string(),
+            config: SUCCINCT_CONFIG.to_string(),
+            image_id: self.image_id.to_hex(),
+            exit_code: self.exit_code,
+            journal_hex: hex_string(&self.journal),
+            journal_text: std::str::from_utf8(&self.journal).ok().map(str::to_string),
+            segments: self.claim.segments as usize,
+            cycles: self.claim.cycles,
+            po2: self
+                .lift_shapes
+                .iter()
+                .map(|s| u32::from(s[bento_circuit::air::CPU]))
+                .max()
+                .unwrap_or(0),
+            seal_bytes: self.seal.len(),
+            bytes: encoded_len,
+        }
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         encode(SUCCINCT_MAGIC, self)
     }
@@ -331,8 +374,6 @@ impl SuccinctReceipt {
             claim: claim.clone(),
             proof,
         };
-        c.shrink()?
-            .verify(&shrunk)
-            .map_err(|e| SuccinctError::Proof(e.to_string()))
+        crate::shrink::verify(&shrunk).map_err(|e| SuccinctError::Proof(e.to_string()))
     }
 }

@@ -210,6 +210,7 @@ impl Receipt {
         let seal_bytes = self.segments.iter().map(|s| s.seal.len()).sum();
         ReceiptSummary {
             format: RECEIPT_FORMAT,
+            kind: "composite".to_string(),
             config: bento_stark::CONFIG_ID.to_string(),
             image_id: self.image_id.to_hex(),
             exit_code: self.exit_code,
@@ -232,6 +233,8 @@ impl Receipt {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ReceiptSummary {
     pub format: u16,
+    /// "composite" (every segment's proof) or "succinct" (one recursion proof).
+    pub kind: String,
     pub config: String,
     pub image_id: String,
     pub exit_code: u32,
