@@ -380,7 +380,11 @@ fn recursion_security_bits() -> Result<f64, String> {
     let join = c.join().map_err(|e| e.to_string())?.circuit();
     let shrink = c.shrink().map_err(|e| e.to_string())?.circuit();
     let bits = |setup: &Setup, circuit: &bento_recursion::Circuit| {
-        security::conjectured(setup, &security::shapes(setup, circuit.airs(), &circuit.log_heights())).bits
+        security::conjectured(
+            setup,
+            &security::shapes(setup, circuit.airs(), &circuit.log_heights()),
+        )
+        .bits
     };
     Ok(bits(Setup::standard(), join).min(bits(succinct_setup(), shrink)))
 }

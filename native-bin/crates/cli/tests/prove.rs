@@ -228,3 +228,68 @@ fn verify_refuses_the_audit_forgeries() {
         }
     }
 }
+
+#[test]
+fn prove_succinct_writes_one_recursion_proof_that_verify_accepts() {
+    let dir = temp("succinct");
+    let elf = example("sha256");
+    let input = dir.join("input");
+    std::fs::write(&input, b"abc").unwrap();
+    let receipt = dir.join("sha.succinct");
+    let out = bin()
+        .arg("prove")
+        .arg(&elf)
+        .arg("--input")
+        .arg(&input)
+        .args(["--po2", "14", "--succinct", "--json", "--out"])
+        .arg(&receipt)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out.stdout);
+    let steps: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "recursion")
+        .map(|l| l["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["lift", "shrink"]);
+    let done = lines.last().unwrap();
+    assert_eq!(done["receipt"]["kind"], "succinct");
+    assert_eq!(done["receipt"]["segments"], 1);
+    assert_eq!(
+        done["receipt"]["journal_hex"],
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    let id = image_id(&elf);
+    let verify = |path: &Path, id: &str| {
+        bin()
+            .arg("verify")
+            .arg(path)
+            .args(["--image-id", id, "--json"])
+            .output()
+            .unwrap()
+    };
+    let out = verify(&receipt, &id);
+    assert!(out.status.success());
+    let verdict = json_lines(&out.stdout).pop().unwrap();
+    assert_eq!(verdict["valid"], true);
+    assert_eq!(verdict["receipt"]["kind"], "succinct");
+
+    // Another image and a flipped byte of the proof are refused.
+    assert!(!verify(&receipt, &image_id(&example("fib")))
+        .status
+        .success());
+    let bytes = std::fs::read(&receipt).unwrap();
+    let mut flipped = bytes.clone();
+    let at = bytes.len() / 2;
+    flipped[at] ^= 1;
+    std::fs::write(dir.join("flipped"), &flipped).unwrap();
+    let out = verify(&dir.join("flipped"), &id);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_lines(&out.stdout).pop().unwrap()["type"], "error");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -235,7 +235,7 @@ fn program(v: &BatchVerifier, own: &[F], inputs: [&Input<'_>; 2]) -> Result<Run,
 /// The program of no proof: public values only; its circuit has the airs
 /// of every recursion program of its shape (and checks their proofs natively
 /// against their keys, [`Circuit::verify_as`]).
-pub(crate) fn blank(setup: &Setup, log_heights: [usize; NUM_TABLES]) -> Option<Circuit> {
+pub fn shape_circuit(setup: &Setup, log_heights: [usize; NUM_TABLES]) -> Option<Circuit> {
     let mut b = Builder::new();
     for _ in 0..NUM_PUBLIC_VALUES {
         b.public(F::ZERO);
@@ -250,7 +250,7 @@ pub(crate) fn recursion_verifier() -> Result<Arc<BatchVerifier>, JoinError> {
     VERIFIER
         .get_or_init(|| {
             let setup = Setup::standard();
-            let shape = blank(setup, RECURSION_LOG_HEIGHTS).ok_or("the recursion shape")?;
+            let shape = shape_circuit(setup, RECURSION_LOG_HEIGHTS).ok_or("the recursion shape")?;
             BatchVerifier::new(setup, shape.airs(), &RECURSION_LOG_HEIGHTS).map(Arc::new)
         })
         .clone()

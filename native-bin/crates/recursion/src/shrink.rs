@@ -15,7 +15,8 @@ use crate::config::succinct_setup;
 use crate::control::ControlTree;
 use crate::ir::{Builder, Run};
 use crate::join::{
-    assert_all_eq, blank, recursion_verifier, verify_input, Input, JoinError, RecursionProof,
+    assert_all_eq, recursion_verifier, shape_circuit, verify_input, Input, JoinError,
+    RecursionProof,
 };
 use crate::keys::{shrink_key, SHRINK_LOG_HEIGHTS};
 use crate::verifier::{BatchVerifier, Source};
@@ -52,7 +53,8 @@ impl ShrinkCircuit {
             .map_err(JoinError::Refused)?;
         Ok(ShrinkCircuit {
             verifier,
-            inputs: blank(Setup::standard(), RECURSION_LOG_HEIGHTS).ok_or(JoinError::Shape)?,
+            inputs: shape_circuit(Setup::standard(), RECURSION_LOG_HEIGHTS)
+                .ok_or(JoinError::Shape)?,
             circuit: Circuit::new(succinct_setup(), run.program),
         })
     }
@@ -113,7 +115,8 @@ impl ShrinkCircuit {
 pub fn verify(shrunk: &RecursionProof) -> Result<(), CircuitError> {
     static SHAPE: OnceLock<Circuit> = OnceLock::new();
     let shape = SHAPE.get_or_init(|| {
-        blank(succinct_setup(), SHRINK_LOG_HEIGHTS).expect("public values fit the shrink shape")
+        shape_circuit(succinct_setup(), SHRINK_LOG_HEIGHTS)
+            .expect("public values fit the shrink shape")
     });
     shape.verify_as(
         succinct_setup(),
