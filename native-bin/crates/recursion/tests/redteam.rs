@@ -375,3 +375,33 @@ fn public_and_witness_rows_that_lie_are_refused() {
         t[ARITH].values[last] = F::ONE;
     });
 }
+
+#[test]
+fn receipt_bytes_that_are_not_a_receipt_are_refused() {
+    let bytes = receipt().to_bytes();
+    assert_eq!(&SuccinctReceipt::from_bytes(&bytes).unwrap(), receipt());
+    assert!(
+        SuccinctReceipt::from_bytes(&bytes[..bytes.len() - 1]).is_err(),
+        "truncated"
+    );
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(
+        SuccinctReceipt::from_bytes(&longer).is_err(),
+        "a trailing byte"
+    );
+    let mut magic = bytes.clone();
+    magic[0] ^= 1;
+    assert!(
+        SuccinctReceipt::from_bytes(&magic).is_err(),
+        "another magic"
+    );
+    // A seal cut short or grown is no proof of the succinct configuration.
+    assert!(matches!(
+        refused("the seal truncated", |r| {
+            r.seal.truncate(r.seal.len() / 2)
+        }),
+        SuccinctError::OuterSeal(_)
+    ));
+    refused("a byte appended to the seal", |r| r.seal.push(0));
+}
