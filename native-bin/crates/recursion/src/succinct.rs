@@ -73,6 +73,8 @@ pub enum SuccinctError {
     Control(#[from] ControlError),
     #[error("the receipt is for image {found}, not the expected {expected}")]
     ImageId { expected: Digest, found: Digest },
+    #[error("the receipt's claim is not written as a proof's public values write it")]
+    NonCanonicalClaim,
     #[error("the proved run does not start at image {0} with its input unread")]
     Start(Digest),
     #[error("the receipt claims exit code {claimed}; the proof shows {proved:?}")]
@@ -338,6 +340,13 @@ impl SuccinctReceipt {
             });
         }
         let claim = &self.claim;
+        // The proof binds the claim's public values, which a claim may restate
+        // in other words: a pc off a word boundary, a digest word plus the
+        // modulus, a cycle count past 2^48 whose high limb wraps. Only the
+        // claim the values read back as is the proof's.
+        if RecursionClaim::from_public_values(&claim.to_public_values()).as_ref() != Ok(claim) {
+            return Err(SuccinctError::NonCanonicalClaim);
+        }
         if state_digest(claim.pre.pc, claim.pre.root) != image_id || claim.pre.input_ended {
             return Err(SuccinctError::Start(image_id));
         }
