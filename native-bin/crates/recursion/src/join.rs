@@ -23,10 +23,26 @@ use crate::control::{assert_member, key_cells, key_digest, ControlError, Control
 use crate::ir::{Builder, Felt, Run};
 use crate::verifier::{verify_batch, BatchVerifier, ProofCells, Source};
 
-/// A lift or join proof with the claim it proves.
+/// A lift, join or shrink proof with the claim it proves.
 pub struct RecursionProof {
     pub claim: RecursionClaim,
     pub proof: Proof,
+}
+
+impl RecursionProof {
+    /// The public values the proof must have. A claim can restate them in
+    /// other words (a pc off a word boundary, a digest word plus the modulus,
+    /// a cycle count whose high limb wraps); only the claim they read back
+    /// as is the proof's, so any other is refused here.
+    pub fn public_values(&self) -> Result<Vec<F>, CircuitError> {
+        let values = self.claim.to_public_values();
+        match RecursionClaim::from_public_values(&values) {
+            Ok(read) if read == self.claim => Ok(values),
+            _ => Err(CircuitError::Verify(bento_stark::VerifyError::Malformed(
+                "the claim is not written as its public values read".into(),
+            ))),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,13 +152,16 @@ pub(crate) fn verify_input(
     let digest = key_digest(b, &RECURSION_LOG_HEIGHTS, &key);
     assert_member(b, digest, own.control_root, input.path.as_ref());
     // A lift checks no key (its root is zero); a join checked its inner keys
-    // against the same root. (A join whose root is zero cannot be proved: no
-    // path climbs to it.)
+    // against the same root (a join whose root is zero cannot be proved: no
+    // path climbs to it). One bit says which, for the whole root.
+    let lift = b.felt_value(claim.control_root[0]) == F::ZERO;
+    let checked = b.witness_felt(F::from_bool(!lift));
+    b.assert_bool(checked, "whether an inner proof checked keys");
     for (x, y) in claim.control_root.into_iter().zip(own.control_root) {
-        let d = b.fsub(x, y);
-        let either = b.fmul(x, d);
-        b.assert_zero(
-            either,
+        let expected = b.fmul(checked, y);
+        b.assert_eq(
+            x,
+            expected,
             "an inner proof checked the same control root, or none",
         );
     }
@@ -311,17 +330,39 @@ impl JoinCircuit {
             Setup::standard(),
             key,
             &inner.proof,
-            &inner.claim.to_public_values(),
+            &inner.public_values()?,
         )
     }
 
     /// Checks a join proof.
     pub fn verify(&self, joined: &RecursionProof) -> Result<(), CircuitError> {
-        self.circuit.verify(
-            Setup::standard(),
-            &joined.proof,
-            &joined.claim.to_public_values(),
+        self.circuit
+            .verify(Setup::standard(), &joined.proof, &joined.public_values()?)
+    }
+
+    /// The join program run on `left`, `right` and `claim`, checking nothing
+    /// natively first: its failures say which of the program's assertions
+    /// the inputs break (a prover that ignored them would prove a false
+    /// statement; the tests show the verifier refuses such proofs).
+    pub fn run(
+        &self,
+        control: &ControlTree,
+        left: (&RecursionProof, &VerifyingKey),
+        right: (&RecursionProof, &VerifyingKey),
+        claim: &RecursionClaim,
+    ) -> Result<Run, JoinError> {
+        let inputs = [left, right].map(|(inner, key)| Input {
+            claim: inner.claim.to_public_values(),
+            key: key.clone(),
+            path: control.path(key.digest()).ok(),
+            source: Source::Proof(&inner.proof.inner),
+        });
+        program(
+            &self.verifier,
+            &claim.to_public_values(),
+            [&inputs[0], &inputs[1]],
         )
+        .map_err(JoinError::Refused)
     }
 
     /// Joins `left` then `right` (each with its circuit's key, which must be
@@ -337,23 +378,11 @@ impl JoinCircuit {
                 .map_err(|source| JoinError::Inner { side, source })?;
         }
         let claim = join_claims(control.root(), &left.0.claim, &right.0.claim)?;
+        for (_, key) in [left, right] {
+            control.path(key.digest())?;
+        }
         let start = Instant::now();
-        let inputs = [left, right].map(|(inner, key)| {
-            Ok::<_, JoinError>(Input {
-                claim: inner.claim.to_public_values(),
-                key: key.clone(),
-                path: Some(control.path(key.digest())?),
-                source: Source::Proof(&inner.proof.inner),
-            })
-        });
-        let [left_input, right_input] = inputs;
-        let inputs = [left_input?, right_input?];
-        let run = program(
-            &self.verifier,
-            &claim.to_public_values(),
-            [&inputs[0], &inputs[1]],
-        )
-        .map_err(JoinError::Refused)?;
+        let run = self.run(control, left, right, &claim)?;
         if let Some(first) = run.failures.first() {
             return Err(JoinError::Refused(first.clone()));
         }

@@ -248,10 +248,8 @@ impl LiftCircuit {
 
     /// Checks a lift proof made by this circuit.
     pub fn verify(&self, lifted: &RecursionProof) -> Result<(), LiftError> {
-        Ok(self.circuit.verify(
-            Setup::standard(),
-            &lifted.proof,
-            &lifted.claim.to_public_values(),
-        )?)
+        Ok(self
+            .circuit
+            .verify(Setup::standard(), &lifted.proof, &lifted.public_values()?)?)
     }
 }

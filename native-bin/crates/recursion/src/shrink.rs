@@ -122,6 +122,6 @@ pub fn verify(shrunk: &RecursionProof) -> Result<(), CircuitError> {
         succinct_setup(),
         &shrink_key(),
         &shrunk.proof,
-        &shrunk.claim.to_public_values(),
+        &shrunk.public_values()?,
     )
 }

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::circuit::VerifyingKey;
 use crate::claim::{chain_journal, RecursionClaim};
 use crate::config::{SUCCINCT_CONFIG, SUCCINCT_PARAMETERS};
-use crate::control::{ControlError, ControlTree, CONTROL_DEPTH};
+use crate::control::{ControlError, ControlTree};
 use crate::join::{JoinCircuit, JoinError, RecursionProof};
 use crate::keys;
 use crate::lift::{LiftCircuit, LiftError};
@@ -96,6 +96,33 @@ pub struct Circuits {
     join: OnceLock<Result<JoinCircuit, String>>,
     shrink: OnceLock<Result<ShrinkCircuit, String>>,
     lifts: Mutex<HashMap<Vec<usize>, Arc<LiftCircuit>>>,
+    lift_digests: Mutex<HashMap<Vec<usize>, Digest>>,
+}
+
+/// How many lift keys' digests a verifier keeps.
+const KEPT_LIFT_DIGESTS: usize = 1024;
+
+/// A succinct receipt lists at most this many segment shapes: a verifier
+/// compiles a lift circuit for each (about 2.5 s), so a receipt may not ask
+/// for unbounded work; a run whose segments have more distinct shapes is
+/// refused when it is aggregated.
+pub const MAX_LIFT_SHAPES: usize = 32;
+const _: () = assert!(MAX_LIFT_SHAPES < 1 << crate::control::CONTROL_DEPTH);
+
+/// Checks a receipt's shape list before anything is compiled for it: one
+/// shape at least, at most [`MAX_LIFT_SHAPES`] and no more than the run has
+/// segments, none listed twice.
+fn check_shapes(shapes: &[Vec<usize>], segments: u32) -> Result<(), SuccinctError> {
+    if shapes.is_empty() || shapes.len() > MAX_LIFT_SHAPES || shapes.len() > segments as usize {
+        return Err(SuccinctError::Shapes(format!(
+            "{} shapes listed for {segments} segment(s) (at most {MAX_LIFT_SHAPES})",
+            shapes.len()
+        )));
+    }
+    if (1..shapes.len()).any(|i| shapes[..i].contains(&shapes[i])) {
+        return Err(SuccinctError::Shapes("a shape is listed twice".into()));
+    }
+    Ok(())
 }
 
 /// The process's circuits (segment proofs of the standard configuration).
@@ -105,6 +132,7 @@ pub fn circuits() -> &'static Circuits {
         join: OnceLock::new(),
         shrink: OnceLock::new(),
         lifts: Mutex::new(HashMap::new()),
+        lift_digests: Mutex::new(HashMap::new()),
     })
 }
 
@@ -154,6 +182,36 @@ impl Circuits {
             keys.push(self.lift(shape)?.key().digest());
         }
         Ok(ControlTree::new(&keys)?)
+    }
+
+    /// [`Circuits::control`]'s root, for a verifier: it keeps the lift keys'
+    /// digests it computes (a bounded number), not the circuits.
+    pub fn control_root(&self, shapes: &[Vec<usize>]) -> Result<Digest, SuccinctError> {
+        let mut keys = vec![keys::join_key_digest()];
+        for shape in shapes {
+            let known = self
+                .lift_digests
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(shape)
+                .copied();
+            let digest = match known {
+                Some(d) => d,
+                None => {
+                    let d = LiftCircuit::for_shape(Setup::standard(), shape)?
+                        .key()
+                        .digest();
+                    let mut digests = self.lift_digests.lock().unwrap_or_else(|e| e.into_inner());
+                    if digests.len() >= KEPT_LIFT_DIGESTS {
+                        digests.clear();
+                    }
+                    digests.insert(shape.clone(), d);
+                    d
+                }
+            };
+            keys.push(digest);
+        }
+        Ok(ControlTree::new(&keys)?.root())
     }
 }
 
@@ -205,13 +263,7 @@ pub fn aggregate(
             shapes.push(p.proof.inner.degree_bits.clone());
         }
     }
-    if shapes.len() >= 1 << CONTROL_DEPTH {
-        return Err(SuccinctError::Shapes(format!(
-            "{} segment shapes; a control tree holds {} lift keys",
-            shapes.len(),
-            (1 << CONTROL_DEPTH) - 1
-        )));
-    }
+    check_shapes(&shapes, proved.len() as u32)?;
     let c = circuits();
     let mut level: Vec<Node> = Vec::with_capacity(proved.len());
     let mut chain = Digest::default();
@@ -364,25 +416,19 @@ impl SuccinctReceipt {
             .iter()
             .map(|s| s.iter().map(|&h| usize::from(h)).collect())
             .collect();
-        if shapes.is_empty() || shapes.len() >= 1 << CONTROL_DEPTH {
-            return Err(SuccinctError::Shapes(format!(
-                "{} shapes listed",
-                shapes.len()
-            )));
-        }
-        if (1..shapes.len()).any(|i| shapes[..i].contains(&shapes[i])) {
-            return Err(SuccinctError::Shapes("a shape is listed twice".into()));
-        }
+        check_shapes(&shapes, claim.segments)?;
+        // The proof first (it needs no shape): only a proved claim's shapes
+        // are worth compiling lift circuits for.
         let proof = Proof::from_bytes_under(&self.seal, &SUCCINCT_PARAMETERS)
             .map_err(SuccinctError::OuterSeal)?;
-        let c = circuits();
-        if c.control(&shapes)?.root() != claim.control_root {
-            return Err(SuccinctError::ControlRoot);
-        }
         let shrunk = RecursionProof {
             claim: claim.clone(),
             proof,
         };
-        crate::shrink::verify(&shrunk).map_err(|e| SuccinctError::Proof(e.to_string()))
+        crate::shrink::verify(&shrunk).map_err(|e| SuccinctError::Proof(e.to_string()))?;
+        if circuits().control_root(&shapes)? != claim.control_root {
+            return Err(SuccinctError::ControlRoot);
+        }
+        Ok(())
     }
 }

@@ -176,6 +176,7 @@ fn claim(pc: u32, next_pc: u32, exit: Option<u32>, cycles: u64) -> RecursionClai
         exit_code: exit,
         journal: [Digest([pc; 8]), Digest([next_pc; 8])],
         cycles,
+        segments: 1,
     }
 }
 

@@ -2,9 +2,8 @@
 //! program, for the proofs of one shape (tables and their heights): the
 //! transcript up to the opening argument ([`transcript`]), the lookup
 //! argument's global sum, and every table's constraints at ζ against its
-//! quotient ([`ood`]). The opening argument (FRI over the commitments) is the
-//! next step of the recursion work; until it is in, a program built here
-//! checks everything but the openings' consistency with the commitments.
+//! quotient ([`ood`]), and the opening argument: the PCS and FRI over every
+//! commitment ([`pcs`], [`mmcs`]).
 //!
 //! Structural facts (widths, quotient chunk counts, domains, the transcript's
 //! seed, the buses' layout) are computed natively from the shape and enter
