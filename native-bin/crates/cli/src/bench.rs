@@ -366,8 +366,9 @@ pub struct BenchRecursion {
     pub json: bool,
 }
 
-fn mean(values: &[f64]) -> f64 {
-    values.iter().sum::<f64>() / values.len().max(1) as f64
+/// The mean, or None for no values.
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
 /// The weakest conjectured security of the recursion proofs: lift and join
@@ -434,7 +435,8 @@ fn bench_recursion(args: &BenchRecursion) -> Result<(), String> {
         let verify_ms = started.elapsed().as_secs_f64() * 1e3;
         let segments = composite.segments.len();
         let segment_ms = prove_ms / segments as f64;
-        let (lift_ms, join_ms) = (mean(&lifts), mean(&joins));
+        let lift_ms = mean(&lifts).unwrap_or_default();
+        let join_ms = mean(&joins);
         let peak = peak_rss_mb();
         if args.json {
             report::line(json!({
@@ -446,9 +448,10 @@ fn bench_recursion(args: &BenchRecursion) -> Result<(), String> {
             }));
         } else {
             println!(
-                "{segments} segment(s) of 2^{}: proved at {segment_ms:.0} ms a segment; lift {lift_ms:.0} ms ({:.0}%), join {join_ms:.0} ms, shrink {shrink_ms:.0} ms",
+                "{segments} segment(s) of 2^{}: proved at {segment_ms:.0} ms a segment; lift {lift_ms:.0} ms ({:.0}%), join {}, shrink {shrink_ms:.0} ms",
                 args.po2,
-                100.0 * lift_ms / segment_ms
+                100.0 * lift_ms / segment_ms,
+                join_ms.map_or("-".to_string(), |ms| format!("{ms:.0} ms")),
             );
             println!(
                 "  succinct receipt {} bytes (composite {}); verified in {verify_ms:.1} ms ({first_verify_ms:.0} ms the first time, compiling the circuits); {security_bits:.1} bits; peak memory {peak:.0} MiB",
