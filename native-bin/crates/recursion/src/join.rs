@@ -21,6 +21,7 @@ use crate::circuit::{Circuit, CircuitError, VerifyingKey, RECURSION_LOG_HEIGHTS}
 use crate::claim::{ClaimCells, RecursionClaim, CYCLE_LIMB_BITS, NUM_PUBLIC_VALUES};
 use crate::control::{assert_member, key_cells, key_digest, ControlError, ControlTree};
 use crate::ir::{Builder, Felt, Run};
+use crate::times::{ms, ProveTimes};
 use crate::verifier::{verify_batch, BatchVerifier, ProofCells, Source};
 
 /// A lift, join or shrink proof with the claim it proves.
@@ -282,17 +283,6 @@ pub struct JoinCircuit {
     circuit: Circuit,
 }
 
-/// How long each part of a join took.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct JoinTimes {
-    pub build_ms: f64,
-    pub prove_ms: f64,
-}
-
-fn ms(since: Instant) -> f64 {
-    since.elapsed().as_secs_f64() * 1000.0
-}
-
 impl JoinCircuit {
     /// The join circuit (its proofs and its inputs' under the standard configuration).
     pub fn new() -> Result<JoinCircuit, JoinError> {
@@ -372,7 +362,7 @@ impl JoinCircuit {
         control: &ControlTree,
         left: (&RecursionProof, &VerifyingKey),
         right: (&RecursionProof, &VerifyingKey),
-    ) -> Result<(RecursionProof, JoinTimes), JoinError> {
+    ) -> Result<(RecursionProof, ProveTimes), JoinError> {
         for (side, (inner, key)) in [("first", left), ("second", right)] {
             self.verify_as(key, inner)
                 .map_err(|source| JoinError::Inner { side, source })?;
@@ -391,7 +381,7 @@ impl JoinCircuit {
         let proof = self.circuit.prove(Setup::standard(), &run)?;
         Ok((
             RecursionProof { claim, proof },
-            JoinTimes {
+            ProveTimes {
                 build_ms,
                 prove_ms: ms(start),
             },

@@ -24,6 +24,7 @@ pub mod shrink;
 pub mod succinct;
 pub mod symbolic;
 pub mod tables;
+pub mod times;
 pub mod verifier;
 
 pub use circuit::{Circuit, CircuitError, VerifyingKey};

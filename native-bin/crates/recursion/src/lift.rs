@@ -22,6 +22,7 @@ use crate::claim::{
 };
 use crate::ir::{Builder, Felt, Run};
 use crate::join::{assert_all_eq, RecursionProof};
+use crate::times::{ms, ProveTimes};
 use crate::verifier::{verify_batch, BatchVerifier, ProofCells, Source};
 
 #[derive(Debug, thiserror::Error)]
@@ -47,17 +48,6 @@ pub struct LiftCircuit {
     degree_bits: Vec<usize>,
     verifier: BatchVerifier,
     circuit: Circuit,
-}
-
-/// How long each part of a lift took.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct LiftTimes {
-    pub build_ms: f64,
-    pub prove_ms: f64,
-}
-
-fn ms(since: Instant) -> f64 {
-    since.elapsed().as_secs_f64() * 1000.0
 }
 
 /// The claim a lift of `segment` makes, given the journal chain before it.
@@ -209,7 +199,7 @@ impl LiftCircuit {
         setup: &Setup,
         proved: &ProvedSegment,
         journal_before: Digest,
-    ) -> Result<(RecursionProof, LiftTimes), LiftError> {
+    ) -> Result<(RecursionProof, ProveTimes), LiftError> {
         segment::verify(setup, &proved.claim, &proved.proof).map_err(|source| {
             LiftError::Segment {
                 index: proved.claim.index,
@@ -242,7 +232,7 @@ impl LiftCircuit {
         let prove_ms = ms(start);
         Ok((
             RecursionProof { claim, proof },
-            LiftTimes { build_ms, prove_ms },
+            ProveTimes { build_ms, prove_ms },
         ))
     }
 

@@ -19,6 +19,7 @@ use crate::join::{
     RecursionProof,
 };
 use crate::keys::{shrink_key, SHRINK_LOG_HEIGHTS};
+use crate::times::ms;
 use crate::verifier::{BatchVerifier, Source};
 
 /// The shrink program: the claim public, the inner proof verified against
@@ -103,10 +104,7 @@ impl ShrinkCircuit {
             return Err(JoinError::Refused(first.clone()));
         }
         let proof = self.circuit.prove(succinct_setup(), &run)?;
-        Ok((
-            RecursionProof { claim, proof },
-            start.elapsed().as_secs_f64() * 1000.0,
-        ))
+        Ok((RecursionProof { claim, proof }, ms(start)))
     }
 }
 

@@ -33,6 +33,7 @@ use crate::join::{JoinCircuit, JoinError, RecursionProof};
 use crate::keys;
 use crate::lift::{LiftCircuit, LiftError};
 use crate::shrink::ShrinkCircuit;
+use crate::times::ms;
 
 const SUCCINCT_MAGIC: &[u8; 8] = b"BENTOSCT";
 
@@ -230,10 +231,6 @@ struct Node {
     key: VerifyingKey,
     first: u32,
     last: u32,
-}
-
-fn ms(since: Instant) -> f64 {
-    since.elapsed().as_secs_f64() * 1000.0
 }
 
 /// Aggregates a verified composite receipt into a succinct one: every

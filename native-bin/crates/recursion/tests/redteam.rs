@@ -2,9 +2,10 @@
 //! sends (claims, witnesses, traces, receipt bytes). Each test mounts one
 //! and asserts the forgery is refused, naming where.
 
+mod common;
+
 use std::sync::OnceLock;
 
-use bento_circuit::prover::prove_program;
 use bento_recursion::air::{ARITH, PERMUTE, PUBLIC, WITNESS};
 use bento_recursion::claim::{MachineState, RecursionClaim, CYCLE_LIMB_BITS, NUM_PUBLIC_VALUES};
 use bento_recursion::control::{ControlError, ControlTree, CONTROL_DEPTH};
@@ -12,33 +13,14 @@ use bento_recursion::join::{join_claims, JoinError};
 use bento_recursion::succinct::{aggregate, circuits, SuccinctError, SuccinctReceipt};
 use bento_recursion::{Builder, Circuit, Felt, Run};
 use bento_stark::{PrimeCharacteristicRing, PrimeField32, RowMajorMatrix, Setup, F};
-use bento_vm::exec::{CapturedOutput, ExecOptions};
 use bento_vm::hash::Digest;
-use bento_vm::Program;
-
-fn example(name: &str) -> Program {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../../../examples/{name}.elf"));
-    Program::load(&std::fs::read(path).unwrap()).unwrap()
-}
 
 /// An honest succinct receipt (one segment: exits with 7, journal "bye"),
 /// made once for every test here.
 fn receipt() -> &'static SuccinctReceipt {
     static RECEIPT: OnceLock<SuccinctReceipt> = OnceLock::new();
     RECEIPT.get_or_init(|| {
-        let (_, composite) = prove_program(
-            Setup::standard(),
-            &example("exit_code"),
-            Vec::new(),
-            ExecOptions {
-                po2: 14,
-                cycle_limit: None,
-            },
-            &mut CapturedOutput::default(),
-            |_, _| {},
-        )
-        .unwrap();
+        let composite = common::composite("exit_code", Vec::new());
         let receipt = aggregate(&composite, |_| {}).unwrap();
         receipt.verify(receipt.image_id).unwrap();
         assert_eq!(receipt.journal, b"bye");

@@ -2,34 +2,14 @@
 //! joined into one recursion proof, and verified from the receipt alone;
 //! every edit of the receipt refused.
 
-use bento_circuit::prover::prove_program;
-use bento_recursion::succinct::{aggregate, Step, SuccinctError, SuccinctReceipt};
-use bento_stark::Setup;
-use bento_vm::exec::{CapturedOutput, ExecOptions};
-use bento_vm::hash::Digest;
-use bento_vm::Program;
+mod common;
 
-fn example(name: &str) -> Program {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../../../examples/{name}.elf"));
-    Program::load(&std::fs::read(path).unwrap()).unwrap()
-}
+use bento_recursion::succinct::{aggregate, Step, SuccinctError, SuccinctReceipt};
+use bento_vm::hash::Digest;
 
 #[test]
 fn a_multi_segment_run_becomes_one_succinct_receipt_that_verifies_alone() {
-    let program = example("loop");
-    let (_, composite) = prove_program(
-        Setup::standard(),
-        &program,
-        2000u32.to_le_bytes().to_vec(),
-        ExecOptions {
-            po2: 14,
-            cycle_limit: None,
-        },
-        &mut CapturedOutput::default(),
-        |_, _| {},
-    )
-    .unwrap();
+    let composite = common::composite("loop", 2000u32.to_le_bytes().to_vec());
     let segments = composite.segments.len();
     assert!(
         segments >= 3,
@@ -110,31 +90,6 @@ fn a_multi_segment_run_becomes_one_succinct_receipt_that_verifies_alone() {
         read.verify(Digest([2; 8])),
         Err(SuccinctError::ImageId { .. })
     ));
-}
-
-#[test]
-fn a_single_segment_is_lifted_and_shrunk() {
-    let (_, composite) = prove_program(
-        Setup::standard(),
-        &example("exit_code"),
-        Vec::new(),
-        ExecOptions {
-            po2: 14,
-            cycle_limit: None,
-        },
-        &mut CapturedOutput::default(),
-        |_, _| {},
-    )
-    .unwrap();
-    assert_eq!(composite.segments.len(), 1);
-    let receipt = aggregate(&composite, |_| {}).unwrap();
-    receipt.verify(composite.image_id).unwrap();
-    assert_eq!(receipt.exit_code, composite.exit_code);
-    assert_eq!(receipt.lift_shapes.len(), 1);
-    let mut other = receipt.clone();
-    other.claim.exit_code = Some(composite.exit_code ^ 1);
-    other.exit_code ^= 1;
-    assert!(other.verify(composite.image_id).is_err());
 }
 
 fn r_len(r: &SuccinctReceipt) -> usize {

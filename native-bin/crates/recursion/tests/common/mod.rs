@@ -5,6 +5,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use bento_circuit::prover::prove_program;
+use bento_circuit::receipt::Receipt;
 use bento_circuit::segment::{self, ProvedSegment};
 use bento_recursion::challenger::Step;
 use bento_stark::config::{config_with, Challenger, Parameters, Pcs};
@@ -16,6 +18,30 @@ use p3_field::{BasedVectorSpace, PrimeField64};
 use p3_symmetric::MerkleCap;
 use p3_uni_stark::StarkConfig;
 
+/// An example guest (examples/NAME.elf).
+pub fn example(name: &str) -> Program {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../../../examples/{name}.elf"));
+    Program::load(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// An example run on `input` and proved at po2 14: its composite receipt.
+pub fn composite(name: &str, input: Vec<u8>) -> Receipt {
+    let (_, receipt) = prove_program(
+        Setup::standard(),
+        &example(name),
+        input,
+        ExecOptions {
+            po2: 14,
+            cycle_limit: None,
+        },
+        &mut CapturedOutput::default(),
+        |_, _| {},
+    )
+    .unwrap();
+    receipt
+}
+
 /// The first segment of the loop example at po2 14, proved.
 pub fn proved_segment() -> ProvedSegment {
     proved_segments(300, 1).remove(0)
@@ -23,9 +49,7 @@ pub fn proved_segment() -> ProvedSegment {
 
 /// The first `n` segments of the loop example at po2 14 (`iterations` of its loop), proved.
 pub fn proved_segments(iterations: u32, n: usize) -> Vec<ProvedSegment> {
-    let path =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/loop.elf");
-    let program = Program::load(&std::fs::read(path).unwrap()).unwrap();
+    let program = example("loop");
     let mut segments = Vec::new();
     execute(
         &program,
