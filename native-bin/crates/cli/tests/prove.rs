@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{bin, example, json_lines, temp};
 
@@ -155,19 +155,20 @@ fn segments_prove_join_finalize_and_verify() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-#[test]
-fn prove_in_one_process_writes_a_verifiable_receipt() {
-    let dir = temp("prove");
-    let elf = example("sha256");
+/// `prove` of the sha256 example on "abc" at po2 14 (with `options`) into
+/// `dir/receipt`: the receipt's path and the JSON lines printed.
+fn prove_sha256(dir: &Path, options: &[&str]) -> (PathBuf, Vec<serde_json::Value>) {
     let input = dir.join("input");
     std::fs::write(&input, b"abc").unwrap();
-    let receipt = dir.join("sha.receipt");
+    let receipt = dir.join("receipt");
     let out = bin()
         .arg("prove")
-        .arg(&elf)
+        .arg(example("sha256"))
         .arg("--input")
         .arg(&input)
-        .args(["--po2", "14", "--json", "--out"])
+        .args(["--po2", "14", "--json"])
+        .args(options)
+        .arg("--out")
         .arg(&receipt)
         .output()
         .unwrap();
@@ -176,7 +177,14 @@ fn prove_in_one_process_writes_a_verifiable_receipt() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let lines = json_lines(&out.stdout);
+    (receipt, json_lines(&out.stdout))
+}
+
+#[test]
+fn prove_in_one_process_writes_a_verifiable_receipt() {
+    let dir = temp("prove");
+    let elf = example("sha256");
+    let (receipt, lines) = prove_sha256(&dir, &[]);
     assert!(lines.iter().any(|l| l["type"] == "segment"));
     let done = lines.last().unwrap();
     assert_eq!(
@@ -233,24 +241,7 @@ fn verify_refuses_the_audit_forgeries() {
 fn prove_succinct_writes_one_recursion_proof_that_verify_accepts() {
     let dir = temp("succinct");
     let elf = example("sha256");
-    let input = dir.join("input");
-    std::fs::write(&input, b"abc").unwrap();
-    let receipt = dir.join("sha.succinct");
-    let out = bin()
-        .arg("prove")
-        .arg(&elf)
-        .arg("--input")
-        .arg(&input)
-        .args(["--po2", "14", "--succinct", "--json", "--out"])
-        .arg(&receipt)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines = json_lines(&out.stdout);
+    let (receipt, lines) = prove_sha256(&dir, &["--succinct"]);
     let steps: Vec<&str> = lines
         .iter()
         .filter(|l| l["type"] == "recursion")

@@ -371,24 +371,18 @@ impl Circuit {
         Ok(())
     }
 
-    /// Names the circuit a proof was made for: its tables' heights and the
-    /// commitment to their preprocessed columns (the program).
-    pub fn key(&self, setup: &Setup) -> Result<VerifyingKey, CircuitError> {
+    /// Names the circuit a proof was made for (under `setup`): its tables'
+    /// heights and the commitment to their preprocessed columns (the program).
+    pub fn key(&self, setup: &Setup) -> VerifyingKey {
         let preprocessed = self
-            .verifying_data(setup)?
-            .preprocessed()
-            .expect("every recursion table has preprocessed columns");
-        Ok(VerifyingKey {
+            .verifying_data(setup)
+            .ok()
+            .and_then(|data| data.preprocessed())
+            .expect("a compiled circuit commits to its preprocessed columns");
+        VerifyingKey {
             log_heights: self.log_heights(),
             preprocessed,
-        })
-    }
-
-    /// The digest of [`Circuit::key`].
-    pub fn verifying_key(&self, setup: &Setup) -> Digest {
-        self.key(setup)
-            .expect("a compiled circuit commits to its columns")
-            .digest()
+        }
     }
 }
 

@@ -74,7 +74,7 @@ fn the_program_does_not_depend_on_the_values() {
         Circuit::new(setup, a.program.clone()),
         Circuit::new(setup, b.program.clone()),
     );
-    assert_eq!(ca.verifying_key(setup), cb.verifying_key(setup));
+    assert_eq!(ca.key(setup), cb.key(setup));
     // One circuit proves both runs.
     let proof = ca.prove(setup, &b).unwrap();
     ca.verify(setup, &proof, &b.public_values).unwrap();

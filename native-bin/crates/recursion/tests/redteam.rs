@@ -261,7 +261,7 @@ fn a_program_outside_the_control_tree_is_not_accepted() {
         bento_recursion::circuit::RECURSION_LOG_HEIGHTS,
     )
     .unwrap();
-    let key = forger.key(Setup::standard()).unwrap();
+    let key = forger.key(Setup::standard());
     assert!(matches!(
         control.path(key.digest()),
         Err(ControlError::Unknown(_))
