@@ -180,39 +180,38 @@ impl Circuits {
     pub fn control(&self, shapes: &[Vec<usize>]) -> Result<ControlTree, SuccinctError> {
         let mut keys = vec![keys::join_key_digest()];
         for shape in shapes {
-            keys.push(self.lift(shape)?.key().digest());
+            keys.push(self.lift_digest(shape)?);
         }
         Ok(ControlTree::new(&keys)?)
     }
 
-    /// [`Circuits::control`]'s root, for a verifier: it keeps the lift keys'
-    /// digests it computes (a bounded number), not the circuits.
-    pub fn control_root(&self, shapes: &[Vec<usize>]) -> Result<Digest, SuccinctError> {
-        let mut keys = vec![keys::join_key_digest()];
-        for shape in shapes {
-            let known = self
-                .lift_digests
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(shape)
-                .copied();
-            let digest = match known {
-                Some(d) => d,
-                None => {
-                    let d = LiftCircuit::for_shape(Setup::standard(), shape)?
-                        .key()
-                        .digest();
-                    let mut digests = self.lift_digests.lock().unwrap_or_else(|e| e.into_inner());
-                    if digests.len() >= KEPT_LIFT_DIGESTS {
-                        digests.clear();
-                    }
-                    digests.insert(shape.clone(), d);
-                    d
-                }
-            };
-            keys.push(digest);
+    /// A shape's lift key digest: from its circuit where this process
+    /// compiled one to prove with, else from the digests a verifier keeps (a
+    /// bounded number; the circuit compiled for it is not kept).
+    fn lift_digest(&self, shape: &[usize]) -> Result<Digest, SuccinctError> {
+        let lifts = self.lifts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(circuit) = lifts.get(shape) {
+            return Ok(circuit.key().digest());
         }
-        Ok(ControlTree::new(&keys)?.root())
+        drop(lifts);
+        let known = self
+            .lift_digests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(shape)
+            .copied();
+        if let Some(digest) = known {
+            return Ok(digest);
+        }
+        let digest = LiftCircuit::for_shape(Setup::standard(), shape)?
+            .key()
+            .digest();
+        let mut digests = self.lift_digests.lock().unwrap_or_else(|e| e.into_inner());
+        if digests.len() >= KEPT_LIFT_DIGESTS {
+            digests.clear();
+        }
+        digests.insert(shape.to_vec(), digest);
+        Ok(digest)
     }
 }
 
@@ -423,7 +422,7 @@ impl SuccinctReceipt {
             proof,
         };
         crate::shrink::verify(&shrunk).map_err(|e| SuccinctError::Proof(e.to_string()))?;
-        if circuits().control_root(&shapes)? != claim.control_root {
+        if circuits().control(&shapes)?.root() != claim.control_root {
             return Err(SuccinctError::ControlRoot);
         }
         Ok(())
