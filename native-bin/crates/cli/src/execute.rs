@@ -4,9 +4,10 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use bento_recursion::claim::chain_journal;
 use bento_vm::exec::FD_STDOUT;
 use bento_vm::segment::DEFAULT_PO2;
-use bento_vm::{execute, image_id, ExecOptions, GuestOutput, Program};
+use bento_vm::{execute, image_id, Digest, ExecOptions, GuestOutput, Program};
 use clap::Args;
 use serde_json::json;
 
@@ -110,6 +111,8 @@ pub fn run(args: &ExecuteArgs) -> Result<(), String> {
         cycle_limit: args.guest.cycle_limit,
     };
     let started = std::time::Instant::now();
+    // The journal chain before each segment: what `lift` continues.
+    let mut journal_chain = Digest::default();
     let result = execute(&program, input, options, &mut out, |segment| {
         let path = match &args.segments_dir {
             Some(dir) => {
@@ -128,8 +131,10 @@ pub fn run(args: &ExecuteArgs) -> Result<(), String> {
                 "pre": segment.pre_digest().to_hex(),
                 "post": segment.post_digest().to_hex(),
                 "exit_code": segment.exit_code,
+                "journal_before": journal_chain.to_hex(),
             }));
         }
+        journal_chain = chain_journal(journal_chain, &segment.journal);
         Ok(())
     });
     out.finish()?;

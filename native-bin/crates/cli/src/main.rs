@@ -9,6 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod bench;
 mod execute;
 mod prove;
+mod recursion;
 mod report;
 
 use std::process::ExitCode;
@@ -37,7 +38,9 @@ enum Command {
     },
     /// Prove one segment file into a segment receipt.
     ProveSegment(prove::ProveSegmentArgs),
-    /// Join two adjacent segment receipts (the right continues the left).
+    /// Lift a segment receipt into a recursion proof of that segment.
+    Lift(recursion::LiftArgs),
+    /// Join two adjacent runs, segment receipts or recursion runs (the right continues the left).
     Join(prove::JoinArgs),
     /// Assemble and verify the full receipt from the joined segment receipts.
     Finalize(prove::FinalizeArgs),
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Execute(args) => (args.json, execute::run(&args)),
         Command::ImageId { elf } => (false, execute::print_image_id(&elf)),
         Command::ProveSegment(args) => (args.json, prove::prove_segment(&args)),
+        Command::Lift(args) => (args.json, recursion::lift(&args)),
         Command::Join(args) => (args.json, prove::join(&args)),
         Command::Finalize(args) => (args.json, prove::finalize(&args)),
         Command::Verify(args) => (args.json, prove::verify(&args)),

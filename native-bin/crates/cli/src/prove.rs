@@ -15,6 +15,7 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use crate::execute::GuestArgs;
+use crate::recursion::{self, AnyRun};
 use crate::report;
 
 #[derive(Args)]
@@ -31,8 +32,13 @@ pub struct ProveSegmentArgs {
 
 #[derive(Args)]
 pub struct JoinArgs {
+    /// Two segment receipts (or composite runs), or two recursion runs.
     pub left: PathBuf,
     pub right: PathBuf,
+    /// For recursion runs: the job's segment shapes, a JSON list of the
+    /// `shape` each `lift --json` printed.
+    #[arg(long)]
+    pub shapes: Option<PathBuf>,
     /// Where to write the result (a JSON summary goes beside a receipt).
     #[arg(long)]
     pub out: PathBuf,
@@ -43,7 +49,8 @@ pub struct JoinArgs {
 
 #[derive(Args)]
 pub struct FinalizeArgs {
-    /// The segment receipts of the whole execution (the root of the join tree).
+    /// The root of the join tree: the whole execution's segment receipts, or
+    /// its recursion run (which gives a succinct receipt).
     pub root: PathBuf,
     /// The journal the execution committed.
     #[arg(long)]
@@ -91,20 +98,16 @@ pub struct ProveArgs {
     pub json: bool,
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     write_atomic(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn read_run(path: &Path) -> Result<SegmentRun, String> {
-    SegmentRun::from_bytes(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn parse_image_id(hex: &str) -> Result<Digest, String> {
-    Digest::from_hex(hex).map_err(|e| format!("image id {hex:?}: {e}"))
+pub(crate) fn parse_digest(what: &str, hex: &str) -> Result<Digest, String> {
+    Digest::from_hex(hex).map_err(|e| format!("{what} {hex:?}: {e}"))
 }
 
 /// A receipt of either kind, as the commands write and read it.
@@ -245,8 +248,14 @@ pub fn prove_segment(args: &ProveSegmentArgs) -> Result<(), String> {
 }
 
 pub fn join(args: &JoinArgs) -> Result<(), String> {
-    let run = SegmentRun::join(read_run(&args.left)?, read_run(&args.right)?)
-        .map_err(|e| e.to_string())?;
+    let (left, right) = match (AnyRun::read(&args.left)?, AnyRun::read(&args.right)?) {
+        (AnyRun::Composite(l), AnyRun::Composite(r)) => (l, r),
+        (AnyRun::Recursion(l), AnyRun::Recursion(r)) => {
+            return recursion::join(&l, &r, args.shapes.as_deref(), &args.out, args.json)
+        }
+        _ => return Err("a segment receipt and a recursion run cannot be joined".into()),
+    };
+    let run = SegmentRun::join(left, right).map_err(|e| e.to_string())?;
     let (first, last) = (
         run.segments[0].claim.index,
         run.segments[run.segments.len() - 1].claim.index,
@@ -263,9 +272,23 @@ pub fn join(args: &JoinArgs) -> Result<(), String> {
 }
 
 pub fn finalize(args: &FinalizeArgs) -> Result<(), String> {
-    let run = read_run(&args.root)?;
     let journal = read(&args.journal)?;
-    let image_id = parse_image_id(&args.image_id)?;
+    let image_id = parse_digest("image id", &args.image_id)?;
+    let run = match AnyRun::read(&args.root)? {
+        AnyRun::Composite(run) => run,
+        AnyRun::Recursion(root) => {
+            let started = Instant::now();
+            let receipt = root
+                .finish(image_id, journal)
+                .map_err(|e| format!("the succinct receipt does not verify: {e}"))?;
+            if args.json {
+                report::line(
+                    json!({ "type": "recursion", "step": "shrink", "ms": started.elapsed().as_millis() as u64 }),
+                );
+            }
+            return finish_receipt(args, &AnyReceipt::Succinct(Box::new(receipt)));
+        }
+    };
     let receipt = run
         .finalize(Setup::standard(), image_id, journal)
         .map_err(|e| format!("the receipt does not verify: {e}"))?;
@@ -274,7 +297,11 @@ pub fn finalize(args: &FinalizeArgs) -> Result<(), String> {
     } else {
         AnyReceipt::Composite(receipt)
     };
-    let summary = write_receipt(&args.out, &receipt)?;
+    finish_receipt(args, &receipt)
+}
+
+fn finish_receipt(args: &FinalizeArgs, receipt: &AnyReceipt) -> Result<(), String> {
+    let summary = write_receipt(&args.out, receipt)?;
     if args.json {
         report::line(
             json!({ "type": "done", "receipt": summary, "out": args.out.display().to_string() }),
@@ -286,7 +313,7 @@ pub fn finalize(args: &FinalizeArgs) -> Result<(), String> {
 }
 
 pub fn verify(args: &VerifyArgs) -> Result<(), String> {
-    let image_id = parse_image_id(&args.image_id)?;
+    let image_id = parse_digest("image id", &args.image_id)?;
     let bytes = read(&args.receipt)?;
     let receipt =
         AnyReceipt::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.receipt.display()))?;

@@ -12,24 +12,31 @@ fn image_id(elf: &Path) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-#[test]
-fn segments_prove_join_finalize_and_verify() {
-    let dir = temp("orchestrated");
-    let elf = example("loop");
+/// The orchestrator's first steps: `execute` the `loop` example into
+/// segments at po2 14, then `prove-segment` each. The segment receipts'
+/// paths, execute's segment lines, its last line and the journal's path.
+struct Proved {
+    receipts: Vec<PathBuf>,
+    segments: Vec<serde_json::Value>,
+    done: serde_json::Value,
+    journal: PathBuf,
+}
+
+fn execute_and_prove_segments(dir: &Path, elf: &Path, iterations: u32) -> Proved {
     let input = dir.join("input");
-    std::fs::write(&input, 1500u32.to_le_bytes()).unwrap();
+    std::fs::write(&input, iterations.to_le_bytes()).unwrap();
     let segments = dir.join("segments");
     let out = bin()
         .args(["execute", "--po2", "14", "--json", "--segments-dir"])
         .arg(&segments)
         .arg("--input")
         .arg(&input)
-        .arg(&elf)
+        .arg(elf)
         .output()
         .unwrap();
     assert!(out.status.success());
-    let lines = json_lines(&out.stdout);
-    let done = lines.last().unwrap();
+    let mut lines = json_lines(&out.stdout);
+    let done = lines.pop().unwrap();
     let journal = dir.join("journal");
     std::fs::write(
         &journal,
@@ -38,6 +45,11 @@ fn segments_prove_join_finalize_and_verify() {
     .unwrap();
     let count = done["segments"].as_u64().unwrap() as usize;
     assert!(count >= 2);
+    let segment_lines: Vec<_> = lines
+        .into_iter()
+        .filter(|l| l["type"] == "segment")
+        .collect();
+    assert_eq!(segment_lines.len(), count);
 
     let mut receipts = Vec::new();
     for i in 0..count {
@@ -60,6 +72,25 @@ fn segments_prove_join_finalize_and_verify() {
         assert!(last["seal_bytes"].as_u64().unwrap() > 0);
         receipts.push(out_path);
     }
+    Proved {
+        receipts,
+        segments: segment_lines,
+        done,
+        journal,
+    }
+}
+
+#[test]
+fn segments_prove_join_finalize_and_verify() {
+    let dir = temp("orchestrated");
+    let elf = example("loop");
+    let Proved {
+        receipts,
+        done,
+        journal,
+        ..
+    } = execute_and_prove_segments(&dir, &elf, 1500);
+    let count = receipts.len();
     // Joining out of order is refused.
     let refused = bin()
         .arg("join")
@@ -282,5 +313,142 @@ fn prove_succinct_writes_one_recursion_proof_that_verify_accepts() {
     let out = verify(&dir.join("flipped"), &id);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json_lines(&out.stdout).pop().unwrap()["type"], "error");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn segments_lift_join_and_finalize_into_a_succinct_receipt() {
+    let dir = temp("orchestrated-succinct");
+    let elf = example("loop");
+    let proved = execute_and_prove_segments(&dir, &elf, 1500);
+    let count = proved.receipts.len();
+
+    // Each segment lifted, continuing the journal chain execute printed.
+    let mut lifts = Vec::new();
+    let mut shapes = Vec::new();
+    for (i, (receipt, line)) in proved.receipts.iter().zip(&proved.segments).enumerate() {
+        let out_path = dir.join(format!("{i}.lift"));
+        let out = bin()
+            .arg("lift")
+            .arg(receipt)
+            .args(["--journal-before", line["journal_before"].as_str().unwrap()])
+            .arg("--out")
+            .arg(&out_path)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let done = json_lines(&out.stdout).pop().unwrap();
+        assert_eq!(done["index"], i);
+        if let Some(next) = proved.segments.get(i + 1) {
+            assert_eq!(done["journal_after"], next["journal_before"]);
+        }
+        if !shapes.contains(&done["shape"]) {
+            shapes.push(done["shape"].clone());
+        }
+        lifts.push(out_path);
+    }
+    let shapes_path = dir.join("shapes.json");
+    std::fs::write(&shapes_path, serde_json::to_vec(&shapes).unwrap()).unwrap();
+
+    let join = |left: &Path, right: &Path, out: &Path, shapes: Option<&Path>| {
+        let mut cmd = bin();
+        cmd.arg("join").arg(left).arg(right).arg("--out").arg(out);
+        if let Some(shapes) = shapes {
+            cmd.arg("--shapes").arg(shapes);
+        }
+        cmd.output().unwrap()
+    };
+    let refused = |out: std::process::Output, what: &str| {
+        assert!(!out.status.success(), "{what}: accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(stderr.contains("error:"), "{what}: {stderr}");
+        stderr
+    };
+    // Out of order, without the shapes, under another job's shapes, or
+    // mixed with a segment receipt: refused, nothing written.
+    let bad = dir.join("bad");
+    let stderr = refused(
+        join(&lifts[1], &lifts[0], &bad, Some(&shapes_path)),
+        "swapped",
+    );
+    assert!(stderr.contains("not adjacent"), "{stderr}");
+    refused(join(&lifts[0], &lifts[1], &bad, None), "no shapes");
+    let other_shapes = dir.join("other-shapes.json");
+    std::fs::write(&other_shapes, b"[[14,14,6,14,14,14,14,14,14,16,8]]").unwrap();
+    refused(
+        join(&lifts[0], &lifts[1], &bad, Some(&other_shapes)),
+        "other shapes",
+    );
+    std::fs::write(&other_shapes, b"{not json").unwrap();
+    refused(
+        join(&lifts[0], &lifts[1], &bad, Some(&other_shapes)),
+        "not json",
+    );
+    refused(
+        join(&lifts[0], &proved.receipts[1], &bad, Some(&shapes_path)),
+        "mixed",
+    );
+    assert!(!bad.exists());
+
+    let mut root = lifts[0].clone();
+    for (i, right) in lifts.iter().enumerate().skip(1) {
+        let joined = dir.join(format!("join-{i}"));
+        let out = join(&root, right, &joined, Some(&shapes_path));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        root = joined;
+    }
+    let id = image_id(&elf);
+    let receipt = dir.join("receipt");
+    let out = bin()
+        .arg("finalize")
+        .arg(&root)
+        .arg("--journal")
+        .arg(&proved.journal)
+        .args(["--image-id", &id, "--json", "--out"])
+        .arg(&receipt)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = json_lines(&out.stdout).pop().unwrap()["receipt"].clone();
+    assert_eq!(summary["kind"], "succinct");
+    assert_eq!(summary["segments"].as_u64().unwrap() as usize, count);
+    assert_eq!(summary["journal_hex"], proved.done["journal"]);
+    assert_eq!(summary["cycles"], proved.done["total_cycles"]);
+
+    let out = bin()
+        .arg("verify")
+        .arg(&receipt)
+        .args(["--image-id", &id, "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(json_lines(&out.stdout).pop().unwrap()["valid"], true);
+
+    // A root that is not the whole run (its first segment only) has no exit.
+    let out = bin()
+        .arg("finalize")
+        .arg(&lifts[0])
+        .arg("--journal")
+        .arg(&proved.journal)
+        .args(["--image-id", &id, "--out"])
+        .arg(dir.join("r2"))
+        .output()
+        .unwrap();
+    let stderr = refused(out, "partial root");
+    assert!(stderr.contains("exit"), "{stderr}");
+    assert!(!dir.join("r2").exists());
     let _ = std::fs::remove_dir_all(dir);
 }

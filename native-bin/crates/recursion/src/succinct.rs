@@ -25,13 +25,13 @@ use bento_stark::{Proof, ProofFormatError, Setup};
 use bento_vm::hash::{state_digest, Digest};
 use serde::{Deserialize, Serialize};
 
-use crate::circuit::VerifyingKey;
 use crate::claim::{chain_journal, RecursionClaim};
 use crate::config::{SUCCINCT_CONFIG, SUCCINCT_PARAMETERS};
 use crate::control::{ControlError, ControlTree};
 use crate::join::{JoinCircuit, JoinError, RecursionProof};
 use crate::keys;
 use crate::lift::{LiftCircuit, LiftError};
+use crate::run::{shapes_of, RecursionRun};
 use crate::shrink::ShrinkCircuit;
 use crate::times::ms;
 
@@ -80,6 +80,10 @@ pub enum SuccinctError {
     Start(Digest),
     #[error("the receipt claims exit code {claimed}; the proof shows {proved:?}")]
     ExitCode { claimed: u32, proved: Option<u32> },
+    #[error("the run does not end in an exit (its last segment is not the execution's last)")]
+    NoExit,
+    #[error("segments {0}..={1} and {2}..={3} are not adjacent")]
+    NotAdjacent(u32, u32, u32, u32),
     #[error("the receipt's journal is not the journal the proof chains")]
     Journal,
     #[error("the receipt's shape list is malformed: {0}")]
@@ -113,7 +117,7 @@ const _: () = assert!(MAX_LIFT_SHAPES < 1 << crate::control::CONTROL_DEPTH);
 /// Checks a receipt's shape list before anything is compiled for it: one
 /// shape at least, at most [`MAX_LIFT_SHAPES`] and no more than the run has
 /// segments, none listed twice.
-fn check_shapes(shapes: &[Vec<usize>], segments: u32) -> Result<(), SuccinctError> {
+pub(crate) fn check_shapes(shapes: &[Vec<usize>], segments: u32) -> Result<(), SuccinctError> {
     if shapes.is_empty() || shapes.len() > MAX_LIFT_SHAPES || shapes.len() > segments as usize {
         return Err(SuccinctError::Shapes(format!(
             "{} shapes listed for {segments} segment(s) (at most {MAX_LIFT_SHAPES})",
@@ -223,15 +227,6 @@ pub enum Step {
     Shrunk { ms: f64 },
 }
 
-/// A proof in the join tree, with the key of the circuit that made it and
-/// the segments it covers.
-struct Node {
-    proof: RecursionProof,
-    key: VerifyingKey,
-    first: u32,
-    last: u32,
-}
-
 /// Aggregates a verified composite receipt into a succinct one: every
 /// segment lifted, the lifts joined pairwise up a balanced tree.
 pub fn aggregate(
@@ -260,75 +255,42 @@ pub fn aggregate(
         }
     }
     check_shapes(&shapes, proved.len() as u32)?;
-    let c = circuits();
-    let mut level: Vec<Node> = Vec::with_capacity(proved.len());
+    let mut level: Vec<RecursionRun> = Vec::with_capacity(proved.len());
     let mut chain = Digest::default();
     for p in &proved {
         let start = Instant::now();
-        let lift = c.lift(&p.proof.inner.degree_bits)?;
-        let (proof, _) = lift.prove(setup, p, chain)?;
-        chain = proof.claim.journal[1];
+        let lifted = RecursionRun::lift(p, chain)?;
+        chain = lifted.claim.journal[1];
         on_step(Step::Lifted {
             index: p.claim.index,
             ms: ms(start),
         });
-        level.push(Node {
-            proof,
-            key: lift.key(),
-            first: p.claim.index,
-            last: p.claim.index,
-        });
+        level.push(lifted);
     }
-    let control = c.control(&shapes)?;
     while level.len() > 1 {
-        let join = c.join()?;
         let mut next = Vec::with_capacity(level.len().div_ceil(2));
-        let mut nodes = level.into_iter();
-        while let Some(left) = nodes.next() {
-            let Some(right) = nodes.next() else {
+        let mut runs = level.into_iter();
+        while let Some(left) = runs.next() {
+            let Some(right) = runs.next() else {
                 next.push(left);
                 break;
             };
             let start = Instant::now();
-            let (proof, _) = join.prove(
-                &control,
-                (&left.proof, &left.key),
-                (&right.proof, &right.key),
-            )?;
+            let joined = RecursionRun::join(&shapes, &left, &right)?;
             on_step(Step::Joined {
-                first: left.first,
-                last: right.last,
+                first: joined.first,
+                last: joined.last,
                 ms: ms(start),
             });
-            next.push(Node {
-                proof,
-                key: join.key(),
-                first: left.first,
-                last: right.last,
-            });
+            next.push(joined);
         }
         level = next;
     }
     let root = level.pop().expect("a receipt has segments");
-    let (shrunk, ms) = c.shrink()?.prove(&control, &root.proof, &root.key)?;
-    on_step(Step::Shrunk { ms });
-    Ok(SuccinctReceipt {
-        image_id: receipt.image_id,
-        exit_code: receipt.exit_code,
-        journal: receipt.journal.clone(),
-        journal_pieces: receipt
-            .segments
-            .iter()
-            .map(|s| s.claim.journal.len() as u32)
-            .filter(|&n| n > 0)
-            .collect(),
-        lift_shapes: shapes
-            .iter()
-            .map(|s| s.iter().map(|&h| h as u8).collect())
-            .collect(),
-        claim: shrunk.claim,
-        seal: shrunk.proof.to_bytes(),
-    })
+    let start = Instant::now();
+    let succinct = root.finish(receipt.image_id, receipt.journal.clone())?;
+    on_step(Step::Shrunk { ms: ms(start) });
+    Ok(succinct)
 }
 
 impl SuccinctReceipt {
@@ -407,11 +369,7 @@ impl SuccinctReceipt {
         if claim.journal[0] != Digest::default() || self.journal_chain() != Some(claim.journal[1]) {
             return Err(SuccinctError::Journal);
         }
-        let shapes: Vec<Vec<usize>> = self
-            .lift_shapes
-            .iter()
-            .map(|s| s.iter().map(|&h| usize::from(h)).collect())
-            .collect();
+        let shapes = shapes_of(&self.lift_shapes);
         check_shapes(&shapes, claim.segments)?;
         // The proof first (it needs no shape): only a proved claim's shapes
         // are worth compiling lift circuits for.
