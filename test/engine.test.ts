@@ -92,6 +92,39 @@ describe('proving through the engine', () => {
     });
   });
 
+  it("makes a succinct receipt: each segment lifted, the lifts joined under the job's shapes, the root shrunk", async () => {
+    const home = tempDir();
+    await withEngine({ home }, async (engine) => {
+      const jobId = await engine.createJob({
+        elfPath: example('loop'),
+        input: u32(1500),
+        po2: 14,
+        receiptKind: 'succinct',
+      });
+      const status = await engine.waitFor(jobId);
+      expect(status.phase, status.error ?? '').toBe('succeeded');
+      expect(status.receiptKind).toBe('succinct');
+      const { tasks } = engine.detail(jobId);
+      const of = (kind: string) => tasks.filter((t) => t.kind === kind);
+      const segments = of('prove').length;
+      expect(segments).toBeGreaterThanOrEqual(2);
+      expect(status.segments).toBe(segments);
+      // Each lift follows its segment's proof; the shapes task waits on every lift, and every join on it.
+      expect(of('lift').map((t) => t.prerequisites)).toEqual(of('prove').map((t) => [t.taskId]));
+      expect(of('shapes').map((t) => t.prerequisites)).toEqual([of('lift').map((t) => t.taskId)]);
+      expect(of('join').length).toBe(segments - 1);
+      for (const join of of('join')) expect(join.prerequisites).toContain('shapes');
+      const receipt = engine.receiptFile(jobId) as string;
+      const id = (await execa(ZKVM, ['image-id', example('loop')])).stdout.trim();
+      const verify = await execa(ZKVM, ['verify', receipt, '--image-id', id, '--json'], { reject: false });
+      expect(verify.exitCode, verify.stderr).toBe(0);
+      const verdict = JSON.parse(verify.stdout) as { receipt: { kind: string; segments: number; cycles: number } };
+      expect(verdict.receipt.kind).toBe('succinct');
+      expect(verdict.receipt.segments).toBe(segments);
+      expect(verdict.receipt.cycles).toBe(status.cycles);
+    });
+  });
+
   it('returns the journal of an execute-only job with no proving tasks', async () => {
     const home = tempDir();
     await withEngine({ home }, async (engine) => {

@@ -13,6 +13,16 @@ export const PO2_MAX = 22;
 export const DEFAULT_PO2 = 20;
 export const Po2 = z.number().int().min(PO2_MIN).max(PO2_MAX);
 
+/**
+ * What a proved job hands out: a `composite` receipt (every segment's proof,
+ * quick to make) or a `succinct` one (the segment proofs lifted and joined
+ * into one recursion proof: small, and its size does not grow with the run).
+ */
+export const RECEIPT_KINDS = ['composite', 'succinct'] as const;
+export const ReceiptKind = z.enum(RECEIPT_KINDS);
+export type ReceiptKind = z.infer<typeof ReceiptKind>;
+export const DEFAULT_RECEIPT_KIND: ReceiptKind = 'composite';
+
 export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex');
 export const ImageId = z.string().regex(/^[0-9a-f]{64}$/, 'an image ID in hex');
 
@@ -57,6 +67,8 @@ export const JobStatus = z.object({
   journalHex: z.string().nullable(),
   imageId: z.string().nullable(),
   executeOnly: z.boolean(),
+  /** The kind of receipt the job makes. */
+  receiptKind: ReceiptKind,
   /** Whether the job's receipt is stored (GET /api/jobs/:id/receipt hands it out). */
   hasReceipt: z.boolean(),
 });
@@ -64,10 +76,12 @@ export type JobStatus = z.infer<typeof JobStatus>;
 
 /**
  * The kinds of task: `execute` runs the guest and splits its run into segments,
- * `prove` proves one segment, `join` proves two proofs in one, `finalize`
- * assembles and verifies the receipt.
+ * `prove` proves one segment, `lift` turns a segment proof into a recursion
+ * proof, `shapes` gathers the shapes of a job's segment proofs (its joins
+ * verify proofs of exactly those), `join` proves two proofs in one,
+ * `finalize` assembles and verifies the receipt.
  */
-export const TASK_KINDS = ['execute', 'prove', 'join', 'finalize'] as const;
+export const TASK_KINDS = ['execute', 'prove', 'lift', 'shapes', 'join', 'finalize'] as const;
 export const TaskKind = z.enum(TASK_KINDS);
 export type TaskKind = z.infer<typeof TaskKind>;
 
@@ -129,6 +143,7 @@ export const NewJob = z
     po2: Po2.optional(),
     cycleLimit: z.number().int().positive().nullable().optional(),
     executeOnly: z.boolean().optional(),
+    receiptKind: ReceiptKind.optional(),
   })
   .refine((j) => (j.elf === undefined) !== (j.elfPath === undefined), 'give either elf (an uploaded ELF) or elfPath');
 export type NewJob = z.infer<typeof NewJob>;

@@ -98,6 +98,7 @@ class DaemonBackend implements Backend {
         elf,
         input,
         executeOnly: request.executeOnly ?? false,
+        ...(request.receiptKind === undefined ? {} : { receiptKind: request.receiptKind }),
         cycleLimit: request.cycleLimit ?? null,
         ...(request.po2 === undefined ? {} : { po2: request.po2 }),
       });

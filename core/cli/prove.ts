@@ -3,7 +3,15 @@
 
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { DEFAULT_PO2, type JobStatus, PO2_MAX, PO2_MIN } from '../api/contract.js';
+import {
+  DEFAULT_PO2,
+  DEFAULT_RECEIPT_KIND,
+  type JobStatus,
+  PO2_MAX,
+  PO2_MIN,
+  RECEIPT_KINDS,
+  ReceiptKind,
+} from '../api/contract.js';
 import { EngineError, isTerminal } from '../engine/engine.js';
 import { type Backend, openBackend, waitFor } from './backend.js';
 import { imageIdOf, runNative } from '../engine/native.js';
@@ -81,6 +89,7 @@ async function withBackend<T>(program: Command, fn: (backend: Backend) => Promis
 interface ProveOpts extends InputOpts {
   po2: string;
   executeOnly?: boolean;
+  receipt: string;
   cycleLimit?: string;
   out?: string;
   json?: boolean;
@@ -92,6 +101,9 @@ async function prove(program: Command, elf: string, opts: ProveOpts): Promise<vo
   const cycleLimit = opts.cycleLimit === undefined ? null : Number(opts.cycleLimit);
   if (cycleLimit !== null && !(Number.isInteger(cycleLimit) && cycleLimit > 0))
     throw new EngineError(`--cycle-limit: ${opts.cycleLimit} is not a positive integer`);
+  const receiptKind = ReceiptKind.safeParse(opts.receipt);
+  if (!receiptKind.success)
+    throw new EngineError(`--receipt: ${opts.receipt} is not one of ${RECEIPT_KINDS.join(', ')}`);
   const { status, receipt } = await withBackend(
     program,
     async (backend) => {
@@ -101,6 +113,7 @@ async function prove(program: Command, elf: string, opts: ProveOpts): Promise<vo
         po2,
         cycleLimit,
         executeOnly: opts.executeOnly ?? false,
+        receiptKind: receiptKind.data,
       });
       const tty = process.stderr.isTTY && !opts.json;
       let lastLine = '';
@@ -150,6 +163,11 @@ export function registerProve(program: Command): void {
     .option('--po2 <n>', `segments of at most 2^n cycles (${PO2_MIN}..${PO2_MAX})`, String(DEFAULT_PO2))
     .option('--cycle-limit <n>', 'stop the guest after this many cycles')
     .option('--execute-only', 'run the guest and report its journal without proving')
+    .option(
+      '--receipt <kind>',
+      'the receipt to make: composite (every segment proof; quick) or succinct (one recursion proof; small)',
+      DEFAULT_RECEIPT_KIND,
+    )
     .option('--out <file>', 'also copy the receipt here')
     .option('--json', 'JSON lines on stdout: progress, then the result')
     .action((elf: string, opts: ProveOpts) => prove(program, elf, opts));

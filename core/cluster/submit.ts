@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_PO2, PO2_MAX, PO2_MIN } from '../api/contract.js';
+import { DEFAULT_PO2, DEFAULT_RECEIPT_KIND, PO2_MAX, PO2_MIN, type ReceiptKind } from '../api/contract.js';
 import { writeAtomic } from '../blobs/blobstore.js';
 import type { TaskFiles } from '../blobs/taskfiles.js';
 import { EngineError, USER } from '../engine/engine.js';
@@ -20,6 +20,7 @@ export interface ClusterJob {
   elf: Buffer;
   input: Uint8Array;
   po2?: number;
+  receiptKind?: ReceiptKind;
   maxRetries?: number;
   binary?: string;
   /** A folder for the ELF while its image ID is computed. */
@@ -46,7 +47,15 @@ export async function submitJob(tdb: TaskStore, files: TaskFiles, job: ClusterJo
   await writeAtomic(await files.local({ kind: 'inputs', id: input }), job.input);
   await files.publish({ kind: 'inputs', id: input });
   const streams = await tdb.ensureStreams(STREAMS, USER);
-  const def: ExecuteDef = { kind: 'execute', elf: imageId, input, po2, cycleLimit: null, executeOnly: false };
+  const def: ExecuteDef = {
+    kind: 'execute',
+    elf: imageId,
+    input,
+    po2,
+    cycleLimit: null,
+    executeOnly: false,
+    receiptKind: job.receiptKind ?? DEFAULT_RECEIPT_KIND,
+  };
   return tdb.createJob(
     streams.exec as string,
     def as unknown as Json,

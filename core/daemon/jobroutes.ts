@@ -7,6 +7,7 @@ import { isAbsolute } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
   Deleted,
+  DEFAULT_RECEIPT_KIND,
   ElfUploaded,
   InputUploaded,
   JobCreated,
@@ -92,6 +93,7 @@ export function registerJobRoutes(
       po2: job.po2 ?? settings.defaultPo2,
       cycleLimit: job.cycleLimit ?? null,
       executeOnly: job.executeOnly ?? false,
+      receiptKind: job.receiptKind ?? DEFAULT_RECEIPT_KIND,
     });
     return shape(JobCreated, { jobId });
   });

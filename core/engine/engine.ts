@@ -21,7 +21,7 @@ import type { Json } from '../taskdb/types.js';
 import { FileRefused, readRegularFile } from '../files/safefile.js';
 import { elfHeaderProblem } from '../guest/elfheader.js';
 import { isValidId } from '../ids.js';
-import { type S3Config } from '../api/contract.js';
+import { DEFAULT_RECEIPT_KIND, type ReceiptKind, type S3Config } from '../api/contract.js';
 import { S3Sync } from '../sync/s3sync.js';
 import { deletedJobs, runEngineAdminVerb } from './adminverbs.js';
 import { EngineError, InvalidElf } from './engineerror.js';
@@ -71,6 +71,7 @@ export interface JobRequest {
   po2?: number;
   cycleLimit?: number | null;
   executeOnly?: boolean;
+  receiptKind?: ReceiptKind;
 }
 
 /** The blob store's operations that uploads need (ELFs, inputs, Bonsai's receipt uploads). */
@@ -203,6 +204,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       po2,
       cycleLimit: request.cycleLimit ?? null,
       executeOnly: request.executeOnly ?? false,
+      receiptKind: request.receiptKind ?? DEFAULT_RECEIPT_KIND,
     };
     const jobId = this.db.createJob(
       this.streams.exec,
@@ -250,7 +252,8 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     const out = (execute?.output ?? {}) as Record<string, Json>;
     const end = job.endedAt ?? now;
     const progress = progressOf(summary, now);
-    const executeOnly = def.success && def.data.kind === 'execute' ? def.data.executeOnly : false;
+    const execDef = def.success && def.data.kind === 'execute' ? def.data : undefined;
+    const executeOnly = execDef?.executeOnly ?? false;
     return {
       ...progress,
       // Execute-only jobs have no proving tasks to count: the executor reports its segments.
@@ -266,6 +269,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       journalHex: typeof out.journal === 'string' ? out.journal : null,
       imageId: typeof out.imageId === 'string' ? out.imageId : null,
       executeOnly,
+      receiptKind: execDef?.receiptKind ?? DEFAULT_RECEIPT_KIND,
       hasReceipt: job.state === 'done' && finalize !== null && this.receiptFile(jobId) !== null,
     };
   }

@@ -37,6 +37,16 @@ function receiptFile(ctx: TaskContext, taskId: string): FileRef {
   return { job: ctx.jobId, work: `receipts/${taskId}.rcpt` };
 }
 
+/** The recursion run a lift or a join of recursion runs writes. */
+function runFile(ctx: TaskContext, taskId: string): FileRef {
+  return { job: ctx.jobId, work: `runs/${taskId}.rrn` };
+}
+
+/** The job's segment shapes, which every join of recursion runs reads. */
+function shapesFile(ctx: TaskContext): FileRef {
+  return { job: ctx.jobId, work: 'runs/shapes.json' };
+}
+
 /** A segment the executor cut. */
 function segmentFile(ctx: TaskContext, segment: number): FileRef {
   return { job: ctx.jobId, work: `segments/${String(segment).padStart(6, '0')}.seg` };
@@ -86,14 +96,49 @@ export async function runTask(def: TaskDef, ctx: TaskContext): Promise<Json> {
         native(ctx, ['prove-segment', segment, '--out', out]),
       );
     }
+    case 'lift': {
+      const receipt = await ctx.files.fetch(receiptFile(ctx, def.prove));
+      return memoized(ctx, runFile(ctx, ctx.taskId), (out) =>
+        native(ctx, ['lift', receipt, '--journal-before', def.journalBefore, '--out', out]),
+      );
+    }
+    case 'shapes':
+      return gatherShapes(def.lifts, ctx);
     case 'join': {
-      const left = await ctx.files.fetch(receiptFile(ctx, def.left));
-      const right = await ctx.files.fetch(receiptFile(ctx, def.right));
-      return memoized(ctx, receiptFile(ctx, ctx.taskId), (out) => native(ctx, ['join', left, right, '--out', out]));
+      if (!def.recursion) {
+        const left = await ctx.files.fetch(receiptFile(ctx, def.left));
+        const right = await ctx.files.fetch(receiptFile(ctx, def.right));
+        return memoized(ctx, receiptFile(ctx, ctx.taskId), (out) => native(ctx, ['join', left, right, '--out', out]));
+      }
+      const left = await ctx.files.fetch(runFile(ctx, def.left));
+      const right = await ctx.files.fetch(runFile(ctx, def.right));
+      const shapes = await ctx.files.fetch(shapesFile(ctx));
+      return memoized(ctx, runFile(ctx, ctx.taskId), (out) =>
+        native(ctx, ['join', left, right, '--shapes', shapes, '--out', out]),
+      );
     }
     case 'finalize':
-      return finalize(def.root, def.imageId, ctx);
+      return finalize(def.recursion ? runFile(ctx, def.root) : receiptFile(ctx, def.root), def.imageId, ctx);
   }
+}
+
+/** The distinct shapes of the lifts' segment proofs, in segment order (each lift's result names its shape). */
+async function gatherShapes(lifts: readonly string[], ctx: TaskContext): Promise<Json> {
+  const shapes: number[][] = [];
+  const seen = new Set<string>();
+  for (const id of lifts) {
+    const output = (await ctx.db.getTask(ctx.jobId, id))?.output as { shape?: unknown } | null | undefined;
+    const shape = output?.shape;
+    if (!Array.isArray(shape) || !shape.every((h) => Number.isInteger(h) && h >= 0 && h < 64))
+      throw new Error(`lift task ${id} of job ${ctx.jobId} did not report its segment's shape`);
+    const key = shape.join(',');
+    if (!seen.has(key)) shapes.push(shape as number[]);
+    seen.add(key);
+  }
+  const ref = shapesFile(ctx);
+  await writeAtomic(await ctx.files.local(ref), Buffer.from(JSON.stringify(shapes)));
+  await ctx.files.publish(ref);
+  return { shapes: shapes.length };
 }
 
 /** Runs the guest, planning proving tasks as segments come out, so proving overlaps execution. */
@@ -113,14 +158,23 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
   if (!def.executeOnly) args.push('--segments-dir', segments);
   if (def.cycleLimit !== null) args.push('--cycle-limit', String(def.cycleLimit));
   const planner = new Planner();
-  const ids = new Map<number, string>();
-  const segmentOf = new Map<number, number>();
+  const plan: Plan = {
+    po2: def.po2,
+    recursion: def.receiptKind === 'succinct',
+    ids: new Map(),
+    segmentOf: new Map(),
+    journalBefore: new Map(),
+    lifts: [],
+    merges: [],
+  };
   let cycles = 0;
   let segmentCount = 0;
-  const plan = async (finalize?: { imageId: string }): Promise<void> => {
+  const insert = async (finalize?: { imageId: string }): Promise<void> => {
     await ctx.db.transaction(undefined, async (tx) => {
-      for (let t = planner.nextTask(); t; t = planner.nextTask())
-        await insertPlanned(ctx, tx, t, def.po2, ids, segmentOf, finalize);
+      for (let t = planner.nextTask(); t; t = planner.nextTask()) await insertPlanned(ctx, tx, t, plan);
+      // Composite joins start as soon as their inputs exist; joins of recursion
+      // runs need every segment's shape, so they wait for execution to end.
+      if (!plan.recursion || finalize) await insertMerges(ctx, tx, plan, finalize);
     });
     ctx.onTasksAdded();
   };
@@ -133,14 +187,14 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
     ctx.onCycles(cycles);
     if (def.executeOnly) return;
     const segment = segmentCount++;
+    plan.journalBefore.set(segment, String(line.journal_before));
     planning = planning
       .then(async () => {
         // Planned only once published: a worker elsewhere may claim its proving at once.
         await ctx.files.publish(segmentFile(ctx, segment));
         const planned = planner.enqueueSegment();
-        segmentOf.set(planned, segment);
-        ids.set(planned, `prove-${segment}`);
-        await plan();
+        plan.segmentOf.set(planned, segment);
+        await insert();
       })
       .catch((error: unknown) => {
         planningFailed ??= { error };
@@ -158,7 +212,7 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
   const imageId = String(done.image_id);
   if (!def.executeOnly) {
     planner.finish();
-    await plan({ imageId });
+    await insert({ imageId });
   }
   return {
     exitCode: Number(done.exit_code),
@@ -184,26 +238,23 @@ async function logTail(path: string): Promise<string> {
   }
 }
 
-/** Creates the taskdb task for a planned task (a redelivered executor finds them there already). */
-async function insertPlanned(
-  ctx: TaskContext,
-  db: TaskStore,
-  t: PlannedTask,
-  po2: number,
-  ids: Map<number, string>,
-  segmentOf: ReadonlyMap<number, number>,
-  finalize?: { imageId: string },
-): Promise<void> {
-  const id = ids.get(t.number) ?? (t.command === 'finalize' ? 'finalize' : `${t.command}-${t.number}`);
-  ids.set(t.number, id);
+/** What the executor has planned so far, as taskdb tasks. */
+interface Plan {
+  po2: number;
+  /** Succinct receipts: each segment is lifted, and the tree joins recursion runs. */
+  recursion: boolean;
+  /** The taskdb id of each planned task (a lifted segment's is its lift's). */
+  ids: Map<number, string>;
+  segmentOf: Map<number, number>;
+  /** The journal chain before each segment, as the executor printed it. */
+  journalBefore: Map<number, string>;
+  lifts: string[];
+  /** Joins and finalize planned but not created yet. */
+  merges: PlannedTask[];
+}
+
+async function createTask(ctx: TaskContext, db: TaskStore, id: string, def: TaskDef, deps: string[], po2: number) {
   if (await db.getTask(ctx.jobId, id)) return;
-  const deps = t.dependsOn.map((n) => ids.get(n) as string);
-  let def: TaskDef;
-  if (t.command === 'prove') def = { kind: 'prove', segment: segmentOf.get(t.number) as number, po2 };
-  else if (t.command === 'join') def = { kind: 'join', left: deps[0] as string, right: deps[1] as string };
-  else if (t.command === 'finalize' && finalize)
-    def = { kind: 'finalize', root: deps[0] as string, imageId: finalize.imageId };
-  else throw new Error(`the planner produced a ${t.command} task, which local proving does not run`);
   await db.createTask(
     ctx.jobId,
     id,
@@ -215,11 +266,61 @@ async function insertPlanned(
   );
 }
 
+/**
+ * Creates the taskdb tasks for a planned segment (a redelivered executor
+ * finds them there already): its prove task, and its lift for succinct
+ * receipts. Joins and finalize are held for `insertMerges`.
+ */
+async function insertPlanned(ctx: TaskContext, db: TaskStore, t: PlannedTask, plan: Plan): Promise<void> {
+  if (t.command !== 'prove') {
+    plan.merges.push(t);
+    return;
+  }
+  const segment = plan.segmentOf.get(t.number) as number;
+  const prove = `prove-${segment}`;
+  plan.ids.set(t.number, prove);
+  await createTask(ctx, db, prove, { kind: 'prove', segment, po2: plan.po2 }, [], plan.po2);
+  if (!plan.recursion) return;
+  const lift = `lift-${segment}`;
+  plan.ids.set(t.number, lift);
+  plan.lifts.push(lift);
+  const journalBefore = plan.journalBefore.get(segment) ?? '';
+  await createTask(ctx, db, lift, { kind: 'lift', prove, segment, journalBefore }, [prove], plan.po2);
+}
+
+/**
+ * Creates the held joins (and finalize, once execution has ended and the
+ * image ID is known). Joins of recursion runs also wait on the `shapes`
+ * task, which waits on every lift.
+ */
+async function insertMerges(
+  ctx: TaskContext,
+  db: TaskStore,
+  plan: Plan,
+  finalize: { imageId: string } | undefined,
+): Promise<void> {
+  const recursion = plan.recursion;
+  const joinsNeedShapes = recursion && plan.merges.some((t) => t.command === 'join');
+  if (joinsNeedShapes) await createTask(ctx, db, 'shapes', { kind: 'shapes', lifts: plan.lifts }, plan.lifts, plan.po2);
+  for (const t of plan.merges) {
+    const id = t.command === 'finalize' ? 'finalize' : `${t.command}-${t.number}`;
+    plan.ids.set(t.number, id);
+    const deps = t.dependsOn.map((n) => plan.ids.get(n) as string);
+    let def: TaskDef;
+    if (t.command === 'join') def = { kind: 'join', left: deps[0] as string, right: deps[1] as string, recursion };
+    else if (t.command === 'finalize' && finalize)
+      def = { kind: 'finalize', root: deps[0] as string, imageId: finalize.imageId, recursion };
+    else throw new Error(`the planner produced a ${t.command} task, which local proving does not run`);
+    await createTask(ctx, db, id, def, t.command === 'join' && joinsNeedShapes ? [...deps, 'shapes'] : deps, plan.po2);
+  }
+  plan.merges.length = 0;
+}
+
 /** Assembles the receipt, then verifies it in a separate run before the job may succeed. */
-async function finalize(root: string, imageId: string, ctx: TaskContext): Promise<Json> {
+async function finalize(root: FileRef, imageId: string, ctx: TaskContext): Promise<Json> {
   const receiptRef: FileRef = { kind: 'receipts', id: ctx.jobId };
   const journal = await ctx.files.fetch({ kind: 'journals', id: ctx.jobId });
-  const rootReceipt = await ctx.files.fetch(receiptFile(ctx, root));
+  const rootReceipt = await ctx.files.fetch(root);
   const assembled = await memoized(ctx, receiptRef, (out) =>
     native(ctx, ['finalize', rootReceipt, '--journal', journal, '--image-id', imageId, '--out', out]),
   );

@@ -55,6 +55,8 @@ export function JobDetailView({ jobId }: { jobId: string }) {
         <dd>
           {job.executeOnly ? 'execute only' : `${job.proven} of ${job.segments}${job.executionDone ? '' : '+'} proven`}
         </dd>
+        <dt>Receipt</dt>
+        <dd data-stat="receipt-kind">{job.executeOnly ? '–' : job.receiptKind}</dd>
         <dt>Exit code</dt>
         <dd>{job.exitCode ?? '–'}</dd>
         <dt>Elapsed</dt>

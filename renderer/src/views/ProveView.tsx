@@ -7,7 +7,7 @@ import { type DragEvent, type KeyboardEvent, useRef, useState } from 'react';
 import { useLocation } from 'wouter';
 import { api } from '../api/client';
 import { desktop } from '../api/connection';
-import { DEFAULT_PO2, PO2_MAX, PO2_MIN } from '../../../core/api/contract';
+import { DEFAULT_PO2, DEFAULT_RECEIPT_KIND, PO2_MAX, PO2_MIN, ReceiptKind } from '../../../core/api/contract';
 import { type Chosen, elfProblem, inputProblem, meantAsElf } from '../lib/files';
 import { bytes } from '../lib/format';
 import { InputError, hexInput, splitWords, u32Input } from '../../../core/guest/input.js';
@@ -46,6 +46,7 @@ export function ProveView() {
   const [text, setText] = useState('');
   const [po2, setPo2] = useState<number | null>(null);
   const [executeOnly, setExecuteOnly] = useState(false);
+  const [receiptKind, setReceiptKind] = useState<ReceiptKind>(DEFAULT_RECEIPT_KIND);
   const [cycleLimit, setCycleLimit] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -105,6 +106,7 @@ export function ProveView() {
           input,
           po2: effectivePo2,
           executeOnly,
+          receiptKind,
           cycleLimit: limit,
         });
       const uploaded = async () => create({ elf: (await api.uploadElf(elf.file)).elf });
@@ -239,6 +241,17 @@ export function ProveView() {
           <label className="inline">
             <input type="checkbox" checked={executeOnly} onChange={(e) => setExecuteOnly(e.target.checked)} />
             Execute only (journal, no proof)
+          </label>
+          <label>
+            Receipt
+            <select
+              value={receiptKind}
+              disabled={executeOnly}
+              onChange={(e) => setReceiptKind(ReceiptKind.parse(e.target.value))}
+            >
+              <option value="composite">composite (every segment proof; quicker)</option>
+              <option value="succinct">succinct (one recursion proof; small)</option>
+            </select>
           </label>
           <label>
             Cycle limit
