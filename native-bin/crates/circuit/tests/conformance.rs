@@ -9,20 +9,6 @@ mod guests;
 
 use bento_vm::segment::DEFAULT_PO2;
 
-fn example_cases() -> Vec<(&'static str, Vec<u8>)> {
-    let sort_input: Vec<u8> = (0..300u32)
-        .flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes())
-        .collect();
-    vec![
-        ("fib", 30u32.to_le_bytes().to_vec()),
-        ("fib", vec![1, 2]),
-        ("sha256", b"hello world\n".to_vec()),
-        ("loop", 3000u32.to_le_bytes().to_vec()),
-        ("sort", sort_input),
-        ("exit_code", vec![200]),
-    ]
-}
-
 /// Proves a guest and checks the receipt against the executor and qemu.
 fn conforms(name: &str, elf: &[u8], input: &[u8], po2: u32) {
     let (execution, receipt) = common::prove(elf, input, po2);
@@ -51,14 +37,14 @@ fn conforms(name: &str, elf: &[u8], input: &[u8], po2: u32) {
 
 #[test]
 fn examples_prove_at_po2_14() {
-    for (name, input) in example_cases() {
+    for (name, input) in guests::example_cases() {
         conforms(name, &common::example(name), &input, 14);
     }
 }
 
 #[test]
 fn examples_prove_at_the_default_po2() {
-    for (name, input) in example_cases() {
+    for (name, input) in guests::example_cases() {
         conforms(name, &common::example(name), &input, DEFAULT_PO2);
     }
 }

@@ -7,7 +7,9 @@ mod common;
 use std::sync::OnceLock;
 
 use bento_recursion::air::{ARITH, PERMUTE, PUBLIC, WITNESS};
-use bento_recursion::claim::{MachineState, RecursionClaim, CYCLE_LIMB_BITS, NUM_PUBLIC_VALUES};
+use bento_recursion::claim::{
+    ClaimCells, MachineState, RecursionClaim, CYCLE_LIMB_BITS, NUM_PUBLIC_VALUES,
+};
 use bento_recursion::control::{ControlError, ControlTree, CONTROL_DEPTH};
 use bento_recursion::join::{join_claims, JoinError};
 use bento_recursion::succinct::{aggregate, circuits, SuccinctError, SuccinctReceipt};
@@ -215,7 +217,8 @@ fn claim_values_no_claim_writes_are_refused() {
     assert_eq!(honest.len(), NUM_PUBLIC_VALUES);
     RecursionClaim::from_public_values(&honest).unwrap();
     // Public value positions (see RecursionClaim::to_public_values).
-    let (pre_pc4, pre_ended, exited, code, high) = (8, 17, 28, 29, NUM_PUBLIC_VALUES - 1);
+    let (pre_pc4, pre_ended, exited, code) = (8, 17, 28, 29);
+    let (high, segments) = (NUM_PUBLIC_VALUES - 2, NUM_PUBLIC_VALUES - 1);
     let bad = |what: &str, at: usize, value: u32| {
         let mut v = honest.clone();
         v[at] = F::from_u32(value);
@@ -227,6 +230,7 @@ fn claim_values_no_claim_writes_are_refused() {
     bad("an exit flag of two", exited, 2);
     bad("an exit code byte of 256", code, 256);
     bad("a cycle limb of 2^24", high, 1 << CYCLE_LIMB_BITS);
+    bad("a segment count of 2^24", segments, 1 << CYCLE_LIMB_BITS);
     let mut no_exit = claim(0, 4, None, 1).to_public_values();
     no_exit[code + 3] = F::ONE;
     assert!(
@@ -237,6 +241,40 @@ fn claim_values_no_claim_writes_are_refused() {
         RecursionClaim::from_public_values(&honest[1..]).is_err(),
         "a short claim"
     );
+}
+
+/// What every recursion program does with its claim: publish it and check
+/// each cell's range. A claim cell out of range fails that check; a prover
+/// that ignores the failure and proves the tables anyway is refused.
+#[test]
+fn a_claim_cell_out_of_range_has_no_proof_that_verifies() {
+    let setup = Setup::standard();
+    let honest = claim(0, 4, Some(3), 10).to_public_values();
+    let (pre_pc4, exited, code) = (8, 28, 29);
+    let (high, segments) = (NUM_PUBLIC_VALUES - 2, NUM_PUBLIC_VALUES - 1);
+    for (what, at, value) in [
+        ("a pc past 2^32", pre_pc4, 1 << 30),
+        ("an exit flag of two", exited, 2),
+        ("an exit code byte of 256", code, 256),
+        ("a cycle limb of 2^24", high, 1 << CYCLE_LIMB_BITS),
+        ("a segment count of 2^24", segments, 1 << CYCLE_LIMB_BITS),
+    ] {
+        let mut values = honest.clone();
+        values[at] = F::from_u32(value);
+        let mut b = Builder::new();
+        ClaimCells::new(&mut b, &values, |b, v| b.public(v)).check_ranges(&mut b);
+        let run = b.finish();
+        assert!(!run.failures.is_empty(), "{what}: the range check passes");
+        let circuit = Circuit::new(setup, run.program.clone());
+        match circuit.prove_traces(setup, circuit.traces(&run.values), &run.public_values) {
+            Ok(proof) => assert!(
+                circuit.verify(setup, &proof, &run.public_values).is_err(),
+                "{what}: a forced proof verifies"
+            ),
+            Err(e) => println!("{what}: no proof: {e}"),
+        }
+        println!("{what}: refused ({})", run.failures[0]);
+    }
 }
 
 /// A program that publishes a claim and checks nothing: a prover's dream.

@@ -27,9 +27,14 @@ pub fn example(name: &str) -> Program {
 
 /// An example run on `input` and proved at po2 14: its composite receipt.
 pub fn composite(name: &str, input: Vec<u8>) -> Receipt {
+    composite_of(&example(name), input)
+}
+
+/// A program run on `input` and proved at po2 14: its composite receipt.
+pub fn composite_of(program: &Program, input: Vec<u8>) -> Receipt {
     let (_, receipt) = prove_program(
         Setup::standard(),
-        &example(name),
+        program,
         input,
         ExecOptions {
             po2: 14,

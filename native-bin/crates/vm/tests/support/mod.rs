@@ -1,6 +1,8 @@
-//! Guest programs and reference runs shared by the executor's and the
-//! circuit's tests: qemu-riscv32 as the reference, random programs, and a
-//! program that runs every RV32IM instruction on edge-case operands.
+//! Guest programs and reference runs shared by the executor's, the
+//! circuit's and the recursion's tests: qemu-riscv32 as the reference, the
+//! example guests' test inputs, random programs, a program that runs every
+//! RV32IM instruction on edge-case operands, and one at the edges of guest
+//! memory.
 
 #![allow(dead_code)]
 
@@ -8,9 +10,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use bento_vm::asm::{self, Asm, A0, A1, A2, CODE_BASE};
+use bento_vm::asm::{self, Asm, A0, A1, A2, CODE_BASE, SP};
 use bento_vm::decode::Op;
 use bento_vm::exec::{execute, CapturedOutput, ExecOptions};
+use bento_vm::layout::{GUEST_END, GUEST_START};
 use bento_vm::Program;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -403,4 +406,45 @@ pub fn instruction_program() -> (Vec<u8>, Vec<u8>) {
         a.elf(SCRATCH + 64 - CODE_BASE),
         b"0123456789abcdef".to_vec(),
     )
+}
+
+/// The example guests (examples/NAME.elf) with the inputs the conformance
+/// tests run them on.
+pub fn example_cases() -> Vec<(&'static str, Vec<u8>)> {
+    let sort_input: Vec<u8> = (0..300u32)
+        .flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes())
+        .collect();
+    vec![
+        ("fib", 30u32.to_le_bytes().to_vec()),
+        ("fib", vec![1, 2]),
+        ("sha256", b"hello world\n".to_vec()),
+        ("loop", 3000u32.to_le_bytes().to_vec()),
+        ("sort", sort_input),
+        ("exit_code", vec![200]),
+        ("pages", 100u32.to_le_bytes().to_vec()),
+    ]
+}
+
+/// A program at the edges of guest memory: its code on the first guest
+/// page (it loads its own first word), the last word of memory written,
+/// read and filled by `read`, a stack from the top of memory. Its ELF, its
+/// input, and its first code word (it commits that word's low half and the
+/// input to the journal, and exits with the word's sign-extended top byte).
+pub fn edge_program() -> (Vec<u8>, Vec<u8>, u32) {
+    let (t0, t1, t2) = (5, 6, 7);
+    let mut a = Asm::new();
+    a.li(t0, GUEST_START).emit(asm::load(Op::Lw, t1, t0, 0));
+    a.li(t2, GUEST_END - 4)
+        .emit(asm::store(Op::Sw, t1, t2, 0))
+        .emit(asm::load(Op::Lbu, t0, t2, 3));
+    a.li(A0, 0).li(A1, GUEST_END - 2).li(A2, 2).ecall(63);
+    a.li(A0, 3).li(A1, GUEST_END - 4).li(A2, 4).ecall(64);
+    a.li(SP, GUEST_END)
+        .emit(asm::alu_imm(Op::Addi, SP, SP, -16))
+        .emit(asm::store(Op::Sw, t1, SP, 12))
+        .emit(asm::load(Op::Lb, A0, SP, 15));
+    a.ecall(93);
+    let code: Vec<u8> = a.words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let elf = asm::elf(GUEST_START, &code, code.len() as u32);
+    (elf, vec![0xaa, 0xbb], a.words[0])
 }
