@@ -92,9 +92,18 @@ describe('proving through the engine', () => {
     });
   });
 
-  it("makes a succinct receipt: each segment lifted, the lifts joined under the job's shapes, the root shrunk", async () => {
+  it("makes a succinct receipt: segments lifted, lifts joined under the job's shapes, the root shrunk; a killed lift or join child is retried and nothing is proven twice", async () => {
     const home = tempDir();
-    await withEngine({ home }, async (engine) => {
+    const calls = join(home, 'calls');
+    // The first lift child and the first join child are killed outright.
+    const binary = wrapper(
+      home,
+      `echo "$1" >> "${calls}"
+for step in lift join; do
+  if [ "$1" = "$step" ] && [ ! -e "${home}/killed-$step" ]; then touch "${home}/killed-$step"; kill -9 $$; fi
+done`,
+    );
+    await withEngine({ home, binary }, async (engine) => {
       const jobId = await engine.createJob({
         elfPath: example('loop'),
         input: u32(1500),
@@ -113,7 +122,17 @@ describe('proving through the engine', () => {
       expect(of('lift').map((t) => t.prerequisites)).toEqual(of('prove').map((t) => [t.taskId]));
       expect(of('shapes').map((t) => t.prerequisites)).toEqual([of('lift').map((t) => t.taskId)]);
       expect(of('join').length).toBe(segments - 1);
-      for (const join of of('join')) expect(join.prerequisites).toContain('shapes');
+      for (const j of of('join')) expect(j.prerequisites).toContain('shapes');
+      // The killed children were retried; no segment was proved twice.
+      const ran = readFileSync(calls, 'utf8').trim().split('\n');
+      const count = (step: string) => ran.filter((c) => c === step).length;
+      expect(count('prove-segment')).toBe(segments);
+      expect(count('lift')).toBe(segments + 1);
+      expect(count('join')).toBe(segments);
+      expect(of('lift').reduce((n, t) => n + t.retries, 0)).toBe(1);
+      expect(of('join').reduce((n, t) => n + t.retries, 0)).toBe(1);
+      expect(of('prove').every((t) => t.retries === 0)).toBe(true);
+
       const receipt = engine.receiptFile(jobId) as string;
       const id = (await execa(ZKVM, ['image-id', example('loop')])).stdout.trim();
       const verify = await execa(ZKVM, ['verify', receipt, '--image-id', id, '--json'], { reject: false });
