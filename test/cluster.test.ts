@@ -229,7 +229,7 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
         out,
       ),
     ).toMatch(/receipt written to/);
-    expect(await bento('verify', out, '--elf', example('loop'))).toMatch(/^valid receipt/);
+    expect(await bento('verify', out, '--elf', example('loop'))).toMatch(/^valid composite receipt \(\d+ bytes\)/);
     rmSync(dirname(out), { recursive: true, force: true });
   });
 

@@ -361,7 +361,7 @@ describe('the bento CLI', () => {
     expect(prove.stdout).toMatch(/journal: {3}[0-9a-f]+/);
     const verify = await execa(process.execPath, [bento, 'verify', out, '--elf', example('fib')], { reject: false });
     expect(verify.exitCode, verify.stderr).toBe(0);
-    expect(verify.stdout).toMatch(/^valid receipt/);
+    expect(verify.stdout).toMatch(/^valid composite receipt \(\d+ bytes\)/);
     const wrong = await execa(process.execPath, [bento, 'verify', out, '--elf', example('loop')], { reject: false });
     expect(wrong.exitCode).toBe(1);
     expect(wrong.stderr).toMatch(/^error: .*invalid receipt/);
@@ -378,5 +378,10 @@ describe('the bento CLI', () => {
     });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toBe('error: --input-u32: seven is not a 32-bit unsigned integer');
+    const kind = await execa(process.execPath, [bento, '--home', home, 'prove', example('fib'), '--receipt', 'tiny'], {
+      reject: false,
+    });
+    expect(kind.exitCode).toBe(1);
+    expect(kind.stderr).toBe('error: --receipt: tiny is not one of composite, succinct');
   });
 });

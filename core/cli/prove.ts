@@ -188,7 +188,9 @@ export function registerProve(program: Command): void {
       else {
         const r = result.receipt as Record<string, unknown>;
         process.stdout.write(
-          `valid receipt for image ${String(r.image_id)}: exit code ${String(r.exit_code)}, journal ${String(r.journal_hex) || '(empty)'}\n`,
+          `valid ${String(r.kind)} receipt (${String(r.bytes)} bytes) for image ${String(r.image_id)}: ` +
+            `exit code ${String(r.exit_code)}, ${String(r.cycles)} cycles in ${String(r.segments)} segment(s), ` +
+            `journal ${String(r.journal_hex) || '(empty)'}\n`,
         );
       }
     });

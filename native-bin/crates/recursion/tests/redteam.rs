@@ -186,6 +186,7 @@ fn joins_of_runs_that_do_not_meet_are_refused() {
     not_adjacent("swapped order", &b, &a);
     not_adjacent("the first exited", &claim(0, 4, Some(0), 1), &b);
     not_adjacent("a segment dropped", &a, &claim(8, 12, Some(3), 1));
+    not_adjacent("a segment repeated", &a, &a);
     let mut other_root = b.clone();
     other_root.post.root.0[0] ^= 1;
     other_root.pre.root.0[0] ^= 1;
