@@ -4,7 +4,7 @@ use bento_vm::segment::Segment;
 
 mod common;
 
-use common::{bin, example, json_lines, temp};
+use common::{assert_success, bin, example, json_lines, temp};
 
 #[test]
 fn execute_json_streams_segments_then_a_summary() {
@@ -26,11 +26,7 @@ fn execute_json_streams_segments_then_a_summary() {
         .arg(&segments)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let lines = json_lines(&out.stdout);
     let (last, segs) = lines.split_last().unwrap();
     assert_eq!(last["type"], "done");

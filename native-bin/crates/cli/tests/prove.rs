@@ -5,11 +5,59 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{bin, example, json_lines, temp};
+use common::{assert_success, bin, example, json_lines, temp};
 
 fn image_id(elf: &Path) -> String {
     let out = bin().arg("image-id").arg(elf).output().unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// `verify RECEIPT --image-id ID --json`.
+fn verify(receipt: &Path, id: &str) -> std::process::Output {
+    bin()
+        .arg("verify")
+        .arg(receipt)
+        .args(["--image-id", id, "--json"])
+        .output()
+        .unwrap()
+}
+
+/// `join LEFT RIGHT --out OUT` (with `--shapes` for recursion runs).
+fn join(left: &Path, right: &Path, out: &Path, shapes: Option<&Path>) -> std::process::Output {
+    let mut cmd = bin();
+    cmd.arg("join").arg(left).arg(right).arg("--out").arg(out);
+    if let Some(shapes) = shapes {
+        cmd.arg("--shapes").arg(shapes);
+    }
+    cmd.output().unwrap()
+}
+
+/// Joins `runs` left to right (in `dir`), then finalizes the root into
+/// `dir/receipt`: the root's path and finalize's output.
+fn join_all_and_finalize(
+    dir: &Path,
+    runs: &[PathBuf],
+    shapes: Option<&Path>,
+    journal: &Path,
+    id: &str,
+) -> (PathBuf, std::process::Output) {
+    let mut root = runs[0].clone();
+    for (i, right) in runs.iter().enumerate().skip(1) {
+        let joined = dir.join(format!("join-{i}"));
+        assert_success(&join(&root, right, &joined, shapes));
+        root = joined;
+    }
+    let out = bin()
+        .arg("finalize")
+        .arg(&root)
+        .arg("--journal")
+        .arg(journal)
+        .args(["--image-id", id, "--json", "--out"])
+        .arg(dir.join("receipt"))
+        .output()
+        .unwrap();
+    assert_success(&out);
+    (root, out)
 }
 
 /// The orchestrator's first steps: `execute` the `loop` example into
@@ -62,11 +110,7 @@ fn execute_and_prove_segments(dir: &Path, elf: &Path, iterations: u32) -> Proved
             .arg("--json")
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         let last = json_lines(&out.stdout).pop().unwrap();
         assert_eq!(last["type"], "done");
         assert!(last["seal_bytes"].as_u64().unwrap() > 0);
@@ -102,51 +146,15 @@ fn segments_prove_join_finalize_and_verify() {
         .unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("error:"));
-    let mut root = receipts[0].clone();
-    for (i, right) in receipts.iter().enumerate().skip(1) {
-        let joined = dir.join(format!("join-{i}"));
-        let out = bin()
-            .arg("join")
-            .arg(&root)
-            .arg(right)
-            .arg("--out")
-            .arg(&joined)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        root = joined;
-    }
     let id = image_id(&elf);
+    let (root, _) = join_all_and_finalize(&dir, &receipts, None, &journal, &id);
     let receipt = dir.join("receipt");
-    let out = bin()
-        .arg("finalize")
-        .arg(&root)
-        .arg("--journal")
-        .arg(&journal)
-        .args(["--image-id", &id, "--json", "--out"])
-        .arg(&receipt)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("receipt.json")).unwrap()).unwrap();
     assert_eq!(summary["segments"].as_u64().unwrap() as usize, count);
     assert_eq!(summary["journal_hex"], done["journal"]);
 
-    let out = bin()
-        .arg("verify")
-        .arg(&receipt)
-        .args(["--image-id", &id, "--json"])
-        .output()
-        .unwrap();
+    let out = verify(&receipt, &id);
     assert!(out.status.success());
     let verdict = json_lines(&out.stdout).pop().unwrap();
     assert_eq!(verdict["valid"], true);
@@ -203,11 +211,7 @@ fn prove_sha256(dir: &Path, options: &[&str]) -> (PathBuf, Vec<serde_json::Value
         .arg(&receipt)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     (receipt, json_lines(&out.stdout))
 }
 
@@ -287,14 +291,6 @@ fn prove_succinct_writes_one_recursion_proof_that_verify_accepts() {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
     let id = image_id(&elf);
-    let verify = |path: &Path, id: &str| {
-        bin()
-            .arg("verify")
-            .arg(path)
-            .args(["--image-id", id, "--json"])
-            .output()
-            .unwrap()
-    };
     let out = verify(&receipt, &id);
     assert!(out.status.success());
     let verdict = json_lines(&out.stdout).pop().unwrap();
@@ -337,11 +333,7 @@ fn segments_lift_join_and_finalize_into_a_succinct_receipt() {
             .arg("--json")
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         let done = json_lines(&out.stdout).pop().unwrap();
         assert_eq!(done["index"], i);
         if let Some(next) = proved.segments.get(i + 1) {
@@ -355,14 +347,6 @@ fn segments_lift_join_and_finalize_into_a_succinct_receipt() {
     let shapes_path = dir.join("shapes.json");
     std::fs::write(&shapes_path, serde_json::to_vec(&shapes).unwrap()).unwrap();
 
-    let join = |left: &Path, right: &Path, out: &Path, shapes: Option<&Path>| {
-        let mut cmd = bin();
-        cmd.arg("join").arg(left).arg(right).arg("--out").arg(out);
-        if let Some(shapes) = shapes {
-            cmd.arg("--shapes").arg(shapes);
-        }
-        cmd.output().unwrap()
-    };
     let refused = |out: std::process::Output, what: &str| {
         assert!(!out.status.success(), "{what}: accepted");
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
@@ -395,45 +379,16 @@ fn segments_lift_join_and_finalize_into_a_succinct_receipt() {
     );
     assert!(!bad.exists());
 
-    let mut root = lifts[0].clone();
-    for (i, right) in lifts.iter().enumerate().skip(1) {
-        let joined = dir.join(format!("join-{i}"));
-        let out = join(&root, right, &joined, Some(&shapes_path));
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        root = joined;
-    }
     let id = image_id(&elf);
+    let (_, out) = join_all_and_finalize(&dir, &lifts, Some(&shapes_path), &proved.journal, &id);
     let receipt = dir.join("receipt");
-    let out = bin()
-        .arg("finalize")
-        .arg(&root)
-        .arg("--journal")
-        .arg(&proved.journal)
-        .args(["--image-id", &id, "--json", "--out"])
-        .arg(&receipt)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let summary = json_lines(&out.stdout).pop().unwrap()["receipt"].clone();
     assert_eq!(summary["kind"], "succinct");
     assert_eq!(summary["segments"].as_u64().unwrap() as usize, count);
     assert_eq!(summary["journal_hex"], proved.done["journal"]);
     assert_eq!(summary["cycles"], proved.done["total_cycles"]);
 
-    let out = bin()
-        .arg("verify")
-        .arg(&receipt)
-        .args(["--image-id", &id, "--json"])
-        .output()
-        .unwrap();
+    let out = verify(&receipt, &id);
     assert!(out.status.success());
     assert_eq!(json_lines(&out.stdout).pop().unwrap()["valid"], true);
 
