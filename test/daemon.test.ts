@@ -258,6 +258,15 @@ describe('routes for the UI', () => {
     expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8'))).toMatchObject({ defaultPo2: 15 });
     expect((await put({ defaultPo2: 40 })).status).toBe(400);
     expect((await json(await api('/api/settings'))).defaultPo2).toBe(15);
+    // The default receipt kind: stored, checked, and put back (later jobs here are quicker composite).
+    expect(await json(await put({ defaultReceiptKind: 'succinct' }))).toMatchObject({ defaultReceiptKind: 'succinct' });
+    expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8'))).toMatchObject({
+      defaultReceiptKind: 'succinct',
+    });
+    expect((await put({ defaultReceiptKind: 'tiny' })).status).toBe(400);
+    expect(await json(await put({ defaultReceiptKind: 'composite' }))).toMatchObject({
+      defaultReceiptKind: 'composite',
+    });
     // Paging: the last job on a page of one (whatever other tests left in this daemon).
     const { total } = await json<{ total: number }>(await api('/api/jobs?limit=1'));
     expect(total).toBeGreaterThanOrEqual(1);

@@ -224,6 +224,8 @@ export type S3Config = z.infer<typeof S3Config>;
 export const Settings = z.object({
   slots: SlotCounts.partial().default({}),
   defaultPo2: Po2.default(DEFAULT_PO2),
+  /** The receipt a job makes unless it asks for a kind (the Bonsai routes and the watch folder never do). */
+  defaultReceiptKind: ReceiptKind.default(DEFAULT_RECEIPT_KIND),
   /** How long a finished job's work directory is kept. */
   retentionHours: z
     .number()

@@ -173,6 +173,7 @@ export function registerBonsai(
       executeOnly: execute_only,
       cycleLimit: cycle_limit ?? (exec_cycle_limit ? exec_cycle_limit * CYCLE_LIMIT_UNIT : null),
       po2: po2 ?? settings.defaultPo2,
+      receiptKind: settings.defaultReceiptKind,
     });
     return { uuid };
   });

@@ -7,7 +7,6 @@ import { isAbsolute } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
   Deleted,
-  DEFAULT_RECEIPT_KIND,
   ElfUploaded,
   InputUploaded,
   JobCreated,
@@ -93,7 +92,7 @@ export function registerJobRoutes(
       po2: job.po2 ?? settings.defaultPo2,
       cycleLimit: job.cycleLimit ?? null,
       executeOnly: job.executeOnly ?? false,
-      receiptKind: job.receiptKind ?? DEFAULT_RECEIPT_KIND,
+      receiptKind: job.receiptKind ?? settings.defaultReceiptKind,
     });
     return shape(JobCreated, { jobId });
   });

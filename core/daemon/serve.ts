@@ -60,7 +60,10 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
     watcher = undefined;
     watching = null;
     if (!dir) return;
-    watcher = await watchFolder(engine, dir, { po2: () => settings.defaultPo2 });
+    watcher = await watchFolder(engine, dir, {
+      po2: () => settings.defaultPo2,
+      receiptKind: () => settings.defaultReceiptKind,
+    });
     watching = dir;
     await watcher.ready;
   };

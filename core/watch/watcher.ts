@@ -11,7 +11,7 @@
 import { basename, extname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { fileExists, writeAtomic } from '../blobs/blobstore.js';
-import { DEFAULT_PO2 } from '../api/contract.js';
+import { DEFAULT_PO2, type ReceiptKind } from '../api/contract.js';
 import type { Engine } from '../engine/engine.js';
 import { FileRefused, readRegularFile } from '../files/safefile.js';
 import { checkWatchFolder } from './folder.js';
@@ -19,6 +19,8 @@ import { checkWatchFolder } from './folder.js';
 export interface WatchOptions {
   /** The po2 of new jobs, read when each one starts (settings may change it). */
   po2?: () => number;
+  /** The receipt kind of new jobs, read likewise. */
+  receiptKind?: () => ReceiptKind;
   /** How long a file's size must stay the same before it is read. */
   stableMs?: number;
 }
@@ -59,7 +61,12 @@ export async function watchFolder(engine: Engine, dir: string, options: WatchOpt
         throw err;
       });
       const elf = await engine.storeElf(await read(elfPath), basename(elfPath));
-      const jobId = await engine.createJob({ imageBlob: elf, input, po2: options.po2?.() ?? DEFAULT_PO2 });
+      const jobId = await engine.createJob({
+        imageBlob: elf,
+        input,
+        po2: options.po2?.() ?? DEFAULT_PO2,
+        ...(options.receiptKind ? { receiptKind: options.receiptKind() } : {}),
+      });
       const status = await engine.waitFor(jobId);
       if (status.phase === 'succeeded' && status.hasReceipt) {
         await writeAtomic(out('.journal'), Buffer.from(status.journalHex ?? '', 'hex'));

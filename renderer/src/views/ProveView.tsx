@@ -7,7 +7,8 @@ import { type DragEvent, type KeyboardEvent, useRef, useState } from 'react';
 import { useLocation } from 'wouter';
 import { api } from '../api/client';
 import { desktop } from '../api/connection';
-import { DEFAULT_PO2, DEFAULT_RECEIPT_KIND, PO2_MAX, PO2_MIN, ReceiptKind } from '../../../core/api/contract';
+import { DEFAULT_PO2, DEFAULT_RECEIPT_KIND, PO2_MAX, PO2_MIN, type ReceiptKind } from '../../../core/api/contract';
+import { ReceiptKindSelect } from '../components/ReceiptKindSelect';
 import { type Chosen, elfProblem, inputProblem, meantAsElf } from '../lib/files';
 import { bytes } from '../lib/format';
 import { InputError, hexInput, splitWords, u32Input } from '../../../core/guest/input.js';
@@ -46,7 +47,7 @@ export function ProveView() {
   const [text, setText] = useState('');
   const [po2, setPo2] = useState<number | null>(null);
   const [executeOnly, setExecuteOnly] = useState(false);
-  const [receiptKind, setReceiptKind] = useState<ReceiptKind>(DEFAULT_RECEIPT_KIND);
+  const [receiptKind, setReceiptKind] = useState<ReceiptKind | null>(null);
   const [cycleLimit, setCycleLimit] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -94,6 +95,7 @@ export function ProveView() {
       ? 'The cycle limit must be a positive whole number.'
       : null;
   const effectivePo2 = po2 ?? settings.data?.defaultPo2 ?? DEFAULT_PO2;
+  const effectiveReceiptKind = receiptKind ?? settings.data?.defaultReceiptKind ?? DEFAULT_RECEIPT_KIND;
 
   const prove = useMutation({
     mutationFn: async () => {
@@ -106,7 +108,7 @@ export function ProveView() {
           input,
           po2: effectivePo2,
           executeOnly,
-          receiptKind,
+          receiptKind: effectiveReceiptKind,
           cycleLimit: limit,
         });
       const uploaded = async () => create({ elf: (await api.uploadElf(elf.file)).elf });
@@ -244,14 +246,7 @@ export function ProveView() {
           </label>
           <label>
             Receipt
-            <select
-              value={receiptKind}
-              disabled={executeOnly}
-              onChange={(e) => setReceiptKind(ReceiptKind.parse(e.target.value))}
-            >
-              <option value="composite">composite (every segment proof; quicker)</option>
-              <option value="succinct">succinct (one recursion proof; small)</option>
-            </select>
+            <ReceiptKindSelect value={effectiveReceiptKind} disabled={executeOnly} onChange={setReceiptKind} />
           </label>
           <label>
             Cycle limit

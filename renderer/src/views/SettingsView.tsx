@@ -14,6 +14,7 @@ import {
   STREAM_LABELS,
   type SettingsUpdate,
 } from '../../../core/api/contract';
+import { ReceiptKindSelect } from '../components/ReceiptKindSelect';
 import { useNow } from '../components/useNow';
 import { duration, shortId } from '../lib/format';
 
@@ -94,6 +95,7 @@ const numberOr = (text: string, fallback: number): number =>
 function SettingsForm({ settings }: { settings: DaemonSettings }) {
   const qc = useQueryClient();
   const [po2, setPo2] = useState(String(settings.defaultPo2));
+  const [receiptKind, setReceiptKind] = useState(settings.defaultReceiptKind);
   const [retention, setRetention] = useState(String(settings.retentionHours));
   const [watch, setWatch] = useState(settings.watchFolder ?? '');
   const [slots, setSlots] = useState<Record<string, string>>(() =>
@@ -118,6 +120,7 @@ function SettingsForm({ settings }: { settings: DaemonSettings }) {
     mutationFn: () =>
       api.updateSettings({
         defaultPo2: numberOr(po2, settings.defaultPo2),
+        defaultReceiptKind: receiptKind,
         retentionHours: numberOr(retention, settings.retentionHours),
         watchFolder: watch.trim() === '' ? null : watch.trim(),
         slots: Object.fromEntries(
@@ -156,6 +159,10 @@ function SettingsForm({ settings }: { settings: DaemonSettings }) {
         <label>
           Default segment size (po2)
           <input type="number" min={PO2_MIN} max={PO2_MAX} value={po2} onChange={(e) => setPo2(e.target.value)} />
+        </label>
+        <label>
+          Default receipt
+          <ReceiptKindSelect value={receiptKind} onChange={setReceiptKind} />
         </label>
         <label>
           Keep work files of finished jobs for (hours)
