@@ -275,5 +275,7 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
     expect(await until(async () => tdb.getJobState(jobId).catch(() => undefined), 60_000)).toBeDefined();
     expect(await waitForJob(tdb, jobId, 200)).toBe('done');
     await expectVerifiedReceipt(tdb, files, jobId);
+    // No worker died of the dropped connections (a checked-out client's error must not end the process).
+    for (const id of ['r1', 'r2']) expect(workers.get(id)?.exitCode, `worker ${id} exited`).toBeNull();
   });
 });

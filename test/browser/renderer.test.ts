@@ -134,7 +134,7 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
       reject: false,
     });
     expect(verify.stderr).toBe('');
-    expect(verify.stdout).toContain('valid receipt');
+    expect(verify.stdout).toContain('valid composite receipt');
     expect(verify.stdout).toContain('journal bfae39ab');
 
     await page.getByRole('button', { name: 'Verify' }).click();

@@ -92,6 +92,10 @@ export class PgTaskDb implements TaskStore {
     });
     // A connection dropped while idle (the server restarted) must not end the process: the pool replaces it.
     pool.on('error', () => undefined);
+    // Nor one dropped while checked out: pg then emits 'error' on the client,
+    // which the pool does not listen to; the query in flight fails on its own
+    // (the verb's caller sees the error) and the broken client is released as such.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const store = new PgTaskDb(pool, options.actor ?? 'taskdb');
     try {
       await store.migrate();
