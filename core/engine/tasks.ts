@@ -132,8 +132,9 @@ async function gatherShapes(lifts: readonly string[], ctx: TaskContext): Promise
     if (!Array.isArray(shape) || !shape.every((h) => Number.isInteger(h) && h >= 0 && h < 64))
       throw new Error(`lift task ${id} of job ${ctx.jobId} did not report its segment's shape`);
     const key = shape.join(',');
-    if (!seen.has(key)) shapes.push(shape as number[]);
+    if (seen.has(key)) continue;
     seen.add(key);
+    shapes.push(shape as number[]);
   }
   const ref = shapesFile(ctx);
   await writeAtomic(await ctx.files.local(ref), Buffer.from(JSON.stringify(shapes)));
@@ -278,13 +279,17 @@ async function insertPlanned(ctx: TaskContext, db: TaskStore, t: PlannedTask, pl
   }
   const segment = plan.segmentOf.get(t.number) as number;
   const prove = `prove-${segment}`;
-  plan.ids.set(t.number, prove);
   await createTask(ctx, db, prove, { kind: 'prove', segment, po2: plan.po2 }, [], plan.po2);
-  if (!plan.recursion) return;
+  if (!plan.recursion) {
+    plan.ids.set(t.number, prove);
+    return;
+  }
   const lift = `lift-${segment}`;
   plan.ids.set(t.number, lift);
   plan.lifts.push(lift);
-  const journalBefore = plan.journalBefore.get(segment) ?? '';
+  const journalBefore = plan.journalBefore.get(segment);
+  if (journalBefore === undefined)
+    throw new Error(`job ${ctx.jobId}: the executor printed no journal chain for segment ${segment}`);
   await createTask(ctx, db, lift, { kind: 'lift', prove, segment, journalBefore }, [prove], plan.po2);
 }
 

@@ -6,9 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use bento_circuit::receipt::{FileError, SegmentRun};
-use bento_circuit::segment::ProvedSegment;
 use bento_recursion::run::RecursionRun;
-use bento_stark::Proof;
 use bento_vm::Digest;
 use clap::Args;
 use serde_json::json;
@@ -68,10 +66,7 @@ pub fn lift(args: &LiftArgs) -> Result<(), String> {
             run.segments.len()
         )));
     };
-    let proved = ProvedSegment {
-        claim: segment.claim.clone(),
-        proof: Proof::from_bytes(&segment.seal).map_err(|e| context(e.to_string()))?,
-    };
+    let proved = segment.proved().map_err(|e| context(e.to_string()))?;
     if args.json {
         report::line(
             json!({ "type": "progress", "stage": "lifting", "index": proved.claim.index }),

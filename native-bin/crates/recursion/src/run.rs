@@ -134,11 +134,12 @@ impl RecursionRun {
             }
         }
         let c = circuits();
+        // The keys first: they compile (and keep) the inner lift circuits,
+        // whose digests the control tree then reads instead of compiling them again.
+        let keys = (left.key()?, right.key()?);
         let control = c.control(shapes)?;
         let (l, r) = (left.proof()?, right.proof()?);
-        let (proof, _) = c
-            .join()?
-            .prove(&control, (&l, &left.key()?), (&r, &right.key()?))?;
+        let (proof, _) = c.join()?.prove(&control, (&l, &keys.0), (&r, &keys.1))?;
         Ok(RecursionRun {
             first: left.first,
             last: right.last,
@@ -160,9 +161,11 @@ impl RecursionRun {
         let c = circuits();
         let shapes = shapes_of(&self.shapes);
         check_shapes(&shapes, self.claim.segments)?;
-        let control = c.control(&shapes)?;
         let exit_code = self.claim.exit_code.ok_or(SuccinctError::NoExit)?;
-        let (shrunk, _) = c.shrink()?.prove(&control, &self.proof()?, &self.key()?)?;
+        // The key before the control tree, as in `join`.
+        let key = self.key()?;
+        let control = c.control(&shapes)?;
+        let (shrunk, _) = c.shrink()?.prove(&control, &self.proof()?, &key)?;
         let receipt = SuccinctReceipt {
             image_id,
             exit_code,

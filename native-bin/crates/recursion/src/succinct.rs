@@ -59,11 +59,6 @@ pub struct SuccinctReceipt {
 pub enum SuccinctError {
     #[error(transparent)]
     Receipt(#[from] ReceiptError),
-    #[error("segment {index}: the seal is unreadable: {source}")]
-    Seal {
-        index: u32,
-        source: ProofFormatError,
-    },
     #[error("the seal is unreadable: {0}")]
     OuterSeal(ProofFormatError),
     #[error(transparent)]
@@ -238,16 +233,8 @@ pub fn aggregate(
     let proved: Vec<ProvedSegment> = receipt
         .segments
         .iter()
-        .map(|s| {
-            Ok(ProvedSegment {
-                claim: s.claim.clone(),
-                proof: Proof::from_bytes(&s.seal).map_err(|source| SuccinctError::Seal {
-                    index: s.claim.index,
-                    source,
-                })?,
-            })
-        })
-        .collect::<Result<_, SuccinctError>>()?;
+        .map(|s| s.proved())
+        .collect::<Result<_, ReceiptError>>()?;
     let mut shapes: Vec<Vec<usize>> = Vec::new();
     for p in &proved {
         if !shapes.contains(&p.proof.inner.degree_bits) {

@@ -83,15 +83,26 @@ impl SegmentReceipt {
         }
     }
 
+    /// The claim with its seal read back into a proof (the inverse of [`SegmentReceipt::new`]).
+    pub fn proved(&self) -> Result<ProvedSegment, ReceiptError> {
+        let proof = Proof::from_bytes(&self.seal).map_err(|source| ReceiptError::Seal {
+            index: self.claim.index,
+            source,
+        })?;
+        Ok(ProvedSegment {
+            claim: self.claim.clone(),
+            proof,
+        })
+    }
+
     /// Checks the claim, then the seal against it.
     pub fn verify(&self, setup: &Setup) -> Result<(), ReceiptError> {
         let index = self.claim.index;
         self.claim
             .check()
             .map_err(|source| VerifyError::Claim { index, source })?;
-        let proof =
-            Proof::from_bytes(&self.seal).map_err(|source| ReceiptError::Seal { index, source })?;
-        segment::verify(setup, &self.claim, &proof)?;
+        let proved = self.proved()?;
+        segment::verify(setup, &proved.claim, &proved.proof)?;
         Ok(())
     }
 }
