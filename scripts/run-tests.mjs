@@ -7,11 +7,17 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const totals = { passed: 0, failed: 0, skipped: 0 };
+// The names of failed tests, printed again after the summary: CI keeps only the tail of a long run.
+const failures = [];
 let broken = false;
+
+function firstLine(text) {
+  return (text ?? '').split('\n', 1)[0].slice(0, 300);
+}
 
 function vitest() {
   const dir = mkdtempSync(join(tmpdir(), 'bento-vitest-'));
@@ -33,6 +39,15 @@ function vitest() {
     totals.failed += json.numFailedTests;
     totals.skipped += json.numPendingTests + json.numTodoTests;
     if (json.numFailedTestSuites > 0 && json.numFailedTests === 0) totals.failed += json.numFailedTestSuites;
+    for (const file of json.testResults) {
+      const name = relative(root, file.name);
+      if (file.status === 'failed' && file.assertionResults.every((t) => t.status !== 'failed')) {
+        failures.push(`vitest ${name}: ${firstLine(file.message)}`);
+      }
+      for (const t of file.assertionResults) {
+        if (t.status === 'failed') failures.push(`vitest ${name} > ${t.fullName}: ${firstLine(t.failureMessages[0])}`);
+      }
+    }
   } catch {
     broken = true;
   } finally {
@@ -57,6 +72,7 @@ function cargoTest(args) {
     return;
   }
   process.stdout.write(r.stdout);
+  for (const m of r.stdout.matchAll(/^test (\S+) \.\.\. FAILED$/gm)) failures.push(`cargo ${m[1]}`);
   for (const m of r.stdout.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/g)) {
     totals.passed += Number(m[1]);
     totals.failed += Number(m[2]);
@@ -99,5 +115,6 @@ vitest();
 cargoTest([]);
 cargoTest(['-p', 'bento-forge']);
 process.stdout.write(`\n${gates.join('\n')}\n`);
+for (const f of failures) process.stdout.write(`failed: ${f}\n`);
 process.stdout.write(`summary: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
 process.exitCode = broken || totals.failed > 0 ? 1 : 0;

@@ -408,8 +408,10 @@ describe.each(taskDbBackends())('the $name backend', (backend) => {
         ['w1', 'gpu-box', ['prove'], 2, [{ jobId: job, taskId: 'init' }]],
         ['w2', 'cpu-box', ['prove'], 1, [{ jobId: job, taskId: 'a' }]],
       ]);
-      // Both leases run out; only w2 is heard from again, which moves its lease on.
+      // Both leases run out, w1 was last heard a minute ago (so it is not heard from within the same
+      // millisecond as w2 on a fast machine); only w2 is heard from again, which moves its lease on.
       await backend.exec(tdb, 'UPDATE tasks SET lease_until = $1', [Date.now() - 1]);
+      await backend.exec(tdb, 'UPDATE workers SET last_heartbeat = $1', [Date.now() - 60_000]);
       expect(await tdb.heartbeat('w2', 60_000)).toBe(true);
       expect(await tdb.heartbeat('ghost', 60_000)).toBe(false);
       expect(await tdb.requeueTimedOut()).toBe(1);
