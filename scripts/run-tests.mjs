@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const totals = { passed: 0, failed: 0, skipped: 0 };
-// The names of failed tests, printed again after the summary: CI keeps only the tail of a long run.
+// The names of failed tests, printed again at the end: CI keeps only the tail of a long run.
 const failures = [];
 let broken = false;
 
