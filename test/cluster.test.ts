@@ -126,6 +126,7 @@ async function submitLoop(tdb: PgTaskDb): Promise<{ jobId: string; files: S3Task
     elf: readFileSync(example('loop')),
     input: u32(3000),
     po2: 14,
+    receiptKind: 'composite',
     binary: ZKVM,
     scratch,
   });
@@ -195,7 +196,7 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
     ]);
   });
 
-  it('bento cluster prove writes a receipt that bento verify accepts; bento cluster workers lists the workers', async () => {
+  it('bento cluster prove writes a succinct receipt (the default) that bento verify accepts; bento cluster workers lists the workers', async () => {
     const { url } = await freshTaskDb();
     startWorkers(url, ['c1', 'c2']);
     const out = join(mkdtempSync(join(tmpdir(), 'bento-out-')), 'loop.receipt');
@@ -218,7 +219,7 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
         'prove',
         example('loop'),
         '--input-u32',
-        '3000',
+        '1500',
         '--po2',
         '14',
         '--taskdb',
@@ -229,7 +230,7 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
         out,
       ),
     ).toMatch(/receipt written to/);
-    expect(await bento('verify', out, '--elf', example('loop'))).toMatch(/^valid composite receipt \(\d+ bytes\)/);
+    expect(await bento('verify', out, '--elf', example('loop'))).toMatch(/^valid succinct receipt \(\d+ bytes\)/);
     rmSync(dirname(out), { recursive: true, force: true });
   });
 

@@ -413,7 +413,9 @@ describe('smaller faults of the API', () => {
     const { elf } = (await (
       await d.api('/api/elfs', { method: 'POST', body: readFileSync(example('fib')) })
     ).json()) as { elf: string };
-    const { jobId } = (await (await d.send('POST', '/api/jobs', { elf, input: inputId, po2: 14 })).json()) as {
+    const { jobId } = (await (
+      await d.send('POST', '/api/jobs', { elf, input: inputId, po2: 14, receiptKind: 'composite' })
+    ).json()) as {
       jobId: string;
     };
     await until(

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
+import { Settings } from '../core/api/contract.js';
+import { saveSettings } from '../core/config/settings.js';
 import { type RunningDaemon, serve } from '../core/daemon/serve.js';
 import { client as apiClient, untilJob, untilJobs } from './helpers/feed.js';
 import { ZKVM, example } from './helpers/guests.js';
@@ -23,6 +25,8 @@ function client(daemon: RunningDaemon) {
 it('runs 50 concurrent sessions to a final state across a daemon restart with work in flight', async () => {
   const home = mkdtempSync(join(tmpdir(), 'bento-load-'));
   try {
+    // Sessions make the default receipt kind; this load is measured on the quicker composite ones.
+    await saveSettings(home, Settings.parse({ defaultReceiptKind: 'composite' }));
     let daemon = await serve({ home, port: 0, host: '127.0.0.1' });
     let api = client(daemon);
     const imageId = (await execa(ZKVM, ['image-id', example('fib')])).stdout.trim();

@@ -98,15 +98,17 @@ describe('a Bonsai SDK client', () => {
     expect(final.status).toBe('SUCCEEDED');
     // RISC Zero's progress strings while running; none once the session has ended.
     expect(final.state).toBeNull();
-    expect(final.stats).toMatchObject({ segments: 1 });
     expect(typeof final.elapsed_time).toBe('number');
+    // Sessions make the default receipt, a succinct one; the stats name it and its size.
     const receipt = Buffer.from(await (await api(final.receipt_url as string)).arrayBuffer());
+    expect(final.stats).toMatchObject({ segments: 1, receipt_kind: 'succinct', receipt_bytes: receipt.length });
     const path = join(home, 'fib.receipt');
     writeFileSync(path, receipt);
-    const verified = await execa(ZKVM, ['verify', path, '--image-id', await imageIdOf(example('fib'))], {
+    const verified = await execa(ZKVM, ['verify', path, '--image-id', await imageIdOf(example('fib')), '--json'], {
       reject: false,
     });
-    expect(verified.exitCode).toBe(0);
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect((JSON.parse(verified.stdout) as { receipt: { kind: string } }).receipt.kind).toBe('succinct');
     expect((await json(await api(`/receipts/${uuid}`))).url).toBe(final.receipt_url);
     // The image is known now.
     expect((await api(`/images/upload/${await imageIdOf(example('fib'))}`)).status).toBe(204);
@@ -196,7 +198,7 @@ describe('the CLI with a daemon running', () => {
     const before = (await json<{ jobs: unknown[] }>(await api('/api/jobs'))).jobs.length;
     const r = await execa(
       process.execPath,
-      [bento, '--home', home, 'prove', example('fib'), '--input-u32', '30', '--po2', '14'],
+      [bento, '--home', home, 'prove', example('fib'), '--input-u32', '30', '--po2', '14', '--receipt', 'composite'],
       { reject: false },
     );
     expect(r.exitCode, r.stderr).toBe(0);
@@ -240,7 +242,7 @@ describe('routes for the UI', () => {
       Buffer.from(await receipt.arrayBuffer())
         .subarray(0, 8)
         .toString(),
-    ).toBe('BENTORCT');
+    ).toBe('BENTOSCT');
     expect(await json(await api(`/api/jobs/${uuid}/verify`, { method: 'POST' }))).toMatchObject({ valid: true });
     expect((await api(`/api/jobs/${uuid}/retry`, { method: 'POST' })).status).toBe(409);
     expect((await json(await api('/api/workers'))).slots).toMatchObject({ exec: 1, join: 1, aux: 1 });
@@ -258,15 +260,18 @@ describe('routes for the UI', () => {
     expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8'))).toMatchObject({ defaultPo2: 15 });
     expect((await put({ defaultPo2: 40 })).status).toBe(400);
     expect((await json(await api('/api/settings'))).defaultPo2).toBe(15);
-    // The default receipt kind: stored, checked, and put back (later jobs here are quicker composite).
+    // The default receipt kind: succinct unless changed; stored and checked.
+    expect((await json<{ defaultReceiptKind: string }>(await api('/api/settings'))).defaultReceiptKind).toBe(
+      'succinct',
+    );
+    expect(await json(await put({ defaultReceiptKind: 'composite' }))).toMatchObject({
+      defaultReceiptKind: 'composite',
+    });
     expect(await json(await put({ defaultReceiptKind: 'succinct' }))).toMatchObject({ defaultReceiptKind: 'succinct' });
     expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8'))).toMatchObject({
       defaultReceiptKind: 'succinct',
     });
     expect((await put({ defaultReceiptKind: 'tiny' })).status).toBe(400);
-    expect(await json(await put({ defaultReceiptKind: 'composite' }))).toMatchObject({
-      defaultReceiptKind: 'composite',
-    });
     // Paging: the last job on a page of one (whatever other tests left in this daemon).
     const { total } = await json<{ total: number }>(await api('/api/jobs?limit=1'));
     expect(total).toBeGreaterThanOrEqual(1);
@@ -335,7 +340,7 @@ describe('routes for the UI', () => {
     expect((await post('/api/jobs', { elf, elfPath: example('fib') })).status).toBe(400);
     expect((await post('/api/jobs', { elfPath: 'examples/fib.elf' })).status).toBe(400);
     expect((await post('/api/jobs', { elf, input: '0'.repeat(64) })).status).toBe(404);
-    const { jobId } = await app.createJob({ elf, input, po2: 14 });
+    const { jobId } = await app.createJob({ elf, input, po2: 14, receiptKind: 'composite' });
     const fromPath = await app.createJob({ elfPath: example('fib'), input, po2: 14, executeOnly: true });
     // Deleting needs an ended job: checked while this one is known to run.
     expect((await app.job(jobId)).state).toBe('running');

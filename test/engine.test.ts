@@ -11,6 +11,7 @@ import { BlobStore } from '../core/blobs/blobstore.js';
 import { LocalTaskFiles } from '../core/blobs/taskfiles.js';
 import { Engine, type EngineOptions } from '../core/engine/engine.js';
 import { runTask } from '../core/engine/tasks.js';
+import type { Task } from '../core/taskdb/types.js';
 import { SPIN, EBREAK, ROOT, ZKVM, example, tinyElf } from './helpers/guests.js';
 import { until } from './helpers/until.js';
 import { tempDir } from './helpers/tmp.js';
@@ -52,7 +53,12 @@ describe('proving through the engine', () => {
   it('proves fib to a receipt that bento-zkvm verifies, with the executor journal', async () => {
     const home = tempDir();
     const { status, receipt } = await withEngine({ home }, async (engine) => {
-      const jobId = await engine.createJob({ elfPath: example('fib'), input: u32(30), po2: 14 });
+      const jobId = await engine.createJob({
+        elfPath: example('fib'),
+        input: u32(30),
+        po2: 14,
+        receiptKind: 'composite',
+      });
       return { status: await engine.waitFor(jobId), receipt: engine.receiptFile(jobId) };
     });
     expect(status.phase).toBe('succeeded');
@@ -80,7 +86,12 @@ describe('proving through the engine', () => {
   it('joins the segments of a multi-segment run', async () => {
     const home = tempDir();
     await withEngine({ home }, async (engine) => {
-      const jobId = await engine.createJob({ elfPath: example('loop'), input: u32(3000), po2: 14 });
+      const jobId = await engine.createJob({
+        elfPath: example('loop'),
+        input: u32(3000),
+        po2: 14,
+        receiptKind: 'composite',
+      });
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('succeeded');
       const { tasks } = engine.detail(jobId);
@@ -108,7 +119,6 @@ done`,
         elfPath: example('loop'),
         input: u32(1500),
         po2: 14,
-        receiptKind: 'succinct',
       });
       const status = await engine.waitFor(jobId);
       expect(status.phase, status.error ?? '').toBe('succeeded');
@@ -171,7 +181,12 @@ describe('faults', () => {
       `if [ "$1" = prove-segment ] && [ ! -e "${marker}" ]; then touch "${marker}"; kill -9 $$; fi`,
     );
     await withEngine({ home, binary }, async (engine) => {
-      const jobId = await engine.createJob({ elfPath: example('fib'), input: u32(20), po2: 14 });
+      const jobId = await engine.createJob({
+        elfPath: example('fib'),
+        input: u32(20),
+        po2: 14,
+        receiptKind: 'composite',
+      });
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('succeeded');
       expect(existsSync(marker)).toBe(true);
@@ -223,7 +238,12 @@ describe('faults', () => {
     const home = tempDir();
     const binary = wrapper(home, `if [ "$1" = prove-segment ]; then echo "prover out of luck" >&2; exit 3; fi`);
     await withEngine({ home, binary, maxRetries: 1 }, async (engine) => {
-      const jobId = await engine.createJob({ elfPath: example('fib'), input: u32(20), po2: 14 });
+      const jobId = await engine.createJob({
+        elfPath: example('fib'),
+        input: u32(20),
+        po2: 14,
+        receiptKind: 'composite',
+      });
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('failed');
       expect(status.error).toContain('retry max hit');
@@ -234,53 +254,73 @@ describe('faults', () => {
     });
   });
 
-  it('finishes a job after the engine is SIGKILLed mid-proof, reusing proven segments', async () => {
-    const home = tempDir();
-    const runner = join(ROOT, 'test', 'fixtures', 'engine-runner.mjs');
-    const start = (args: string[]): ChildProcess =>
-      spawn(process.execPath, [runner, home, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const first = start([example('loop'), '6000', '14']);
-    const jobId = await new Promise<string>((resolve) =>
-      first.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())),
-    );
-    // Wait until some segments are proven, then kill the engine outright.
-    const dbPath = join(home, 'taskdb.sqlite');
-    const { TaskDb } = await import('../core/taskdb/taskdb.js');
-    const db = TaskDb.open(dbPath, { readonly: true });
-    const provenBefore = await new Promise<string[]>((resolve) => {
-      const poll = setInterval(() => {
-        const done = db.getTasks(jobId).filter((t) => t.kind === 'prove' && t.state === 'done');
-        if (done.length >= 2) {
-          clearInterval(poll);
-          first.kill('SIGKILL');
-          resolve(done.map((t) => t.taskId));
-        }
-      }, 50);
-    });
-    await new Promise((r) => first.once('exit', r));
-    const killedAt = Date.now();
-    // Its children notice their parent is gone and exit.
-    await until(async () => (await childrenNaming(home)).length === 0, 30_000);
-    const second = start([]);
-    await new Promise((r) => second.once('exit', r));
-    expect(second.exitCode).toBe(0);
-    const job = db.getJob(jobId);
-    expect(job?.state).toBe('done');
-    const events = db.getEvents(jobId);
-    for (const taskId of provenBefore) {
-      const rerun = events.filter((e) => e.taskId === taskId && e.to === 'running' && e.at > killedAt);
-      expect(rerun, `${taskId} was proven before the kill and must not run again`).toEqual([]);
-    }
-    // What was running when the engine died was put back by the restarted engine.
-    expect(
-      events.some((e) => e.at > killedAt && e.to === 'ready' && (e.reason ?? '').includes('worker process died')),
-    ).toBe(true);
-    db.close();
-    const id = (await execa(ZKVM, ['image-id', example('loop')])).stdout.trim();
-    expect(
-      (await execa(ZKVM, ['verify', join(home, 'receipts', jobId), '--image-id', id], { reject: false })).exitCode,
-    ).toBe(0);
-  }, 120_000);
+  it.each([
+    [
+      'composite',
+      'mid-proof',
+      '6000',
+      (tasks: Task[]) => tasks.filter((t) => t.kind === 'prove' && t.state === 'done').length >= 2,
+    ],
+    [
+      'succinct',
+      'during a join',
+      '1500',
+      (tasks: Task[]) => tasks.some((t) => t.kind === 'join' && t.state === 'running'),
+    ],
+  ] as const)(
+    'finishes a %s job after the engine is SIGKILLed %s, reusing what was done',
+    async (kind, when, iterations, killNow) => {
+      const home = tempDir();
+      const runner = join(ROOT, 'test', 'fixtures', 'engine-runner.mjs');
+      const start = (args: string[]): ChildProcess =>
+        spawn(process.execPath, [runner, home, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const first = start([example('loop'), iterations, '14', kind]);
+      const jobId = await new Promise<string>((resolve) =>
+        first.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())),
+      );
+      // Wait until the job is far enough along, then kill the engine outright.
+      const dbPath = join(home, 'taskdb.sqlite');
+      const { TaskDb } = await import('../core/taskdb/taskdb.js');
+      const db = TaskDb.open(dbPath, { readonly: true });
+      const doneBefore = await new Promise<string[]>((resolve) => {
+        const poll = setInterval(() => {
+          const tasks = db.getTasks(jobId);
+          if (killNow(tasks)) {
+            clearInterval(poll);
+            first.kill('SIGKILL');
+            resolve(tasks.filter((t) => t.state === 'done').map((t) => t.taskId));
+          }
+        }, 50);
+      });
+      expect(doneBefore.length, when).toBeGreaterThan(0);
+      await new Promise((r) => first.once('exit', r));
+      const killedAt = Date.now();
+      // Its children notice their parent is gone and exit.
+      await until(async () => (await childrenNaming(home)).length === 0, 30_000);
+      const second = start([]);
+      await new Promise((r) => second.once('exit', r));
+      expect(second.exitCode).toBe(0);
+      const job = db.getJob(jobId);
+      expect(job?.state).toBe('done');
+      const events = db.getEvents(jobId);
+      for (const taskId of doneBefore) {
+        const rerun = events.filter((e) => e.taskId === taskId && e.to === 'running' && e.at > killedAt);
+        expect(rerun, `${taskId} was done before the kill and must not run again`).toEqual([]);
+      }
+      // What was running when the engine died was put back by the restarted engine.
+      expect(
+        events.some((e) => e.at > killedAt && e.to === 'ready' && (e.reason ?? '').includes('worker process died')),
+      ).toBe(true);
+      db.close();
+      const id = (await execa(ZKVM, ['image-id', example('loop')])).stdout.trim();
+      const verify = await execa(ZKVM, ['verify', join(home, 'receipts', jobId), '--image-id', id, '--json'], {
+        reject: false,
+      });
+      expect(verify.exitCode, verify.stderr).toBe(0);
+      expect((JSON.parse(verify.stdout) as { receipt: { kind: string } }).receipt.kind).toBe(kind);
+    },
+    240_000,
+  );
 
   it('stops a job: its children are killed and none is left behind', async () => {
     const home = tempDir();
@@ -347,7 +387,7 @@ function writeGuest(dir: string, name: string, words: number[]): string {
 }
 
 describe('the bento CLI', () => {
-  it('proves an example and verifies the receipt it exported', async () => {
+  it('proves an example to a succinct receipt by default and verifies the receipt it exported', async () => {
     const home = tempDir();
     const bento = join(ROOT, 'bin', 'bento.js');
     const out = join(home, 'fib.receipt');
@@ -361,13 +401,13 @@ describe('the bento CLI', () => {
     expect(prove.stdout).toMatch(/journal: {3}[0-9a-f]+/);
     const verify = await execa(process.execPath, [bento, 'verify', out, '--elf', example('fib')], { reject: false });
     expect(verify.exitCode, verify.stderr).toBe(0);
-    expect(verify.stdout).toMatch(/^valid composite receipt \(\d+ bytes\)/);
+    expect(verify.stdout).toMatch(/^valid succinct receipt \(\d+ bytes\)/);
     const wrong = await execa(process.execPath, [bento, 'verify', out, '--elf', example('loop')], { reject: false });
     expect(wrong.exitCode).toBe(1);
     expect(wrong.stderr).toMatch(/^error: .*invalid receipt/);
     const list = await execa(process.execPath, [bento, '--home', home, 'jobs', 'list', '--json']);
     expect(JSON.parse(list.stdout)[0].phase).toBe('succeeded');
-    expect(readFileSync(out).subarray(0, 8).toString()).toBe('BENTORCT');
+    expect(readFileSync(out).subarray(0, 8).toString()).toBe('BENTOSCT');
   });
 
   it('refuses bad input options with a clear error', async () => {

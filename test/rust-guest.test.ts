@@ -33,7 +33,19 @@ describe.skipIf(missing !== undefined)('Rust guests', () => {
 
     const receipt = join(dir, 'fib.receipt');
     const proved = await bento(
-      ['prove', guest?.elf as string, '--input-postcard', 'u32:50', '--po2', '14', '--out', receipt, '--json'],
+      [
+        'prove',
+        guest?.elf as string,
+        '--input-postcard',
+        'u32:50',
+        '--po2',
+        '14',
+        '--receipt',
+        'composite',
+        '--out',
+        receipt,
+        '--json',
+      ],
       env,
     );
     expect(proved.exitCode, proved.stderr).toBe(0);

@@ -10,7 +10,8 @@ import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../core/blobs/blobstore.js';
 import { serve } from '../core/daemon/serve.js';
-import type { S3Config } from '../core/api/contract.js';
+import { type S3Config, Settings } from '../core/api/contract.js';
+import { saveSettings } from '../core/config/settings.js';
 import { S3Sync, testS3 } from '../core/sync/s3sync.js';
 import { client as apiClient, untilJob } from './helpers/feed.js';
 import { until } from './helpers/until.js';
@@ -109,6 +110,8 @@ describe('S3 sync', () => {
 
   it('pushes what a daemon job produced, and runs sessions whose input is only in the bucket', async () => {
     const home = tempDir();
+    // Sessions make the default receipt kind; composite ones are quicker, and enough to sync.
+    await saveSettings(home, Settings.parse({ defaultReceiptKind: 'composite' }));
     const daemon = await serve({ home, port: 0, host: '127.0.0.1', s3: config });
     try {
       const api = (path: string, init: RequestInit = {}): Promise<Response> =>

@@ -15,7 +15,7 @@ it('proves an ELF dropped with its input, and reports a bad one beside it', asyn
   const folder = tempDir();
   const engine = await Engine.open({ home, slots: { prove: 1 } });
   engine.start();
-  const watcher = await watchFolder(engine, folder, { po2: () => 14, stableMs: 200 });
+  const watcher = await watchFolder(engine, folder, { po2: () => 14, receiptKind: () => 'composite', stableMs: 200 });
   try {
     await watcher.ready;
     const input = Buffer.alloc(4);

@@ -21,7 +21,7 @@ export const Po2 = z.number().int().min(PO2_MIN).max(PO2_MAX);
 export const RECEIPT_KINDS = ['composite', 'succinct'] as const;
 export const ReceiptKind = z.enum(RECEIPT_KINDS);
 export type ReceiptKind = z.infer<typeof ReceiptKind>;
-export const DEFAULT_RECEIPT_KIND: ReceiptKind = 'composite';
+export const DEFAULT_RECEIPT_KIND: ReceiptKind = 'succinct';
 
 export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex');
 export const ImageId = z.string().regex(/^[0-9a-f]{64}$/, 'an image ID in hex');
@@ -71,6 +71,8 @@ export const JobStatus = z.object({
   receiptKind: ReceiptKind,
   /** Whether the job's receipt is stored (GET /api/jobs/:id/receipt hands it out). */
   hasReceipt: z.boolean(),
+  /** The stored receipt's size in bytes (null when there is none). */
+  receiptBytes: z.number().nullable(),
 });
 export type JobStatus = z.infer<typeof JobStatus>;
 

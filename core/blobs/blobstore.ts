@@ -130,14 +130,6 @@ export class BlobStore {
     return createReadStream(path);
   }
 
-  async size(kind: BlobKind, id: string): Promise<number> {
-    try {
-      return (await stat(this.path(kind, id))).size;
-    } catch (err) {
-      throw notFoundOr(err, kind, id);
-    }
-  }
-
   async delete(kind: BlobKind, id: string): Promise<boolean> {
     const path = this.path(kind, id);
     const existed = await fileExists(path);

@@ -14,7 +14,7 @@ import { EngineError } from '../engine/engineerror.js';
 import { STREAMS, type StreamKind } from '../engine/taskdefs.js';
 import { PgTaskDb } from '../taskdb/pg/pgtaskdb.js';
 import { formatTime, printJson, printTable } from './output.js';
-import { readInput } from './prove.js';
+import { readInput, receiptKindOf, receiptOption } from './prove.js';
 
 function positiveInt(flag: string, value: string): number {
   const n = Number(value);
@@ -127,6 +127,7 @@ export function registerCluster(program: Command): void {
     .option('--input-hex <hex>', 'the private input, as hex bytes')
     .option('--input-u32 <n...>', 'the private input, as little-endian 32-bit words')
     .option('--po2 <n>', 'segments of at most 2^n cycles', String(DEFAULT_PO2))
+    .addOption(receiptOption())
     .requiredOption('--out <file>', 'where the receipt goes')
     .action(
       async (
@@ -135,6 +136,7 @@ export function registerCluster(program: Command): void {
           taskdb: string;
           s3: string;
           po2: string;
+          receipt: string;
           out: string;
           input?: string;
           inputHex?: string;
@@ -152,6 +154,7 @@ export function registerCluster(program: Command): void {
             elf,
             input: await readInput(opts),
             po2: positiveInt('--po2', opts.po2),
+            receiptKind: receiptKindOf(opts.receipt),
             scratch,
           });
           process.stdout.write(`job ${jobId}\n`);

@@ -95,15 +95,27 @@ interface ProveOpts extends InputOpts {
   json?: boolean;
 }
 
+/** `--receipt <kind>`, as `bento prove` and `bento cluster prove` take it. */
+export function receiptOption(): Option {
+  return new Option(
+    '--receipt <kind>',
+    'the receipt to make: succinct (one recursion proof; small) or composite (every segment proof; quick)',
+  ).default(DEFAULT_RECEIPT_KIND);
+}
+
+export function receiptKindOf(value: string): ReceiptKind {
+  const kind = ReceiptKind.safeParse(value);
+  if (!kind.success) throw new EngineError(`--receipt: ${value} is not one of ${RECEIPT_KINDS.join(', ')}`);
+  return kind.data;
+}
+
 async function prove(program: Command, elf: string, opts: ProveOpts): Promise<void> {
   const input = await readInput(opts);
   const po2 = Number(opts.po2);
   const cycleLimit = opts.cycleLimit === undefined ? null : Number(opts.cycleLimit);
   if (cycleLimit !== null && !(Number.isInteger(cycleLimit) && cycleLimit > 0))
     throw new EngineError(`--cycle-limit: ${opts.cycleLimit} is not a positive integer`);
-  const receiptKind = ReceiptKind.safeParse(opts.receipt);
-  if (!receiptKind.success)
-    throw new EngineError(`--receipt: ${opts.receipt} is not one of ${RECEIPT_KINDS.join(', ')}`);
+  const receiptKind = receiptKindOf(opts.receipt);
   const { status, receipt } = await withBackend(
     program,
     async (backend) => {
@@ -113,7 +125,7 @@ async function prove(program: Command, elf: string, opts: ProveOpts): Promise<vo
         po2,
         cycleLimit,
         executeOnly: opts.executeOnly ?? false,
-        receiptKind: receiptKind.data,
+        receiptKind,
       });
       const tty = process.stderr.isTTY && !opts.json;
       let lastLine = '';
@@ -163,11 +175,7 @@ export function registerProve(program: Command): void {
     .option('--po2 <n>', `segments of at most 2^n cycles (${PO2_MIN}..${PO2_MAX})`, String(DEFAULT_PO2))
     .option('--cycle-limit <n>', 'stop the guest after this many cycles')
     .option('--execute-only', 'run the guest and report its journal without proving')
-    .option(
-      '--receipt <kind>',
-      'the receipt to make: composite (every segment proof; quick) or succinct (one recursion proof; small)',
-      DEFAULT_RECEIPT_KIND,
-    )
+    .addOption(receiptOption())
     .option('--out <file>', 'also copy the receipt here')
     .option('--json', 'JSON lines on stdout: progress, then the result')
     .action((elf: string, opts: ProveOpts) => prove(program, elf, opts));

@@ -189,8 +189,16 @@ export function registerBonsai(
       error_msg: s.error,
       state: bonsaiState(s, { done: joins.filter((t) => t.state === 'done').length, total: joins.length }),
       elapsed_time: s.elapsedMs / 1000,
+      // Bonsai's stats, and ours beside them: which receipt the session made and its size.
       stats:
-        state === 'SUCCEEDED' ? { segments: s.segments, total_cycles: s.cycles ?? 0, cycles: s.cycles ?? 0 } : null,
+        state === 'SUCCEEDED'
+          ? {
+              segments: s.segments,
+              total_cycles: s.cycles ?? 0,
+              cycles: s.cycles ?? 0,
+              ...(proved ? { receipt_kind: s.receiptKind, receipt_bytes: s.receiptBytes } : {}),
+            }
+          : null,
     };
   });
   app.get<{ Params: { id: string } }>('/sessions/logs/:id', async (req, reply) => {

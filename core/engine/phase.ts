@@ -17,8 +17,10 @@ export function progressOf(s: JobSummary, now = Date.now()): Progress {
   const etaMs = estimate(s, executionDone, now);
   if (!executionDone && s.proves === 0) return { ...base, phase: 'executing' };
   if (s.proven < s.proves || !executionDone) return { ...base, phase: 'proving', etaMs };
+  // Joining (lifts included) is not timed yet: no estimate rather than a wrong one.
+  if (s.openJoins > 0) return { ...base, phase: 'joining' };
   if (!finalize || finalize.state === 'pending' || finalize.state === 'ready')
-    return { ...base, phase: s.openJoins > 0 ? 'joining' : 'finalizing', etaMs };
+    return { ...base, phase: 'finalizing', etaMs };
   return { ...base, phase: finalize.progress >= 0.5 ? 'verifying' : 'finalizing', etaMs };
 }
 

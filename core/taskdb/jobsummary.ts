@@ -16,7 +16,7 @@ export interface JobSummary {
   provenTimed: number;
   /** The earliest start of a prove task (`now` for one not started); null without any. */
   firstProveStart: number | null;
-  /** Join tasks not done yet. */
+  /** Join tasks not done yet, with the lift and shapes tasks a succinct receipt joins through. */
   openJoins: number;
 }
 
@@ -55,7 +55,7 @@ const summarize = (page: string): string => `
     sum(t.kind = 'prove' AND t.state = 'done') AS proven,
     sum(t.kind = 'prove' AND t.state = 'done' AND t.started_at IS NOT NULL) AS proven_timed,
     min(CASE WHEN t.kind = 'prove' THEN coalesce(t.started_at, @now) END) AS first_prove_start,
-    sum(t.kind = 'join' AND t.state != 'done') AS open_joins
+    sum(t.kind IN ('lift', 'shapes', 'join') AND t.state != 'done') AS open_joins
   FROM page LEFT JOIN tasks t ON t.job_id = page.id
   GROUP BY page.id
   ORDER BY page.created_at DESC, page.seq DESC`;

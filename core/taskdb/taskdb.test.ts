@@ -10,7 +10,7 @@ import { TaskDb } from './taskdb.js';
 import Database from 'better-sqlite3';
 import { deleteTasks } from './admin.js';
 import { MIGRATIONS } from './schema.js';
-import { TaskDbError } from './types.js';
+import { type Json, TaskDbError } from './types.js';
 import type { TaskStore } from './store.js';
 
 function openDb(actor = 'test'): TaskDb {
@@ -28,6 +28,22 @@ describe('schema', () => {
     expect(tdb.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(tdb.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(tdb.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+  });
+
+  it("summarizes a succinct job's lifts and shapes with its open joins, and counts its proofs", () => {
+    const tdb = openDb();
+    const s = tdb.createStream('prove', 1, 1, 'u');
+    const job = tdb.createJob(s, { kind: 'execute' }, 1, 60, 'u');
+    const task = (id: string, def: Json, prereqs: string[] = []) => tdb.createTask(job, id, s, def, prereqs, 1, 60);
+    task('prove-0', { kind: 'prove', segment: 0, po2: 14 });
+    task('prove-1', { kind: 'prove', segment: 1, po2: 14 });
+    task('lift-0', { kind: 'lift', segment: 0 }, ['prove-0']);
+    task('lift-1', { kind: 'lift', segment: 1 }, ['prove-1']);
+    task('shapes', { kind: 'shapes' }, ['lift-0', 'lift-1']);
+    task('join-1', { kind: 'join', left: 'lift-0', right: 'lift-1' }, ['lift-0', 'lift-1', 'shapes']);
+    task('finalize', { kind: 'finalize' }, ['join-1']);
+    expect(tdb.jobSummary(job, 10)).toMatchObject({ proves: 2, proven: 0, openJoins: 4 });
+    tdb.close();
   });
 
   it('upgrades a first-version database: stopped jobs, task kinds and segments, deletes release dependants', () => {

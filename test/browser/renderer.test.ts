@@ -107,6 +107,9 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
     await expect.poll(() => page.getByTestId('chosen-elf').textContent()).toContain('loop.elf');
     await expect.poll(() => page.getByTestId('chosen-input').textContent()).toContain('loop.input (4 B)');
     await page.getByLabel('Segment size (po2)').fill('14');
+    // The form offers the default receipt, a succinct one; this test takes the quicker composite.
+    expect(await page.getByLabel('Receipt').inputValue()).toBe('succinct');
+    await page.getByLabel('Receipt').selectOption('composite');
     // Every state of the job's badge and progress bar the page renders, recorded as the DOM changes (no sampling).
     await page.evaluate(RECORD_PROGRESS);
     await page.getByRole('button', { name: 'Prove', exact: true }).click();
@@ -122,6 +125,9 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
     expect(shown).toContain('succeeded|4 of 4 segments proven');
     await expect.poll(() => page.locator('[data-stat=cycles]').textContent()).toBe('57,083');
     await expect.poll(() => page.locator('[data-journal=hex]').textContent()).toBe('bfae39ab');
+    await expect
+      .poll(() => page.locator('[data-stat=receipt-kind]').textContent())
+      .toMatch(/^composite, [\d.]+ (KiB|MiB)$/);
     // The planner tree: four segments, three joins, finalize, each drawn done.
     await expect.poll(() => page.locator('g.node.state-done').count()).toBe(1 + 4 + 3 + 1);
     await page.screenshot({ path: screenshot('job-detail'), fullPage: true });

@@ -10,7 +10,7 @@ import { PhaseBadge } from '../components/PhaseBadge';
 import { PlannerTree } from '../components/PlannerTree';
 import { ReceiptActions } from '../components/ReceiptActions';
 import { useNow } from '../components/useNow';
-import { count, duration, groupedHex, journalText, time } from '../lib/format';
+import { bytes, count, duration, groupedHex, journalText, time } from '../lib/format';
 import { isTerminalPhase } from '../lib/jobs';
 import { nodeLabel } from '../lib/tree';
 
@@ -56,7 +56,10 @@ export function JobDetailView({ jobId }: { jobId: string }) {
           {job.executeOnly ? 'execute only' : `${job.proven} of ${job.segments}${job.executionDone ? '' : '+'} proven`}
         </dd>
         <dt>Receipt</dt>
-        <dd data-stat="receipt-kind">{job.executeOnly ? '–' : job.receiptKind}</dd>
+        <dd data-stat="receipt-kind">
+          {job.executeOnly ? '–' : job.receiptKind}
+          {job.receiptBytes !== null && `, ${bytes(job.receiptBytes)}`}
+        </dd>
         <dt>Exit code</dt>
         <dd>{job.exitCode ?? '–'}</dd>
         <dt>Elapsed</dt>
