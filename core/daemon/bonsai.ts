@@ -182,7 +182,8 @@ export function registerBonsai(
     const s = status(req.params.id);
     const state = bonsaiStatus(s);
     const proved = state === 'SUCCEEDED' && !s.executeOnly;
-    const joins = engine.detail(s.jobId).tasks.filter((t) => t.kind === 'join');
+    // A succinct receipt's lifts are recursion work too: counted with the joins, as the phase counts them.
+    const joins = engine.detail(s.jobId).tasks.filter((t) => t.kind === 'lift' || t.kind === 'join');
     return {
       status: state,
       receipt_url: proved ? `${baseUrl()}/receipts/stark/receipt/${s.jobId}` : null,
