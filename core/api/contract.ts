@@ -56,6 +56,9 @@ export const JobStatus = z.object({
   /** Segments proven, and known so far (all of them once execution ended). */
   proven: z.number(),
   segments: z.number(),
+  /** Join steps done, and planned so far: joins, and for a succinct receipt the lifts before them. */
+  joined: z.number(),
+  joins: z.number(),
   executionDone: z.boolean(),
   /** Milliseconds left, estimated from the segments proven so far (null when unknown). */
   etaMs: z.number().nullable(),

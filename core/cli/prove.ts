@@ -60,6 +60,7 @@ export function describe(s: JobStatus): string {
   const parts: string[] = [s.phase];
   if (s.segments > 0 || s.phase === 'proving')
     parts.push(`${s.proven}/${s.segments}${s.executionDone ? '' : '+'} segments`);
+  if (s.joins > 0) parts.push(`${s.joined}/${s.joins}${s.executionDone ? '' : '+'} joined`);
   if (s.cycles !== null) parts.push(`${s.cycles.toLocaleString('en-US')} cycles`);
   parts.push(`elapsed ${seconds(s.elapsedMs)}`);
   if (s.etaMs !== null && !isTerminal(s)) parts.push(`eta ${seconds(s.etaMs)}`);

@@ -16,6 +16,8 @@ function summary(over: Partial<JobSummary> = {}): JobSummary {
     provenTimed: 4,
     firstProveStart: NOW - 40_000,
     openJoins: 0,
+    joins: 0,
+    joined: 0,
     ...over,
   };
 }
@@ -32,7 +34,12 @@ describe('a job phase', () => {
 
   it('is joining, with no estimate, while joins or the lifts before them are open', () => {
     // Every segment proven, lifts (counted with the joins) still open: not "finalizing, 0 s left".
-    expect(progressOf(summary({ openJoins: 5 }), NOW)).toMatchObject({ phase: 'joining', etaMs: null });
+    expect(progressOf(summary({ openJoins: 5, joins: 7, joined: 3 }), NOW)).toMatchObject({
+      phase: 'joining',
+      etaMs: null,
+      joined: 3,
+      joins: 7,
+    });
   });
 
   it('finalizes, then verifies, then ends', () => {

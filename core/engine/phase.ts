@@ -5,12 +5,15 @@ import type { JobStatus } from '../api/contract.js';
 import type { JobSummary } from '../taskdb/jobsummary.js';
 
 /** The part of a job's status its tasks decide. */
-export type Progress = Pick<JobStatus, 'phase' | 'proven' | 'segments' | 'executionDone' | 'etaMs'>;
+export type Progress = Pick<
+  JobStatus,
+  'phase' | 'proven' | 'segments' | 'joined' | 'joins' | 'executionDone' | 'etaMs'
+>;
 
 export function progressOf(s: JobSummary, now = Date.now()): Progress {
   const { job, execute, finalize } = s;
   const executionDone = execute?.state === 'done';
-  const base = { proven: s.proven, segments: s.proves, executionDone, etaMs: null };
+  const base = { proven: s.proven, segments: s.proves, joined: s.joined, joins: s.joins, executionDone, etaMs: null };
   if (job.state === 'done') return { ...base, phase: 'succeeded', etaMs: 0 };
   if (job.state === 'failed' || job.state === 'stopped') return { ...base, phase: job.state };
   if (!execute || execute.state === 'ready' || execute.state === 'pending') return { ...base, phase: 'queued' };

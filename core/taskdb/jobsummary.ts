@@ -18,6 +18,9 @@ export interface JobSummary {
   firstProveStart: number | null;
   /** Join tasks not done yet, with the lift and shapes tasks a succinct receipt joins through. */
   openJoins: number;
+  /** Join steps planned and done: join tasks, and a succinct receipt's lifts. */
+  joins: number;
+  joined: number;
 }
 
 interface SummaryRow extends JobRow {
@@ -31,6 +34,8 @@ interface SummaryRow extends JobRow {
   proven_timed: number | null;
   first_prove_start: number | null;
   open_joins: number | null;
+  joins: number | null;
+  joined: number | null;
 }
 
 /** The WHERE clause of each job list. */
@@ -55,7 +60,9 @@ const summarize = (page: string): string => `
     sum(t.kind = 'prove' AND t.state = 'done') AS proven,
     sum(t.kind = 'prove' AND t.state = 'done' AND t.started_at IS NOT NULL) AS proven_timed,
     min(CASE WHEN t.kind = 'prove' THEN coalesce(t.started_at, @now) END) AS first_prove_start,
-    sum(t.kind IN ('lift', 'shapes', 'join') AND t.state != 'done') AS open_joins
+    sum(t.kind IN ('lift', 'shapes', 'join') AND t.state != 'done') AS open_joins,
+    sum(t.kind IN ('lift', 'join')) AS joins,
+    sum(t.kind IN ('lift', 'join') AND t.state = 'done') AS joined
   FROM page LEFT JOIN tasks t ON t.job_id = page.id
   GROUP BY page.id
   ORDER BY page.created_at DESC, page.seq DESC`;
@@ -106,5 +113,7 @@ function toSummary(row: SummaryRow): JobSummary {
     provenTimed: row.proven_timed ?? 0,
     firstProveStart: row.first_prove_start,
     openJoins: row.open_joins ?? 0,
+    joins: row.joins ?? 0,
+    joined: row.joined ?? 0,
   };
 }

@@ -42,7 +42,7 @@ describe('schema', () => {
     task('shapes', { kind: 'shapes' }, ['lift-0', 'lift-1']);
     task('join-1', { kind: 'join', left: 'lift-0', right: 'lift-1' }, ['lift-0', 'lift-1', 'shapes']);
     task('finalize', { kind: 'finalize' }, ['join-1']);
-    expect(tdb.jobSummary(job, 10)).toMatchObject({ proves: 2, proven: 0, openJoins: 4 });
+    expect(tdb.jobSummary(job, 10)).toMatchObject({ proves: 2, proven: 0, openJoins: 4, joins: 3, joined: 0 });
     tdb.close();
   });
 

@@ -26,8 +26,9 @@ export function matchesFilter(status: JobStatus, filter: string | undefined): bo
 export function progressFraction(s: JobStatus): number {
   if (s.phase === 'succeeded') return 1;
   if (s.segments === 0) return 0;
-  // Joining and finalizing come after the last segment: keep a little of the bar for them.
-  return (0.9 * s.proven) / s.segments;
+  // Segments and join steps (a succinct receipt's lifts and joins take most of its time) fill the bar
+  // alike; finalizing comes after them: keep a little of the bar for it.
+  return (0.9 * (s.proven + s.joined)) / (s.segments + s.joins);
 }
 
 export function progressText(s: JobStatus): string {
@@ -37,5 +38,6 @@ export function progressText(s: JobStatus): string {
     return isTerminalPhase(s.phase) ? 'ended before any segment' : 'executing…';
   }
   const total = s.executionDone ? `${s.segments}` : `${s.segments}+`;
-  return `${s.proven} of ${total} segments proven`;
+  const joins = s.joins > 0 ? `, ${s.joined} of ${s.joins}${s.executionDone ? '' : '+'} joined` : '';
+  return `${s.proven} of ${total} segments proven${joins}`;
 }

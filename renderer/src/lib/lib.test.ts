@@ -85,8 +85,8 @@ describe('formatting', () => {
 });
 
 describe('job filters and progress', () => {
-  const status = (phase: JobStatus['phase'], proven = 0, segments = 0): JobStatus =>
-    ({ phase, proven, segments }) as JobStatus;
+  const status = (phase: JobStatus['phase'], proven = 0, segments = 0, joined = 0, joins = 0): JobStatus =>
+    ({ phase, proven, segments, joined, joins }) as JobStatus;
   it('puts every live phase under running and the ended ones under their own name', () => {
     expect(matchesFilter(status('proving'), 'running')).toBe(true);
     expect(matchesFilter(status('queued'), 'running')).toBe(true);
@@ -97,11 +97,20 @@ describe('job filters and progress', () => {
   it('fills the bar by segments proven, and fully only on success', () => {
     expect(progressFraction(status('proving', 2, 4))).toBeCloseTo(0.45);
     expect(progressFraction(status('finalizing', 4, 4))).toBeCloseTo(0.9);
+    // A succinct receipt: 4 segments proven, 3 of 4 lifts and 0 of 3 joins done.
+    expect(progressFraction(status('joining', 4, 4, 3, 7))).toBeCloseTo((0.9 * 7) / 11);
+    expect(progressFraction(status('finalizing', 4, 4, 7, 7))).toBeCloseTo(0.9);
     expect(progressFraction(status('succeeded', 4, 4))).toBe(1);
   });
   it('says in words where a job stands', () => {
     expect(progressText({ ...status('proving', 2, 4), executionDone: false })).toBe('2 of 4+ segments proven');
     expect(progressText({ ...status('joining', 4, 4), executionDone: true })).toBe('4 of 4 segments proven');
+    expect(progressText({ ...status('joining', 4, 4, 3, 7), executionDone: true })).toBe(
+      '4 of 4 segments proven, 3 of 7 joined',
+    );
+    expect(progressText({ ...status('proving', 2, 3, 1, 2), executionDone: false })).toBe(
+      '2 of 3+ segments proven, 1 of 2+ joined',
+    );
     expect(progressText(status('queued'))).toBe('waiting to start');
     expect(progressText(status('executing'))).toBe('executing…');
     expect(progressText(status('failed'))).toBe('ended before any segment');
