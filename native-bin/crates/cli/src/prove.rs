@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use bento_circuit::prover::prove_program;
-use bento_circuit::receipt::{FileError, Receipt, SegmentReceipt, SegmentRun};
+use bento_circuit::receipt::{Receipt, SegmentReceipt, SegmentRun};
+use bento_recursion::receipt::AnyReceipt;
 use bento_recursion::succinct::{aggregate, Step, SuccinctReceipt};
 use bento_stark::Setup;
 use bento_vm::fsutil::write_atomic;
@@ -110,51 +111,6 @@ pub(crate) fn parse_digest(what: &str, hex: &str) -> Result<Digest, String> {
     Digest::from_hex(hex).map_err(|e| format!("{what} {hex:?}: {e}"))
 }
 
-/// A receipt of either kind, as the commands write and read it.
-enum AnyReceipt {
-    Composite(Receipt),
-    Succinct(Box<SuccinctReceipt>),
-}
-
-impl AnyReceipt {
-    fn to_bytes(&self) -> Vec<u8> {
-        match self {
-            AnyReceipt::Composite(r) => r.to_bytes(),
-            AnyReceipt::Succinct(r) => r.to_bytes(),
-        }
-    }
-
-    fn summary(&self, encoded_len: usize) -> Value {
-        let summary = match self {
-            AnyReceipt::Composite(r) => r.summary(encoded_len),
-            AnyReceipt::Succinct(r) => r.summary(encoded_len),
-        };
-        serde_json::to_value(summary).expect("summaries serialize")
-    }
-
-    /// Reads either kind (by its magic).
-    fn from_bytes(bytes: &[u8]) -> Result<AnyReceipt, String> {
-        match Receipt::from_bytes(bytes) {
-            Err(FileError::BadMagic(_)) => SuccinctReceipt::from_bytes(bytes)
-                .map(|r| AnyReceipt::Succinct(Box::new(r)))
-                .map_err(|e| match e {
-                    FileError::BadMagic(_) => "not a receipt (bad magic)".to_string(),
-                    e => e.to_string(),
-                }),
-            other => other.map(AnyReceipt::Composite).map_err(|e| e.to_string()),
-        }
-    }
-
-    fn verify(&self, image_id: Digest) -> Result<(), String> {
-        match self {
-            AnyReceipt::Composite(r) => r
-                .verify(Setup::standard(), image_id)
-                .map_err(|e| e.to_string()),
-            AnyReceipt::Succinct(r) => r.verify(image_id).map_err(|e| e.to_string()),
-        }
-    }
-}
-
 /// The composite receipt aggregated into a succinct one, with each step reported.
 fn aggregate_reporting(receipt: &Receipt, json: bool) -> Result<SuccinctReceipt, String> {
     aggregate(receipt, |step| {
@@ -181,11 +137,15 @@ fn aggregate_reporting(receipt: &Receipt, json: bool) -> Result<SuccinctReceipt,
     .map_err(|e| format!("aggregating the receipt: {e}"))
 }
 
+fn summary_json(receipt: &AnyReceipt, encoded_len: usize) -> Value {
+    serde_json::to_value(receipt.summary(encoded_len)).expect("summaries serialize")
+}
+
 /// Writes the receipt and its JSON summary beside it (`<out>.json`).
 fn write_receipt(path: &Path, receipt: &AnyReceipt) -> Result<Value, String> {
     let bytes = receipt.to_bytes();
     write(path, &bytes)?;
-    let summary = receipt.summary(bytes.len());
+    let summary = summary_json(receipt, bytes.len());
     let json_path = PathBuf::from(format!("{}.json", path.display()));
     write(&json_path, format!("{summary:#}\n").as_bytes())?;
     Ok(summary)
@@ -322,7 +282,7 @@ pub fn verify(args: &VerifyArgs) -> Result<(), String> {
         .verify(image_id)
         .map_err(|e| format!("{}: invalid receipt: {e}", args.receipt.display()))?;
     let verify_ms = started.elapsed().as_secs_f64() * 1e3;
-    let summary = receipt.summary(bytes.len());
+    let summary = summary_json(&receipt, bytes.len());
     if args.json {
         report::line(
             json!({ "type": "done", "valid": true, "verify_ms": verify_ms, "receipt": summary }),

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 
-use bento_host::{default_prover, image_id, Error, ExecutorEnv};
+use bento_host::{default_prover, image_id, Error, ExecutorEnv, Receipt};
 
 /// The daemon and its stdout, held open for as long as it runs (it writes more).
 struct Daemon(Child, BufReader<ChildStdout>);
@@ -81,6 +81,11 @@ fn default_prover_proves_on_the_running_daemon() {
         .build();
     let info = prover.prove(env, &elf).expect("the daemon proves");
     info.receipt.verify(image_id(&elf).unwrap()).unwrap();
+    // The daemon makes its default kind, a succinct receipt; its file reads back as one.
+    assert_eq!(info.receipt.kind(), "succinct");
+    let read = Receipt::from_bytes(&info.receipt.to_bytes()).unwrap();
+    assert_eq!(read.kind(), "succinct");
+    read.verify(image_id(&elf).unwrap()).unwrap();
     assert_eq!(
         (
             info.receipt.exit_code,

@@ -66,7 +66,7 @@ impl Prover for LocalProver {
             |_, _| {},
         )
         .map_err(|e| Error::Prove(e.to_string()))?;
-        let receipt = Receipt::new(proof);
+        let receipt = Receipt::composite(proof);
         receipt.verify(run.image_id)?;
         let stats = SessionInfo {
             cycles: run.total_cycles,
