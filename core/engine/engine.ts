@@ -294,15 +294,19 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
 
   /** The stored receipt of a job, if there is one (a path for this process only, never sent out). */
   receiptFile(jobId: string): string | null {
-    // A row from outside (an old backfill) may carry an id no blob can have: it simply has no receipt.
-    const receipt = isValidId(jobId) ? this.store.path('receipts', jobId) : null;
+    const receipt = this.receiptPath(jobId);
     return receipt && existsSync(receipt) ? receipt : null;
   }
 
   /** The stored receipt's size in bytes; null when there is none (or it was deleted a moment ago). */
   private receiptSize(jobId: string): number | null {
-    const receipt = isValidId(jobId) ? this.store.path('receipts', jobId) : null;
+    const receipt = this.receiptPath(jobId);
     return receipt ? (statSync(receipt, { throwIfNoEntry: false })?.size ?? null) : null;
+  }
+
+  private receiptPath(jobId: string): string | null {
+    // A row from outside (an old backfill) may carry an id no blob can have: it simply has no receipt.
+    return isValidId(jobId) ? this.store.path('receipts', jobId) : null;
   }
 
   /** Whether the job exists. */
