@@ -105,7 +105,16 @@ export class PostgresServer {
 
   /** Stops the server (fast shutdown: sessions are ended) and starts it again on the same port. */
   restart(): void {
+    this.pause();
+    this.resume();
+  }
+
+  /** Stops the server (fast shutdown), keeping its data, until `resume` starts it on the same port. */
+  pause(): void {
     this.as('pg_ctl', ['-D', join(this.dir, 'data'), '-m', 'fast', '-w', 'stop']);
+  }
+
+  resume(): void {
     this.startServer();
   }
 

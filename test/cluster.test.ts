@@ -29,6 +29,8 @@ let s3Dir: string;
 let s3Config: S3Config;
 let databases = 0;
 const workers = new Map<string, ChildProcess>();
+/** What each worker wrote to stderr. */
+const workerLogs = new Map<string, string>();
 const opened: PgTaskDb[] = [];
 
 const u32 = (n: number): Buffer => {
@@ -112,7 +114,11 @@ function startWorkers(url: string, ids: string[], leaseSecs = 3): void {
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
-    child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${id}] ${d.toString()}`));
+    workerLogs.set(id, '');
+    child.stderr?.on('data', (d: Buffer) => {
+      workerLogs.set(id, `${workerLogs.get(id) ?? ''}${d.toString()}`);
+      process.stderr.write(`[${id}] ${d.toString()}`);
+    });
     child.once('exit', () => rmSync(cache, { recursive: true, force: true }));
     workers.set(id, child);
   }
@@ -278,5 +284,21 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
     await expectVerifiedReceipt(tdb, files, jobId);
     // No worker died of the dropped connections (a checked-out client's error must not end the process).
     for (const id of ['r1', 'r2']) expect(workers.get(id)?.exitCode, `worker ${id} exited`).toBeNull();
+  });
+
+  it('a worker started while PostgreSQL is down waits for it, then registers and proves', async () => {
+    const { url, tdb } = await freshTaskDb();
+    pgServer.pause();
+    try {
+      startWorkers(url, ['early']);
+      await until(() => workerLogs.get('early')?.includes('waiting for the taskdb'), 60_000);
+      expect(workers.get('early')?.exitCode).toBeNull();
+    } finally {
+      pgServer.resume();
+    }
+    await until(async () => (await tdb.listWorkers(0)).some((w) => w.id === 'early'), 60_000);
+    const { jobId, files } = await submitLoop(tdb);
+    expect(await waitForJob(tdb, jobId, 200)).toBe('done');
+    await expectVerifiedReceipt(tdb, files, jobId);
   });
 });

@@ -13,6 +13,7 @@ import { USER } from '../engine/engine.js';
 import { Scheduler } from '../engine/scheduler.js';
 import { STREAMS, type StreamKind } from '../engine/taskdefs.js';
 import { PgTaskDb } from '../taskdb/pg/pgtaskdb.js';
+import { whenReachable } from '../taskdb/pg/unavailable.js';
 
 export interface WorkerOptions {
   /** The taskdb's PostgreSQL URL. */
@@ -52,10 +53,15 @@ export class ClusterWorker {
     const slots = options.slots ?? 1;
     const leaseMs = options.leaseMs ?? 30_000;
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-    const tdb = await PgTaskDb.open(options.taskdb, { actor: id, poolSize: streams.length * slots + 4 });
+    // A worker started while the database is down or restarting waits for it, as a running one does.
+    const reachable = <T>(fn: () => Promise<T>): Promise<T> =>
+      whenReachable(fn, (err) => log(`bento worker ${id}: waiting for the taskdb: ${err.message}`));
+    const tdb = await reachable(() =>
+      PgTaskDb.open(options.taskdb, { actor: id, poolSize: streams.length * slots + 4 }),
+    );
     try {
-      const streamIds = (await tdb.ensureStreams(STREAMS, USER)) as Record<StreamKind, string>;
-      await tdb.registerWorker({ id, host: hostname(), streams: [...streams], slots });
+      const streamIds = (await reachable(() => tdb.ensureStreams(STREAMS, USER))) as Record<StreamKind, string>;
+      await reachable(() => tdb.registerWorker({ id, host: hostname(), streams: [...streams], slots }));
       const scheduler = new Scheduler(
         tdb,
         new S3TaskFiles(options.s3, options.cache),
