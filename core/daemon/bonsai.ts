@@ -54,7 +54,7 @@ function bonsaiStatus(s: JobStatus): 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORT
  * The session's progress as RISC Zero's services word it (`Setup`, `Executor`,
  * `ProveSegments: N/M`, `RecursionJoin: N/M`, `Finalize`); null once it has ended.
  */
-export function bonsaiState(s: JobStatus, joins: { done: number; total: number }): string | null {
+export function bonsaiState(s: JobStatus): string | null {
   switch (s.phase) {
     case 'queued':
       return 'Setup';
@@ -63,7 +63,8 @@ export function bonsaiState(s: JobStatus, joins: { done: number; total: number }
     case 'proving':
       return `ProveSegments: ${s.proven}/${s.segments}`;
     case 'joining':
-      return `RecursionJoin: ${joins.done}/${joins.total}`;
+      // Join steps: the joins, and a succinct receipt's lifts (recursion work too).
+      return `RecursionJoin: ${s.joined}/${s.joins}`;
     case 'finalizing':
     case 'verifying':
       return 'Finalize';
@@ -182,13 +183,11 @@ export function registerBonsai(
     const s = status(req.params.id);
     const state = bonsaiStatus(s);
     const proved = state === 'SUCCEEDED' && !s.executeOnly;
-    // A succinct receipt's lifts are recursion work too: counted with the joins, as the phase counts them.
-    const joins = engine.detail(s.jobId).tasks.filter((t) => t.kind === 'lift' || t.kind === 'join');
     return {
       status: state,
       receipt_url: proved ? `${baseUrl()}/receipts/stark/receipt/${s.jobId}` : null,
       error_msg: s.error,
-      state: bonsaiState(s, { done: joins.filter((t) => t.state === 'done').length, total: joins.length }),
+      state: bonsaiState(s),
       elapsed_time: s.elapsedMs / 1000,
       // Bonsai's stats, and ours beside them: which receipt the session made and its size.
       stats:
