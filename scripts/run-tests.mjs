@@ -110,6 +110,7 @@ gate('rustfmt guest', 'cargo', ['fmt', '--all', '--check'], 'guest');
 // bento-forge is checked on its own, like its tests: its forging feature must not unify into the default members.
 gate('clippy native-bin', 'cargo', [...clippy, ...denyWarnings], 'native-bin');
 gate('clippy bento-forge', 'cargo', [...clippy, '-p', 'bento-forge', ...denyWarnings], 'native-bin');
+gate('clippy bento-verify-wasm', 'cargo', [...clippy, '-p', 'bento-verify-wasm', ...denyWarnings], 'native-bin');
 
 vitest();
 cargoTest([]);

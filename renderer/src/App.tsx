@@ -14,6 +14,7 @@ import { ProveView } from './views/ProveView';
 import { ReceiptsView } from './views/ReceiptsView';
 import { SettingsView } from './views/SettingsView';
 import { SignIn } from './views/SignIn';
+import { VerifyView } from './views/VerifyView';
 
 type Auth = { state: 'checking' } | { state: 'signed-out'; problem?: string } | { state: 'signed-in' };
 
@@ -62,6 +63,7 @@ const NAV = [
   { href: '/', label: 'Prove' },
   { href: '/jobs', label: 'Jobs' },
   { href: '/receipts', label: 'Receipts' },
+  { href: '/verify', label: 'Verify' },
   { href: '/settings', label: 'Workers & settings' },
 ];
 
@@ -109,6 +111,7 @@ function SignedIn() {
             <Route path="/jobs" component={JobsView} />
             <Route path="/jobs/:id">{(params) => <JobDetailView key={params.id} jobId={params.id} />}</Route>
             <Route path="/receipts" component={ReceiptsView} />
+            <Route path="/verify" component={VerifyView} />
             <Route path="/settings" component={SettingsView} />
             <Route>
               <p>

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDaemon, serve } from '../../core/daemon/serve.js';
 import { rendererDir } from '../../core/daemon/renderer.js';
-import { ROOT, SPIN, example, tinyElf } from '../helpers/guests.js';
+import { ROOT, SPIN, ZKVM, example, tinyElf } from '../helpers/guests.js';
 import { chromiumMissing, launchChromium, screenshot } from './chromium.js';
 
 // Runs in the page (the tests' TypeScript has no DOM types): records every
@@ -57,8 +57,8 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  /** Drops files on the drop zone the way a file manager does: a DataTransfer holding them. */
-  async function drop(files: { name: string; bytes: number[] }[]): Promise<void> {
+  /** Drops files on a drop zone the way a file manager does: a DataTransfer holding them. */
+  async function drop(files: { name: string; bytes: number[] }[], zone = 'dropzone'): Promise<void> {
     const transfer = await page.evaluateHandle((list) => {
       // Runs in the page; this project's test types have no DOM.
       const page = globalThis as unknown as {
@@ -69,7 +69,7 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
       for (const f of list) dt.items.add(new page.File([new Uint8Array(f.bytes)], f.name));
       return dt;
     }, files);
-    await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: transfer });
+    await page.dispatchEvent(`[data-testid=${zone}]`, 'drop', { dataTransfer: transfer });
   }
 
   async function proveView(): Promise<void> {
@@ -149,6 +149,35 @@ describe.skipIf(missing !== null)('renderer in Chromium', () => {
     await page.getByRole('link', { name: 'Receipts' }).click();
     await page.locator(`.receiptrow[data-job="${jobId}"]`).waitFor();
     await page.screenshot({ path: screenshot('receipts'), fullPage: true });
+  });
+
+  it('verifies a dropped receipt in the page (WebAssembly) and refuses it for another guest', async () => {
+    await page.getByRole('link', { name: 'Verify', exact: true }).click();
+    await page.getByRole('heading', { name: 'Verify a receipt' }).waitFor();
+    // The receipt the last test exported, and its guest.
+    const receipt = [...readFileSync(join(home, 'exported.receipt'))];
+    await drop(
+      [
+        { name: 'loop.receipt', bytes: receipt },
+        { name: 'loop.elf', bytes: [...readFileSync(example('loop'))] },
+      ],
+      'verify-dropzone',
+    );
+    const verdict = page.getByTestId('verdict');
+    await verdict.filter({ hasText: 'Receipt valid' }).waitFor();
+    const { stdout: loopId } = await execa(ZKVM, ['image-id', example('loop')]);
+    expect(await verdict.textContent()).toContain(`A composite receipt`);
+    expect(await verdict.locator('code').textContent()).toBe(loopId.trim());
+    expect(await verdict.textContent()).toContain('ran 57,083 cycles in 4 segment(s)');
+    expect(await verdict.locator('[data-journal=hex]').textContent()).toBe('bfae39ab');
+    await page.screenshot({ path: screenshot('verify'), fullPage: true });
+
+    await drop([{ name: 'fib.elf', bytes: [...readFileSync(example('fib'))] }], 'verify-dropzone');
+    await verdict.filter({ hasText: 'Receipt invalid' }).waitFor();
+    expect(await verdict.textContent()).toContain('loop.receipt: invalid receipt: the receipt is for image');
+
+    await drop([{ name: 'notes.txt', bytes: [...Buffer.from('not a receipt')] }], 'verify-dropzone');
+    await verdict.filter({ hasText: 'not a receipt (bad magic)' }).waitFor();
   });
 
   it('executes a guest on typed UTF-8 input and shows what it printed', async () => {

@@ -6,11 +6,12 @@ import { Link } from 'wouter';
 import { api } from '../api/client';
 import { JobActions } from '../components/JobActions';
 import { JobProgress } from '../components/JobProgress';
+import { Journal } from '../components/Journal';
 import { PhaseBadge } from '../components/PhaseBadge';
 import { PlannerTree } from '../components/PlannerTree';
 import { ReceiptActions } from '../components/ReceiptActions';
 import { useNow } from '../components/useNow';
-import { bytes, count, duration, groupedHex, journalText, time } from '../lib/format';
+import { bytes, count, duration, time } from '../lib/format';
 import { isTerminalPhase } from '../lib/jobs';
 import { nodeLabel } from '../lib/tree';
 
@@ -81,24 +82,7 @@ export function JobDetailView({ jobId }: { jobId: string }) {
       )}
       <section aria-labelledby="journal-title">
         <h2 id="journal-title">Journal</h2>
-        {job.journalHex === null ? (
-          <p className="muted">No journal yet.</p>
-        ) : job.journalHex === '' ? (
-          <p className="muted">The guest committed an empty journal.</p>
-        ) : (
-          <div className="journal">
-            <h3>Hex</h3>
-            <pre data-journal="hex">{groupedHex(job.journalHex)}</pre>
-            <h3>UTF-8</h3>
-            {journalText(job.journalHex) === null ? (
-              <p className="muted" data-journal="utf8">
-                Not UTF-8 text (binary values).
-              </p>
-            ) : (
-              <pre data-journal="utf8">{journalText(job.journalHex)}</pre>
-            )}
-          </div>
-        )}
+        {job.journalHex === null ? <p className="muted">No journal yet.</p> : <Journal hex={job.journalHex} />}
       </section>
       <section aria-labelledby="tree-title">
         <h2 id="tree-title">Planner tree</h2>
