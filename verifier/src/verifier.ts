@@ -128,7 +128,8 @@ export class Verifier {
       return JSON.parse(new TextDecoder().decode(bytes)) as Reply<T>;
     } catch (e) {
       this.instance = undefined;
-      return { ok: false, error: `the verifier failed: ${e instanceof Error ? e.message : String(e)}` };
+      // A trap is Plonky3 stopping on malformed data (natively a caught panic) or memory running out.
+      return { ok: false, error: `the verifier stopped: ${e instanceof Error ? e.message : String(e)}` };
     } finally {
       if (this.instance) call.free();
     }

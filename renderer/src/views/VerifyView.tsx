@@ -6,6 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { type DragEvent, useRef, useState } from 'react';
 import type { Verdict } from '@local-bento/verifier/verifier';
 import { Journal } from '../components/Journal';
+import { useNow } from '../components/useNow';
 import { meantAsElf } from '../lib/files';
 import { bytes, count, duration, hexOf } from '../lib/format';
 import { imageIdOf, verifyReceipt } from '../lib/verify';
@@ -148,10 +149,12 @@ export function VerifyView() {
 }
 
 function Verifying() {
+  const [since] = useState(() => Date.now());
+  const now = useNow(true);
   return (
     <p role="status" data-testid="verdict">
-      Verifying… A succinct receipt of a segment shape this page has not checked before takes longer: the verifier first
-      compiles that shape&apos;s lift circuit.
+      Verifying ({duration(now - since)})… A succinct receipt of a segment shape this page has not checked before takes
+      longer: the verifier first compiles that shape&apos;s lift circuit.
     </p>
   );
 }
