@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Verdict, imageId, verify } from '@local-bento/verifier';
+import { type Verdict, Verifier, imageId, verifier, verify } from '@local-bento/verifier';
 import { ROOT, ZKVM, example } from './helpers/guests.js';
 
 interface Native {
@@ -112,6 +112,27 @@ describe('the WebAssembly verifier', () => {
   it('accepts a valid succinct receipt with the claim bento-zkvm reads from it', async () => {
     const v = await agree(succinct, fibId);
     expect(v.receipt).toMatchObject({ kind: 'succinct', segments: 1, exit_code: 101 });
+  });
+
+  it('gives out the lift key digests it computed, which a new verifier of the module takes instead of compiling', async () => {
+    const known = (await verifier()).liftDigests();
+    expect(known).toHaveLength(1); // fib's one segment
+    expect(known[0]?.shape).toHaveLength(11);
+    const wasm = readFileSync(join(ROOT, 'verifier', 'bento_verify.wasm'));
+    const given = await Verifier.load(wasm);
+    given.rememberLiftDigests(known);
+    expect(given.verify(succinct, fibId)).toMatchObject({ ok: true, kind: 'succinct' });
+    expect(given.liftDigests()).toEqual(known);
+    // A digest given is believed: a wrong one makes the valid receipt fail, so it was used and nothing compiled.
+    const misled = await Verifier.load(wasm);
+    misled.rememberLiftDigests([{ shape: known[0]?.shape ?? [], digest: '00'.repeat(32) }]);
+    expect(misled.verify(succinct, fibId)).toEqual({
+      ok: false,
+      error: 'invalid receipt: the control tree of the listed shapes is not the one the proof checked',
+    });
+    expect(() => given.rememberLiftDigests([{ shape: 'x' as never, digest: '' }])).toThrow(
+      /^not a list of lift key digests: a shape: /,
+    );
   });
 
   it('refuses, as the native verifier does, receipts for another image, truncated, flipped or not receipts', async () => {

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { Verifier, type Verdict } from './verifier.js';
 
-export { Verifier, type Verdict, type VerifiedReceipt, type RefusedReceipt } from './verifier.js';
+export { Verifier, type LiftDigest, type Verdict, type VerifiedReceipt, type RefusedReceipt } from './verifier.js';
 
 let loaded: Promise<Verifier> | undefined;
 

@@ -35,12 +35,26 @@ export interface RefusedReceipt {
 
 export type Verdict = VerifiedReceipt | RefusedReceipt;
 
+/**
+ * The digest of the lift circuit's key for one segment shape (its tables'
+ * heights, log2). Verifying a succinct receipt compiles a lift circuit for
+ * each shape it lists, which takes tens of seconds in WebAssembly; a host may
+ * keep the digests a verifier computed and give them to a later verifier of
+ * the same module.
+ */
+export interface LiftDigest {
+  shape: number[];
+  digest: string;
+}
+
 interface Exports {
   memory: WebAssembly.Memory;
   bento_alloc(len: number): number;
   bento_free(ptr: number, len: number): void;
   bento_verify(receipt: number, receiptLen: number, imageId: number, imageIdLen: number): number;
   bento_image_id(elf: number, elfLen: number): number;
+  bento_lift_digests(): number;
+  bento_remember_lift_digests(known: number, knownLen: number): number;
   bento_result(): number;
 }
 
@@ -65,6 +79,8 @@ const IMAGE_ID = /^[0-9a-f]{64}$/;
 
 export class Verifier {
   private instance: Exports | undefined;
+  /** Digests given back, for an instance that replaces one a trap ended. */
+  private remembered: LiftDigest[] = [];
 
   private constructor(private readonly module: WebAssembly.Module) {}
 
@@ -114,13 +130,38 @@ export class Verifier {
     return reply.ok ? { ok: true, imageId: reply.image_id } : reply;
   }
 
+  /** The lift key digests this verifier has computed or been given. */
+  liftDigests(): LiftDigest[] {
+    const reply = this.call<{ lift_digests: LiftDigest[] }>((x) => x.exports.bento_lift_digests());
+    if (!reply.ok) throw new Error(reply.error);
+    return reply.lift_digests;
+  }
+
+  /**
+   * Gives back digests that {@link liftDigests} returned, from a verifier of
+   * this same module (keep them keyed by the module's bytes). They are
+   * trusted as if computed here: never take them from a receipt's sender,
+   * whose digest of a circuit of their own would make a false receipt verify.
+   */
+  rememberLiftDigests(known: LiftDigest[]): void {
+    this.remember(this.exports(), known);
+    this.remembered = [...this.remembered, ...known];
+  }
+
+  private remember(exports: Exports, known: LiftDigest[]): void {
+    const reply = this.call<{ remembered: number }>((x) => {
+      const k = x.put(new TextEncoder().encode(JSON.stringify(known)));
+      return x.exports.bento_remember_lift_digests(k.ptr, k.len);
+    }, exports);
+    if (!reply.ok) throw new Error(reply.error);
+  }
+
   /**
    * Runs one call with its arguments copied in, and reads its reply. A trap
    * (a panic: a bug, never a verdict) is reported as an error, and the
    * instance, whose memory it may have left inconsistent, is dropped.
    */
-  private call<T>(run: (x: Call) => number): Reply<T> {
-    const exports = this.exports();
+  private call<T>(run: (x: Call) => number, exports = this.exports()): Reply<T> {
     const call = new Call(exports);
     try {
       const len = run(call);
@@ -136,7 +177,11 @@ export class Verifier {
   }
 
   private exports(): Exports {
-    this.instance ??= new WebAssembly.Instance(this.module, {}).exports as unknown as Exports;
+    if (!this.instance) {
+      const exports = new WebAssembly.Instance(this.module, {}).exports as unknown as Exports;
+      this.instance = exports;
+      if (this.remembered.length > 0) this.remember(exports, this.remembered);
+    }
     return this.instance;
   }
 }

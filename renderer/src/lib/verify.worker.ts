@@ -23,10 +23,14 @@ self.onmessage = async (e: MessageEvent<VerifyRequest>) => {
   let reply: VerifyReply;
   try {
     const v = await verifier();
-    reply =
-      request.type === 'verify'
-        ? { id: request.id, type: 'verify', verdict: v.verify(request.receipt, request.imageId) }
-        : { id: request.id, type: 'imageId', reply: v.imageId(request.elf) };
+    if (request.type === 'verify') {
+      const verdict = v.verify(request.receipt, request.imageId);
+      reply = { id: request.id, type: 'verify', verdict, liftDigests: v.liftDigests() };
+    } else if (request.type === 'imageId') reply = { id: request.id, type: 'imageId', reply: v.imageId(request.elf) };
+    else {
+      v.rememberLiftDigests(request.known);
+      reply = { id: request.id, type: 'remembered' };
+    }
   } catch (err) {
     reply = { id: request.id, type: 'failed', error: err instanceof Error ? err.message : String(err) };
   }

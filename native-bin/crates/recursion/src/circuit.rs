@@ -31,6 +31,8 @@ pub struct Circuit {
     airs: Vec<RecursionAir>,
     /// Derived on the first verification (it commits to the preprocessed columns).
     verifying: OnceLock<bento_stark::batch::VerifyingData>,
+    /// The same without the commitment, for proofs of other programs of this shape.
+    shape: OnceLock<bento_stark::batch::VerifyingData>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -189,6 +191,7 @@ impl Circuit {
             heights,
             airs,
             verifying: OnceLock::new(),
+            shape: OnceLock::new(),
         }
     }
 
@@ -337,9 +340,15 @@ impl Circuit {
                 ),
             )));
         }
-        let known = self
-            .verifying_data(setup)?
-            .with_preprocessed(&key.preprocessed)?;
+        let shape = match self.shape.get() {
+            Some(shape) => shape,
+            None => {
+                let degree_bits = self.log_heights().to_vec();
+                let data = bento_stark::batch::verifying_shape(setup, &self.airs, &degree_bits)?;
+                self.shape.get_or_init(|| data)
+            }
+        };
+        let known = shape.with_preprocessed(&key.preprocessed)?;
         self.verify_with(setup, &known, proof, public_values)
     }
 

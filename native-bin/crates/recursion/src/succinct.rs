@@ -205,12 +205,36 @@ impl Circuits {
         let digest = LiftCircuit::for_shape(Setup::standard(), shape)?
             .key()
             .digest();
+        self.keep_lift_digest(shape.to_vec(), digest);
+        Ok(digest)
+    }
+
+    fn keep_lift_digest(&self, shape: Vec<usize>, digest: Digest) {
         let mut digests = self.lift_digests.lock().unwrap_or_else(|e| e.into_inner());
         if digests.len() >= KEPT_LIFT_DIGESTS {
             digests.clear();
         }
-        digests.insert(shape.to_vec(), digest);
-        Ok(digest)
+        digests.insert(shape, digest);
+    }
+
+    /// The lift key digests this process computed to verify receipts, for a
+    /// host to keep (a verifier in a page compiles a lift circuit in tens of
+    /// seconds) and hand back with [`Circuits::remember_lift_digests`].
+    pub fn lift_digests(&self) -> Vec<(Vec<usize>, Digest)> {
+        let digests = self.lift_digests.lock().unwrap_or_else(|e| e.into_inner());
+        let mut known: Vec<_> = digests.iter().map(|(s, d)| (s.clone(), *d)).collect();
+        known.sort();
+        known
+    }
+
+    /// Takes back digests that [`Circuits::lift_digests`] gave, in a process
+    /// of this same build. They are trusted as if computed here: a digest
+    /// from anywhere else (above all from a receipt's sender) would let a
+    /// receipt name a circuit of its own.
+    pub fn remember_lift_digests(&self, known: impl IntoIterator<Item = (Vec<usize>, Digest)>) {
+        for (shape, digest) in known.into_iter().take(KEPT_LIFT_DIGESTS) {
+            self.keep_lift_digest(shape, digest);
+        }
     }
 }
 

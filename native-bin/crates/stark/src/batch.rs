@@ -4,7 +4,7 @@ use std::ops::RangeInclusive;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use p3_air::symbolic::{AirLayout, SymbolicExpression, SymbolicExpressionExt};
-use p3_air::{Air, DebugConstraintBuilder};
+use p3_air::{Air, AirBuilder, BaseAir, DebugConstraintBuilder};
 use p3_batch_stark::folder::{
     ProverConstraintFolderWithLookups, VerifierConstraintFolderWithLookups,
 };
@@ -260,6 +260,8 @@ pub fn verify<A: BatchAir>(
 pub struct VerifyingData {
     parameters: crate::config::Parameters,
     degree_bits: Vec<usize>,
+    /// Each table's preprocessed width (0: none).
+    preprocessed_widths: Vec<usize>,
     common: p3_batch_stark::CommonData<Config>,
 }
 
@@ -274,8 +276,66 @@ pub fn verifying_data<A: BatchAir>(
     Ok(VerifyingData {
         parameters: setup.parameters,
         degree_bits: degree_bits.to_vec(),
+        preprocessed_widths: airs.iter().map(BaseAir::preprocessed_width).collect(),
         common,
     })
+}
+
+/// The verifying data of a shape (the tables and their heights) without a
+/// preprocessed commitment, for [`VerifyingData::with_preprocessed`] to take
+/// each program's from its key: it costs no commitment to preprocessed
+/// columns, the part of [`verifying_data`] that costs as much as a proof.
+pub fn verifying_shape<A: BatchAir>(
+    setup: &Setup,
+    airs: &[A],
+    degree_bits: &[usize],
+) -> Result<VerifyingData, VerifyError> {
+    let shapes: Vec<Uncommitted<'_, A>> = airs.iter().map(Uncommitted).collect();
+    verifying_data(setup, &shapes, degree_bits)
+}
+
+/// A table as a verifier of its shape sees it: everything but its
+/// preprocessed columns' values (so nothing commits to them).
+#[derive(Clone)]
+struct Uncommitted<'a, A>(&'a A);
+
+impl<A: BaseAir<F>> BaseAir<F> for Uncommitted<'_, A> {
+    fn width(&self) -> usize {
+        self.0.width()
+    }
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
+        None
+    }
+    fn preprocessed_width(&self) -> usize {
+        self.0.preprocessed_width()
+    }
+    fn num_periodic_columns(&self) -> usize {
+        self.0.num_periodic_columns()
+    }
+    fn periodic_columns(&self) -> std::borrow::Cow<'_, [Vec<F>]> {
+        self.0.periodic_columns()
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        self.0.main_next_row_columns()
+    }
+    fn preprocessed_next_row_columns(&self) -> Vec<usize> {
+        self.0.preprocessed_next_row_columns()
+    }
+    fn num_constraints(&self) -> Option<usize> {
+        self.0.num_constraints()
+    }
+    fn max_constraint_degree(&self) -> Option<usize> {
+        self.0.max_constraint_degree()
+    }
+    fn num_public_values(&self) -> usize {
+        self.0.num_public_values()
+    }
+}
+
+impl<AB: AirBuilder<F = F>, A: Air<AB>> Air<AB> for Uncommitted<'_, A> {
+    fn eval(&self, builder: &mut AB) {
+        self.0.eval(builder)
+    }
 }
 
 impl VerifyingData {
@@ -283,28 +343,75 @@ impl VerifyingData {
     /// data of another circuit whose tables differ only in their
     /// preprocessed columns (recursion programs of one shape).
     pub fn with_preprocessed(&self, cap: &[[F; 8]]) -> Result<VerifyingData, VerifyError> {
-        let global = self.common.preprocessed.as_ref().ok_or_else(|| {
-            VerifyError::Malformed("the circuit has no preprocessed columns".into())
-        })?;
-        if cap.len() != global.commitment.roots().len() {
+        let (instances, matrix_to_instance, digests) = match &self.common.preprocessed {
+            Some(global) => (
+                global.instances.clone(),
+                global.matrix_to_instance.clone(),
+                global.commitment.roots().len(),
+            ),
+            None => self.preprocessed_layout(),
+        };
+        if matrix_to_instance.is_empty() {
+            return Err(VerifyError::Malformed(
+                "the circuit has no preprocessed columns".into(),
+            ));
+        }
+        if cap.len() != digests {
             return Err(VerifyError::Malformed(format!(
-                "a preprocessed commitment of {} digests, the shape has {}",
+                "a preprocessed commitment of {} digests, the shape has {digests}",
                 cap.len(),
-                global.commitment.roots().len()
             )));
         }
         Ok(VerifyingData {
             parameters: self.parameters,
             degree_bits: self.degree_bits.clone(),
+            preprocessed_widths: self.preprocessed_widths.clone(),
             common: p3_batch_stark::CommonData {
                 preprocessed: Some(p3_batch_stark::common::GlobalPreprocessed {
                     commitment: p3_symmetric::MerkleCap::new(cap.to_vec()),
-                    instances: global.instances.clone(),
-                    matrix_to_instance: global.matrix_to_instance.clone(),
+                    instances,
+                    matrix_to_instance,
                 }),
                 lookups: self.common.lookups.clone(),
             },
         })
+    }
+
+    /// Where each table's preprocessed columns lie in a commitment to them
+    /// (as Plonky3 lays them out: one matrix per table that has some, in
+    /// table order), and how many digests its Merkle cap has.
+    fn preprocessed_layout(
+        &self,
+    ) -> (
+        Vec<Option<p3_batch_stark::common::PreprocessedInstanceMeta>>,
+        Vec<usize>,
+        usize,
+    ) {
+        let mut matrix_to_instance = Vec::new();
+        let instances = self
+            .preprocessed_widths
+            .iter()
+            .zip(&self.degree_bits)
+            .enumerate()
+            .map(|(table, (&width, &degree_bits))| {
+                (width > 0).then(|| {
+                    matrix_to_instance.push(table);
+                    p3_batch_stark::common::PreprocessedInstanceMeta {
+                        matrix_index: matrix_to_instance.len() - 1,
+                        width,
+                        degree_bits,
+                    }
+                })
+            })
+            .collect();
+        let tallest = matrix_to_instance
+            .iter()
+            .map(|&t| self.degree_bits[t])
+            .max()
+            .unwrap_or(0);
+        let tree_height = tallest + self.parameters.log_blowup;
+        let digests = 1 << self.parameters.cap_height.min(tree_height);
+        (instances, matrix_to_instance, digests)
     }
 
     /// The preprocessed commitment's cap (its digests).

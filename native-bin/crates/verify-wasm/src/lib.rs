@@ -8,10 +8,16 @@
 //! A verdict is `{"ok":true,"receipt":<summary>}`, the summary being what
 //! `bento-zkvm verify --json` prints, or `{"ok":false,"error":"…"}`; an ELF's
 //! image ID comes back as `{"ok":true,"image_id":"…"}` the same way.
+//!
+//! Verifying a succinct receipt compiles a lift circuit for each segment
+//! shape it lists, tens of seconds here; the digests of their keys can be
+//! taken out ([`bento_lift_digests`]) and given back to a later instance of
+//! the same module ([`bento_remember_lift_digests`]).
 
 use std::cell::RefCell;
 
 use bento_recursion::receipt::AnyReceipt;
+use bento_recursion::succinct::circuits;
 use bento_vm::exec::image_id;
 use bento_vm::hash::Digest;
 use bento_vm::Program;
@@ -34,6 +40,40 @@ pub fn image_id_json(elf: &[u8]) -> Value {
         Program::load(elf)
             .map(|program| ("image_id", Value::from(image_id(&program).to_hex())))
             .map_err(|e| format!("not a guest program: {e}")),
+    )
+}
+
+/// The lift key digests computed so far: `[{"shape":[…],"digest":"…"}]`.
+pub fn lift_digests_json() -> Value {
+    let known: Vec<Value> = circuits()
+        .lift_digests()
+        .into_iter()
+        .map(|(shape, digest)| json!({ "shape": shape, "digest": digest.to_hex() }))
+        .collect();
+    reply(Ok(("lift_digests", Value::from(known))))
+}
+
+/// Takes back what [`lift_digests_json`] gave (its `lift_digests` list).
+pub fn remember_lift_digests_json(known: &[u8]) -> Value {
+    let parse = || -> Result<Vec<(Vec<usize>, Digest)>, String> {
+        let list: Vec<Value> = serde_json::from_slice(known).map_err(|e| e.to_string())?;
+        list.iter()
+            .map(|entry| {
+                let shape = serde_json::from_value(entry["shape"].clone())
+                    .map_err(|e| format!("a shape: {e}"))?;
+                let digest = Digest::from_hex(entry["digest"].as_str().unwrap_or_default())?;
+                Ok((shape, digest))
+            })
+            .collect()
+    };
+    reply(
+        parse()
+            .map(|known| {
+                let count = known.len();
+                circuits().remember_lift_digests(known);
+                ("remembered", Value::from(count))
+            })
+            .map_err(|e| format!("not a list of lift key digests: {e}")),
     )
 }
 
@@ -103,6 +143,24 @@ pub unsafe extern "C" fn bento_verify(
 #[no_mangle]
 pub unsafe extern "C" fn bento_image_id(elf: *const u8, elf_len: usize) -> usize {
     keep(image_id_json(std::slice::from_raw_parts(elf, elf_len)))
+}
+
+/// The lift key digests computed so far; returns the reply's length.
+#[no_mangle]
+pub extern "C" fn bento_lift_digests() -> usize {
+    keep(lift_digests_json())
+}
+
+/// Takes back digests [`bento_lift_digests`] gave (JSON at `known`) from an
+/// instance of this same module; returns the reply's length.
+///
+/// # Safety
+/// The range is memory the host wrote through [`bento_alloc`].
+#[no_mangle]
+pub unsafe extern "C" fn bento_remember_lift_digests(known: *const u8, known_len: usize) -> usize {
+    keep(remember_lift_digests_json(std::slice::from_raw_parts(
+        known, known_len,
+    )))
 }
 
 fn keep(reply: Value) -> usize {
