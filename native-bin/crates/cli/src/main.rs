@@ -73,7 +73,18 @@ fn exit_with_parent() {
 // would link the executor's forging mode into this binary: refuse to compile.
 const _: () = assert!(!bento_vm::relax::FORGING, "bento-zkvm must not be built with bento-vm's `forge` feature: build the default members (no --workspace)");
 
+/// A reader that stops early (`bento-zkvm verify … | head`) ends this
+/// process as it ends any Unix tool, instead of a print panicking on the
+/// closed pipe.
+fn end_quietly_on_closed_pipe() {
+    // SAFETY: setting a signal's disposition to its default, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    end_quietly_on_closed_pipe();
     exit_with_parent();
     let cli = Cli::parse();
     let (json, result) = match cli.command {
