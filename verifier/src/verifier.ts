@@ -79,8 +79,8 @@ const IMAGE_ID = /^[0-9a-f]{64}$/;
 
 export class Verifier {
   private instance: Exports | undefined;
-  /** Digests given back, for an instance that replaces one a trap ended. */
-  private remembered: LiftDigest[] = [];
+  /** Digests given back (by shape), for an instance that replaces one a trap ended. */
+  private readonly remembered = new Map<string, LiftDigest>();
 
   private constructor(private readonly module: WebAssembly.Module) {}
 
@@ -139,13 +139,15 @@ export class Verifier {
 
   /**
    * Gives back digests that {@link liftDigests} returned, from a verifier of
-   * this same module (keep them keyed by the module's bytes). They are
-   * trusted as if computed here: never take them from a receipt's sender,
-   * whose digest of a circuit of their own would make a false receipt verify.
+   * this same module (keep them keyed by the module's bytes, somewhere only
+   * you can write). They are trusted as if computed here: never take them
+   * from a receipt's sender, or from storage others can write (a browser's
+   * origin storage, a shared folder), since a digest of a circuit of their
+   * own would make a false receipt verify.
    */
   rememberLiftDigests(known: LiftDigest[]): void {
     this.remember(this.exports(), known);
-    this.remembered = [...this.remembered, ...known];
+    for (const d of known) this.remembered.set(JSON.stringify(d.shape), d);
   }
 
   private remember(exports: Exports, known: LiftDigest[]): void {
@@ -180,7 +182,7 @@ export class Verifier {
     if (!this.instance) {
       const exports = new WebAssembly.Instance(this.module, {}).exports as unknown as Exports;
       this.instance = exports;
-      if (this.remembered.length > 0) this.remember(exports, this.remembered);
+      if (this.remembered.size > 0) this.remember(exports, [...this.remembered.values()]);
     }
     return this.instance;
   }

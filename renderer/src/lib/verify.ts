@@ -1,10 +1,10 @@
 // Verifying receipts in the page, with no daemon: requests to the verifier's
-// worker (verify.worker.ts), one at a time, answered in order. The lift key
-// digests the verifier computes (tens of seconds per segment shape) are kept
-// in this browser's storage for the module that computed them, and given to
-// every new worker.
+// worker (verify.worker.ts), answered in order. The lift key digests the
+// verifier computes (tens of seconds per segment shape) are kept here for the
+// page's life and given to every new worker; never in the browser's storage,
+// which anything ever served from this origin could have written, since a
+// digest is trusted as if computed.
 
-import wasmUrl from '@local-bento/verifier/bento_verify.wasm?url';
 import type { LiftDigest, Verdict } from '@local-bento/verifier/verifier';
 
 type Question =
@@ -20,65 +20,61 @@ export type VerifyReply =
   | { id: number; type: 'imageId'; reply: { ok: true; imageId: string } | { ok: false; error: string } }
   | { id: number; type: 'failed'; error: string };
 
-/** The module's URL is named by its content's hash: digests are kept per build. */
-const KEPT = 'bento.liftDigests ';
-
-function keptDigests(): LiftDigest[] {
-  try {
-    return JSON.parse(localStorage.getItem(KEPT + wasmUrl) ?? '[]') as LiftDigest[];
-  } catch {
-    return [];
-  }
-}
-
-function keepDigests(digests: LiftDigest[]): void {
-  try {
-    for (const key of Object.keys(localStorage)) if (key.startsWith(KEPT)) localStorage.removeItem(key);
-    localStorage.setItem(KEPT + wasmUrl, JSON.stringify(digests));
-  } catch {
-    // Storage full or refused: the next page computes them again.
-  }
-}
-
 let worker: Worker | undefined;
 let nextId = 0;
-const waiting = new Map<number, (reply: VerifyReply) => void>();
+/** The questions sent and not yet answered, by id. */
+const waiting = new Map<number, { request: VerifyRequest; answer: (reply: VerifyReply) => void }>();
+/** The digests this page's workers computed. */
+let known: LiftDigest[] = [];
 
-/** A worker, given the digests this browser kept (a reply to that nobody waits for). */
+/** A worker, given the digests known (a reply to that nobody waits for). */
 function start(): Worker {
   const started = new Worker(new URL('./verify.worker.ts', import.meta.url), { type: 'module' });
   started.onmessage = (e: MessageEvent<VerifyReply>) => {
-    waiting.get(e.data.id)?.(e.data);
+    waiting.get(e.data.id)?.answer(e.data);
     waiting.delete(e.data.id);
   };
   started.onerror = (e) => {
-    // The worker itself failed (its script did not load): every question is answered, and the next starts a fresh one.
-    for (const [id, answer] of waiting) answer({ id, type: 'failed', error: e.message || 'the verifier stopped' });
+    // Its script did not load: every question is answered, and the next starts a fresh worker.
+    for (const [id, { answer }] of waiting) answer({ id, type: 'failed', error: e.message || 'the verifier stopped' });
     waiting.clear();
     started.terminate();
     worker = undefined;
   };
-  const kept = keptDigests();
-  if (kept.length > 0) started.postMessage({ type: 'remember', known: kept, id: nextId++ } satisfies VerifyRequest);
+  if (known.length > 0) started.postMessage({ type: 'remember', known, id: nextId++ } satisfies VerifyRequest);
   return started;
 }
 
-function ask(question: Question): Promise<VerifyReply> {
+/** Gives up question `id`: its worker is ended, and the questions still waiting go to a fresh one. */
+function cancel(id: number): void {
+  const cancelled = waiting.get(id);
+  if (!cancelled) return;
+  waiting.delete(id);
+  worker?.terminate();
+  worker = start();
+  for (const { request } of waiting.values()) worker.postMessage(request);
+  cancelled.answer({ id, type: 'failed', error: 'the check was cancelled' });
+}
+
+function ask(question: Question, signal?: AbortSignal): Promise<VerifyReply> {
   worker ??= start();
   const sent = worker;
   const id = nextId++;
-  return new Promise((resolve) => {
-    waiting.set(id, resolve);
-    const request: VerifyRequest = { ...question, id };
+  const request: VerifyRequest = { ...question, id };
+  return new Promise((answer) => {
+    waiting.set(id, { request, answer });
+    // A check nobody waits for any more (another receipt dropped, the view left) must not hold up the next:
+    // a receipt listing many shapes can keep a verifier busy for minutes.
+    signal?.addEventListener('abort', () => cancel(id));
     sent.postMessage(request);
   });
 }
 
 /** Whether `receipt` proves a run of the image `imageId` (hex). */
-export async function verifyReceipt(receipt: Uint8Array, imageId: string): Promise<Verdict> {
-  const reply = await ask({ type: 'verify', receipt, imageId });
+export async function verifyReceipt(receipt: Uint8Array, imageId: string, signal?: AbortSignal): Promise<Verdict> {
+  const reply = await ask({ type: 'verify', receipt, imageId }, signal);
   if (reply.type === 'verify') {
-    if (reply.liftDigests.length > keptDigests().length) keepDigests(reply.liftDigests);
+    known = reply.liftDigests;
     return reply.verdict;
   }
   return { ok: false, error: reply.type === 'failed' ? reply.error : 'the verifier gave no verdict' };

@@ -30,9 +30,9 @@ interface Check {
 
 let drops = 0;
 
-async function timedCheck(receipt: Chosen, imageId: string): Promise<Check> {
+async function timedCheck(receipt: Chosen, imageId: string, signal: AbortSignal): Promise<Check> {
   const since = performance.now();
-  const verdict = await verifyReceipt(receipt.bytes, imageId);
+  const verdict = await verifyReceipt(receipt.bytes, imageId, signal);
   return { verdict, ms: performance.now() - since, receipt: receipt.name };
 }
 
@@ -53,7 +53,8 @@ export function VerifyView() {
   const check = useQuery({
     queryKey: ['verify', receipt?.serial, id],
     enabled: receipt !== null && IMAGE_ID.test(id),
-    queryFn: () => (receipt ? timedCheck(receipt, id) : Promise.reject(new Error('no receipt chosen'))),
+    queryFn: ({ signal }) =>
+      receipt ? timedCheck(receipt, id, signal) : Promise.reject(new Error('no receipt chosen')),
     staleTime: Infinity,
     gcTime: 0,
     retry: false,

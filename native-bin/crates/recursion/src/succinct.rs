@@ -211,8 +211,11 @@ impl Circuits {
 
     fn keep_lift_digest(&self, shape: Vec<usize>, digest: Digest) {
         let mut digests = self.lift_digests.lock().unwrap_or_else(|e| e.into_inner());
-        if digests.len() >= KEPT_LIFT_DIGESTS {
-            digests.clear();
+        if digests.len() >= KEPT_LIFT_DIGESTS && !digests.contains_key(&shape) {
+            // Full: one goes (no order is kept; a dropped digest is only computed again).
+            if let Some(dropped) = digests.keys().next().cloned() {
+                digests.remove(&dropped);
+            }
         }
         digests.insert(shape, digest);
     }
@@ -228,9 +231,10 @@ impl Circuits {
     }
 
     /// Takes back digests that [`Circuits::lift_digests`] gave, in a process
-    /// of this same build. They are trusted as if computed here: a digest
-    /// from anywhere else (above all from a receipt's sender) would let a
-    /// receipt name a circuit of its own.
+    /// of this same build, kept where only the host can write. They are
+    /// trusted as if computed here: a digest from anywhere else (a receipt's
+    /// sender, storage others can write) would let a receipt name a circuit
+    /// of its own.
     pub fn remember_lift_digests(&self, known: impl IntoIterator<Item = (Vec<usize>, Digest)>) {
         for (shape, digest) in known.into_iter().take(KEPT_LIFT_DIGESTS) {
             self.keep_lift_digest(shape, digest);

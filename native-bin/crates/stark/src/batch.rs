@@ -424,7 +424,7 @@ impl VerifyingData {
 }
 
 /// [`verify`], with the verifying data of the proof's heights when the
-/// caller has it (for other heights it is derived as `verify` does).
+/// caller has it (a proof of other heights is then refused).
 pub fn verify_with<A: BatchAir>(
     setup: &Setup,
     airs: &[A],
@@ -471,7 +471,13 @@ pub fn verify_with<A: BatchAir>(
             {
                 &known.common
             }
-            _ => {
+            // Data given may carry a key's commitment: never fall back to the AIRs' own.
+            Some(_) => {
+                return Err(VerifyError::Malformed(
+                    "the proof is not of the verifying data's heights and configuration".into(),
+                ))
+            }
+            None => {
                 computed = prover_data(setup, airs, &inner.degree_bits)
                     .map_err(|e| VerifyError::Malformed(format!("{e:?}")))?
                     .common;
