@@ -3,11 +3,12 @@
 // that cannot be a guest are refused at once, before any upload.
 
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { type DragEvent, type KeyboardEvent, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { useLocation } from 'wouter';
 import { api } from '../api/client';
 import { desktop } from '../api/connection';
 import { DEFAULT_PO2, DEFAULT_RECEIPT_KIND, PO2_MAX, PO2_MIN, type ReceiptKind } from '../../../core/api/contract';
+import { DropZone } from '../components/DropZone';
 import { ReceiptKindSelect } from '../components/ReceiptKindSelect';
 import { type Chosen, elfProblem, inputProblem, meantAsElf } from '../lib/files';
 import { bytes } from '../lib/format';
@@ -50,7 +51,6 @@ export function ProveView() {
   const [receiptKind, setReceiptKind] = useState<ReceiptKind | null>(null);
   const [cycleLimit, setCycleLimit] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
-  const [dragging, setDragging] = useState(false);
   const elfPicker = useRef<HTMLInputElement>(null);
   const [, navigate] = useLocation();
 
@@ -122,43 +122,23 @@ export function ProveView() {
     onSuccess: ({ jobId }) => navigate(`/jobs/${jobId}`),
   });
 
-  const onDrop = (e: DragEvent): void => {
-    e.preventDefault();
-    setDragging(false);
-    void takeDropped([...e.dataTransfer.files]);
-  };
-  const onKey = (e: KeyboardEvent): void => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      elfPicker.current?.click();
-    }
-  };
   const blocked = !elf || (mode !== 'file' && typedProblem !== null) || limitProblem !== null || prove.isPending;
 
   return (
     <section aria-labelledby="prove-title" className="prove">
       <h1 id="prove-title">Prove a guest</h1>
-      <div
-        className={`dropzone${dragging ? ' dragging' : ''}`}
-        role="button"
-        tabIndex={0}
-        aria-describedby="drop-help"
-        onDragOver={(e) => {
-          e.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
-        onKeyDown={onKey}
-        onClick={() => elfPicker.current?.click()}
-        data-testid="dropzone"
+      <DropZone
+        testId="dropzone"
+        helpId="drop-help"
+        onFiles={(files) => void takeDropped(files)}
+        onPick={() => elfPicker.current?.click()}
       >
         <p>Drop a guest ELF and its input here</p>
         <p id="drop-help" className="muted">
           or press Enter to choose the ELF. An RV32IM executable (built with -march=rv32im -mabi=ilp32); any other file
           is taken as the input.
         </p>
-      </div>
+      </DropZone>
       {problem && (
         <p role="alert" className="error" data-testid="file-problem">
           {problem}

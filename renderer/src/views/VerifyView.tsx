@@ -3,8 +3,9 @@
 // no upload. Shows valid or invalid, and what a valid receipt proves.
 
 import { useQuery } from '@tanstack/react-query';
-import { type DragEvent, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type { Verdict } from '@local-bento/verifier/verifier';
+import { DropZone } from '../components/DropZone';
 import { Journal } from '../components/Journal';
 import { useNow } from '../components/useNow';
 import { meantAsElf } from '../lib/files';
@@ -46,7 +47,6 @@ export function VerifyView() {
   const [imageId, setImageId] = useState('');
   const [elfName, setElfName] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const [dragging, setDragging] = useState(false);
   const picker = useRef<HTMLInputElement>(null);
 
   const id = imageId.trim().toLowerCase();
@@ -78,11 +78,6 @@ export function VerifyView() {
       setProblem(err instanceof Error ? err.message : String(err));
     }
   };
-  const onDrop = (e: DragEvent): void => {
-    e.preventDefault();
-    setDragging(false);
-    void take([...e.dataTransfer.files]);
-  };
 
   return (
     <section aria-labelledby="verify-title" className="verify">
@@ -90,31 +85,17 @@ export function VerifyView() {
       <p className="muted">
         Checked in this page by the WebAssembly verifier: nothing is uploaded, and the daemon takes no part.
       </p>
-      <div
-        className={`dropzone${dragging ? ' dragging' : ''}`}
-        role="button"
-        tabIndex={0}
-        aria-describedby="verify-drop-help"
-        onDragOver={(e) => {
-          e.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' || e.key === ' ') {
-            e.preventDefault();
-            picker.current?.click();
-          }
-        }}
-        onClick={() => picker.current?.click()}
-        data-testid="verify-dropzone"
+      <DropZone
+        testId="verify-dropzone"
+        helpId="verify-drop-help"
+        onFiles={(files) => void take(files)}
+        onPick={() => picker.current?.click()}
       >
         <p>Drop a receipt and its guest ELF here</p>
         <p id="verify-drop-help" className="muted">
           or press Enter to choose them. The ELF gives the image ID the receipt must prove; you may type the ID instead.
         </p>
-      </div>
+      </DropZone>
       {problem && (
         <p role="alert" className="error" data-testid="verify-problem">
           {problem}

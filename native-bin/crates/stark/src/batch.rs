@@ -330,6 +330,12 @@ impl<A: BaseAir<F>> BaseAir<F> for Uncommitted<'_, A> {
     fn num_public_values(&self) -> usize {
         self.0.num_public_values()
     }
+    fn public_boundary_io(&self) -> &[p3_air::BoundaryPublic] {
+        self.0.public_boundary_io()
+    }
+    fn assumes_boolean_trace(&self) -> bool {
+        self.0.assumes_boolean_trace()
+    }
 }
 
 impl<AB: AirBuilder<F = F>, A: Air<AB>> Air<AB> for Uncommitted<'_, A> {
