@@ -7,6 +7,7 @@ import { useRef, useState } from 'react';
 import type { Verdict } from '@local-bento/verifier/verifier';
 import { DropZone } from '../components/DropZone';
 import { Journal } from '../components/Journal';
+import { ImageId } from '../../../core/api/contract';
 import { useNow } from '../components/useNow';
 import { meantAsElf } from '../lib/files';
 import { bytes, count, duration, hexOf } from '../lib/format';
@@ -14,7 +15,6 @@ import { imageIdOf, verifyReceipt } from '../lib/verify';
 
 /** Larger files are refused unread: no receipt is this large. */
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
-const IMAGE_ID = /^[0-9a-f]{64}$/;
 
 interface Chosen {
   name: string;
@@ -30,6 +30,8 @@ interface Check {
 }
 
 let drops = 0;
+
+const isImageId = (text: string): boolean => ImageId.safeParse(text).success;
 
 async function timedCheck(receipt: Chosen, imageId: string, signal: AbortSignal): Promise<Check> {
   const since = performance.now();
@@ -52,7 +54,7 @@ export function VerifyView() {
   const id = imageId.trim().toLowerCase();
   const check = useQuery({
     queryKey: ['verify', receipt?.serial, id],
-    enabled: receipt !== null && IMAGE_ID.test(id),
+    enabled: receipt !== null && isImageId(id),
     queryFn: ({ signal }) =>
       receipt ? timedCheck(receipt, id, signal) : Promise.reject(new Error('no receipt chosen')),
     staleTime: Infinity,
@@ -123,7 +125,7 @@ export function VerifyView() {
           />
         </label>
         {elfName && <p className="muted">The image ID of {elfName}.</p>}
-        {id !== '' && !IMAGE_ID.test(id) && <p className="error">An image ID is 64 hex digits.</p>}
+        {id !== '' && !isImageId(id) && <p className="error">An image ID is 64 hex digits.</p>}
       </div>
       {check.isFetching ? <Verifying /> : check.data && <VerdictPanel check={check.data} />}
     </section>
