@@ -35,20 +35,20 @@ const db = TaskDb.open(taskDbPath(home));
 db.close();
 const engine = await Engine.open({ home });
 try {
-  const time = (fn: () => unknown, runs = 20): number => {
-    fn();
+  const time = async (fn: () => Promise<unknown>, runs = 20): Promise<number> => {
+    await fn();
     const start = performance.now();
-    for (let i = 0; i < runs; i++) fn();
+    for (let i = 0; i < runs; i++) await fn();
     return (performance.now() - start) / runs;
   };
   const figures = {
     jobs,
-    firstPageMs: time(() => engine.list(100, 0)),
-    middlePageMs: time(() => engine.list(100, Math.floor(jobs / 2))),
-    lastPageMs: time(() => engine.list(100, jobs - 100)),
-    totalMs: time(() => engine.count()),
-    stoppedPageMs: time(() => engine.list(100, 0, 'stopped')),
-    stoppedTotalMs: time(() => engine.count('stopped')),
+    firstPageMs: await time(() => engine.list(100, 0)),
+    middlePageMs: await time(() => engine.list(100, Math.floor(jobs / 2))),
+    lastPageMs: await time(() => engine.list(100, jobs - 100)),
+    totalMs: await time(() => engine.count()),
+    stoppedPageMs: await time(() => engine.list(100, 0, 'stopped')),
+    stoppedTotalMs: await time(() => engine.count('stopped')),
   };
   if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
   else {

@@ -5,19 +5,22 @@
 
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import S3rver from 's3rver';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Config } from '../core/api/contract.js';
 import { S3TaskFiles } from '../core/blobs/taskfiles.js';
 import { fetchReceipt, submitJob, waitForJob } from '../core/cluster/submit.js';
+import { serve } from '../core/daemon/serve.js';
 import { PgTaskDb } from '../core/taskdb/pg/pgtaskdb.js';
 import type { TaskEvent } from '../core/taskdb/types.js';
 import { ROOT, ZKVM, example } from './helpers/guests.js';
 import { PostgresServer, postgresMissing } from './helpers/postgres.js';
 import { until } from './helpers/until.js';
+import { client, untilJob } from './helpers/feed.js';
+import { chromiumMissing, launchChromium, screenshot } from './browser/chromium.js';
 
 const run = promisify(execFile);
 const skip = postgresMissing();
@@ -300,5 +303,108 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
     const { jobId, files } = await submitLoop(tdb);
     expect(await waitForJob(tdb, jobId, 200)).toBe('done');
     await expectVerifiedReceipt(tdb, files, jobId);
+  });
+
+  it('bento serve on the cluster: a job made through its API is proved by the workers, and its list, receipt, events and Workers view read the shared taskdb and bucket', async () => {
+    const { url, tdb } = await freshTaskDb();
+    startWorkers(url, ['s1', 's2']);
+    const home = mkdtempSync(join(tmpdir(), 'bento-serve-cluster-'));
+    const daemon = await serve({
+      home,
+      port: 0,
+      host: '127.0.0.1',
+      cluster: { taskdb: url, s3: s3Config, leaseMs: 3000, sweepMs: 1000, followMs: 200 },
+    });
+    try {
+      const api = client(`http://127.0.0.1:${daemon.port}`, daemon.token);
+      const { elf } = await api.uploadElf(readFileSync(example('loop')));
+      const { input } = await api.uploadInput(u32(3000));
+      const { jobId } = await api.createJob({ elf, input, po2: 14, receiptKind: 'composite' });
+      // The daemon hears of what the workers do through the taskdb's events.
+      const status = await untilJob(api, jobId);
+      expect(status.phase, status.error ?? '').toBe('succeeded');
+      expect(status.receiptBytes).toBeGreaterThan(0);
+      const { claims, completions } = claimsAndCompletions(await tdb.getEvents(jobId));
+      const claimers = new Set([...claims.values()].flat());
+      expect(
+        [...claimers].some((c) => c === 's1' || c === 's2'),
+        `claimed by ${[...claimers].join(', ')}`,
+      ).toBe(true);
+      expect([...completions.values()].every((n) => n === 1)).toBe(true);
+      // The receipt, read from the bucket, verifies; so does the daemon's own check of it.
+      const dir = mkdtempSync(join(tmpdir(), 'bento-receipt-'));
+      const path = join(dir, 'receipt');
+      writeFileSync(path, await api.receipt(jobId));
+      expect(statSync(path).size).toBe(status.receiptBytes);
+      expect(() =>
+        execFileSync(ZKVM, ['verify', path, '--image-id', status.imageId as string], { stdio: 'pipe' }),
+      ).not.toThrow();
+      rmSync(dir, { recursive: true, force: true });
+      expect(await api.verify(jobId)).toMatchObject({ valid: true });
+      expect((await api.jobs()).jobs.map((j) => [j.jobId, j.phase])).toEqual([[jobId, 'succeeded']]);
+      expect((await api.receipts()).receipts.map((r) => r.jobId)).toEqual([jobId]);
+      // The Workers view lists every member: the two workers and the daemon itself.
+      const { cluster } = await api.workers();
+      expect(cluster?.map((w) => w.id).sort()).toEqual(['s1', 's2', `serve@${hostname()}-${process.pid}`]);
+      // The app's Workers view shows them, in Chromium against this daemon.
+      if (chromiumMissing() === null) {
+        const browser = await launchChromium();
+        try {
+          const page = await browser.newPage();
+          await page.goto(`http://127.0.0.1:${daemon.port}/#token=${daemon.token}`);
+          await page.getByRole('link', { name: 'Workers & settings' }).click();
+          const table = page.getByTestId('cluster-workers');
+          for (const id of ['s1', 's2']) await table.getByRole('rowheader', { name: id }).waitFor();
+          expect(await table.getByRole('row').count()).toBe(4);
+          await page.screenshot({ path: screenshot('cluster-workers'), fullPage: true });
+        } finally {
+          await browser.close();
+        }
+      }
+      // The admin verbs run on the desktop's taskdb only, and say so.
+      await expect(api.admin('summarizeTasks', [])).rejects.toThrow(/not on a cluster's/);
+      // A job deleted through the daemon leaves nothing of its own in the bucket.
+      await api.deleteJob(jobId);
+      expect(await tdb.getJobState(jobId)).toBeUndefined();
+      const files = new S3TaskFiles(s3Config, mkdtempSync(join(tmpdir(), 'bento-check-')));
+      expect(await files.exists({ kind: 'receipts', id: jobId })).toBe(false);
+      expect(await files.exists({ job: jobId, work: 'receipts/prove-0.rcpt' })).toBe(false);
+    } finally {
+      await daemon.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
+    // A daemon that stopped is no longer listed.
+    expect((await tdb.listWorkers(0)).map((w) => w.id).sort()).toEqual(['s1', 's2']);
+  });
+
+  it('PostgreSQL restarted in the middle of a job made through bento serve: the daemon and the worker reconnect, and its feed reports the job done', async () => {
+    const { url, tdb } = await freshTaskDb();
+    startWorkers(url, ['d1']);
+    const home = mkdtempSync(join(tmpdir(), 'bento-serve-restart-'));
+    // The daemon runs no tasks itself (bento serve --serve-only): every claim comes from the worker.
+    const daemon = await serve({
+      home,
+      port: 0,
+      host: '127.0.0.1',
+      cluster: { taskdb: url, s3: s3Config, leaseMs: 3000, sweepMs: 1000, followMs: 200 },
+      serveOnly: true,
+    });
+    try {
+      const api = client(`http://127.0.0.1:${daemon.port}`, daemon.token);
+      const { elf } = await api.uploadElf(readFileSync(example('loop')));
+      const { input } = await api.uploadInput(u32(3000));
+      const { jobId } = await api.createJob({ elf, input, po2: 14, receiptKind: 'composite' });
+      await untilJob(api, jobId, (s) => s.phase === 'proving');
+      pgServer.restart();
+      const status = await untilJob(api, jobId);
+      expect(status.phase, status.error ?? '').toBe('succeeded');
+      const claimers = new Set([...claimsAndCompletions(await tdb.getEvents(jobId)).claims.values()].flat());
+      expect([...claimers]).toEqual(['d1']);
+      // A daemon that runs no tasks is no worker: only d1 is listed.
+      expect((await api.workers()).cluster?.map((w) => w.id)).toEqual(['d1']);
+    } finally {
+      await daemon.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -59,7 +59,7 @@ describe('proving through the engine', () => {
         po2: 14,
         receiptKind: 'composite',
       });
-      return { status: await engine.waitFor(jobId), receipt: engine.receiptFile(jobId) };
+      return { status: await engine.waitFor(jobId), receipt: await engine.receiptFile(jobId) };
     });
     expect(status.phase).toBe('succeeded');
     expect(status.hasReceipt).toBe(true);
@@ -94,7 +94,7 @@ describe('proving through the engine', () => {
       });
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('succeeded');
-      const { tasks } = engine.detail(jobId);
+      const { tasks } = await engine.detail(jobId);
       expect(tasks.filter((t) => t.kind === 'prove').map((t) => t.segment)).toEqual([0, 1, 2, 3]);
       expect(tasks.filter((t) => t.kind === 'join').length).toBe(3);
       expect(tasks.map((t) => t.kind)).toContain('finalize');
@@ -123,7 +123,7 @@ done`,
       const status = await engine.waitFor(jobId);
       expect(status.phase, status.error ?? '').toBe('succeeded');
       expect(status.receiptKind).toBe('succinct');
-      const { tasks } = engine.detail(jobId);
+      const { tasks } = await engine.detail(jobId);
       const of = (kind: string) => tasks.filter((t) => t.kind === kind);
       const segments = of('prove').length;
       expect(segments).toBeGreaterThanOrEqual(2);
@@ -143,7 +143,7 @@ done`,
       expect(of('join').reduce((n, t) => n + t.retries, 0)).toBe(1);
       expect(of('prove').every((t) => t.retries === 0)).toBe(true);
 
-      const receipt = engine.receiptFile(jobId) as string;
+      const receipt = (await engine.receiptFile(jobId)) as string;
       const id = (await execa(ZKVM, ['image-id', example('loop')])).stdout.trim();
       const verify = await execa(ZKVM, ['verify', receipt, '--image-id', id, '--json'], { reject: false });
       expect(verify.exitCode, verify.stderr).toBe(0);
@@ -165,9 +165,9 @@ done`,
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('succeeded');
       expect(status.journalHex).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-      expect(engine.detail(jobId).tasks.map((t) => t.kind)).toEqual(['execute']);
+      expect((await engine.detail(jobId)).tasks.map((t) => t.kind)).toEqual(['execute']);
       expect(status.hasReceipt).toBe(false);
-      expect(engine.receiptFile(jobId)).toBeNull();
+      expect(await engine.receiptFile(jobId)).toBeNull();
     });
   });
 });
@@ -190,7 +190,7 @@ describe('faults', () => {
       const status = await engine.waitFor(jobId);
       expect(status.phase).toBe('succeeded');
       expect(existsSync(marker)).toBe(true);
-      const prove = engine.detail(jobId).tasks.find((t) => t.kind === 'prove' && t.segment === 0);
+      const prove = (await engine.detail(jobId)).tasks.find((t) => t.kind === 'prove' && t.segment === 0);
       expect(prove?.retries).toBe(1);
     });
   });
@@ -249,8 +249,8 @@ describe('faults', () => {
       expect(status.error).toContain('retry max hit');
       expect(status.error).toContain('prover out of luck');
       expect(status.error).toContain('prove-0');
-      expect(engine.detail(jobId).tasks.find((t) => t.kind === 'prove')?.retries).toBe(2);
-      expect(engine.receiptFile(jobId)).toBeNull();
+      expect((await engine.detail(jobId)).tasks.find((t) => t.kind === 'prove')?.retries).toBe(2);
+      expect(await engine.receiptFile(jobId)).toBeNull();
     });
   });
 
@@ -332,10 +332,12 @@ describe('faults', () => {
       });
       await new Promise<void>((resolve) => {
         const check = (): void => {
-          if (engine.detail(jobId).tasks.some((t) => t.kind === 'prove' && t.state === 'running')) {
-            engine.off('change', check);
-            resolve();
-          }
+          void engine.detail(jobId).then(({ tasks }) => {
+            if (tasks.some((t) => t.kind === 'prove' && t.state === 'running')) {
+              engine.off('change', check);
+              resolve();
+            }
+          });
         };
         engine.on('change', check);
       });
@@ -357,7 +359,7 @@ describe('faults', () => {
       await expect(refused).rejects.toThrow(
         /^the ELF guest\.txt is not an ELF file \(it does not start with \\x7fELF\)$/,
       );
-      expect(engine.list()).toEqual([]);
+      expect(await engine.list()).toEqual([]);
       expect(readdirSync(join(home, 'elfs'))).toEqual([]);
     });
   });
@@ -374,8 +376,8 @@ describe('faults', () => {
       expect(status.phase).toBe('failed');
       expect(status.error).toMatch(message);
       expect(status.error).not.toMatch(/retry max hit|\n\s+at /);
-      expect(engine.receiptFile(jobId)).toBeNull();
-      expect(engine.detail(jobId).tasks.find((t) => t.kind === 'execute')?.retries).toBe(0);
+      expect(await engine.receiptFile(jobId)).toBeNull();
+      expect((await engine.detail(jobId)).tasks.find((t) => t.kind === 'execute')?.retries).toBe(0);
     });
   });
 });

@@ -100,7 +100,7 @@ describe('the watch folder', () => {
       // Nothing is stuck: a real guest dropped next is proved.
       copyFileSync(example('fib'), join(folder, 'ok.elf'));
       await until(() => existsSync(join(folder, 'ok.receipt')));
-      expect(engine.list().length).toBe(1);
+      expect((await engine.list()).length).toBe(1);
     });
   });
 

@@ -80,6 +80,22 @@ describe.each(taskDbBackends())('taskdb state machine on $name', (backend) => {
           else if (outcome < 0.95) await tdb.updateTaskRetry(jobId, taskId, 'flaky', { actor: name });
           else await tdb.updateTaskFailed(jobId, taskId, 'broken', { actor: name });
         }
+      } else if (op < 0.985) {
+        // The user retries a failed job: its failed tasks run again, those done are kept.
+        const failed: string[] = [];
+        for (const j of jobIds) if ((await tdb.getJobState(j)) === 'failed') failed.push(j);
+        if (failed.length > 0) {
+          const job = pick(failed);
+          const before = await tdb.getTasks(job);
+          const result = await tdb.retryJob(job, { actor: 'user' });
+          expect(result.applied).toBe(before.some((t) => t.state === 'failed'));
+          if (result.applied) expect(await tdb.getJobState(job)).toBe('running');
+          for (const t of await tdb.getTasks(job)) {
+            const was = before.find((b) => b.taskId === t.taskId)?.state;
+            if (was === 'failed') expect(['ready', 'pending']).toContain(t.state);
+            else expect(t.state).toBe(was);
+          }
+        }
       } else {
         // The daemon restarts: everything running goes back to the queue.
         held.clear();

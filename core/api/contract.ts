@@ -212,6 +212,20 @@ export const Workers = z.object({
   ),
   cpu: z.object({ cores: z.number(), model: z.string(), loadAverage: z.array(z.number()) }),
   gpu: z.object({ name: z.string() }).nullable(),
+  /** A daemon on a cluster's taskdb: the workers heard from lately (this daemon among them); null on the desktop. */
+  cluster: z
+    .array(
+      z.object({
+        id: z.string(),
+        host: z.string(),
+        streams: z.array(z.string()),
+        slots: z.number(),
+        startedAt: z.number(),
+        lastHeartbeat: z.number(),
+        running: z.array(z.object({ jobId: z.string(), taskId: z.string() })),
+      }),
+    )
+    .nullable(),
 });
 export type Workers = z.infer<typeof Workers>;
 

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import type * as Minio from 'minio';
 import type { S3Config } from '../api/contract.js';
 import { PREFIX, isMissingObject, s3Client } from '../sync/s3sync.js';
+import { isValidId } from '../ids.js';
 import { type BlobKind, type BlobStore, checkId, fileExists } from './blobstore.js';
 
 /** A file a task uses: a stored blob, or one of a job's intermediate files (`work`: a path the engine names). */
@@ -24,8 +25,16 @@ export interface TaskFiles {
   publish(ref: FileRef): Promise<void>;
   /** Whether the file exists where every host sees it. */
   exists(ref: FileRef): Promise<boolean>;
+  /** The file's size where every host sees it; null when there is none. */
+  size(ref: FileRef): Promise<number | null>;
   /** Removes the file everywhere. */
   remove(ref: FileRef): Promise<void>;
+  /** The ids of the stored blobs of a kind. */
+  list(kind: BlobKind): Promise<string[]>;
+  /** Removes what a job left: its receipt, journal, logs and intermediate files. */
+  removeJob(jobId: string): Promise<void>;
+  /** Makes a blob this host's blob store holds (an upload) visible to every host. */
+  share(store: BlobStore, kind: BlobKind, id: string): Promise<void>;
 }
 
 /** A work path: the engine's own names (segments/…, receipts/…, memo/…), never a way out of the job's folder. */
@@ -61,8 +70,24 @@ export class LocalTaskFiles implements TaskFiles {
     return fileExists(this.path(ref));
   }
 
+  async size(ref: FileRef): Promise<number | null> {
+    return (await stat(this.path(ref)).catch(() => undefined))?.size ?? null;
+  }
+
   async remove(ref: FileRef): Promise<void> {
     await rm(this.path(ref), { force: true });
+  }
+
+  list(kind: BlobKind): Promise<string[]> {
+    return this.store.list(kind);
+  }
+
+  removeJob(jobId: string): Promise<void> {
+    return this.store.removeJob(jobId);
+  }
+
+  async share(): Promise<void> {
+    // The tasks read the blob store itself.
   }
 }
 
@@ -118,11 +143,14 @@ export class S3TaskFiles implements TaskFiles {
   }
 
   async exists(ref: FileRef): Promise<boolean> {
+    return (await this.size(ref)) !== null;
+  }
+
+  async size(ref: FileRef): Promise<number | null> {
     try {
-      await this.client.statObject(this.config.bucket, S3TaskFiles.key(ref));
-      return true;
+      return (await this.client.statObject(this.config.bucket, S3TaskFiles.key(ref))).size;
     } catch (err) {
-      if (isMissingObject(err)) return false;
+      if (isMissingObject(err)) return null;
       throw err;
     }
   }
@@ -130,5 +158,39 @@ export class S3TaskFiles implements TaskFiles {
   async remove(ref: FileRef): Promise<void> {
     await this.client.removeObject(this.config.bucket, S3TaskFiles.key(ref));
     await rm(this.path(ref), { force: true });
+  }
+
+  async list(kind: BlobKind): Promise<string[]> {
+    const prefix = S3TaskFiles.key({ kind, id: 'x' }).slice(0, -1);
+    const ids: string[] = [];
+    for await (const item of this.client.listObjectsV2(this.config.bucket, prefix, false) as AsyncIterable<{
+      name?: string;
+    }>) {
+      const id = item.name?.slice(prefix.length);
+      if (id && isValidId(id)) ids.push(id);
+    }
+    return ids.sort();
+  }
+
+  async removeJob(jobId: string): Promise<void> {
+    const work = `work/${checkId(jobId, 'job id')}/`;
+    const blobs = (['receipts', 'journals', 'logs'] as const).map((kind) => ({ kind, id: jobId }));
+    // One request for all of them (a missing key is no error).
+    const names = blobs.map((ref) => S3TaskFiles.key(ref));
+    for await (const item of this.client.listObjectsV2(this.config.bucket, work, true) as AsyncIterable<{
+      name?: string;
+    }>)
+      if (item.name) names.push(item.name);
+    await this.client.removeObjects(this.config.bucket, names);
+    await Promise.all(blobs.map((ref) => rm(this.path(ref), { force: true })));
+    await rm(join(this.cache, 'work', jobId), { recursive: true, force: true });
+  }
+
+  async share(store: BlobStore, kind: BlobKind, id: string): Promise<void> {
+    const ref = { kind, id };
+    if (await this.exists(ref)) return;
+    const path = store.path(kind, id);
+    const { size } = await stat(path);
+    await this.client.putObject(this.config.bucket, S3TaskFiles.key(ref), createReadStream(path), size);
   }
 }

@@ -50,8 +50,8 @@ class LocalBackend implements Backend {
     return this.engine.detail(jobId);
   }
   async exportReceipt(jobId: string, file: string): Promise<void> {
-    const s = this.engine.status(jobId);
-    const receipt = this.engine.receiptFile(jobId);
+    const s = await this.engine.status(jobId);
+    const receipt = await this.engine.receiptFile(jobId);
     if (!s.hasReceipt || !receipt) throw new EngineError(`job ${jobId} has no receipt (${s.phase})`);
     await copyFile(receipt, file);
   }

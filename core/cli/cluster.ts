@@ -22,7 +22,7 @@ function positiveInt(flag: string, value: string): number {
   return n;
 }
 
-function postgresUrl(value: string): string {
+export function postgresUrl(value: string): string {
   if (!/^postgres(ql)?:\/\//.test(value)) throw new EngineError('--taskdb: expected a postgres:// URL');
   return value;
 }

@@ -4,7 +4,9 @@
 import type { Command } from 'commander';
 import { serve } from '../daemon/serve.js';
 import { EngineError } from '../engine/engine.js';
+import { s3ConfigFromUrl } from '../cluster/s3url.js';
 import { findDaemon } from './backend.js';
+import { postgresUrl } from './cluster.js';
 import { resolveHome } from './home.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -18,8 +20,20 @@ export function registerServe(program: Command): void {
     .option('--allow-remote', 'allow binding to a non-loopback address')
     .option('--max-upload-mb <n>', 'largest upload accepted', '256')
     .option('--watch <dir>', 'prove every name.elf (with name.input) dropped into this folder')
+    .option('--taskdb <url>', "run on a cluster's shared taskdb: postgres://user@host:port/database (with --s3)")
+    .option('--s3 <url>', "the cluster's bucket: http://host:port/bucket (keys in BENTO_S3_ACCESS_KEY, _SECRET_KEY)")
+    .option('--serve-only', 'on a cluster: serve the API and UI but run no tasks here (the workers run them all)')
     .action(
-      async (opts: { port: string; host: string; allowRemote?: boolean; maxUploadMb: string; watch?: string }) => {
+      async (opts: {
+        port: string;
+        host: string;
+        allowRemote?: boolean;
+        maxUploadMb: string;
+        watch?: string;
+        taskdb?: string;
+        s3?: string;
+        serveOnly?: boolean;
+      }) => {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new EngineError(`--port: ${opts.port} is not a port number`);
@@ -32,6 +46,14 @@ export function registerServe(program: Command): void {
             `warning: the daemon listens on ${opts.host}: anyone who can reach it and has the token can prove on this machine\n`,
           );
         }
+        if (Boolean(opts.taskdb) !== Boolean(opts.s3))
+          throw new EngineError('--taskdb and --s3 go together: a cluster has a shared taskdb and a bucket');
+        if (opts.serveOnly && !opts.taskdb)
+          throw new EngineError(
+            '--serve-only is for a daemon on a cluster (--taskdb, --s3): alone it would prove nothing',
+          );
+        const cluster =
+          opts.taskdb && opts.s3 ? { taskdb: postgresUrl(opts.taskdb), s3: s3ConfigFromUrl(opts.s3) } : undefined;
         const home = resolveHome(program);
         // Set by the desktop app that starts this daemon; kept from the provers this process spawns.
         const appSecret = process.env.BENTO_APP_SECRET;
@@ -43,6 +65,7 @@ export function registerServe(program: Command): void {
           maxUploadBytes: Number(opts.maxUploadMb) * 1024 * 1024,
           ...(opts.watch ? { watch: opts.watch } : {}),
           ...(appSecret ? { appSecret } : {}),
+          ...(cluster ? { cluster, serveOnly: opts.serveOnly ?? false } : {}),
         });
         process.stdout.write(
           `bento daemon listening on http://${opts.host}:${daemon.port} (token in ${home}/daemon.json)\n`,

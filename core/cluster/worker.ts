@@ -14,6 +14,7 @@ import { Scheduler } from '../engine/scheduler.js';
 import { STREAMS, type StreamKind } from '../engine/taskdefs.js';
 import { PgTaskDb } from '../taskdb/pg/pgtaskdb.js';
 import { whenReachable } from '../taskdb/pg/unavailable.js';
+import { Membership } from './membership.js';
 
 export interface WorkerOptions {
   /** The taskdb's PostgreSQL URL. */
@@ -39,12 +40,11 @@ export interface WorkerOptions {
 }
 
 export class ClusterWorker {
-  private readonly timers: NodeJS.Timeout[] = [];
-
   private constructor(
     readonly id: string,
     private readonly tdb: PgTaskDb,
     private readonly scheduler: Scheduler,
+    private readonly membership: Membership,
   ) {}
 
   static async start(options: WorkerOptions): Promise<ClusterWorker> {
@@ -61,7 +61,14 @@ export class ClusterWorker {
     );
     try {
       const streamIds = (await reachable(() => tdb.ensureStreams(STREAMS, USER))) as Record<StreamKind, string>;
-      await reachable(() => tdb.registerWorker({ id, host: hostname(), streams: [...streams], slots }));
+      const info = { id, host: hostname(), streams: [...streams], slots };
+      const membership = await reachable(() =>
+        Membership.join(tdb, info, {
+          leaseMs,
+          sweepMs: options.sweepMs ?? 5000,
+          log: (line) => log(`bento worker ${line}`),
+        }),
+      );
       const scheduler = new Scheduler(
         tdb,
         new S3TaskFiles(options.s3, options.cache),
@@ -76,38 +83,12 @@ export class ClusterWorker {
         },
         () => undefined,
       );
-      const worker = new ClusterWorker(id, tdb, scheduler);
-      const info = { id, host: hostname(), streams: [...streams], slots };
-      // A heartbeat every third of the lease: two may be lost before the lease ends.
-      worker.every(
-        Math.max(100, Math.floor(leaseMs / 3)),
-        async () => {
-          if (!(await tdb.heartbeat(id, leaseMs))) await tdb.registerWorker(info);
-        },
-        log,
-      );
-      worker.every(options.sweepMs ?? 5000, () => tdb.requeueTimedOut(100, { actor: `sweeper@${id}` }), log);
       scheduler.start();
-      return worker;
+      return new ClusterWorker(id, tdb, scheduler, membership);
     } catch (err) {
       await tdb.close();
       throw err;
     }
-  }
-
-  /** Runs `fn` every `ms`; a failure (the database restarting) is logged and the next round tries again. */
-  private every(ms: number, fn: () => Promise<unknown>, log: (line: string) => void): void {
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      fn()
-        .catch((err: unknown) => log(`bento worker ${this.id}: ${err instanceof Error ? err.message : String(err)}`))
-        .finally(() => {
-          busy = false;
-        });
-    }, ms);
-    this.timers.push(timer);
   }
 
   /**
@@ -116,13 +97,10 @@ export class ClusterWorker {
    * otherwise the sweep takes them back then).
    */
   async close(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
+    this.membership.stop();
     await this.scheduler.close();
     try {
-      const self = (await this.tdb.listWorkers(0)).find((w) => w.id === this.id);
-      for (const task of self?.running ?? [])
-        await this.tdb.updateTaskRetry(task.jobId, task.taskId, `worker ${this.id} stopped`, { actor: this.id });
-      await this.tdb.removeWorker(this.id);
+      await this.membership.leave();
     } finally {
       await this.tdb.close();
     }

@@ -89,7 +89,7 @@ export function registerBonsai(
   // Local first, then the bucket when sync is configured (a bucket error reads as absent).
   const have = async (kind: 'elfs' | 'inputs', blob: string): Promise<boolean> =>
     (await store.exists(kind, blob)) || ((await sync?.fetchMissing(kind, blob).catch(() => false)) ?? false);
-  const status = (jobId: string): JobStatus => jobStatus(engine, jobId, 'session');
+  const status = (jobId: string): Promise<JobStatus> => jobStatus(engine, jobId, 'session');
 
   app.get('/version', async () => ({ risc0_zkvm: SUPPORTED_VERSIONS }));
   app.get('/user/quotas', async () => ({
@@ -180,7 +180,7 @@ export function registerBonsai(
   });
 
   app.get<{ Params: { id: string } }>('/sessions/status/:id', async (req) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     const state = bonsaiStatus(s);
     const proved = state === 'SUCCEEDED' && !s.executeOnly;
     return {
@@ -202,28 +202,28 @@ export function registerBonsai(
     };
   });
   app.get<{ Params: { id: string } }>('/sessions/logs/:id', async (req, reply) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     return reply.type('text/plain; charset=utf-8').send(await engine.logs(s.jobId));
   });
   app.get<{ Params: { id: string } }>('/sessions/stop/:id', async (req) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     await engine.stop(s.jobId);
     return {};
   });
   app.get<{ Params: { id: string } }>('/sessions/exec_only_journal/:id', async (req, reply) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     if (s.journalHex === null)
       throw new ApiError(404, 'NotFound', `session ${s.jobId} has no journal yet (${s.phase})`);
     return reply.type('application/octet-stream').send(Buffer.from(s.journalHex, 'hex'));
   });
 
   app.get<{ Params: { id: string } }>('/receipts/:id', async (req) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     if (!s.hasReceipt) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no receipt (${s.phase})`);
     return { url: `${baseUrl()}/receipts/stark/receipt/${s.jobId}` };
   });
   app.get<{ Params: { id: string } }>('/receipts/stark/receipt/:id', async (req, reply) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     if (!s.hasReceipt) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no receipt (${s.phase})`);
     await requireValidReceipt(engine, s.jobId);
     return reply.type('application/octet-stream').send(await engine.receipt(s.jobId));

@@ -14,13 +14,30 @@ export function registerEventStream(app: FastifyInstance, engine: Engine): void 
     const pending = new Set<string>();
     let timer: NodeJS.Timeout | undefined;
     // Changes come in bursts; each job is sent at most every 100 ms.
-    const flush = (): void => {
-      timer = undefined;
-      for (const jobId of pending) {
-        if (engine.hasJob(jobId)) res.write(`event: job\ndata: ${JSON.stringify(engine.status(jobId))}\n\n`);
-        else res.write(`event: deleted\ndata: ${JSON.stringify({ jobId })}\n\n`);
+    let closed = false;
+    /** The event for a job's change; undefined while the taskdb cannot be read (the change is sent again later). */
+    const eventOf = async (jobId: string): Promise<string | undefined> => {
+      try {
+        if ((await engine.jobState(jobId)) === undefined)
+          return `event: deleted\ndata: ${JSON.stringify({ jobId })}\n\n`;
+        return `event: job\ndata: ${JSON.stringify(await engine.status(jobId))}\n\n`;
+      } catch {
+        pending.add(jobId);
+        return undefined;
       }
+    };
+    const flush = (): void => {
+      const jobs = [...pending];
       pending.clear();
+      void Promise.all(jobs.map(eventOf))
+        .then((events) => {
+          if (!closed) res.write(events.filter((e) => e !== undefined).join(''));
+        })
+        .finally(() => {
+          timer = undefined;
+          // Changes that came meanwhile, or could not be read yet: the next flush (at most every 100 ms) sends them.
+          if (pending.size > 0 && !closed) timer = setTimeout(flush, 100);
+        });
     };
     const onChange = (jobId: string): void => {
       pending.add(jobId);
@@ -29,6 +46,7 @@ export function registerEventStream(app: FastifyInstance, engine: Engine): void 
     const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
     engine.on('change', onChange);
     req.raw.on('close', () => {
+      closed = true;
       engine.off('change', onChange);
       clearInterval(heartbeat);
       if (timer) clearTimeout(timer);

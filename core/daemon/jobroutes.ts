@@ -53,11 +53,12 @@ export function registerJobRoutes(
   maxUploadBytes: number,
   appSecret: string | undefined,
 ): void {
-  const status = (jobId: string): JobStatus => jobStatus(engine, jobId);
+  const status = (jobId: string): Promise<JobStatus> => jobStatus(engine, jobId);
 
   app.get('/api/jobs', async (req) => {
     const q = parse(JobListQuery, req.query);
-    return shape(JobPage, { jobs: engine.list(q.limit, q.offset, q.state), total: engine.count(q.state) });
+    const [jobs, total] = await Promise.all([engine.list(q.limit, q.offset, q.state), engine.count(q.state)]);
+    return shape(JobPage, { jobs, total });
   });
   // Uploads for the UI: an ELF is stored under its image ID, an input under its SHA-256.
   app.post('/api/elfs', async (req) => {
@@ -97,37 +98,37 @@ export function registerJobRoutes(
     return shape(JobCreated, { jobId });
   });
   app.delete<{ Params: { id: string } }>('/api/jobs/:id', async (req) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     await engine.delete(s.jobId);
     return shape(Deleted, { deleted: s.jobId });
   });
   app.get<{ Params: { id: string } }>('/api/jobs/:id', async (req) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     return engine.detail(s.jobId);
   });
   app.post<{ Params: { id: string } }>('/api/jobs/:id/stop', async (req) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     return shape(Stopped, { stopped: await engine.stop(s.jobId) });
   });
   app.get<{ Params: { id: string } }>('/api/jobs/:id/logs', async (req, reply) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     return reply.type('text/plain; charset=utf-8').send(await engine.logs(s.jobId));
   });
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id/journal', async (req, reply) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     if (s.journalHex === null) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no journal yet (${s.phase})`);
     return reply.type('application/octet-stream').send(Buffer.from(s.journalHex, 'hex'));
   });
   app.get<{ Params: { id: string } }>('/api/jobs/:id/receipt', async (req, reply) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     if (!s.hasReceipt) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
     await requireValidReceipt(engine, s.jobId);
     reply.header('content-disposition', `attachment; filename="${s.jobId}.receipt"`);
     return reply.type('application/octet-stream').send(await engine.receipt(s.jobId));
   });
   app.delete<{ Params: { id: string } }>('/api/jobs/:id/receipt', async (req) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     if (!s.hasReceipt) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
     await engine.deleteReceipt(s.jobId);
     return shape(Deleted, { deleted: s.jobId });
@@ -138,19 +139,19 @@ export function registerJobRoutes(
     return shape(ReceiptPage, await engine.receipts(q.limit, q.offset));
   });
   app.post<{ Params: { id: string } }>('/api/jobs/:id/verify', async (req) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     if (!s.hasReceipt || !s.imageId) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
     return shape(VerifyResult, await engine.verifyReceipt(s.jobId));
   });
   // A failed or stopped job runs again from its failed tasks (finished segments are kept).
   app.post<{ Params: { id: string } }>('/api/jobs/:id/retry', async (req) => {
-    const s = status(req.params.id);
+    const s = await status(req.params.id);
     if (s.state !== 'failed' && s.state !== 'stopped')
       throw new ApiError(
         409,
         'InvalidState',
         `job ${s.jobId} is ${s.phase}: only a failed or stopped job can be retried`,
       );
-    return shape(Retried, engine.retry(s.jobId));
+    return shape(Retried, await engine.retry(s.jobId));
   });
 }

@@ -17,8 +17,8 @@ export function validId(value: string, what: string): string {
 }
 
 /** The status of a job named in a path (400 for a bad id, 404 for an unknown one). */
-export function jobStatus(engine: Engine, jobId: string, what = 'job'): JobStatus {
-  if (!engine.hasJob(validId(jobId, `${what} id`))) throw new ApiError(404, 'NotFound', `no ${what} ${jobId}`);
+export async function jobStatus(engine: Engine, jobId: string, what = 'job'): Promise<JobStatus> {
+  if (!(await engine.hasJob(validId(jobId, `${what} id`)))) throw new ApiError(404, 'NotFound', `no ${what} ${jobId}`);
   return engine.status(jobId);
 }
 

@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { writeAtomic } from '../blobs/blobstore.js';
 import { sweepWorkDirs } from '../blobs/retention.js';
 import { loadSettings } from '../config/settings.js';
-import { Engine } from '../engine/engine.js';
+import { type ClusterOptions, Engine } from '../engine/engine.js';
 import { syncFinishedJobs } from '../sync/jobs.js';
 import { checkWatchFolder } from '../watch/folder.js';
 import { type FolderWatcher, watchFolder } from '../watch/watcher.js';
@@ -28,6 +28,10 @@ export interface ServeOptions {
   watch?: string;
   /** The desktop app's secret (see ServerOptions.appSecret). */
   appSecret?: string;
+  /** Run on a cluster's taskdb and bucket (the daemon then also runs tasks on its slots, as a worker does). */
+  cluster?: ClusterOptions;
+  /** Run no tasks here: the API and UI only (the workers of a cluster run them). */
+  serveOnly?: boolean;
 }
 
 export interface RunningDaemon {
@@ -45,12 +49,14 @@ export async function serve(options: ServeOptions): Promise<RunningDaemon> {
   const settings = await loadSettings(options.home);
   const engine = await Engine.open({
     home: options.home,
-    slots: settings.slots,
+    slots: options.serveOnly ? { exec: 0, prove: 0, join: 0, aux: 0 } : settings.slots,
     maxFileBytes: maxUploadBytes,
     holder: 'bento serve',
+    ...(options.cluster ? { cluster: options.cluster } : {}),
   });
   const token = options.token ?? newToken();
-  const s3 = options.s3 ?? s3ConfigFromEnv() ?? settings.s3 ?? undefined;
+  // On a cluster every file is in its bucket already: nothing to sync.
+  const s3 = options.cluster ? undefined : (options.s3 ?? s3ConfigFromEnv() ?? settings.s3 ?? undefined);
   const sync = s3 ? engine.syncTo(s3) : undefined;
   let watcher: FolderWatcher | undefined;
   let watching: string | null = null;

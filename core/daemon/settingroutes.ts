@@ -44,11 +44,12 @@ export function registerSettingsRoutes(app: FastifyInstance, engine: Engine, opt
   app.get('/api/workers', async () =>
     shape(Workers, {
       slots: Object.fromEntries(STREAMS.map((k) => [k, engine.slotCount(k)])),
-      streams: engine.streamLoad(),
+      streams: await engine.streamLoad(),
       active: engine.activeTasks(),
       cpu: { cores: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', loadAverage: loadavg() },
       // The prover runs on the CPU; no GPU prover is built yet.
       gpu: null,
+      cluster: engine.clustered ? await engine.workers() : null,
     }),
   );
   const currentSettings = () =>

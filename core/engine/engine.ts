@@ -5,16 +5,20 @@
 // shapes (core/api/contract.ts) and the few blob operations uploads need.
 
 import { EventEmitter } from 'node:events';
-import { existsSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
 import { type BlobSource, BlobStore } from '../blobs/blobstore.js';
 import { markTerminal } from '../blobs/retention.js';
-import { LocalTaskFiles } from '../blobs/taskfiles.js';
+import { type FileRef, LocalTaskFiles, S3TaskFiles, type TaskFiles } from '../blobs/taskfiles.js';
+import { Membership } from '../cluster/membership.js';
+import { PgTaskDb } from '../taskdb/pg/pgtaskdb.js';
 import { SqliteTaskStore } from '../taskdb/sqlitestore.js';
+import type { TaskStore, WorkerRow } from '../taskdb/store.js';
 import { prepareDataDir } from '../config/datadir.js';
 import { type DataDirLock, lockDataDir } from '../config/datadirlock.js';
 import { taskDbPath } from '../config/paths.js';
-import { type AdminResult, resetTasks } from '../taskdb/admin.js';
+import type { AdminResult } from '../taskdb/admin.js';
 import { TaskDb } from '../taskdb/taskdb.js';
 import type { JobSummary } from '../taskdb/jobsummary.js';
 import type { Json } from '../taskdb/types.js';
@@ -38,7 +42,7 @@ import {
   type Phase,
   TaskKind,
 } from '../api/contract.js';
-import { type ActiveTask, Scheduler } from './scheduler.js';
+import { type ActiveTask, Scheduler, defaultSlots } from './scheduler.js';
 import { STREAMS, type StreamKind, TaskDef } from './taskdefs.js';
 
 export { EngineError, InvalidElf };
@@ -61,7 +65,27 @@ export interface EngineOptions {
   maxFileBytes?: number;
   /** Who holds the data directory's lock, for the message another process gets (default: an engine in pid N). */
   holder?: string;
+  /** Run on a cluster's shared taskdb and bucket instead of the data directory's own (see core/cluster). */
+  cluster?: ClusterOptions;
 }
+
+export interface ClusterOptions {
+  /** The taskdb's PostgreSQL URL. */
+  taskdb: string;
+  s3: S3Config;
+  /** How long a claim of this process stays held without a heartbeat (default 30 s). */
+  leaseMs?: number;
+  /** How often this process sweeps for tasks whose lease ended (default 5 s). */
+  sweepMs?: number;
+  /** How often it reads the taskdb's events for changes made by other hosts (default 500 ms). */
+  followMs?: number;
+}
+
+/** How far below the newest event read the cluster's event log is read again (see Engine.follow). */
+const FOLLOW_WINDOW = 256;
+
+/** How long a worker may go unheard from and still be listed. */
+const WORKER_LISTED_MS = 2 * 60_000;
 
 export interface JobRequest {
   /** The guest ELF: a file, or the id of one stored before. */
@@ -89,12 +113,19 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
   private readonly binary: string | undefined;
   readonly maxFileBytes: number;
 
+  private follower: NodeJS.Timeout | undefined;
+
   private constructor(
-    private readonly db: TaskDb,
+    private readonly tdb: TaskStore,
+    /** The desktop's SQLite taskdb, which the admin verbs run on (none on a cluster). */
+    private readonly sqlite: TaskDb | undefined,
     private readonly store: BlobStore,
+    private readonly files: TaskFiles,
     private readonly streams: Record<StreamKind, string>,
     private readonly lock: DataDirLock,
     options: EngineOptions,
+    /** This process as a member of a cluster (its id, heartbeats and sweep). */
+    private readonly membership: Membership | undefined,
   ) {
     super();
     // Every UI client's event stream listens here: no listener cap.
@@ -102,17 +133,23 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     this.maxRetries = options.maxRetries ?? 2;
     this.binary = options.binary;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    const id = membership?.info.id;
     this.scheduler = new Scheduler(
-      SqliteTaskStore.over(db),
-      new LocalTaskFiles(store),
+      tdb,
+      files,
       streams,
       {
         slots: options.slots,
         maxRetries: this.maxRetries,
         binary: options.binary,
         timeoutScale: options.timeoutScale,
-        recoverOnStart: true,
-        onEnded: (jobId, endedAt) => markTerminal(store.root, jobId, endedAt),
+        // A shared taskdb's running tasks belong to other hosts too: only the sweep takes them back.
+        ...(id
+          ? { actor: id, lease: { workerId: id, ms: options.cluster?.leaseMs ?? 30_000 } }
+          : {
+              recoverOnStart: true,
+              onEnded: (jobId: string, endedAt: number) => markTerminal(store.root, jobId, endedAt),
+            }),
       },
       (jobId) => this.emit('change', jobId),
     );
@@ -124,13 +161,122 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     try {
       const store = new BlobStore(options.home);
       await store.init();
+      if (options.cluster) return await Engine.openCluster(options, options.cluster, store, lock);
       const db = TaskDb.open(taskDbPath(options.home), { actor: 'engine' });
       const streams = db.ensureStreams(STREAMS, USER) as Record<StreamKind, string>;
-      return new Engine(db, store, streams, lock, options);
+      return new Engine(
+        SqliteTaskStore.over(db),
+        db,
+        store,
+        new LocalTaskFiles(store),
+        streams,
+        lock,
+        options,
+        undefined,
+      );
     } catch (err) {
       lock.release();
       throw err;
     }
+  }
+
+  /** The engine on a cluster's taskdb and bucket, itself a member that runs tasks on its slots. */
+  private static async openCluster(
+    options: EngineOptions,
+    cluster: ClusterOptions,
+    store: BlobStore,
+    lock: DataDirLock,
+  ): Promise<Engine> {
+    const id = `serve@${hostname()}-${process.pid}`;
+    const tdb = await PgTaskDb.open(cluster.taskdb, { actor: id, poolSize: 16 });
+    try {
+      const streams = (await tdb.ensureStreams(STREAMS, USER)) as Record<StreamKind, string>;
+      const since = await tdb.lastEventId();
+      const slots = { ...defaultSlots(), ...options.slots };
+      const membership = await Membership.join(
+        tdb,
+        {
+          id,
+          host: hostname(),
+          streams: STREAMS.filter((k) => slots[k] > 0),
+          slots: Math.max(...Object.values(slots)),
+        },
+        {
+          leaseMs: cluster.leaseMs ?? 30_000,
+          sweepMs: cluster.sweepMs ?? 5000,
+          log: (line) => process.stderr.write(`bento serve: ${line}\n`),
+        },
+      );
+      const cache = join(store.root, 'cluster-cache');
+      const engine = new Engine(
+        tdb,
+        undefined,
+        store,
+        new S3TaskFiles(cluster.s3, cache),
+        streams,
+        lock,
+        options,
+        membership,
+      );
+      engine.follow(cluster.followMs ?? 500, cache, since);
+      return engine;
+    } catch (err) {
+      await tdb.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Announces the changes other hosts make (a worker elsewhere claims, proves,
+   * fails): the taskdb's events are read as they come, from now on. A job
+   * that ended leaves nothing in this host's cache but its stored blobs.
+   */
+  private follow(ms: number, cache: string, since: number): void {
+    let last = since;
+    // Event ids are taken when a change is made but seen when it commits, so an
+    // id below the last one read may still come: a window below it is read
+    // again, and what was seen of it remembered.
+    const seen = new Set<number>();
+    let busy = false;
+    let failing = false;
+    this.follower = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void (async () => {
+        for (;;) {
+          const events = await this.tdb.getEventsSince(Math.max(0, last - FOLLOW_WINDOW), 1000);
+          failing = false;
+          const fresh = events.filter((e) => e.id > since && !seen.has(e.id));
+          for (const e of fresh) {
+            seen.add(e.id);
+            last = Math.max(last, e.id);
+            if (e.taskId === null && e.to !== 'running')
+              await rm(join(cache, 'work', e.jobId), { recursive: true, force: true });
+          }
+          for (const id of seen) if (id <= last - FOLLOW_WINDOW) seen.delete(id);
+          for (const jobId of new Set(fresh.map((e) => e.jobId))) this.emit('change', jobId);
+          if (events.length < 1000) return;
+        }
+      })()
+        .catch((err: unknown) => {
+          // Once per outage (the database restarting): the next rounds try again quietly.
+          if (!failing) this.scheduler.fault('reading the taskdb events', err);
+          failing = true;
+        })
+        .finally(() => {
+          busy = false;
+        });
+    }, ms);
+  }
+
+  /** Whether this engine runs on a cluster's taskdb and bucket. */
+  get clustered(): boolean {
+    return this.membership !== undefined;
+  }
+
+  /** The cluster's workers heard from lately, this process among them; none on the desktop. */
+  async workers(): Promise<WorkerRow[]> {
+    return this.membership ? this.tdb.listWorkers(Date.now() - WORKER_LISTED_MS) : [];
   }
 
   /** The data directory. */
@@ -154,8 +300,12 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
   }
 
   /** Each stream's running and ready tasks. */
-  streamLoad(): { workerType: string; running: number; ready: number }[] {
-    return this.db.getStreams().map((st) => ({ workerType: st.workerType, running: st.running, ready: st.ready }));
+  async streamLoad(): Promise<{ workerType: string; running: number; ready: number }[]> {
+    return (await this.tdb.getStreams()).map((st) => ({
+      workerType: st.workerType,
+      running: st.running,
+      ready: st.ready,
+    }));
   }
 
   /** Re-queues tasks a dead process left running, then starts the worker slots. */
@@ -165,9 +315,16 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
 
   /** Stops the slots and their children; tasks in flight are re-queued by the next start. */
   async close(): Promise<void> {
-    await this.scheduler.close();
-    this.db.close();
-    this.lock.release();
+    clearInterval(this.follower);
+    this.membership?.stop();
+    try {
+      await this.scheduler.close();
+      // Its tasks go back to the queue now rather than when their lease ends.
+      await this.membership?.leave();
+    } finally {
+      await this.tdb.close();
+      this.lock.release();
+    }
   }
 
   /** A bucket sync over this data directory's blobs. */
@@ -197,6 +354,9 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       throw new EngineError('a session needs an ELF');
     }
     const input = (await this.store.putContentAddressed('inputs', request.input)).sha256;
+    // A worker on another host reads them from the bucket.
+    await this.files.share(this.store, 'elfs', elf);
+    await this.files.share(this.store, 'inputs', input);
     const def: TaskDef = {
       kind: 'execute',
       elf,
@@ -206,7 +366,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       executeOnly: request.executeOnly ?? false,
       receiptKind: request.receiptKind ?? DEFAULT_RECEIPT_KIND,
     };
-    const jobId = this.db.createJob(
+    const jobId = await this.tdb.createJob(
       this.streams.exec,
       def as unknown as Json,
       this.maxRetries,
@@ -238,14 +398,14 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     return put.id;
   }
 
-  status(jobId: string): JobStatus {
-    const summary = this.db.jobSummary(jobId);
+  async status(jobId: string): Promise<JobStatus> {
+    const summary = await this.tdb.jobSummary(jobId);
     if (!summary) throw new EngineError(`no job ${jobId}`);
     return this.statusOf(summary);
   }
 
   /** A job's status from the summary of its tasks (one query, whatever the job's size). */
-  private statusOf(summary: JobSummary, now = Date.now()): JobStatus {
+  private async statusOf(summary: JobSummary, now = Date.now()): Promise<JobStatus> {
     const { job, execute, finalize } = summary;
     const jobId = job.id;
     const def = TaskDef.safeParse(execute?.taskDef);
@@ -254,7 +414,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     const progress = progressOf(summary, now);
     const execDef = def.success && def.data.kind === 'execute' ? def.data : undefined;
     const executeOnly = execDef?.executeOnly ?? false;
-    const receiptBytes = job.state === 'done' && finalize !== null ? this.receiptSize(jobId) : null;
+    const receiptBytes = job.state === 'done' && finalize !== null ? await this.receiptSize(jobId) : null;
     return {
       ...progress,
       // Execute-only jobs have no proving tasks to count: the executor reports its segments.
@@ -277,57 +437,56 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
   }
 
   /** A job's status with its tasks and their timeline, as the contract shows them. */
-  detail(jobId: string): JobDetail {
-    const tasks = this.db.getTasks(jobId).flatMap((task) => {
+  async detail(jobId: string): Promise<JobDetail> {
+    const status = await this.status(jobId);
+    const tasks = (await this.tdb.getTasks(jobId)).flatMap((task) => {
       const kind = TaskKind.safeParse(task.kind);
       // A task of no known kind (a foreign backfill) fails when claimed; it is not drawn.
       return kind.success ? [{ ...task, kind: kind.data }] : [];
     });
-    return JobDetail.parse({ ...this.status(jobId), tasks, events: this.db.getEvents(jobId) });
+    return JobDetail.parse({ ...status, tasks, events: await this.tdb.getEvents(jobId) });
   }
 
   /** The guest's stdout and stderr (empty until the executor has run). */
   async logs(jobId: string): Promise<Buffer> {
-    this.status(jobId);
-    return this.store.get('logs', jobId).catch(() => Buffer.alloc(0));
+    await this.status(jobId);
+    const logs = isValidId(jobId) ? await this.files.fetch({ kind: 'logs', id: jobId }).catch(() => null) : null;
+    return logs ? readFile(logs).catch(() => Buffer.alloc(0)) : Buffer.alloc(0);
   }
 
   /** The stored receipt of a job, if there is one (a path for this process only, never sent out). */
-  receiptFile(jobId: string): string | null {
-    const receipt = this.receiptPath(jobId);
-    return receipt && existsSync(receipt) ? receipt : null;
+  async receiptFile(jobId: string): Promise<string | null> {
+    const ref = receiptRef(jobId);
+    return ref && (await this.files.size(ref)) !== null ? this.files.fetch(ref) : null;
   }
 
   /** The stored receipt's size in bytes; null when there is none (or it was deleted a moment ago). */
-  private receiptSize(jobId: string): number | null {
-    const receipt = this.receiptPath(jobId);
-    return receipt ? (statSync(receipt, { throwIfNoEntry: false })?.size ?? null) : null;
-  }
-
-  private receiptPath(jobId: string): string | null {
-    // A row from outside (an old backfill) may carry an id no blob can have: it simply has no receipt.
-    return isValidId(jobId) ? this.store.path('receipts', jobId) : null;
+  private async receiptSize(jobId: string): Promise<number | null> {
+    const ref = receiptRef(jobId);
+    return ref ? this.files.size(ref) : null;
   }
 
   /** Whether the job exists. */
-  hasJob(jobId: string): boolean {
-    return this.jobState(jobId) !== undefined;
+  async hasJob(jobId: string): Promise<boolean> {
+    return (await this.jobState(jobId)) !== undefined;
   }
 
   /** The job's state alone (cheap: no status is built); undefined for no such job. */
-  jobState(jobId: string): JobStatus['state'] | undefined {
-    return this.db.getJobState(jobId);
+  jobState(jobId: string): Promise<JobStatus['state'] | undefined> {
+    return this.tdb.getJobState(jobId);
   }
 
   /** The ELF and input a job runs (their blob ids), if its executor's definition is readable. */
-  blobsOf(jobId: string): { elf: string; input: string } | null {
-    const def = TaskDef.safeParse(this.db.getTask(jobId, 'init')?.taskDef);
+  async blobsOf(jobId: string): Promise<{ elf: string; input: string } | null> {
+    const def = TaskDef.safeParse((await this.tdb.getTask(jobId, 'init'))?.taskDef);
     return def.success && def.data.kind === 'execute' ? { elf: def.data.elf, input: def.data.input } : null;
   }
 
   /** The job's stored receipt. */
-  receipt(jobId: string): Promise<Buffer> {
-    return this.store.get('receipts', jobId);
+  async receipt(jobId: string): Promise<Buffer> {
+    const ref = receiptRef(jobId);
+    if (!ref) throw new EngineError(`job ${jobId} has no receipt`);
+    return readFile(await this.files.fetch(ref));
   }
 
   /** Stored receipts of succeeded jobs, newest job first, with their sizes. */
@@ -335,59 +494,61 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     limit: number,
     offset: number,
   ): Promise<{ receipts: (JobStatus & { receiptBytes: number })[]; total: number }> {
-    const stored = new Set(await this.store.list('receipts'));
-    const ids = this.listIds('succeeded').filter((id) => stored.has(id));
-    const receipts = ids.slice(offset, offset + limit).flatMap((id) => {
-      const status = this.status(id);
-      // A receipt deleted since the listing is left out of the page.
-      return status.receiptBytes === null ? [] : [{ ...status, receiptBytes: status.receiptBytes }];
-    });
+    const stored = new Set(await this.files.list('receipts'));
+    const ids = (await this.tdb.listJobIds('succeeded')).filter((id) => stored.has(id));
+    const statuses = await Promise.all(ids.slice(offset, offset + limit).map((id) => this.status(id)));
+    // A receipt deleted since the listing is left out of the page.
+    const receipts = statuses.flatMap((status) =>
+      status.receiptBytes === null ? [] : [{ ...status, receiptBytes: status.receiptBytes }],
+    );
     return { receipts, total: ids.length };
   }
 
   /** An admin verb on the taskdb (bento admin); a job it deleted loses its children and files too. */
   async admin(verb: string, args: unknown): Promise<unknown> {
-    const result = runEngineAdminVerb(this.db, verb, args);
+    if (!this.sqlite)
+      throw new EngineError(`bento admin ${verb}: the admin verbs run on a desktop taskdb, not on a cluster's yet`);
+    const result = runEngineAdminVerb(this.sqlite, verb, args);
     await Promise.all(deletedJobs(result).map((jobId) => this.forget(jobId)));
     return result;
   }
 
   /** Jobs, newest first, optionally only those in one state. */
-  list(limit = 50, offset = 0, filter?: JobFilter): JobStatus[] {
+  async list(limit = 50, offset = 0, filter?: JobFilter): Promise<JobStatus[]> {
     const now = Date.now();
-    return this.db.jobSummaries(filter, limit, offset, now).flatMap((summary) => {
-      try {
-        return [this.statusOf(summary, now)];
-      } catch (err) {
-        // One unreadable row never takes the list down with it.
-        this.scheduler.fault(`listing job ${summary.job.id.slice(0, 80)}`, err);
-        return [];
-      }
-    });
+    const summaries = await this.tdb.jobSummaries(filter, limit, offset, now);
+    const statuses = await Promise.all(
+      summaries.map((summary) =>
+        this.statusOf(summary, now).catch((err: unknown) => {
+          // One unreadable row never takes the list down with it.
+          this.scheduler.fault(`listing job ${summary.job.id.slice(0, 80)}`, err);
+          return undefined;
+        }),
+      ),
+    );
+    return statuses.filter((s): s is JobStatus => s !== undefined);
   }
 
-  /** Job ids, newest first (cheap: no status is built). */
-  private listIds(filter?: JobFilter, limit = -1, offset = 0): string[] {
-    return this.db.listJobIds(filter, limit, offset);
-  }
-
-  count(filter?: JobFilter): number {
-    return this.db.countJobs(filter);
+  count(filter?: JobFilter): Promise<number> {
+    return this.tdb.countJobs(filter);
   }
 
   /** Removes an ended job: its tasks and events, receipt, journal, logs and work directory. */
   async delete(jobId: string): Promise<void> {
-    const state = this.db.getJobState(jobId);
+    const state = await this.tdb.getJobState(jobId);
     if (!state) throw new EngineError(`no job ${jobId}`);
     if (state === 'running') throw new EngineError(`job ${jobId} is still running: stop it before deleting it`);
-    this.db.deleteJob(jobId, { actor: 'user', reason: 'deleted' });
+    await this.tdb.deleteJob(jobId, { actor: 'user', reason: 'deleted' });
     await this.forget(jobId);
   }
 
   /** After a job's rows are gone (here or by an admin verb): its children are stopped and its files removed. */
   async forget(jobId: string): Promise<void> {
     this.scheduler.abortJob(jobId, 'job deleted');
-    await this.store.removeJob(jobId);
+    // The job is gone either way: files that could not be removed (the bucket out of reach) are reported, not the delete.
+    await this.files
+      .removeJob(jobId)
+      .catch((err: unknown) => this.scheduler.fault(`removing the files of job ${jobId}`, err));
     this.emit('change', jobId);
   }
 
@@ -397,8 +558,8 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
    * handed out as a proof.
    */
   async verifyReceipt(jobId: string): Promise<{ valid: true; verifyMs: number } | { valid: false; error: string }> {
-    const s = this.status(jobId);
-    const receipt = this.receiptFile(jobId);
+    const s = await this.status(jobId);
+    const receipt = await this.receiptFile(jobId);
     if (!s.hasReceipt || !receipt || !s.imageId) throw new EngineError(`job ${jobId} has no receipt (${s.phase})`);
     try {
       const { result } = await runNative(
@@ -408,32 +569,31 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       return { valid: true, verifyMs: Number(result.verify_ms) };
     } catch (err) {
       if (!(err instanceof NativeError && err.reported)) throw err;
-      this.db.failFinishedJob(jobId, `the stored receipt no longer verifies: ${err.message}`, { actor: 'engine' });
+      await this.tdb.failFinishedJob(jobId, `the stored receipt no longer verifies: ${err.message}`, {
+        actor: 'engine',
+      });
       this.emit('change', jobId);
       return { valid: false, error: err.message };
     }
   }
 
   /** Runs a failed or stopped job again from its failed tasks (finished segments are kept). */
-  retry(jobId: string): AdminResult {
-    const result = resetTasks(
-      this.db,
-      { jobId, state: 'failed' },
-      { force: true, actor: 'user', reason: 'retried from the UI' },
-    );
+  async retry(jobId: string): Promise<AdminResult> {
+    const result = await this.tdb.retryJob(jobId, { actor: 'user', reason: 'retried from the UI' });
     this.changed(jobId);
     return result;
   }
 
   /** Removes a job's stored receipt (the job stays). */
   async deleteReceipt(jobId: string): Promise<void> {
-    await this.store.delete('receipts', jobId);
+    const ref = receiptRef(jobId);
+    if (ref) await this.files.remove(ref);
     this.emit('change', jobId);
   }
 
   /** Stops the job at the user's word and kills its children. */
   async stop(jobId: string): Promise<boolean> {
-    const stopped = this.db.stopJob(jobId, { actor: 'user' });
+    const stopped = await this.tdb.stopJob(jobId, { actor: 'user' });
     this.scheduler.abortJob(jobId, STOPPED_BY_USER);
     if (stopped) await this.scheduler.ended(jobId);
     return stopped;
@@ -441,12 +601,24 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
 
   /** Resolves when the job reaches a terminal phase. */
   waitFor(jobId: string): Promise<JobStatus> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      let settled = false;
       const check = (id: string): void => {
+        if (id !== jobId || settled) return;
         // Changes are frequent (progress lines): the full status only once the job has ended.
-        if (id !== jobId || this.db.getJobState(jobId) === 'running') return;
-        this.off('change', check);
-        resolve(this.status(jobId));
+        void this.tdb
+          .getJobState(jobId)
+          .then(async (state) => {
+            if (state === 'running' || settled) return;
+            settled = true;
+            this.off('change', check);
+            resolve(await this.status(jobId));
+          })
+          .catch((err: unknown) => {
+            settled = true;
+            this.off('change', check);
+            reject(err instanceof Error ? err : new Error(String(err)));
+          });
       };
       this.on('change', check);
       check(jobId);
@@ -457,4 +629,9 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     this.scheduler.wake();
     this.emit('change', jobId);
   }
+}
+
+/** A job's receipt; none for a row from outside (an old backfill) whose id no blob can have. */
+function receiptRef(jobId: string): FileRef | null {
+  return isValidId(jobId) ? { kind: 'receipts', id: jobId } : null;
 }

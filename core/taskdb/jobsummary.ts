@@ -23,7 +23,7 @@ export interface JobSummary {
   joined: number;
 }
 
-interface SummaryRow extends JobRow {
+export interface SummaryRow extends JobRow {
   e_state: TaskState | null;
   e_def: string | null;
   e_output: string | null;
@@ -47,24 +47,38 @@ export const JOB_LISTS: Record<JobListFilter | 'all', string> = {
   stopped: "WHERE state = 'stopped'",
 };
 
-// One pass over the page's tasks: a job has one executor and one finalize task.
-const summarize = (page: string): string => `
+const JOB_COLUMNS = 'id, state, error, user_id, created_at, ended_at, unfinished';
+
+/**
+ * The jobs a summary query pages over, newest first: `seq` is the creation
+ * order (SQLite's rowid, PostgreSQL's seq column), `where` one of JOB_LISTS,
+ * `tail` the LIMIT or id clause in the dialect's parameters.
+ */
+export const jobPage = (seq: string, where: string, tail: string): string =>
+  `SELECT ${JOB_COLUMNS}, ${seq} AS seq FROM jobs ${where} ${tail}`;
+
+/**
+ * One pass over the page's tasks (a job has one executor and one finalize
+ * task), in SQL both backends run; `now` is the dialect's parameter for the
+ * time a prove task not started yet counts from.
+ */
+export const summaryQuery = (page: string, now: string): string => `
   WITH page AS (${page})
   SELECT page.*,
     max(CASE WHEN t.kind = 'execute' THEN t.state END) AS e_state,
-    max(CASE WHEN t.kind = 'execute' THEN t.task_def END) AS e_def,
-    max(CASE WHEN t.kind = 'execute' THEN t.output END) AS e_output,
+    max(CASE WHEN t.kind = 'execute' THEN CAST(t.task_def AS text) END) AS e_def,
+    max(CASE WHEN t.kind = 'execute' THEN CAST(t.output AS text) END) AS e_output,
     max(CASE WHEN t.kind = 'finalize' THEN t.state END) AS f_state,
     max(CASE WHEN t.kind = 'finalize' THEN t.progress END) AS f_progress,
-    sum(t.kind = 'prove') AS proves,
-    sum(t.kind = 'prove' AND t.state = 'done') AS proven,
-    sum(t.kind = 'prove' AND t.state = 'done' AND t.started_at IS NOT NULL) AS proven_timed,
-    min(CASE WHEN t.kind = 'prove' THEN coalesce(t.started_at, @now) END) AS first_prove_start,
-    sum(t.kind IN ('lift', 'shapes', 'join') AND t.state != 'done') AS open_joins,
-    sum(t.kind IN ('lift', 'join')) AS joins,
-    sum(t.kind IN ('lift', 'join') AND t.state = 'done') AS joined
+    sum(CASE WHEN t.kind = 'prove' THEN 1 ELSE 0 END) AS proves,
+    sum(CASE WHEN t.kind = 'prove' AND t.state = 'done' THEN 1 ELSE 0 END) AS proven,
+    sum(CASE WHEN t.kind = 'prove' AND t.state = 'done' AND t.started_at IS NOT NULL THEN 1 ELSE 0 END) AS proven_timed,
+    min(CASE WHEN t.kind = 'prove' THEN coalesce(t.started_at, ${now}) END) AS first_prove_start,
+    sum(CASE WHEN t.kind IN ('lift', 'shapes', 'join') AND t.state != 'done' THEN 1 ELSE 0 END) AS open_joins,
+    sum(CASE WHEN t.kind IN ('lift', 'join') THEN 1 ELSE 0 END) AS joins,
+    sum(CASE WHEN t.kind IN ('lift', 'join') AND t.state = 'done' THEN 1 ELSE 0 END) AS joined
   FROM page LEFT JOIN tasks t ON t.job_id = page.id
-  GROUP BY page.id
+  GROUP BY page.id, page.seq, page.state, page.error, page.user_id, page.created_at, page.ended_at, page.unfinished
   ORDER BY page.created_at DESC, page.seq DESC`;
 
 export class JobSummaries {
@@ -76,13 +90,14 @@ export class JobSummaries {
       Object.entries(JOB_LISTS).map(([list, where]) => [
         list,
         db.prepare(
-          summarize(
-            `SELECT *, rowid AS seq FROM jobs ${where} ORDER BY created_at DESC, rowid DESC LIMIT @limit OFFSET @offset`,
+          summaryQuery(
+            jobPage('rowid', where, 'ORDER BY created_at DESC, rowid DESC LIMIT @limit OFFSET @offset'),
+            '@now',
           ),
         ),
       ]),
     ) as Record<JobListFilter | 'all', Database.Statement>;
-    this.one = db.prepare(summarize('SELECT *, rowid AS seq FROM jobs WHERE id = @id'));
+    this.one = db.prepare(summaryQuery(jobPage('rowid', '', 'WHERE id = @id'), '@now'));
   }
 
   /** A page of jobs, newest first, optionally of one list (all of them when limit is -1). */
@@ -96,7 +111,7 @@ export class JobSummaries {
   }
 }
 
-function toSummary(row: SummaryRow): JobSummary {
+export function toSummary(row: SummaryRow): JobSummary {
   return {
     job: toJob(row),
     execute:

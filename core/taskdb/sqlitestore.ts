@@ -2,9 +2,11 @@
 // TaskStore interface. One connection serves every caller, so while a
 // transaction awaits, other callers wait for it to settle rather than join it.
 
+import { type AdminResult, resetTasks } from './admin.js';
+import type { JobSummary } from './jobsummary.js';
 import { TaskDb, type OpenOptions } from './taskdb.js';
 import type { Consistency, Lease, TaskStore, WorkerInfo, WorkerRow } from './store.js';
-import type { ChangeContext, Job, JobState, Json, Stream, Task, TaskEvent, WorkItem } from './types.js';
+import type { ChangeContext, Job, JobListFilter, JobState, Json, Stream, Task, TaskEvent, WorkItem } from './types.js';
 
 export class SqliteTaskStore implements TaskStore {
   readonly backend = 'sqlite';
@@ -135,6 +137,23 @@ export class SqliteTaskStore implements TaskStore {
   }
   getEventsSince(afterId: number, limit?: number): Promise<TaskEvent[]> {
     return this.run((t) => t.getEventsSince(afterId, limit));
+  }
+  jobSummaries(filter: JobListFilter | undefined, limit: number, offset: number, now?: number): Promise<JobSummary[]> {
+    return this.run((t) => t.jobSummaries(filter, limit, offset, now));
+  }
+  jobSummary(jobId: string, now?: number): Promise<JobSummary | undefined> {
+    return this.run((t) => t.jobSummary(jobId, now));
+  }
+  listJobIds(filter: JobListFilter | undefined, limit?: number, offset?: number): Promise<string[]> {
+    return this.run((t) => t.listJobIds(filter, limit, offset));
+  }
+  countJobs(filter?: JobListFilter): Promise<number> {
+    return this.run((t) => t.countJobs(filter));
+  }
+  retryJob(jobId: string, ctx: ChangeContext): Promise<AdminResult> {
+    return this.run((t) =>
+      resetTasks(t, { jobId, state: 'failed' }, { force: true, actor: ctx.actor ?? 'user', reason: ctx.reason }),
+    );
   }
   checkConsistency(): Promise<Consistency> {
     return this.run((t) => t.checkConsistency());

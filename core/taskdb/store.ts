@@ -3,7 +3,9 @@
 // cluster's shared database). Both keep the same state machine: the same
 // states, transitions, stream priority rule, events and answers.
 
-import type { ChangeContext, Job, Json, Stream, Task, TaskEvent, WorkItem } from './types.js';
+import type { AdminResult } from './admin.js';
+import type { JobSummary } from './jobsummary.js';
+import type { ChangeContext, Job, JobListFilter, Json, Stream, Task, TaskEvent, WorkItem } from './types.js';
 
 /** A claim's lease: the worker that holds the task, and until when it may go unheard from. */
 export interface Lease {
@@ -99,6 +101,14 @@ export interface TaskStore {
   getConcurrentJobs(userId?: string): Promise<string[]>;
   getEvents(jobId: string, afterId?: number): Promise<TaskEvent[]>;
   getEventsSince(afterId: number, limit?: number): Promise<TaskEvent[]>;
+  /** A page of jobs, newest first (all of them when limit is -1), with what their statuses need of their tasks. */
+  jobSummaries(filter: JobListFilter | undefined, limit: number, offset: number, now?: number): Promise<JobSummary[]>;
+  jobSummary(jobId: string, now?: number): Promise<JobSummary | undefined>;
+  /** Job ids, newest first, optionally of one list only (all of them when limit is -1). */
+  listJobIds(filter: JobListFilter | undefined, limit?: number, offset?: number): Promise<string[]>;
+  countJobs(filter?: JobListFilter): Promise<number>;
+  /** A failed or stopped job runs again from its failed tasks (those done are kept). */
+  retryJob(jobId: string, ctx: ChangeContext): Promise<AdminResult>;
   /** Checks the counters and waits the triggers keep against the rows they count. */
   checkConsistency(): Promise<Consistency>;
 

@@ -28,6 +28,7 @@ import type { Consistency, Lease, TaskStore, WorkerInfo, WorkerRow } from '../st
 import {
   type ChangeContext,
   type Job,
+  type JobListFilter,
   type JobState,
   type Json,
   type Stream,
@@ -40,7 +41,9 @@ import {
 } from '../types.js';
 import { PG_MIGRATIONS } from './migrations.js';
 import { isTaskDbUnreachable } from '../unreachable.js';
-import { PG_SQL as SQL } from './statements.js';
+import { PG_JOB_LISTS, PG_SQL as SQL } from './statements.js';
+import type { AdminResult, Change } from '../admin.js';
+import { type JobSummary, type SummaryRow, toSummary } from '../jobsummary.js';
 
 export interface PgOpenOptions {
   /** Who this connection acts for when a verb names no actor. */
@@ -505,6 +508,60 @@ export class PgTaskDb implements TaskStore {
 
   async getEventsSince(afterId: number, limit = 1000): Promise<TaskEvent[]> {
     return (await this.read<EventRow>(SQL.eventsSince, [afterId, limit])).map(toEvent);
+  }
+
+  async jobSummaries(
+    filter: JobListFilter | undefined,
+    limit: number,
+    offset: number,
+    now = Date.now(),
+  ): Promise<JobSummary[]> {
+    const rows = await this.read<SummaryRow>(PG_JOB_LISTS[filter ?? 'all'].summaries, [
+      now,
+      limit < 0 ? null : limit,
+      offset,
+    ]);
+    return rows.map(toSummary);
+  }
+
+  async jobSummary(jobId: string, now = Date.now()): Promise<JobSummary | undefined> {
+    const row = (await this.read<SummaryRow>(SQL.jobSummary, [jobId, now]))[0];
+    return row && toSummary(row);
+  }
+
+  async listJobIds(filter: JobListFilter | undefined, limit = -1, offset = 0): Promise<string[]> {
+    const rows = await this.read<{ id: string }>(PG_JOB_LISTS[filter ?? 'all'].ids, [limit < 0 ? null : limit, offset]);
+    return rows.map((r) => r.id);
+  }
+
+  async countJobs(filter?: JobListFilter): Promise<number> {
+    return (await this.read<{ n: number }>(PG_JOB_LISTS[filter ?? 'all'].count))[0]?.n ?? 0;
+  }
+
+  retryJob(jobId: string, ctx: ChangeContext): Promise<AdminResult> {
+    return this.change(ctx, async (c, now) => {
+      const job = (await c.query<JobRow>(SQL.getJob, [jobId])).rows[0];
+      if (!job) throw new TaskDbError('not_found', `job ${jobId} does not exist`);
+      const failed = (await c.query<{ task_id: string }>(SQL.failedTasksOfJob, [jobId])).rows;
+      const changes: Change[] = [];
+      if (failed.length === 0) return { applied: false, changes };
+      if (job.state !== 'running') await c.query(SQL.reviveJob, [jobId]);
+      for (const [i, { task_id: taskId }] of failed.entries()) {
+        const waiting = (await c.query<{ n: number }>(SQL.unfinishedPrerequisites, [jobId, taskId])).rows[0]?.n ?? 0;
+        const to = waiting === 0 ? 'ready' : 'pending';
+        // Listed as the SQLite taskdb's resetTasks lists them: the job after the first task.
+        changes.push({ target: 'task', jobId, taskId, action: 'reset', from: 'failed', to });
+        if (i === 0 && job.state !== 'running')
+          changes.push({ target: 'job', jobId, action: 'reset', from: job.state, to: 'running' });
+        await c.query(SQL.resetTask, [to, waiting, now, jobId, taskId]);
+      }
+      return { applied: true, changes };
+    });
+  }
+
+  /** The newest event's id (0 for none): where a reader of what happens from now on starts. */
+  async lastEventId(): Promise<number> {
+    return (await this.read<{ id: number }>(SQL.lastEventId))[0]?.id ?? 0;
   }
 
   async checkConsistency(): Promise<Consistency> {

@@ -2,6 +2,9 @@
 // prepared once per connection, so the hot verbs (claim, done) are not parsed
 // and planned again on every call.
 
+import { JOB_LISTS, jobPage, summaryQuery } from '../jobsummary.js';
+import type { JobListFilter } from '../types.js';
+
 const TEXT = {
   setContext: "SELECT set_config('bento.actor', $1, false), set_config('bento.reason', $2, false)",
   insertStream: 'INSERT INTO streams (id, worker_type, reserved, be_mult, user_id) VALUES ($1, $2, $3, $4, $5)',
@@ -86,7 +89,44 @@ const TEXT = {
   runningJobsOfUser: "SELECT id FROM jobs WHERE user_id = $1 AND state = 'running' ORDER BY seq",
   jobEvents: 'SELECT * FROM task_events WHERE job_id = $1 AND id > $2 ORDER BY id',
   eventsSince: 'SELECT * FROM task_events WHERE id > $1 ORDER BY id LIMIT $2',
+  lastEventId: 'SELECT coalesce(max(id), 0) AS id FROM task_events',
+  jobSummary: summaryQuery(jobPage('seq', '', 'WHERE id = $1'), '$2'),
+  // A retry (the admin verb resetTasks, for one job's failed tasks): the counters follow by trigger.
+  failedTasksOfJob: "SELECT task_id FROM tasks WHERE job_id = $1 AND state = 'failed' ORDER BY seq",
+  reviveJob: "UPDATE jobs SET state = 'running', error = NULL, ended_at = NULL WHERE id = $1",
+  resetTask: `
+    UPDATE tasks SET state = $1, waiting_on = $2, retries = 0, progress = 0, error = NULL,
+                     output = NULL, started_at = NULL, worker_id = NULL, lease_until = NULL, updated_at = $3
+    WHERE job_id = $4 AND task_id = $5`,
+  unfinishedPrerequisites: `
+    SELECT count(*) AS n FROM task_deps d JOIN tasks p ON p.job_id = d.job_id AND p.task_id = d.pre_task_id
+    WHERE d.job_id = $1 AND d.post_task_id = $2 AND p.state != 'done'`,
 } as const;
+
+/** Each job list's statements: a page of summaries ($1 now, $2 limit or null for all, $3 offset), its ids, its size. */
+const LISTS = Object.fromEntries(
+  Object.entries(JOB_LISTS).map(([list, where]) => [
+    list,
+    {
+      summaries: {
+        name: `bento_summaries_${list}`,
+        text: summaryQuery(jobPage('seq', where, 'ORDER BY created_at DESC, seq DESC LIMIT $2 OFFSET $3'), '$1'),
+      },
+      ids: {
+        name: `bento_job_ids_${list}`,
+        text: `SELECT id FROM jobs ${where} ORDER BY created_at DESC, seq DESC LIMIT $1 OFFSET $2`,
+      },
+      count: { name: `bento_job_count_${list}`, text: `SELECT count(*) AS n FROM jobs ${where}` },
+    },
+  ]),
+);
+
+type Statement = { name: string; text: string };
+
+export const PG_JOB_LISTS = LISTS as Record<
+  JobListFilter | 'all',
+  { summaries: Statement; ids: Statement; count: Statement }
+>;
 
 export const PG_SQL = Object.fromEntries(
   Object.entries(TEXT).map(([name, text]) => [name, { name: `bento_${name}`, text }]),

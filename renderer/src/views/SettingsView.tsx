@@ -1,5 +1,6 @@
-// Workers (slots per stream, what each runs now, CPU/GPU) and the daemon's
-// settings, with a connection test for bucket sync.
+// Workers (slots per stream, what each runs now, CPU/GPU; on a cluster, every
+// connected worker) and the daemon's settings, with a connection test for
+// bucket sync.
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
@@ -13,6 +14,7 @@ import {
   type S3Given,
   STREAM_LABELS,
   type SettingsUpdate,
+  type Workers,
 } from '../../../core/api/contract';
 import { ReceiptKindSelect } from '../components/ReceiptKindSelect';
 import { useNow } from '../components/useNow';
@@ -28,8 +30,13 @@ export function SettingsView() {
 }
 
 function WorkersPanel() {
-  // Refreshed when the event stream reports a job change (api/events.ts), not polled.
-  const q = useQuery({ queryKey: ['workers'], queryFn: () => api.workers() });
+  // Refreshed when the event stream reports a job change (api/events.ts); on a
+  // cluster also every few seconds, for the heartbeats of workers elsewhere.
+  const q = useQuery({
+    queryKey: ['workers'],
+    queryFn: () => api.workers(),
+    refetchInterval: (query) => (query.state.data?.cluster ? 5000 : false),
+  });
   const now = useNow(true);
   const w = q.data;
   return (
@@ -76,9 +83,50 @@ function WorkersPanel() {
               })}
             </tbody>
           </table>
+          {w.cluster && <ClusterWorkers workers={w.cluster} now={now} />}
         </>
       )}
     </section>
+  );
+}
+
+function ClusterWorkers({ workers, now }: { workers: NonNullable<Workers['cluster']>; now: number }) {
+  return (
+    <>
+      <h2 id="cluster-title">Cluster workers</h2>
+      <table aria-labelledby="cluster-title" data-testid="cluster-workers">
+        <thead>
+          <tr>
+            <th scope="col">Worker</th>
+            <th scope="col">Host</th>
+            <th scope="col">Streams</th>
+            <th scope="col">Slots</th>
+            <th scope="col">Running now</th>
+            <th scope="col">Last heard</th>
+          </tr>
+        </thead>
+        <tbody>
+          {workers.map((worker) => (
+            <tr key={worker.id}>
+              <th scope="row">{worker.id}</th>
+              <td>{worker.host}</td>
+              <td>{worker.streams.map((st) => STREAM_LABELS[st] ?? st).join(', ')}</td>
+              <td>{worker.slots}</td>
+              <td>
+                {worker.running.length === 0
+                  ? 'idle'
+                  : worker.running.map((r) => (
+                      <div key={`${r.jobId}/${r.taskId}`}>
+                        <Link href={`/jobs/${r.jobId}`}>{shortId(r.jobId)}</Link> {r.taskId}
+                      </div>
+                    ))}
+              </td>
+              <td>{duration(Math.max(0, now - worker.lastHeartbeat))} ago</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 
