@@ -7,7 +7,8 @@ import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_pro
 import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import pg from 'pg';
 import S3rver from 's3rver';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Config } from '../core/api/contract.js';
@@ -80,6 +81,17 @@ async function stopWorker(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
+}
+
+/** Runs SQL on the taskdb as another host could. */
+async function pgQuery(url: string, sql: string, params: unknown[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql, params);
+  } finally {
+    await client.end();
+  }
 }
 
 /** A fresh taskdb (a database of its own) and the test's own connection to it. */
@@ -361,8 +373,22 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
           await browser.close();
         }
       }
-      // The admin verbs run on the desktop's taskdb only, and say so.
-      await expect(api.admin('summarizeTasks', [])).rejects.toThrow(/not on a cluster's/);
+      // The admin verbs run on the cluster's taskdb too, through the daemon.
+      expect(await api.admin('summarizeTasks', [{ jobId }])).toMatchObject({ total: { done: 9 } });
+      // An event row naming a path instead of a job (anyone writing the taskdb could) removes nothing of it.
+      const victim = mkdtempSync(join(tmpdir(), 'bento-victim-'));
+      const feed = new AbortController();
+      const events = await api.events(feed.signal);
+      const sql = 'INSERT INTO task_events (job_id, task_id, at, to_state, actor) VALUES ($1, NULL, $2, $3, $4)';
+      await pgQuery(url, sql, [relative(join(home, 'cluster-cache', 'work'), victim), Date.now(), 'done', 'w9']);
+      await pgQuery(url, sql, [jobId, Date.now(), 'done', 'w9']);
+      // The daemon read both rows once the feed reports the second.
+      const reader = (events.body as ReadableStream<Uint8Array>).getReader();
+      for (let text = ''; !text.includes(`"jobId":"${jobId}"`);)
+        text += new TextDecoder().decode((await reader.read()).value);
+      feed.abort();
+      expect(existsSync(victim)).toBe(true);
+      rmSync(victim, { recursive: true, force: true });
       // A job deleted through the daemon leaves nothing of its own in the bucket.
       await api.deleteJob(jobId);
       expect(await tdb.getJobState(jobId)).toBeUndefined();

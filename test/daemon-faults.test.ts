@@ -23,7 +23,7 @@ import { discoverDaemon } from '../core/daemon/discover.js';
 import { type RunningDaemon, serve } from '../core/daemon/serve.js';
 import { Engine } from '../core/engine/engine.js';
 import { runAdminVerb } from '../core/taskdb/adminverbs.js';
-import { TaskDb } from '../core/taskdb/taskdb.js';
+import { SqliteTaskStore } from '../core/taskdb/sqlitestore.js';
 import { taskDbPath } from '../core/config/paths.js';
 import { ROOT, SPIN, example, tinyElf } from './helpers/guests.js';
 import { tempDir } from './helpers/tmp.js';
@@ -190,9 +190,9 @@ describe('ids and task definitions from outside', () => {
     });
     expect(((await wrongStream.json()) as { msg: string }).msg).toMatch(/runs on the join stream, not prove/);
     // Written around the daemon's checks (the taskdb itself takes any JSON): the engine fails the task unrun.
-    const tdb = TaskDb.open(taskDbPath(home), { actor: 'test' });
-    runAdminVerb(tdb, 'backfill', [join('../../../../tmp/pwn'), { force: true, actor: 'test' }]);
-    tdb.close();
+    const tdb = SqliteTaskStore.open(taskDbPath(home), { actor: 'test' });
+    await runAdminVerb(tdb, 'backfill', [join('../../../../tmp/pwn'), { force: true, actor: 'test' }]);
+    await tdb.close();
     const failed = await until(async () => {
       const s = (await (await d.api('/api/jobs/j1')).json()) as { state: string; error: string | null };
       return s.state === 'failed' ? s : undefined;

@@ -3,6 +3,7 @@
 // and a failed or stopped job run again from its failed tasks.
 
 import { describe, expect, it } from 'vitest';
+import { resetTasks } from '../core/taskdb/admin.js';
 import type { TaskStore } from '../core/taskdb/store.js';
 import { taskDbBackends } from './helpers/taskdbbackends.js';
 
@@ -76,7 +77,11 @@ describe.each(taskDbBackends())('job service on $name', (backend) => {
     const failed = await work(tdb, 'prove', 'failed');
     expect(await tdb.getJobState(jobId)).toBe('failed');
 
-    const result = await tdb.retryJob(jobId, { actor: 'user', reason: 'retried from the UI' });
+    const result = await resetTasks(
+      tdb,
+      { jobId: jobId, state: 'failed' },
+      { force: true, actor: 'user', reason: 'retried from the UI' },
+    );
     expect(result).toEqual({
       applied: true,
       changes: [
@@ -102,8 +107,13 @@ describe.each(taskDbBackends())('job service on $name', (backend) => {
     await work(tdb, 'aux', 'done');
     expect(await tdb.getJobState(jobId)).toBe('done');
     // Nothing failed is left to retry, and no job is no job.
-    expect(await tdb.retryJob(jobId, { actor: 'user' })).toEqual({ applied: false, changes: [] });
-    await expect(tdb.retryJob('no-such-job', { actor: 'user' })).rejects.toThrow(/does not exist/);
+    expect(await resetTasks(tdb, { jobId: jobId, state: 'failed' }, { force: true, actor: 'user' })).toEqual({
+      applied: false,
+      changes: [],
+    });
+    await expect(
+      resetTasks(tdb, { jobId: 'no-such-job', state: 'failed' }, { force: true, actor: 'user' }),
+    ).rejects.toThrow(/does not exist/);
   });
 
   it.skipIf(backend.skip)('runs a stopped job again', async () => {
@@ -113,11 +123,39 @@ describe.each(taskDbBackends())('job service on $name', (backend) => {
     await work(tdb, 'exec', 'done');
     await tdb.stopJob(jobId, { actor: 'user' });
     expect(await tdb.getJobState(jobId)).toBe('stopped');
-    const result = await tdb.retryJob(jobId, { actor: 'user' });
+    const result = await resetTasks(tdb, { jobId: jobId, state: 'failed' }, { force: true, actor: 'user' });
     expect(result.applied).toBe(true);
     expect(result.changes).toContainEqual({ target: 'job', jobId, action: 'reset', from: 'stopped', to: 'running' });
     expect(await tdb.getJobState(jobId)).toBe('running');
     expect((await tdb.checkConsistency()).streamCounters).toEqual([]);
     expect(await tdb.requestWork('prove')).toMatchObject({ jobId });
+  });
+
+  it.skipIf(backend.skip)('two retries of one job at once: one runs it again, the other changes nothing', async () => {
+    const tdb = await backend.open('test');
+    const other = await backend.connect(tdb, 'other');
+    const streams = await tdb.ensureStreams(['exec', 'prove', 'join', 'aux'], 'u');
+    const jobId = await provingJob(tdb, streams);
+    await work(tdb, 'exec', 'done');
+    await work(tdb, 'prove', 'failed');
+    const retry = (store: TaskStore) =>
+      resetTasks(store, { jobId, state: 'failed' }, { force: true, actor: 'user', reason: 'retried from the UI' });
+    const results = await Promise.allSettled([retry(tdb), retry(other)]);
+    const applied = results.filter((r) => r.status === 'fulfilled' && r.value.applied);
+    expect(applied.length, JSON.stringify(results)).toBe(1);
+    // PostgreSQL holds the rows and finds them changed; SQLite's second writer is refused the file.
+    for (const r of results)
+      if (r.status === 'rejected')
+        expect(String(r.reason)).toMatch(/changed while it was being reset|database is locked/);
+    expect(await tdb.getJobState(jobId)).toBe('running');
+    expect(await tdb.checkConsistency()).toEqual({
+      streamCounters: [],
+      jobCounters: [],
+      leakingTasks: [],
+      badWaits: [],
+    });
+    const events = await tdb.getEvents(jobId);
+    // Each failed task went back to the queue once.
+    expect(events.filter((e) => e.taskId === 'join' && e.from === 'failed').length).toBe(1);
   });
 });

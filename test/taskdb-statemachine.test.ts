@@ -2,6 +2,7 @@
 // through thousands of random operations; the invariants hold after each one.
 
 import { describe, expect, it } from 'vitest';
+import { resetTasks } from '../core/taskdb/admin.js';
 import type { TaskStore } from '../core/taskdb/store.js';
 import { rng } from './helpers/rng.js';
 import { taskDbBackends } from './helpers/taskdbbackends.js';
@@ -87,7 +88,7 @@ describe.each(taskDbBackends())('taskdb state machine on $name', (backend) => {
         if (failed.length > 0) {
           const job = pick(failed);
           const before = await tdb.getTasks(job);
-          const result = await tdb.retryJob(job, { actor: 'user' });
+          const result = await resetTasks(tdb, { jobId: job, state: 'failed' }, { force: true, actor: 'user' });
           expect(result.applied).toBe(before.some((t) => t.state === 'failed'));
           if (result.applied) expect(await tdb.getJobState(job)).toBe('running');
           for (const t of await tdb.getTasks(job)) {

@@ -4,7 +4,9 @@
 // local cache and publishes what it writes (S3TaskFiles), so no host needs a
 // filesystem another shares.
 
-import { createReadStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type * as Minio from 'minio';
@@ -94,6 +96,7 @@ export class LocalTaskFiles implements TaskFiles {
 /** A cluster's: the bucket, in the cluster's layout, with a local cache of what this host fetched or wrote. */
 export class S3TaskFiles implements TaskFiles {
   private readonly client: Minio.Client;
+  private readonly downloads = new Map<string, Promise<string>>();
 
   constructor(
     private readonly config: S3Config,
@@ -116,15 +119,28 @@ export class S3TaskFiles implements TaskFiles {
     const path = this.path(ref);
     // Files are written once under their names (a rerun writes the same content): a cached copy is current.
     if (await fileExists(path, false)) return path;
+    // One download of a file at a time; those who ask meanwhile wait for it.
+    const key = S3TaskFiles.key(ref);
+    let download = this.downloads.get(key);
+    if (!download) {
+      download = this.download(key, path).finally(() => this.downloads.delete(key));
+      this.downloads.set(key, download);
+    }
+    return download;
+  }
+
+  private async download(key: string, path: string): Promise<string> {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    const partial = `${path}.part-${process.pid}`;
+    const partial = `${path}.part-${randomUUID()}`;
     try {
-      await this.client.fGetObject(this.config.bucket, S3TaskFiles.key(ref), partial);
+      await pipeline(
+        await this.client.getObject(this.config.bucket, key),
+        createWriteStream(partial, { mode: 0o600, flags: 'wx' }),
+      );
       await rename(partial, path);
     } catch (err) {
       await rm(partial, { force: true });
-      if (isMissingObject(err))
-        throw new Error(`${S3TaskFiles.key(ref)} is not in bucket ${this.config.bucket}`, { cause: err });
+      if (isMissingObject(err)) throw new Error(`${key} is not in bucket ${this.config.bucket}`, { cause: err });
       throw err;
     }
     return path;

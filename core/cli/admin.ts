@@ -10,7 +10,7 @@ import type { AdminResult, Change, MutationOptions, TaskSelection } from '../tas
 import { BlobStore } from '../blobs/blobstore.js';
 import { deletedJobs, runEngineAdminVerb } from '../engine/adminverbs.js';
 import type { AdminCall, AdminVerb } from '../taskdb/adminverbs.js';
-import { TaskDb } from '../taskdb/taskdb.js';
+import { SqliteTaskStore } from '../taskdb/sqlitestore.js';
 import { JOB_STATES, type JobState, TASK_STATES, type TaskState, TaskDbError } from '../taskdb/types.js';
 import { formatTime, printJson, printTable } from './output.js';
 import { findDaemon } from './backend.js';
@@ -38,10 +38,10 @@ function adminActor(): string {
   }
 }
 
-async function openDb(program: Command): Promise<TaskDb> {
+async function openDb(program: Command): Promise<SqliteTaskStore> {
   const home = resolveHome(program);
   await prepareDataDir(home);
-  return TaskDb.open(taskDbPath(home), { actor: adminActor(), busyTimeoutMs: 10_000 });
+  return SqliteTaskStore.open(taskDbPath(home), { actor: adminActor(), busyTimeoutMs: 10_000 });
 }
 
 /** Runs admin verbs through the running daemon, or on a connection of our own when there is none. */
@@ -52,12 +52,12 @@ async function withAdmin<T>(program: Command, fn: (call: AdminCall) => Promise<T
   const store = new BlobStore(resolveHome(program));
   try {
     return await fn((async (verb: AdminVerb, ...args: unknown[]) => {
-      const result = runEngineAdminVerb(tdb, verb, args);
+      const result = await runEngineAdminVerb(tdb, verb, args);
       await Promise.all(deletedJobs(result).map((jobId) => store.removeJob(jobId)));
       return result;
     }) as AdminCall);
   } finally {
-    tdb.close();
+    await tdb.close();
   }
 }
 

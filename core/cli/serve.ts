@@ -74,7 +74,10 @@ export function registerServe(program: Command): void {
         await new Promise<void>((resolve) => {
           const shutdown = (): void => {
             process.stdout.write('bento daemon stopping\n');
-            void daemon.stop().then(resolve);
+            void daemon
+              .stop()
+              .catch((err: unknown) => process.stderr.write(`bento serve: stopping: ${(err as Error).message}\n`))
+              .finally(resolve);
           };
           process.once('SIGINT', shutdown);
           process.once('SIGTERM', shutdown);

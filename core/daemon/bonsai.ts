@@ -225,8 +225,7 @@ export function registerBonsai(
   app.get<{ Params: { id: string } }>('/receipts/stark/receipt/:id', async (req, reply) => {
     const s = await status(req.params.id);
     if (!s.hasReceipt) throw new ApiError(404, 'NotFound', `session ${s.jobId} has no receipt (${s.phase})`);
-    await requireValidReceipt(engine, s.jobId);
-    return reply.type('application/octet-stream').send(await engine.receipt(s.jobId));
+    return reply.type('application/octet-stream').send(await requireValidReceipt(engine, s.jobId));
   });
 
   const noSnark = async (): Promise<never> => {

@@ -27,8 +27,8 @@ import { requireJson } from './bonsai.js';
 import { uploadBody } from './bodies.js';
 import { jobStatus, parse, shape } from './params.js';
 
-/** A receipt is handed out only while it still verifies (a failure fails its job). */
-export async function requireValidReceipt(engine: Engine, jobId: string): Promise<void> {
+/** A receipt is handed out only while it still verifies (a failure fails its job): the bytes that were verified. */
+export async function requireValidReceipt(engine: Engine, jobId: string): Promise<Buffer> {
   const verified = await engine.verifyReceipt(jobId);
   if (!verified.valid)
     throw new ApiError(
@@ -36,6 +36,7 @@ export async function requireValidReceipt(engine: Engine, jobId: string): Promis
       'ReceiptInvalid',
       `the stored receipt of job ${jobId} no longer verifies: ${verified.error}`,
     );
+  return verified.receipt;
 }
 
 /** Whether a request carries the desktop app's secret (none is set when the daemon was not started by the app). */
@@ -123,9 +124,9 @@ export function registerJobRoutes(
   app.get<{ Params: { id: string } }>('/api/jobs/:id/receipt', async (req, reply) => {
     const s = await status(req.params.id);
     if (!s.hasReceipt) throw new ApiError(404, 'NotFound', `job ${s.jobId} has no receipt (${s.phase})`);
-    await requireValidReceipt(engine, s.jobId);
+    const receipt = await requireValidReceipt(engine, s.jobId);
     reply.header('content-disposition', `attachment; filename="${s.jobId}.receipt"`);
-    return reply.type('application/octet-stream').send(await engine.receipt(s.jobId));
+    return reply.type('application/octet-stream').send(receipt);
   });
   app.delete<{ Params: { id: string } }>('/api/jobs/:id/receipt', async (req) => {
     const s = await status(req.params.id);

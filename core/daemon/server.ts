@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Engine } from '../engine/engine.js';
 import { EngineError } from '../engine/engine.js';
 import { TaskDbError } from '../taskdb/types.js';
+import { isTaskDbUnreachable } from '../taskdb/unreachable.js';
 import type { Settings } from '../api/contract.js';
 import type { S3Sync } from '../sync/s3sync.js';
 import { registerBonsai } from './bonsai.js';
@@ -82,6 +83,11 @@ export function buildServer(engine: Engine, options: ServerOptions): Server {
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof ApiError) return reply.code(err.status).send({ type: err.type, msg: err.message });
     if (isStorageFull(err)) return reply.code(507).send({ type: 'InsufficientStorage', msg: STORAGE_FULL_MESSAGE });
+    // A server restarting (PostgreSQL, the bucket): an answer to retry, not a fault of the daemon.
+    if (isTaskDbUnreachable(err))
+      return reply
+        .code(503)
+        .send({ type: 'Unavailable', msg: 'the task database or the bucket cannot be reached now: try again shortly' });
     if (err instanceof EngineError || err instanceof TaskDbError)
       return reply.code(400).send({ type: 'InvalidRequest', msg: err.message });
     if (err instanceof BlobError) {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { type AdminResult, Backfill } from '../taskdb/admin.js';
 import { runAdminVerb } from '../taskdb/adminverbs.js';
-import type { TaskDb } from '../taskdb/taskdb.js';
+import type { TaskStore } from '../taskdb/store.js';
 import { TaskDbError } from '../taskdb/types.js';
 import { TaskDef, streamOf } from './taskdefs.js';
 
@@ -32,7 +32,7 @@ export function checkBackfill(input: unknown): void {
 }
 
 /** Runs an admin verb by name, with the engine's checks on what it would store. */
-export function runEngineAdminVerb(tdb: TaskDb, verb: string, args: unknown): unknown {
+export function runEngineAdminVerb(tdb: TaskStore, verb: string, args: unknown): Promise<unknown> {
   if (verb === 'backfill' && Array.isArray(args)) checkBackfill(args[0]);
   return runAdminVerb(tdb, verb, args);
 }

@@ -5,20 +5,21 @@
 // shapes (core/api/contract.ts) and the few blob operations uploads need.
 
 import { EventEmitter } from 'node:events';
-import { readFile, rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type BlobSource, BlobStore } from '../blobs/blobstore.js';
 import { markTerminal } from '../blobs/retention.js';
 import { type FileRef, LocalTaskFiles, S3TaskFiles, type TaskFiles } from '../blobs/taskfiles.js';
 import { Membership } from '../cluster/membership.js';
 import { PgTaskDb } from '../taskdb/pg/pgtaskdb.js';
+import { isTaskDbUnreachable } from '../taskdb/unreachable.js';
 import { SqliteTaskStore } from '../taskdb/sqlitestore.js';
 import type { TaskStore, WorkerRow } from '../taskdb/store.js';
 import { prepareDataDir } from '../config/datadir.js';
 import { type DataDirLock, lockDataDir } from '../config/datadirlock.js';
 import { taskDbPath } from '../config/paths.js';
-import type { AdminResult } from '../taskdb/admin.js';
+import { type AdminResult, resetTasks } from '../taskdb/admin.js';
 import { TaskDb } from '../taskdb/taskdb.js';
 import type { JobSummary } from '../taskdb/jobsummary.js';
 import type { Json } from '../taskdb/types.js';
@@ -83,6 +84,10 @@ export interface ClusterOptions {
 
 /** How far below the newest event read the cluster's event log is read again (see Engine.follow). */
 const FOLLOW_WINDOW = 256;
+/** How often waitFor asks for a job's state besides listening for its changes. */
+const WAIT_POLL_MS = 5000;
+/** Every how many rounds of reading events the running jobs are read as well. */
+const FOLLOW_RECHECK_ROUNDS = 10;
 
 /** How long a worker may go unheard from and still be listed. */
 const WORKER_LISTED_MS = 2 * 60_000;
@@ -117,8 +122,6 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
 
   private constructor(
     private readonly tdb: TaskStore,
-    /** The desktop's SQLite taskdb, which the admin verbs run on (none on a cluster). */
-    private readonly sqlite: TaskDb | undefined,
     private readonly store: BlobStore,
     private readonly files: TaskFiles,
     private readonly streams: Record<StreamKind, string>,
@@ -164,16 +167,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
       if (options.cluster) return await Engine.openCluster(options, options.cluster, store, lock);
       const db = TaskDb.open(taskDbPath(options.home), { actor: 'engine' });
       const streams = db.ensureStreams(STREAMS, USER) as Record<StreamKind, string>;
-      return new Engine(
-        SqliteTaskStore.over(db),
-        db,
-        store,
-        new LocalTaskFiles(store),
-        streams,
-        lock,
-        options,
-        undefined,
-      );
+      return new Engine(SqliteTaskStore.over(db), store, new LocalTaskFiles(store), streams, lock, options, undefined);
     } catch (err) {
       lock.release();
       throw err;
@@ -208,16 +202,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
         },
       );
       const cache = join(store.root, 'cluster-cache');
-      const engine = new Engine(
-        tdb,
-        undefined,
-        store,
-        new S3TaskFiles(cluster.s3, cache),
-        streams,
-        lock,
-        options,
-        membership,
-      );
+      const engine = new Engine(tdb, store, new S3TaskFiles(cluster.s3, cache), streams, lock, options, membership);
       engine.follow(cluster.followMs ?? 500, cache, since);
       return engine;
     } catch (err) {
@@ -237,6 +222,9 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     // id below the last one read may still come: a window below it is read
     // again, and what was seen of it remembered.
     const seen = new Set<number>();
+    // And every few rounds the jobs running are read: one that was and is not has ended, seen or not.
+    let running = new Set<string>();
+    let round = 0;
     let busy = false;
     let failing = false;
     this.follower = setInterval(() => {
@@ -250,12 +238,20 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
           for (const e of fresh) {
             seen.add(e.id);
             last = Math.max(last, e.id);
-            if (e.taskId === null && e.to !== 'running')
+            // An id from the shared database names a folder only once it is one an id can be (no ../).
+            if (e.taskId === null && e.to !== 'running' && isValidId(e.jobId))
               await rm(join(cache, 'work', e.jobId), { recursive: true, force: true });
           }
           for (const id of seen) if (id <= last - FOLLOW_WINDOW) seen.delete(id);
-          for (const jobId of new Set(fresh.map((e) => e.jobId))) this.emit('change', jobId);
-          if (events.length < 1000) return;
+          const changed = new Set(fresh.map((e) => e.jobId));
+          const caughtUp = events.length < 1000;
+          if (caughtUp && round++ % FOLLOW_RECHECK_ROUNDS === 0) {
+            const now = new Set(await this.tdb.getConcurrentJobs());
+            for (const jobId of running) if (!now.has(jobId)) changed.add(jobId);
+            running = now;
+          }
+          for (const jobId of changed) this.emit('change', jobId);
+          if (caughtUp) return;
         }
       })()
         .catch((err: unknown) => {
@@ -319,8 +315,8 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     this.membership?.stop();
     try {
       await this.scheduler.close();
-      // Its tasks go back to the queue now rather than when their lease ends.
-      await this.membership?.leave();
+      // Its tasks go back to the queue now rather than when their lease ends (or then, with the taskdb out of reach).
+      await this.membership?.leave().catch((err: unknown) => this.scheduler.fault('leaving the cluster', err));
     } finally {
       await this.tdb.close();
       this.lock.release();
@@ -418,17 +414,19 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     return {
       ...progress,
       // Execute-only jobs have no proving tasks to count: the executor reports its segments.
-      segments: executeOnly && typeof out.segments === 'number' ? out.segments : progress.segments,
+      segments: executeOnly && finite(out.segments) !== null ? (finite(out.segments) as number) : progress.segments,
       jobId,
       state: job.state,
       error: job.error,
       createdAt: job.createdAt,
       endedAt: job.endedAt,
       elapsedMs: end - job.createdAt,
-      cycles: typeof out.cycles === 'number' ? out.cycles : this.scheduler.liveCycles(jobId),
-      exitCode: typeof out.exitCode === 'number' ? out.exitCode : null,
+      // The executor's output is written by whichever host ran it: only finite numbers are taken from it.
+      cycles: finite(out.cycles) ?? this.scheduler.liveCycles(jobId),
+      exitCode: finite(out.exitCode),
       journalHex: typeof out.journal === 'string' ? out.journal : null,
-      imageId: typeof out.imageId === 'string' ? out.imageId : null,
+      // The image ID is the one this ELF was stored under (computed where it was uploaded), shown once it ran.
+      imageId: typeof out.imageId === 'string' ? (execDef?.elf ?? null) : null,
       executeOnly,
       receiptKind: execDef?.receiptKind ?? DEFAULT_RECEIPT_KIND,
       hasReceipt: receiptBytes !== null,
@@ -482,13 +480,6 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     return def.success && def.data.kind === 'execute' ? { elf: def.data.elf, input: def.data.input } : null;
   }
 
-  /** The job's stored receipt. */
-  async receipt(jobId: string): Promise<Buffer> {
-    const ref = receiptRef(jobId);
-    if (!ref) throw new EngineError(`job ${jobId} has no receipt`);
-    return readFile(await this.files.fetch(ref));
-  }
-
   /** Stored receipts of succeeded jobs, newest job first, with their sizes. */
   async receipts(
     limit: number,
@@ -506,9 +497,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
 
   /** An admin verb on the taskdb (bento admin); a job it deleted loses its children and files too. */
   async admin(verb: string, args: unknown): Promise<unknown> {
-    if (!this.sqlite)
-      throw new EngineError(`bento admin ${verb}: the admin verbs run on a desktop taskdb, not on a cluster's yet`);
-    const result = runEngineAdminVerb(this.sqlite, verb, args);
+    const result = await runEngineAdminVerb(this.tdb, verb, args);
     await Promise.all(deletedJobs(result).map((jobId) => this.forget(jobId)));
     return result;
   }
@@ -557,29 +546,51 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
    * longer verifies (the file changed on disk) fails its job, so it is never
    * handed out as a proof.
    */
-  async verifyReceipt(jobId: string): Promise<{ valid: true; verifyMs: number } | { valid: false; error: string }> {
+  async verifyReceipt(
+    jobId: string,
+  ): Promise<{ valid: true; verifyMs: number; receipt: Buffer } | { valid: false; error: string }> {
     const s = await this.status(jobId);
-    const receipt = await this.receiptFile(jobId);
-    if (!s.hasReceipt || !receipt || !s.imageId) throw new EngineError(`job ${jobId} has no receipt (${s.phase})`);
+    const stored = await this.receiptFile(jobId);
+    if (!s.hasReceipt || !stored || !s.imageId) throw new EngineError(`job ${jobId} has no receipt (${s.phase})`);
+    // The bytes checked are the bytes handed out: a copy of their own, which nothing else writes.
+    const receipt = await readFile(stored);
+    const dir = await mkdtemp(join(tmpdir(), 'bento-verify-'));
     try {
+      const copy = join(dir, 'receipt');
+      await writeFile(copy, receipt, { mode: 0o600 });
       const { result } = await runNative(
-        ['verify', receipt, '--image-id', s.imageId],
+        ['verify', copy, '--image-id', s.imageId],
         this.binary ? { binary: this.binary } : {},
       );
-      return { valid: true, verifyMs: Number(result.verify_ms) };
+      // The receipt proves a journal and exit code: the job must report those, not others.
+      const proved = (result.receipt ?? {}) as { journal_hex?: unknown; exit_code?: unknown };
+      if (s.journalHex !== null && proved.journal_hex !== s.journalHex)
+        return await this.receiptRefused(jobId, "its journal is not the one the job's executor reported");
+      if (s.exitCode !== null && proved.exit_code !== s.exitCode)
+        return await this.receiptRefused(jobId, "its exit code is not the one the job's executor reported");
+      return { valid: true, verifyMs: Number(result.verify_ms), receipt };
     } catch (err) {
       if (!(err instanceof NativeError && err.reported)) throw err;
-      await this.tdb.failFinishedJob(jobId, `the stored receipt no longer verifies: ${err.message}`, {
-        actor: 'engine',
-      });
-      this.emit('change', jobId);
-      return { valid: false, error: err.message };
+      return await this.receiptRefused(jobId, err.message);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** A stored receipt that does not verify fails its job, so it is never handed out as a proof. */
+  private async receiptRefused(jobId: string, error: string): Promise<{ valid: false; error: string }> {
+    await this.tdb.failFinishedJob(jobId, `the stored receipt no longer verifies: ${error}`, { actor: 'engine' });
+    this.emit('change', jobId);
+    return { valid: false, error };
   }
 
   /** Runs a failed or stopped job again from its failed tasks (finished segments are kept). */
   async retry(jobId: string): Promise<AdminResult> {
-    const result = await this.tdb.retryJob(jobId, { actor: 'user', reason: 'retried from the UI' });
+    const result = await resetTasks(
+      this.tdb,
+      { jobId, state: 'failed' },
+      { force: true, actor: 'user', reason: 'retried from the UI' },
+    );
     this.changed(jobId);
     return result;
   }
@@ -603,6 +614,11 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
   waitFor(jobId: string): Promise<JobStatus> {
     return new Promise((resolve, reject) => {
       let settled = false;
+      const settle = (): void => {
+        settled = true;
+        this.off('change', check);
+        clearInterval(poll);
+      };
       const check = (id: string): void => {
         if (id !== jobId || settled) return;
         // Changes are frequent (progress lines): the full status only once the job has ended.
@@ -610,16 +626,18 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
           .getJobState(jobId)
           .then(async (state) => {
             if (state === 'running' || settled) return;
-            settled = true;
-            this.off('change', check);
+            settle();
             resolve(await this.status(jobId));
           })
           .catch((err: unknown) => {
-            settled = true;
-            this.off('change', check);
+            // The taskdb restarting is waited out: the next change or poll asks again.
+            if (isTaskDbUnreachable(err) || settled) return;
+            settle();
             reject(err instanceof Error ? err : new Error(String(err)));
           });
       };
+      // A change made elsewhere that was not heard of (see follow) is found by asking now and then.
+      const poll = setInterval(() => check(jobId), WAIT_POLL_MS);
       this.on('change', check);
       check(jobId);
     });
@@ -634,4 +652,9 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
 /** A job's receipt; none for a row from outside (an old backfill) whose id no blob can have. */
 function receiptRef(jobId: string): FileRef | null {
   return isValidId(jobId) ? { kind: 'receipts', id: jobId } : null;
+}
+
+/** A finite number from a JSON value, else null (JSON from elsewhere may hold 1e400, which parses to Infinity). */
+function finite(value: Json | undefined): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }

@@ -4,7 +4,8 @@
 // delivered again, on any host, reuses a finished child's result instead of
 // recomputing it.
 
-import { open, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeAtomic } from '../blobs/blobstore.js';
 import { memo } from '../blobs/memo.js';
@@ -147,14 +148,15 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
   const segments = dirname(await ctx.files.local(segmentFile(ctx, 0)));
   const logRef: FileRef = { kind: 'logs', id: ctx.jobId };
   const log = await ctx.files.local(logRef);
-  const args = [
-    'execute',
-    await ctx.files.fetch({ kind: 'elfs', id: def.elf }),
-    '--po2',
-    String(def.po2),
-    '--input',
-    await ctx.files.fetch({ kind: 'inputs', id: def.input }),
-  ];
+  const input = await ctx.files.fetch({ kind: 'inputs', id: def.input });
+  // Blobs are named by what they hold: one that is not (a bucket others write to) is never run.
+  const digest = createHash('sha256')
+    .update(await readFile(input))
+    .digest('hex');
+  if (digest !== def.input)
+    throw new NativeError(`the stored input ${def.input} has another content (SHA-256 ${digest})`, [], [], true);
+  const args = ['execute', await ctx.files.fetch({ kind: 'elfs', id: def.elf }), '--po2', String(def.po2)];
+  args.push('--input', input);
   args.push('--log', log);
   if (!def.executeOnly) args.push('--segments-dir', segments);
   if (def.cycleLimit !== null) args.push('--cycle-limit', String(def.cycleLimit));
@@ -211,6 +213,8 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
   await writeAtomic(await ctx.files.local(journalRef), journal);
   await ctx.files.publish(journalRef);
   const imageId = String(done.image_id);
+  if (imageId !== def.elf)
+    throw new NativeError(`the stored ELF ${def.elf} is the ELF of another image ID (${imageId})`, args, [], true);
   if (!def.executeOnly) {
     planner.finish();
     await insert({ imageId });

@@ -1,9 +1,10 @@
-// Operators' out-of-band verbs over the taskdb. Each mutating verb first
-// computes the changes it would make (a plan) and applies them only when forced,
-// in one transaction, with every change logged as an event by the admin actor.
+// Operators' out-of-band verbs over the taskdb, either backend. Each mutating
+// verb first computes the changes it would make (a plan) and applies them only
+// when forced, in one transaction, with every change logged as an event by the
+// admin actor.
 
 import { z } from 'zod';
-import type { TaskDb } from './taskdb.js';
+import type { TaskStore } from './store.js';
 import {
   Identifier,
   type Job,
@@ -52,25 +53,27 @@ export interface MutationOptions {
 
 const UNFINISHED: readonly TaskState[] = ['pending', 'ready', 'running'];
 
-export function listJobs(tdb: TaskDb, filter: JobFilter = {}): Job[] {
+export async function listJobs(tdb: TaskStore, filter: JobFilter = {}): Promise<Job[]> {
   const limit = filter.limit ?? 100;
   const offset = filter.offset ?? 0;
-  return tdb.admin.jobIds(filter.state, limit, offset).map((id) => tdb.requireJob(id));
+  const ids = await tdb.admin.jobIds(filter.state, limit, offset);
+  return Promise.all(ids.map((id) => tdb.requireJob(id)));
 }
 
-export function listTasks(tdb: TaskDb, filter: TaskFilter = {}): Task[] {
-  if (filter.jobId) tdb.requireJob(filter.jobId);
+export async function listTasks(tdb: TaskStore, filter: TaskFilter = {}): Promise<Task[]> {
+  if (filter.jobId) await tdb.requireJob(filter.jobId);
   const { limit = 1000, ...selection } = filter;
-  return tdb.admin.taskIds(selection, limit).map((r) => tdb.requireTask(r.jobId, r.taskId));
+  const ids = await tdb.admin.taskIds(selection, limit);
+  return Promise.all(ids.map((r) => tdb.requireTask(r.jobId, r.taskId)));
 }
 
 /** Task counts by state, overall and per worker type. */
-export function summarizeTasks(
-  tdb: TaskDb,
+export async function summarizeTasks(
+  tdb: TaskStore,
   filter: Omit<TaskFilter, 'state' | 'limit'> = {},
-): { total: Record<TaskState, number>; byWorkerType: Record<string, Record<TaskState, number>> } {
-  if (filter.jobId) tdb.requireJob(filter.jobId);
-  const rows = tdb.admin.taskCounts(filter);
+): Promise<{ total: Record<TaskState, number>; byWorkerType: Record<string, Record<TaskState, number>> }> {
+  if (filter.jobId) await tdb.requireJob(filter.jobId);
+  const rows = await tdb.admin.taskCounts(filter);
   const empty = (): Record<TaskState, number> =>
     Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
   const total = empty();
@@ -82,8 +85,13 @@ export function summarizeTasks(
   return { total, byWorkerType };
 }
 
-function run(tdb: TaskDb, opts: MutationOptions, changes: Change[], apply: () => void): AdminResult {
-  if (opts.force && changes.length > 0) tdb.transaction({ actor: opts.actor, reason: opts.reason }, apply);
+async function run(
+  tdb: TaskStore,
+  opts: MutationOptions,
+  changes: Change[],
+  apply: (tx: TaskStore) => Promise<void>,
+): Promise<AdminResult> {
+  if (opts.force && changes.length > 0) await tdb.transaction({ actor: opts.actor, reason: opts.reason }, apply);
   return { applied: opts.force && changes.length > 0, changes };
 }
 
@@ -92,9 +100,9 @@ function abandonMessage(reason?: string): string {
 }
 
 /** Fails a job and every unfinished task of it, keeping the rows for audit. */
-export function abandonJob(tdb: TaskDb, jobId: string, opts: MutationOptions): AdminResult {
-  const job = tdb.requireJob(jobId);
-  const open = tdb.getTasks(jobId).filter((t) => UNFINISHED.includes(t.state));
+export async function abandonJob(tdb: TaskStore, jobId: string, opts: MutationOptions): Promise<AdminResult> {
+  const job = await tdb.requireJob(jobId);
+  const open = (await tdb.getTasks(jobId)).filter((t) => UNFINISHED.includes(t.state));
   const changes: Change[] = open.map((t) => ({
     target: 'task',
     jobId,
@@ -106,17 +114,17 @@ export function abandonJob(tdb: TaskDb, jobId: string, opts: MutationOptions): A
   if (job.state === 'running')
     changes.unshift({ target: 'job', jobId, action: 'abandon', from: job.state, to: 'failed' });
   const message = abandonMessage(opts.reason);
-  return run(tdb, opts, changes, () => {
-    tdb.admin.abandonOpenTasks(jobId, message, Date.now());
-    tdb.failJob(jobId, message);
+  return run(tdb, opts, changes, async (tx) => {
+    await tx.admin.abandonOpenTasks(jobId, message, Date.now());
+    await tx.failJob(jobId, message);
   });
 }
 
-export function deleteJob(tdb: TaskDb, jobId: string, opts: MutationOptions): AdminResult {
-  const job = tdb.requireJob(jobId);
+export async function deleteJob(tdb: TaskStore, jobId: string, opts: MutationOptions): Promise<AdminResult> {
+  const job = await tdb.requireJob(jobId);
   const changes: Change[] = [{ target: 'job', jobId, action: 'delete', from: job.state }];
-  return run(tdb, opts, changes, () => {
-    tdb.deleteJob(jobId);
+  return run(tdb, opts, changes, async (tx) => {
+    await tx.deleteJob(jobId);
   });
 }
 
@@ -130,10 +138,10 @@ export interface TaskSelection {
 }
 
 /** Resolves a selection to tasks; a named task that does not exist is an error. */
-export function selectTasks(tdb: TaskDb, sel: TaskSelection): Task[] {
+export async function selectTasks(tdb: TaskStore, sel: TaskSelection): Promise<Task[]> {
   if (sel.taskId !== undefined) {
     if (!sel.jobId) throw new TaskDbError('invalid_argument', 'a task is named by its job and task id');
-    return [tdb.requireTask(sel.jobId, sel.taskId)];
+    return [await tdb.requireTask(sel.jobId, sel.taskId)];
   }
   if (!sel.allUnfinished && !sel.state && !sel.jobId) {
     throw new TaskDbError(
@@ -141,7 +149,7 @@ export function selectTasks(tdb: TaskDb, sel: TaskSelection): Task[] {
       'name a task (JOB TASK), or select with --all-unfinished, --state or --job',
     );
   }
-  const tasks = listTasks(tdb, {
+  const tasks = await listTasks(tdb, {
     ...(sel.jobId ? { jobId: sel.jobId } : {}),
     ...(sel.state ? { state: sel.state } : {}),
     ...(sel.workerType ? { workerType: sel.workerType } : {}),
@@ -151,8 +159,8 @@ export function selectTasks(tdb: TaskDb, sel: TaskSelection): Task[] {
 }
 
 /** Fails the selected unfinished tasks (and so their jobs). */
-export function abandonTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOptions): AdminResult {
-  const tasks = selectTasks(tdb, sel);
+export async function abandonTasks(tdb: TaskStore, sel: TaskSelection, opts: MutationOptions): Promise<AdminResult> {
+  const tasks = await selectTasks(tdb, sel);
   const open = tasks.filter((t) => UNFINISHED.includes(t.state));
   if (sel.taskId !== undefined && open.length === 0) {
     throw new TaskDbError(
@@ -169,8 +177,8 @@ export function abandonTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOpti
     to: 'failed',
   }));
   const message = abandonMessage(opts.reason);
-  return run(tdb, opts, changes, () => {
-    for (const t of open) tdb.updateTaskFailed(t.jobId, t.taskId, message);
+  return run(tdb, opts, changes, async (tx) => {
+    for (const t of open) await tx.updateTaskFailed(t.jobId, t.taskId, message);
   });
 }
 
@@ -179,12 +187,12 @@ export function abandonTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOpti
  * done) with retries cleared. A failed job of a reset task runs again; ready
  * dependants of a reset done task wait for it again.
  */
-export function resetTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOptions): AdminResult {
-  const tasks = selectTasks(tdb, sel);
+export async function resetTasks(tdb: TaskStore, sel: TaskSelection, opts: MutationOptions): Promise<AdminResult> {
+  const tasks = await selectTasks(tdb, sel);
   const changes: Change[] = [];
   const revived = new Set<string>();
   for (const t of tasks) {
-    const waiting = tdb.admin.unfinishedPrerequisites(t.jobId, t.taskId);
+    const waiting = await tdb.admin.unfinishedPrerequisites(t.jobId, t.taskId);
     changes.push({
       target: 'task',
       jobId: t.jobId,
@@ -193,25 +201,32 @@ export function resetTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOption
       from: t.state,
       to: waiting === 0 ? 'ready' : 'pending',
     });
-    const job = tdb.requireJob(t.jobId);
+    const job = await tdb.requireJob(t.jobId);
     if (job.state !== 'running' && !revived.has(t.jobId)) {
       revived.add(t.jobId);
       changes.push({ target: 'job', jobId: t.jobId, action: 'reset', from: job.state, to: 'running' });
     }
   }
-  return run(tdb, opts, changes, () => {
+  return run(tdb, opts, changes, async (tx) => {
+    // Planned from what was read before: a task that moved since (another reset, a claim) stops the whole change.
+    for (const t of tasks)
+      if ((await tx.admin.lockTask(t.jobId, t.taskId)) !== t.state)
+        throw new TaskDbError(
+          'invalid_state',
+          `task ${t.taskId} of job ${t.jobId} changed while it was being reset: nothing was changed, run it again`,
+        );
     const now = Date.now();
-    for (const jobId of revived) tdb.admin.reviveJob(jobId);
+    for (const jobId of revived) await tx.admin.reviveJob(jobId);
     for (const t of tasks) {
-      if (t.state === 'done') tdb.admin.holdDependants(t.jobId, t.taskId);
-      tdb.admin.resetTask(t.jobId, t.taskId, tdb.admin.unfinishedPrerequisites(t.jobId, t.taskId), now);
+      if (t.state === 'done') await tx.admin.holdDependants(t.jobId, t.taskId);
+      await tx.admin.resetTask(t.jobId, t.taskId, await tx.admin.unfinishedPrerequisites(t.jobId, t.taskId), now);
     }
   });
 }
 
 /** Removes task rows; dependants stop waiting on them. Prefer abandon, which keeps the audit trail. */
-export function deleteTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOptions): AdminResult {
-  const tasks = selectTasks(tdb, sel);
+export async function deleteTasks(tdb: TaskStore, sel: TaskSelection, opts: MutationOptions): Promise<AdminResult> {
+  const tasks = await selectTasks(tdb, sel);
   const changes: Change[] = tasks.map((t) => ({
     target: 'task',
     jobId: t.jobId,
@@ -219,8 +234,8 @@ export function deleteTasks(tdb: TaskDb, sel: TaskSelection, opts: MutationOptio
     action: 'delete',
     from: t.state,
   }));
-  return run(tdb, opts, changes, () => {
-    for (const t of tasks) tdb.admin.deleteTask(t.jobId, t.taskId, t.state, opts.reason ?? null, opts.actor);
+  return run(tdb, opts, changes, async (tx) => {
+    for (const t of tasks) await tx.admin.deleteTask(t.jobId, t.taskId, t.state, opts.reason ?? null, opts.actor);
   });
 }
 
@@ -251,28 +266,28 @@ export const Backfill = z
   .refine((b) => b.job !== undefined || b.tasks.length > 0, 'a backfill names a job, tasks, or both');
 export type Backfill = z.input<typeof Backfill>;
 
-export function backfill(tdb: TaskDb, input: unknown, opts: MutationOptions): AdminResult {
+export async function backfill(tdb: TaskStore, input: unknown, opts: MutationOptions): Promise<AdminResult> {
   const parsed = Backfill.safeParse(input);
   if (!parsed.success) {
     throw new TaskDbError('invalid_argument', `invalid backfill: ${z.prettifyError(parsed.error)}`);
   }
   const b = parsed.data;
-  const exists = tdb.getJob(b.jobId) !== undefined;
+  const exists = (await tdb.getJob(b.jobId)) !== undefined;
   if (b.job && exists) throw new TaskDbError('already_exists', `job ${b.jobId} already exists`);
   if (!b.job && !exists) throw new TaskDbError('not_found', `job ${b.jobId} does not exist (add "job" to create it)`);
   const changes: Change[] = [];
   if (b.job) changes.push({ target: 'job', jobId: b.jobId, action: 'create', to: 'running' });
   for (const t of b.tasks) changes.push({ target: 'task', jobId: b.jobId, taskId: t.taskId, action: 'create' });
-  return run(tdb, opts, changes, () => {
+  return run(tdb, opts, changes, async (tx) => {
     if (b.job) {
-      const stream = streamFor(tdb, b.job.workerType, b.userId);
-      tdb.createJob(stream, b.job.taskDef, b.job.maxRetries, b.job.timeoutSecs, b.userId, { jobId: b.jobId });
+      const stream = await streamFor(tx, b.job.workerType, b.userId);
+      await tx.createJob(stream, b.job.taskDef, b.job.maxRetries, b.job.timeoutSecs, b.userId, { jobId: b.jobId });
     }
     for (const t of b.tasks) {
-      tdb.createTask(
+      await tx.createTask(
         b.jobId,
         t.taskId,
-        streamFor(tdb, t.workerType, b.userId),
+        await streamFor(tx, t.workerType, b.userId),
         t.taskDef,
         t.prereqs,
         t.maxRetries,
@@ -283,6 +298,6 @@ export function backfill(tdb: TaskDb, input: unknown, opts: MutationOptions): Ad
 }
 
 /** The user's stream for a worker type, created on first use. */
-export function streamFor(tdb: TaskDb, workerType: string, userId: string): string {
-  return tdb.admin.streamOfUser(workerType, userId) ?? tdb.createStream(workerType, 1, 1, userId);
+export async function streamFor(tdb: TaskStore, workerType: string, userId: string): Promise<string> {
+  return (await tdb.admin.streamOfUser(workerType, userId)) ?? tdb.createStream(workerType, 1, 1, userId);
 }

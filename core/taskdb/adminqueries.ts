@@ -12,23 +12,30 @@ export interface TaskRowFilter {
   workerType?: string;
 }
 
-function taskWhere(filter: TaskRowFilter): { where: string; params: unknown[] } {
+/** The WHERE clause of a task selection, with the dialect's placeholders (`?`, or `$1`…). */
+export function taskWhere(
+  filter: TaskRowFilter,
+  placeholder: (n: number) => string = () => '?',
+): { where: string; params: unknown[] } {
   const clauses: string[] = [];
   const params: unknown[] = [];
-  if (filter.jobId) {
-    clauses.push('t.job_id = ?');
-    params.push(filter.jobId);
-  }
-  if (filter.state) {
-    clauses.push('t.state = ?');
-    params.push(filter.state);
-  }
-  if (filter.workerType) {
-    clauses.push('s.worker_type = ?');
-    params.push(filter.workerType);
-  }
+  const add = (column: string, value: unknown): void => {
+    params.push(value);
+    clauses.push(`${column} = ${placeholder(params.length)}`);
+  };
+  if (filter.jobId) add('t.job_id', filter.jobId);
+  if (filter.state) add('t.state', filter.state);
+  if (filter.workerType) add('s.worker_type', filter.workerType);
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
+
+/** The task selection's query: ids in order, or counts by worker type and state; `seq` is each table's creation order. */
+export const taskSelectionSql = {
+  ids: (where: string, seq: string, limit: string): string =>
+    `SELECT t.job_id, t.task_id FROM tasks t JOIN streams s ON s.id = t.stream_id ${where} ORDER BY t.job_seq, t.${seq} LIMIT ${limit}`,
+  counts: (where: string): string =>
+    `SELECT s.worker_type AS "workerType", t.state AS state, count(*) AS n FROM tasks t JOIN streams s ON s.id = t.stream_id ${where} GROUP BY s.worker_type, t.state`,
+};
 
 export class AdminQueries {
   private readonly stmts;
@@ -43,8 +50,9 @@ export class AdminQueries {
       reviveJob: db.prepare("UPDATE jobs SET state = 'running', error = NULL, ended_at = NULL WHERE id = ?"),
       resetTask: db.prepare(`
         UPDATE tasks SET state = ?, waiting_on = ?, retries = 0, progress = 0, error = NULL,
-                         output = NULL, started_at = NULL, updated_at = ?
+                         output = NULL, started_at = NULL, worker_id = NULL, lease_until = NULL, updated_at = ?
         WHERE job_id = ? AND task_id = ?`),
+      taskState: db.prepare('SELECT state FROM tasks WHERE job_id = ? AND task_id = ?'),
       holdDependants: db.prepare(`
         UPDATE tasks SET waiting_on = waiting_on + 1, state = 'pending'
         WHERE job_id = ? AND state IN ('pending', 'ready') AND task_id IN (
@@ -72,22 +80,21 @@ export class AdminQueries {
   /** The tasks a filter selects, oldest job first, as (job, task) ids. */
   taskIds(filter: TaskRowFilter, limit: number): { jobId: string; taskId: string }[] {
     const { where, params } = taskWhere(filter);
-    const rows = this.db
-      .prepare(
-        `SELECT t.job_id, t.task_id FROM tasks t JOIN streams s ON s.id = t.stream_id ${where} ORDER BY t.job_seq, t.rowid LIMIT ?`,
-      )
-      .all(...params, limit) as { job_id: string; task_id: string }[];
+    const rows = this.db.prepare(taskSelectionSql.ids(where, 'rowid', '?')).all(...params, limit) as {
+      job_id: string;
+      task_id: string;
+    }[];
     return rows.map((r) => ({ jobId: r.job_id, taskId: r.task_id }));
   }
 
   /** How many selected tasks there are, by worker type and state. */
   taskCounts(filter: TaskRowFilter): { workerType: string; state: TaskState; n: number }[] {
     const { where, params } = taskWhere(filter);
-    return this.db
-      .prepare(
-        `SELECT s.worker_type AS workerType, t.state AS state, count(*) AS n FROM tasks t JOIN streams s ON s.id = t.stream_id ${where} GROUP BY workerType, state`,
-      )
-      .all(...params) as { workerType: string; state: TaskState; n: number }[];
+    return this.db.prepare(taskSelectionSql.counts(where)).all(...params) as {
+      workerType: string;
+      state: TaskState;
+      n: number;
+    }[];
   }
 
   /** Fails every unfinished task of a job with `message`. */
@@ -103,6 +110,11 @@ export class AdminQueries {
   /** A task back to the start: ready, or pending on `waiting` prerequisites. */
   resetTask(jobId: string, taskId: string, waiting: number, now: number): void {
     this.stmts.resetTask.run(waiting === 0 ? 'ready' : 'pending', waiting, now, jobId, taskId);
+  }
+
+  /** A task's state, read in the change that is about to change it (SQLite's writer holds the whole file). */
+  lockTask(jobId: string, taskId: string): TaskState | undefined {
+    return (this.stmts.taskState.get(jobId, taskId) as { state: TaskState } | undefined)?.state;
   }
 
   /** Tasks waiting on a done task wait again (it is being reset). */

@@ -13,7 +13,7 @@ import {
   summarizeTasks,
 } from './admin.js';
 import { z } from 'zod';
-import type { TaskDb } from './taskdb.js';
+import type { TaskStore } from './store.js';
 import { JobState, TaskDbError, TaskState } from './types.js';
 
 export const ADMIN_VERBS = {
@@ -26,12 +26,12 @@ export const ADMIN_VERBS = {
   resetTasks,
   deleteTasks,
   backfill,
-  getJob: (tdb: TaskDb, jobId: string) => ({
-    job: tdb.requireJob(jobId),
-    tasks: tdb.getTasks(jobId),
-    events: tdb.getEvents(jobId),
+  getJob: async (tdb: TaskStore, jobId: string) => ({
+    job: await tdb.requireJob(jobId),
+    tasks: await tdb.getTasks(jobId),
+    events: await tdb.getEvents(jobId),
   }),
-  getTask: (tdb: TaskDb, jobId: string, taskId: string) => tdb.requireTask(jobId, taskId),
+  getTask: (tdb: TaskStore, jobId: string, taskId: string) => tdb.requireTask(jobId, taskId),
 };
 
 const Name = z.string().min(1).max(1000);
@@ -71,20 +71,20 @@ const ARGS: Record<keyof typeof ADMIN_VERBS, z.ZodType<unknown[]>> = {
 
 export type AdminVerbs = typeof ADMIN_VERBS;
 export type AdminVerb = keyof AdminVerbs;
-type Rest<F> = F extends (tdb: TaskDb, ...args: infer A) => unknown ? A : never;
+type Rest<F> = F extends (tdb: TaskStore, ...args: infer A) => unknown ? A : never;
 
 /** Runs a verb named over the wire; arguments of the wrong shape are an invalid_argument error. */
-export function runAdminVerb(tdb: TaskDb, verb: string, args: unknown): unknown {
+export async function runAdminVerb(tdb: TaskStore, verb: string, args: unknown): Promise<unknown> {
   if (!Object.hasOwn(ADMIN_VERBS, verb))
     throw new TaskDbError('invalid_argument', `no admin verb ${JSON.stringify(verb)}`);
   if (!Array.isArray(args)) throw new TaskDbError('invalid_argument', 'args must be an array');
   const parsed = ARGS[verb as AdminVerb].safeParse(args);
   if (!parsed.success) throw new TaskDbError('invalid_argument', `${verb}: ${z.prettifyError(parsed.error)}`);
-  const fn = ADMIN_VERBS[verb as AdminVerb] as (tdb: TaskDb, ...a: unknown[]) => unknown;
+  const fn = ADMIN_VERBS[verb as AdminVerb] as (tdb: TaskStore, ...a: unknown[]) => Promise<unknown>;
   try {
-    return fn(tdb, ...parsed.data);
+    return await fn(tdb, ...parsed.data);
   } catch (err) {
-    // Wrong-typed arguments surface as TypeError or RangeError (better-sqlite3's bindings among them).
+    // Wrong-typed arguments surface as TypeError or RangeError (the SQLite bindings among them).
     if (err instanceof TypeError || err instanceof RangeError)
       throw new TaskDbError('invalid_argument', `${verb}: ${err.message}`);
     throw err;
@@ -95,4 +95,4 @@ export function runAdminVerb(tdb: TaskDb, verb: string, args: unknown): unknown 
 export type AdminCall = <V extends AdminVerb>(
   verb: V,
   ...args: Rest<AdminVerbs[V]>
-) => Promise<ReturnType<AdminVerbs[V]>>;
+) => Promise<Awaited<ReturnType<AdminVerbs[V]>>>;

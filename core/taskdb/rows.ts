@@ -180,7 +180,10 @@ export function toWorkers<J>(rows: readonly WorkerDbRow<J>[], held: readonly Hel
   return rows.map((row): WorkerRow => ({
     id: row.id,
     host: row.host,
-    streams: json(row.streams) as string[],
+    // Written by processes on other hosts: anything but a list of names is listed as none.
+    streams: ((s: unknown) => (Array.isArray(s) ? s.filter((x): x is string => typeof x === 'string') : []))(
+      json(row.streams),
+    ),
     slots: row.slots,
     startedAt: row.started_at,
     lastHeartbeat: row.last_heartbeat,

@@ -2,10 +2,9 @@
 // TaskStore interface. One connection serves every caller, so while a
 // transaction awaits, other callers wait for it to settle rather than join it.
 
-import { type AdminResult, resetTasks } from './admin.js';
 import type { JobSummary } from './jobsummary.js';
 import { TaskDb, type OpenOptions } from './taskdb.js';
-import type { Consistency, Lease, TaskStore, WorkerInfo, WorkerRow } from './store.js';
+import type { AdminQueryStore, Consistency, Lease, TaskStore, WorkerInfo, WorkerRow } from './store.js';
 import type { ChangeContext, Job, JobListFilter, JobState, Json, Stream, Task, TaskEvent, WorkItem } from './types.js';
 
 export class SqliteTaskStore implements TaskStore {
@@ -26,6 +25,21 @@ export class SqliteTaskStore implements TaskStore {
   static over(tdb: TaskDb): SqliteTaskStore {
     return new SqliteTaskStore(tdb, false);
   }
+
+  readonly admin: AdminQueryStore = {
+    jobIds: (state, limit, offset) => this.run((t) => t.admin.jobIds(state, limit, offset)),
+    taskIds: (filter, limit) => this.run((t) => t.admin.taskIds(filter, limit)),
+    taskCounts: (filter) => this.run((t) => t.admin.taskCounts(filter)),
+    abandonOpenTasks: (jobId, message, now) => this.run((t) => t.admin.abandonOpenTasks(jobId, message, now)),
+    reviveJob: (jobId) => this.run((t) => t.admin.reviveJob(jobId)),
+    resetTask: (jobId, taskId, waiting, now) => this.run((t) => t.admin.resetTask(jobId, taskId, waiting, now)),
+    lockTask: (jobId, taskId) => this.run((t) => t.admin.lockTask(jobId, taskId)),
+    holdDependants: (jobId, taskId) => this.run((t) => t.admin.holdDependants(jobId, taskId)),
+    unfinishedPrerequisites: (jobId, taskId) => this.run((t) => t.admin.unfinishedPrerequisites(jobId, taskId)),
+    deleteTask: (jobId, taskId, from, reason, actor) =>
+      this.run((t) => t.admin.deleteTask(jobId, taskId, from, reason, actor)),
+    streamOfUser: (workerType, userId) => this.run((t) => t.admin.streamOfUser(workerType, userId)),
+  };
 
   private async run<T>(fn: (tdb: TaskDb) => T): Promise<T> {
     if (!this.inTransaction) while (this.gate) await this.gate.catch(() => undefined);
@@ -149,11 +163,6 @@ export class SqliteTaskStore implements TaskStore {
   }
   countJobs(filter?: JobListFilter): Promise<number> {
     return this.run((t) => t.countJobs(filter));
-  }
-  retryJob(jobId: string, ctx: ChangeContext): Promise<AdminResult> {
-    return this.run((t) =>
-      resetTasks(t, { jobId, state: 'failed' }, { force: true, actor: ctx.actor ?? 'user', reason: ctx.reason }),
-    );
   }
   checkConsistency(): Promise<Consistency> {
     return this.run((t) => t.checkConsistency());

@@ -3,9 +3,20 @@
 // cluster's shared database). Both keep the same state machine: the same
 // states, transitions, stream priority rule, events and answers.
 
-import type { AdminResult } from './admin.js';
+import type { TaskRowFilter } from './adminqueries.js';
 import type { JobSummary } from './jobsummary.js';
-import type { ChangeContext, Job, JobListFilter, Json, Stream, Task, TaskEvent, WorkItem } from './types.js';
+import type {
+  ChangeContext,
+  Job,
+  JobListFilter,
+  JobState,
+  Json,
+  Stream,
+  Task,
+  TaskEvent,
+  TaskState,
+  WorkItem,
+} from './types.js';
 
 /** A claim's lease: the worker that holds the task, and until when it may go unheard from. */
 export interface Lease {
@@ -38,6 +49,31 @@ export interface Consistency {
   leakingTasks: string[];
   /** Pending or ready tasks whose waiting_on differs from their unfinished prerequisites. */
   badWaits: string[];
+}
+
+/** The admin verbs' named queries on either backend; within a transaction they are part of it. */
+export interface AdminQueryStore {
+  /** Job ids, newest first, optionally in one state. */
+  jobIds(state: JobState | undefined, limit: number, offset: number): Promise<string[]>;
+  /** The tasks a filter selects, oldest job first, as (job, task) ids. */
+  taskIds(filter: TaskRowFilter, limit: number): Promise<{ jobId: string; taskId: string }[]>;
+  /** How many selected tasks there are, by worker type and state. */
+  taskCounts(filter: TaskRowFilter): Promise<{ workerType: string; state: TaskState; n: number }[]>;
+  /** Fails every unfinished task of a job with `message`. */
+  abandonOpenTasks(jobId: string, message: string, now: number): Promise<void>;
+  /** A failed or finished job runs again. */
+  reviveJob(jobId: string): Promise<void>;
+  /** A task back to the start: ready, or pending on `waiting` prerequisites. */
+  resetTask(jobId: string, taskId: string, waiting: number, now: number): Promise<void>;
+  /** A task's state, its row held by the transaction until it ends (undefined: no such task). */
+  lockTask(jobId: string, taskId: string): Promise<TaskState | undefined>;
+  /** Tasks waiting on a done task wait again (it is being reset). */
+  holdDependants(jobId: string, taskId: string): Promise<void>;
+  unfinishedPrerequisites(jobId: string, taskId: string): Promise<number>;
+  /** Removes a task row, recording the deletion in the audit trail. */
+  deleteTask(jobId: string, taskId: string, from: TaskState, reason: string | null, actor: string): Promise<void>;
+  /** The first stream of a user for a worker type, if there is one. */
+  streamOfUser(workerType: string, userId: string): Promise<string | undefined>;
 }
 
 export interface TaskStore {
@@ -107,10 +143,11 @@ export interface TaskStore {
   /** Job ids, newest first, optionally of one list only (all of them when limit is -1). */
   listJobIds(filter: JobListFilter | undefined, limit?: number, offset?: number): Promise<string[]>;
   countJobs(filter?: JobListFilter): Promise<number>;
-  /** A failed or stopped job runs again from its failed tasks (those done are kept). */
-  retryJob(jobId: string, ctx: ChangeContext): Promise<AdminResult>;
   /** Checks the counters and waits the triggers keep against the rows they count. */
   checkConsistency(): Promise<Consistency>;
+
+  /** The admin verbs' queries (admin.ts): selections, and the raw row changes that repair a job. */
+  readonly admin: AdminQueryStore;
 
   /** Runs `fn` as one change: every verb called on `tx` is part of one transaction. */
   transaction<T>(ctx: ChangeContext | undefined, fn: (tx: TaskStore) => Promise<T>): Promise<T>;

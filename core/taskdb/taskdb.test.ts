@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tmp.js';
 import { taskDbBackends } from '../../test/helpers/taskdbbackends.js';
 import { TaskDb } from './taskdb.js';
+import { SqliteTaskStore } from './sqlitestore.js';
 import Database from 'better-sqlite3';
 import { deleteTasks } from './admin.js';
 import { MIGRATIONS } from './schema.js';
@@ -46,7 +47,7 @@ describe('schema', () => {
     tdb.close();
   });
 
-  it('upgrades a first-version database: stopped jobs, task kinds and segments, deletes release dependants', () => {
+  it('upgrades a first-version database: stopped jobs, task kinds and segments, deletes release dependants', async () => {
     const path = join(tempDir(), 'v1.sqlite');
     const old = new Database(path);
     old.exec(MIGRATIONS[0] as string);
@@ -78,7 +79,7 @@ describe('schema', () => {
     ]);
     expect(tdb.jobSummary('j', 10)).toMatchObject({ proves: 1, proven: 0, openJoins: 1, firstProveStart: 10 });
     // The prove task goes: the join no longer waits on it.
-    deleteTasks(tdb, { jobId: 'j', taskId: 'prove-0' }, { force: true, actor: 'test' });
+    await deleteTasks(SqliteTaskStore.over(tdb), { jobId: 'j', taskId: 'prove-0' }, { force: true, actor: 'test' });
     expect(tdb.getTask('j', 'join-1')).toMatchObject({ state: 'ready', waitingOn: 0 });
     tdb.close();
   });

@@ -68,9 +68,13 @@ export async function watchFolder(engine: Engine, dir: string, options: WatchOpt
         ...(options.receiptKind ? { receiptKind: options.receiptKind() } : {}),
       });
       const status = await engine.waitFor(jobId);
-      if (status.phase === 'succeeded' && status.hasReceipt) {
+      // Only a receipt that verifies is written out (on a cluster it was read from the bucket).
+      const verified = status.phase === 'succeeded' && status.hasReceipt ? await engine.verifyReceipt(jobId) : null;
+      if (verified?.valid) {
         await writeAtomic(out('.journal'), Buffer.from(status.journalHex ?? '', 'hex'));
-        await writeAtomic(out('.receipt'), await engine.receipt(jobId));
+        await writeAtomic(out('.receipt'), verified.receipt);
+      } else if (verified) {
+        await writeAtomic(out('.error.txt'), `job ${jobId}: its receipt does not verify: ${verified.error}\n`);
       } else {
         await writeAtomic(out('.error.txt'), `job ${jobId} ${status.phase}: ${status.error ?? 'unknown error'}\n`);
       }

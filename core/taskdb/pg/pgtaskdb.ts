@@ -24,7 +24,7 @@ import {
   validateTask,
   type WorkerDbRow,
 } from '../rows.js';
-import type { Consistency, Lease, TaskStore, WorkerInfo, WorkerRow } from '../store.js';
+import type { AdminQueryStore, Consistency, Lease, TaskStore, WorkerInfo, WorkerRow } from '../store.js';
 import {
   type ChangeContext,
   type Job,
@@ -42,7 +42,7 @@ import {
 import { PG_MIGRATIONS } from './migrations.js';
 import { isTaskDbUnreachable } from '../unreachable.js';
 import { PG_JOB_LISTS, PG_SQL as SQL } from './statements.js';
-import type { AdminResult, Change } from '../admin.js';
+import { type TaskRowFilter, taskSelectionSql, taskWhere } from '../adminqueries.js';
 import { type JobSummary, type SummaryRow, toSummary } from '../jobsummary.js';
 
 export interface PgOpenOptions {
@@ -79,6 +79,45 @@ export class PgTaskDb implements TaskStore {
     // Set on the store a transaction hands its callback: every verb runs on its connection.
     private readonly tx?: { client: Client; actor: string; reason: string | null; now: number },
   ) {}
+
+  readonly admin: AdminQueryStore = {
+    jobIds: async (state, limit, offset) =>
+      (state
+        ? await this.read<{ id: string }>(SQL.adminJobIdsInState, [state, limit, offset])
+        : await this.read<{ id: string }>(SQL.adminJobIds, [limit, offset])
+      ).map((r) => r.id),
+    taskIds: async (filter: TaskRowFilter, limit: number) => {
+      const { where, params } = taskWhere(filter, (n) => `$${n}`);
+      const sql = taskSelectionSql.ids(where, 'seq', `$${params.length + 1}`);
+      const rows = await this.read<{ job_id: string; task_id: string }>(sql, [...params, limit]);
+      return rows.map((r) => ({ jobId: r.job_id, taskId: r.task_id }));
+    },
+    taskCounts: async (filter: TaskRowFilter) => {
+      const { where, params } = taskWhere(filter, (n) => `$${n}`);
+      return this.read<{ workerType: string; state: TaskState; n: number }>(taskSelectionSql.counts(where), params);
+    },
+    abandonOpenTasks: async (jobId, message, now) => {
+      await this.read(SQL.abandonOpenTasks, [message, now, jobId]);
+    },
+    reviveJob: async (jobId) => {
+      await this.read(SQL.reviveJob, [jobId]);
+    },
+    resetTask: async (jobId, taskId, waiting, now) => {
+      await this.read(SQL.resetTask, [waiting === 0 ? 'ready' : 'pending', waiting, now, jobId, taskId]);
+    },
+    lockTask: async (jobId, taskId) => (await this.read<{ state: TaskState }>(SQL.lockTask, [jobId, taskId]))[0]?.state,
+    holdDependants: async (jobId, taskId) => {
+      await this.read(SQL.holdDependants, [jobId, taskId]);
+    },
+    unfinishedPrerequisites: async (jobId, taskId) =>
+      (await this.read<{ n: number }>(SQL.unfinishedPrerequisites, [jobId, taskId]))[0]?.n ?? 0,
+    deleteTask: async (jobId, taskId, from, reason, actor) => {
+      await this.read(SQL.deleteTask, [jobId, taskId]);
+      await this.read(SQL.taskDeleted, [jobId, taskId, Date.now(), from, reason, actor]);
+    },
+    streamOfUser: async (workerType, userId) =>
+      (await this.read<{ id: string }>(SQL.streamOfUser, [workerType, userId]))[0]?.id,
+  };
 
   /** Connects to `url` and brings the schema up to date. */
   static async open(url: string, options: PgOpenOptions = {}): Promise<PgTaskDb> {
@@ -536,27 +575,6 @@ export class PgTaskDb implements TaskStore {
 
   async countJobs(filter?: JobListFilter): Promise<number> {
     return (await this.read<{ n: number }>(PG_JOB_LISTS[filter ?? 'all'].count))[0]?.n ?? 0;
-  }
-
-  retryJob(jobId: string, ctx: ChangeContext): Promise<AdminResult> {
-    return this.change(ctx, async (c, now) => {
-      const job = (await c.query<JobRow>(SQL.getJob, [jobId])).rows[0];
-      if (!job) throw new TaskDbError('not_found', `job ${jobId} does not exist`);
-      const failed = (await c.query<{ task_id: string }>(SQL.failedTasksOfJob, [jobId])).rows;
-      const changes: Change[] = [];
-      if (failed.length === 0) return { applied: false, changes };
-      if (job.state !== 'running') await c.query(SQL.reviveJob, [jobId]);
-      for (const [i, { task_id: taskId }] of failed.entries()) {
-        const waiting = (await c.query<{ n: number }>(SQL.unfinishedPrerequisites, [jobId, taskId])).rows[0]?.n ?? 0;
-        const to = waiting === 0 ? 'ready' : 'pending';
-        // Listed as the SQLite taskdb's resetTasks lists them: the job after the first task.
-        changes.push({ target: 'task', jobId, taskId, action: 'reset', from: 'failed', to });
-        if (i === 0 && job.state !== 'running')
-          changes.push({ target: 'job', jobId, action: 'reset', from: job.state, to: 'running' });
-        await c.query(SQL.resetTask, [to, waiting, now, jobId, taskId]);
-      }
-      return { applied: true, changes };
-    });
   }
 
   /** The newest event's id (0 for none): where a reader of what happens from now on starts. */

@@ -91,13 +91,25 @@ const TEXT = {
   eventsSince: 'SELECT * FROM task_events WHERE id > $1 ORDER BY id LIMIT $2',
   lastEventId: 'SELECT coalesce(max(id), 0) AS id FROM task_events',
   jobSummary: summaryQuery(jobPage('seq', '', 'WHERE id = $1'), '$2'),
-  // A retry (the admin verb resetTasks, for one job's failed tasks): the counters follow by trigger.
-  failedTasksOfJob: "SELECT task_id FROM tasks WHERE job_id = $1 AND state = 'failed' ORDER BY seq",
+  // The admin verbs' row changes (../adminqueries.ts has SQLite's): the counters and events follow by trigger.
+  adminJobIds: 'SELECT id FROM jobs ORDER BY seq DESC LIMIT $1 OFFSET $2',
+  adminJobIdsInState: 'SELECT id FROM jobs WHERE state = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3',
+  abandonOpenTasks:
+    "UPDATE tasks SET state = 'failed', error = $1, updated_at = $2 WHERE job_id = $3 AND state IN ('pending', 'ready', 'running')",
+  holdDependants: `
+    UPDATE tasks SET waiting_on = waiting_on + 1, state = 'pending'
+    WHERE job_id = $1 AND state IN ('pending', 'ready') AND task_id IN (
+      SELECT post_task_id FROM task_deps WHERE job_id = $1 AND pre_task_id = $2)`,
+  deleteTask: 'DELETE FROM tasks WHERE job_id = $1 AND task_id = $2',
+  taskDeleted:
+    "INSERT INTO task_events (job_id, task_id, at, from_state, to_state, reason, actor) VALUES ($1, $2, $3, $4, 'deleted', $5, $6)",
+  streamOfUser: 'SELECT id FROM streams WHERE worker_type = $1 AND user_id = $2 ORDER BY seq LIMIT 1',
   reviveJob: "UPDATE jobs SET state = 'running', error = NULL, ended_at = NULL WHERE id = $1",
   resetTask: `
     UPDATE tasks SET state = $1, waiting_on = $2, retries = 0, progress = 0, error = NULL,
                      output = NULL, started_at = NULL, worker_id = NULL, lease_until = NULL, updated_at = $3
     WHERE job_id = $4 AND task_id = $5`,
+  lockTask: 'SELECT state FROM tasks WHERE job_id = $1 AND task_id = $2 FOR UPDATE',
   unfinishedPrerequisites: `
     SELECT count(*) AS n FROM task_deps d JOIN tasks p ON p.job_id = d.job_id AND p.task_id = d.pre_task_id
     WHERE d.job_id = $1 AND d.post_task_id = $2 AND p.state != 'done'`,
