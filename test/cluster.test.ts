@@ -252,6 +252,20 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
       ),
     ).toMatch(/receipt written to/);
     expect(await bento('verify', out, '--elf', example('loop'))).toMatch(/^valid succinct receipt \(\d+ bytes\)/);
+    // bento admin on the cluster's taskdb: the job is listed, and deleting it removes its files from the bucket.
+    const cluster = ['--taskdb', url, '--s3', s3url];
+    const [job] = JSON.parse(await bento('admin', ...cluster, 'jobs', 'list', '--json')) as {
+      id: string;
+      state: string;
+    }[];
+    expect(job?.state).toBe('done');
+    const files = new S3TaskFiles(s3Config, mkdtempSync(join(tmpdir(), 'bento-check-')));
+    expect(await files.exists({ kind: 'receipts', id: job?.id as string })).toBe(true);
+    expect(await bento('admin', ...cluster, 'jobs', 'delete', job?.id as string, '--force')).toMatch(
+      /applied 1 change/,
+    );
+    expect(await files.exists({ kind: 'receipts', id: job?.id as string })).toBe(false);
+    expect(JSON.parse(await bento('admin', ...cluster, 'jobs', 'list', '--json'))).toEqual([]);
     rmSync(dirname(out), { recursive: true, force: true });
   });
 

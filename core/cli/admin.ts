@@ -2,18 +2,26 @@
 // mutating verb is a dry run unless --force is given.
 
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { prepareDataDir } from '../config/datadir.js';
 import { taskDbPath } from '../config/paths.js';
 import type { AdminResult, Change, MutationOptions, TaskSelection } from '../taskdb/admin.js';
 import { BlobStore } from '../blobs/blobstore.js';
+import { S3TaskFiles } from '../blobs/taskfiles.js';
+import { s3ConfigFromUrl } from '../cluster/s3url.js';
+import { EngineError } from '../engine/engineerror.js';
+import { PgTaskDb } from '../taskdb/pg/pgtaskdb.js';
+import type { TaskStore } from '../taskdb/store.js';
 import { deletedJobs, runEngineAdminVerb } from '../engine/adminverbs.js';
 import type { AdminCall, AdminVerb } from '../taskdb/adminverbs.js';
 import { SqliteTaskStore } from '../taskdb/sqlitestore.js';
 import { JOB_STATES, type JobState, TASK_STATES, type TaskState, TaskDbError } from '../taskdb/types.js';
 import { formatTime, printJson, printTable } from './output.js';
 import { findDaemon } from './backend.js';
+import { postgresUrl } from './cluster.js';
 import { resolveHome } from './home.js';
 
 interface CommonOpts {
@@ -44,21 +52,43 @@ async function openDb(program: Command): Promise<SqliteTaskStore> {
   return SqliteTaskStore.open(taskDbPath(home), { actor: adminActor(), busyTimeoutMs: 10_000 });
 }
 
-/** Runs admin verbs through the running daemon, or on a connection of our own when there is none. */
+/**
+ * Runs admin verbs on a cluster's taskdb (--taskdb, --s3), else through the
+ * running daemon, or on a connection of our own when there is none.
+ */
 async function withAdmin<T>(program: Command, fn: (call: AdminCall) => Promise<T>): Promise<T> {
+  const cluster = program.commands.find((c) => c.name() === 'admin')?.opts<{ taskdb?: string; s3?: string }>();
+  if (cluster?.taskdb || cluster?.s3) {
+    if (!cluster.taskdb || !cluster.s3)
+      throw new EngineError('--taskdb and --s3 go together: a job deleted on a cluster loses its files in the bucket');
+    const tdb = await PgTaskDb.open(postgresUrl(cluster.taskdb), { actor: adminActor(), poolSize: 2 });
+    const scratch = await mkdtemp(join(tmpdir(), 'bento-admin-'));
+    const files = new S3TaskFiles(s3ConfigFromUrl(cluster.s3), scratch);
+    try {
+      return await fn(localCall(tdb, (jobId) => files.removeJob(jobId)));
+    } finally {
+      await tdb.close();
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
   const daemon = await findDaemon(resolveHome(program));
   if (daemon) return fn(((verb: AdminVerb, ...args: unknown[]) => daemon.admin(verb, args)) as AdminCall);
   const tdb = await openDb(program);
   const store = new BlobStore(resolveHome(program));
   try {
-    return await fn((async (verb: AdminVerb, ...args: unknown[]) => {
-      const result = await runEngineAdminVerb(tdb, verb, args);
-      await Promise.all(deletedJobs(result).map((jobId) => store.removeJob(jobId)));
-      return result;
-    }) as AdminCall);
+    return await fn(localCall(tdb, (jobId) => store.removeJob(jobId)));
   } finally {
     await tdb.close();
   }
+}
+
+/** Verbs run on a taskdb connection of this process; a job a verb deleted loses its files too. */
+function localCall(tdb: TaskStore, removeFiles: (jobId: string) => Promise<void>): AdminCall {
+  return (async (verb: AdminVerb, ...args: unknown[]) => {
+    const result = await runEngineAdminVerb(tdb, verb, args);
+    await Promise.all(deletedJobs(result).map(removeFiles));
+    return result;
+  }) as AdminCall;
 }
 
 function parseInteger(value: string): number {
@@ -111,7 +141,11 @@ function selection(job: string | undefined, task: string | undefined, opts: Sele
 }
 
 export function registerAdmin(program: Command): void {
-  const admin = program.command('admin').description('inspect and repair the task database (dry run unless --force)');
+  const admin = program
+    .command('admin')
+    .description('inspect and repair the task database (dry run unless --force)')
+    .option('--taskdb <url>', "a cluster's taskdb instead of this data directory's: postgres://… (with --s3)")
+    .option('--s3 <url>', "the cluster's bucket: http://host:port/bucket (keys in BENTO_S3_ACCESS_KEY, _SECRET_KEY)");
 
   const jobs = admin.command('jobs').description('jobs: list, get, abandon, delete');
   jobs
