@@ -11,5 +11,7 @@ export function isTaskDbUnreachable(err: unknown): boolean {
   if (typeof code === 'string' && (SERVER_CODES.test(code) || SOCKET_CODES.has(code))) return true;
   // node-postgres ends a query whose connection dropped with these words and no code.
   const message = err instanceof Error ? err.message : '';
-  return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(message);
+  return /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+    message,
+  );
 }

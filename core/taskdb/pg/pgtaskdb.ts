@@ -131,6 +131,9 @@ export class PgTaskDb implements TaskStore {
       // lost claim is claimed again, a lost completion reruns its task, whose
       // memoized output is reused. Waiting instead costs a disk flush per verb.
       options: '-c synchronous_commit=off',
+      // A server gone silent (a network partition) is noticed instead of waited on for ever.
+      keepAlive: true,
+      connectionTimeoutMillis: 30_000,
     });
     // A connection dropped while idle (the server restarted) must not end the process: the pool replaces it.
     pool.on('error', () => undefined);

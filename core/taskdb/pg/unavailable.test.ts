@@ -11,6 +11,8 @@ describe('a PostgreSQL server that is not there yet', () => {
     for (const code of ['57P01', '57P03', '08006', 'ECONNREFUSED', 'ECONNRESET'])
       expect(serverUnavailable(withCode(code)), code).toBe(true);
     expect(serverUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    // The pool's own word for a server that did not answer in time (a network partition).
+    expect(serverUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true);
     // A wrong password, a missing database, a host that does not resolve, a taskdb refusal: not waited out.
     for (const code of ['28P01', '3D000', 'ENOTFOUND']) expect(serverUnavailable(withCode(code)), code).toBe(false);
     expect(serverUnavailable(new TaskDbError('invalid_state', 'no'))).toBe(false);

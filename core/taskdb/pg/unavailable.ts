@@ -12,8 +12,8 @@ export function serverUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (SERVER_CODES.has(code) || SOCKET_CODES.has(code))) return true;
-  // pg's own words for a connection the server closed, which carry no code.
-  return /^Connection terminated/.test(err.message);
+  // pg's own words for a connection the server closed, or one not made in time, which carry no code.
+  return /^(Connection terminated|timeout exceeded when trying to connect)/.test(err.message);
 }
 
 /**

@@ -49,6 +49,7 @@ function WorkersPanel() {
             CPU: {w.cpu.cores} cores ({w.cpu.model}), load {w.cpu.loadAverage.map((l) => l.toFixed(2)).join(' / ')}.
             GPU: {w.gpu ? w.gpu.name : 'none in use (the prover runs on the CPU)'}.
           </p>
+          {w.cluster && <h2>This daemon</h2>}
           <table>
             <caption className="sr-only">Worker slots per stream</caption>
             <thead>
