@@ -14,7 +14,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Config } from '../core/api/contract.js';
 import { S3TaskFiles } from '../core/blobs/taskfiles.js';
 import { fetchReceipt, submitJob, waitForJob } from '../core/cluster/submit.js';
-import { serve } from '../core/daemon/serve.js';
+import { type RunningDaemon, serve } from '../core/daemon/serve.js';
+import type { ApiClient } from '../core/api/client.js';
 import { PgTaskDb } from '../core/taskdb/pg/pgtaskdb.js';
 import type { TaskEvent } from '../core/taskdb/types.js';
 import { ROOT, ZKVM, example } from './helpers/guests.js';
@@ -152,6 +153,29 @@ async function submitLoop(tdb: PgTaskDb): Promise<{ jobId: string; files: S3Task
     scratch,
   });
   return { jobId, files };
+}
+
+/** `bento serve` on the cluster's taskdb and bucket, in this process, with the client of its API. */
+async function serveOnCluster(
+  url: string,
+  serveOnly = false,
+): Promise<{ home: string; daemon: RunningDaemon; api: ApiClient }> {
+  const home = mkdtempSync(join(tmpdir(), 'bento-serve-cluster-'));
+  const daemon = await serve({
+    home,
+    port: 0,
+    host: '127.0.0.1',
+    cluster: { taskdb: url, s3: s3Config, leaseMs: 3000, sweepMs: 1000, followMs: 200 },
+    serveOnly,
+  });
+  return { home, daemon, api: client(`http://127.0.0.1:${daemon.port}`, daemon.token) };
+}
+
+/** The loop guest (4 segments) as the app sends it: ELF and input uploaded, then a job; its id. */
+async function proveLoopThrough(api: ApiClient): Promise<string> {
+  const { elf } = await api.uploadElf(readFileSync(example('loop')));
+  const { input } = await api.uploadInput(u32(3000));
+  return (await api.createJob({ elf, input, po2: 14, receiptKind: 'composite' })).jobId;
 }
 
 /** The job's receipt from the bucket verifies against the image ID its executor reported. */
@@ -334,18 +358,9 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
   it('bento serve on the cluster: a job made through its API is proved by the workers, and its list, receipt, events and Workers view read the shared taskdb and bucket', async () => {
     const { url, tdb } = await freshTaskDb();
     startWorkers(url, ['s1', 's2']);
-    const home = mkdtempSync(join(tmpdir(), 'bento-serve-cluster-'));
-    const daemon = await serve({
-      home,
-      port: 0,
-      host: '127.0.0.1',
-      cluster: { taskdb: url, s3: s3Config, leaseMs: 3000, sweepMs: 1000, followMs: 200 },
-    });
+    const { home, daemon, api } = await serveOnCluster(url);
     try {
-      const api = client(`http://127.0.0.1:${daemon.port}`, daemon.token);
-      const { elf } = await api.uploadElf(readFileSync(example('loop')));
-      const { input } = await api.uploadInput(u32(3000));
-      const { jobId } = await api.createJob({ elf, input, po2: 14, receiptKind: 'composite' });
+      const jobId = await proveLoopThrough(api);
       // The daemon hears of what the workers do through the taskdb's events.
       const status = await untilJob(api, jobId);
       expect(status.phase, status.error ?? '').toBe('succeeded');
@@ -420,20 +435,10 @@ describe.skipIf(skip)('the cluster: PostgreSQL taskdb, S3 blobs, bento worker pr
   it('PostgreSQL restarted in the middle of a job made through bento serve: the daemon and the worker reconnect, and its feed reports the job done', async () => {
     const { url, tdb } = await freshTaskDb();
     startWorkers(url, ['d1']);
-    const home = mkdtempSync(join(tmpdir(), 'bento-serve-restart-'));
     // The daemon runs no tasks itself (bento serve --serve-only): every claim comes from the worker.
-    const daemon = await serve({
-      home,
-      port: 0,
-      host: '127.0.0.1',
-      cluster: { taskdb: url, s3: s3Config, leaseMs: 3000, sweepMs: 1000, followMs: 200 },
-      serveOnly: true,
-    });
+    const { home, daemon, api } = await serveOnCluster(url, true);
     try {
-      const api = client(`http://127.0.0.1:${daemon.port}`, daemon.token);
-      const { elf } = await api.uploadElf(readFileSync(example('loop')));
-      const { input } = await api.uploadInput(u32(3000));
-      const { jobId } = await api.createJob({ elf, input, po2: 14, receiptKind: 'composite' });
+      const jobId = await proveLoopThrough(api);
       await untilJob(api, jobId, (s) => s.phase === 'proving');
       pgServer.restart();
       const status = await untilJob(api, jobId);
