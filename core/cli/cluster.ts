@@ -8,7 +8,7 @@ import { type Command, Option } from 'commander';
 import { DEFAULT_PO2 } from '../api/contract.js';
 import { S3TaskFiles } from '../blobs/taskfiles.js';
 import { s3ConfigFromUrl } from '../cluster/s3url.js';
-import { fetchReceipt, submitJob, waitForJob } from '../cluster/submit.js';
+import { fetchVerifiedReceipt, submitJob, waitForJob } from '../cluster/submit.js';
 import { ClusterWorker } from '../cluster/worker.js';
 import { EngineError } from '../engine/engineerror.js';
 import { STREAMS, type StreamKind } from '../engine/taskdefs.js';
@@ -163,7 +163,7 @@ export function registerCluster(program: Command): void {
             const job = await tdb.getJob(jobId);
             throw new EngineError(`job ${jobId} ${state}: ${job?.error ?? ''}`);
           }
-          await writeFile(opts.out, await fetchReceipt(files, jobId));
+          await writeFile(opts.out, await fetchVerifiedReceipt(tdb, files, jobId));
           process.stdout.write(`receipt written to ${opts.out}\n`);
         } finally {
           await tdb.close();

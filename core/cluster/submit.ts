@@ -12,7 +12,8 @@ import type { TaskFiles } from '../blobs/taskfiles.js';
 import { EngineError, USER } from '../engine/engine.js';
 import { elfHeaderProblem } from '../guest/elfheader.js';
 import { imageIdOf } from '../engine/native.js';
-import { type ExecuteDef, STREAMS, timeoutSecs } from '../engine/taskdefs.js';
+import { checkReceipt } from '../engine/receiptcheck.js';
+import { type ExecuteDef, STREAMS, TaskDef, timeoutSecs } from '../engine/taskdefs.js';
 import type { TaskStore } from '../taskdb/store.js';
 import type { Json } from '../taskdb/types.js';
 
@@ -79,4 +80,34 @@ export async function waitForJob(tdb: TaskStore, jobId: string, pollMs = 500): P
 /** The job's receipt, read from the bucket. */
 export async function fetchReceipt(files: TaskFiles, jobId: string): Promise<Buffer> {
   return readFile(await files.fetch({ kind: 'receipts', id: jobId }));
+}
+
+/**
+ * The job's receipt from the bucket, once it verifies as the job says it
+ * should (its ELF's image ID, the journal and exit code its executor
+ * reported): any host writing the bucket could have put it there.
+ */
+export async function fetchVerifiedReceipt(
+  tdb: TaskStore,
+  files: TaskFiles,
+  jobId: string,
+  binary?: string,
+): Promise<Buffer> {
+  const init = await tdb.getTask(jobId, 'init');
+  const def = TaskDef.safeParse(init?.taskDef);
+  if (!def.success || def.data.kind !== 'execute')
+    throw new EngineError(`job ${jobId} has no executor to check against`);
+  const out = (init?.output ?? {}) as { journal?: unknown; exitCode?: unknown };
+  const checked = await checkReceipt(
+    await fetchReceipt(files, jobId),
+    {
+      imageId: def.data.elf,
+      journalHex: typeof out.journal === 'string' ? out.journal : null,
+      exitCode: typeof out.exitCode === 'number' ? out.exitCode : null,
+    },
+    binary,
+  );
+  if (!checked.valid)
+    throw new EngineError(`the receipt of job ${jobId} in the bucket does not verify: ${checked.error}`);
+  return checked.receipt;
 }

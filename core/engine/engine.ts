@@ -5,8 +5,8 @@
 // shapes (core/api/contract.ts) and the few blob operations uploads need.
 
 import { EventEmitter } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { type BlobSource, BlobStore } from '../blobs/blobstore.js';
 import { markTerminal } from '../blobs/retention.js';
@@ -30,7 +30,8 @@ import { DEFAULT_RECEIPT_KIND, type ReceiptKind, type S3Config } from '../api/co
 import { S3Sync } from '../sync/s3sync.js';
 import { deletedJobs, runEngineAdminVerb } from './adminverbs.js';
 import { EngineError, InvalidElf } from './engineerror.js';
-import { NativeError, imageIdOf, runNative } from './native.js';
+import { NativeError, imageIdOf } from './native.js';
+import { type ReceiptCheck, checkReceipt } from './receiptcheck.js';
 import { progressOf } from './phase.js';
 import { STOPPED_BY_USER } from '../taskdb/types.js';
 import {
@@ -546,35 +547,13 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
    * longer verifies (the file changed on disk) fails its job, so it is never
    * handed out as a proof.
    */
-  async verifyReceipt(
-    jobId: string,
-  ): Promise<{ valid: true; verifyMs: number; receipt: Buffer } | { valid: false; error: string }> {
+  async verifyReceipt(jobId: string): Promise<ReceiptCheck> {
     const s = await this.status(jobId);
     const stored = await this.receiptFile(jobId);
     if (!s.hasReceipt || !stored || !s.imageId) throw new EngineError(`job ${jobId} has no receipt (${s.phase})`);
-    // The bytes checked are the bytes handed out: a copy of their own, which nothing else writes.
-    const receipt = await readFile(stored);
-    const dir = await mkdtemp(join(tmpdir(), 'bento-verify-'));
-    try {
-      const copy = join(dir, 'receipt');
-      await writeFile(copy, receipt, { mode: 0o600 });
-      const { result } = await runNative(
-        ['verify', copy, '--image-id', s.imageId],
-        this.binary ? { binary: this.binary } : {},
-      );
-      // The receipt proves a journal and exit code: the job must report those, not others.
-      const proved = (result.receipt ?? {}) as { journal_hex?: unknown; exit_code?: unknown };
-      if (s.journalHex !== null && proved.journal_hex !== s.journalHex)
-        return await this.receiptRefused(jobId, "its journal is not the one the job's executor reported");
-      if (s.exitCode !== null && proved.exit_code !== s.exitCode)
-        return await this.receiptRefused(jobId, "its exit code is not the one the job's executor reported");
-      return { valid: true, verifyMs: Number(result.verify_ms), receipt };
-    } catch (err) {
-      if (!(err instanceof NativeError && err.reported)) throw err;
-      return await this.receiptRefused(jobId, err.message);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const claim = { imageId: s.imageId, journalHex: s.journalHex, exitCode: s.exitCode };
+    const checked = await checkReceipt(await readFile(stored), claim, this.binary);
+    return checked.valid ? checked : this.receiptRefused(jobId, checked.error);
   }
 
   /** A stored receipt that does not verify fails its job, so it is never handed out as a proof. */
@@ -626,12 +605,14 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
           .getJobState(jobId)
           .then(async (state) => {
             if (state === 'running' || settled) return;
+            const status = await this.status(jobId);
+            if (settled) return;
             settle();
-            resolve(await this.status(jobId));
+            resolve(status);
           })
           .catch((err: unknown) => {
-            // The taskdb restarting is waited out: the next change or poll asks again.
-            if (isTaskDbUnreachable(err) || settled) return;
+            // The taskdb or bucket restarting is waited out: the next change or poll asks again.
+            if (settled || isTaskDbUnreachable(err)) return;
             settle();
             reject(err instanceof Error ? err : new Error(String(err)));
           });

@@ -5,7 +5,9 @@
 // recomputing it.
 
 import { createHash } from 'node:crypto';
-import { open, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { dirname } from 'node:path';
 import { writeAtomic } from '../blobs/blobstore.js';
 import { memo } from '../blobs/memo.js';
@@ -150,9 +152,9 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
   const log = await ctx.files.local(logRef);
   const input = await ctx.files.fetch({ kind: 'inputs', id: def.input });
   // Blobs are named by what they hold: one that is not (a bucket others write to) is never run.
-  const digest = createHash('sha256')
-    .update(await readFile(input))
-    .digest('hex');
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(input), hash);
+  const digest = hash.digest('hex');
   if (digest !== def.input)
     throw new NativeError(`the stored input ${def.input} has another content (SHA-256 ${digest})`, [], [], true);
   const args = ['execute', await ctx.files.fetch({ kind: 'elfs', id: def.elf }), '--po2', String(def.po2)];

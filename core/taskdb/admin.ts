@@ -191,6 +191,7 @@ export async function resetTasks(tdb: TaskStore, sel: TaskSelection, opts: Mutat
   const tasks = await selectTasks(tdb, sel);
   const changes: Change[] = [];
   const revived = new Set<string>();
+  const jobStates = new Map<string, JobState>();
   for (const t of tasks) {
     const waiting = await tdb.admin.unfinishedPrerequisites(t.jobId, t.taskId);
     changes.push({
@@ -202,13 +203,20 @@ export async function resetTasks(tdb: TaskStore, sel: TaskSelection, opts: Mutat
       to: waiting === 0 ? 'ready' : 'pending',
     });
     const job = await tdb.requireJob(t.jobId);
+    jobStates.set(t.jobId, job.state);
     if (job.state !== 'running' && !revived.has(t.jobId)) {
       revived.add(t.jobId);
       changes.push({ target: 'job', jobId: t.jobId, action: 'reset', from: job.state, to: 'running' });
     }
   }
   return run(tdb, opts, changes, async (tx) => {
-    // Planned from what was read before: a task that moved since (another reset, a claim) stops the whole change.
+    // Planned from what was read before: a job or task that moved since (another reset, a claim, a failure) stops the whole change.
+    for (const [jobId, state] of jobStates)
+      if ((await tx.admin.lockJob(jobId)) !== state)
+        throw new TaskDbError(
+          'invalid_state',
+          `job ${jobId} changed while its tasks were being reset: nothing was changed, run it again`,
+        );
     for (const t of tasks)
       if ((await tx.admin.lockTask(t.jobId, t.taskId)) !== t.state)
         throw new TaskDbError(

@@ -33,6 +33,7 @@ export class SqliteTaskStore implements TaskStore {
     abandonOpenTasks: (jobId, message, now) => this.run((t) => t.admin.abandonOpenTasks(jobId, message, now)),
     reviveJob: (jobId) => this.run((t) => t.admin.reviveJob(jobId)),
     resetTask: (jobId, taskId, waiting, now) => this.run((t) => t.admin.resetTask(jobId, taskId, waiting, now)),
+    lockJob: async (jobId) => (await this.getJob(jobId))?.state,
     lockTask: (jobId, taskId) => this.run((t) => t.admin.lockTask(jobId, taskId)),
     holdDependants: (jobId, taskId) => this.run((t) => t.admin.holdDependants(jobId, taskId)),
     unfinishedPrerequisites: (jobId, taskId) => this.run((t) => t.admin.unfinishedPrerequisites(jobId, taskId)),

@@ -65,6 +65,8 @@ export interface AdminQueryStore {
   reviveJob(jobId: string): Promise<void>;
   /** A task back to the start: ready, or pending on `waiting` prerequisites. */
   resetTask(jobId: string, taskId: string, waiting: number, now: number): Promise<void>;
+  /** A job's state, its row held by the transaction until it ends (undefined: no such job). */
+  lockJob(jobId: string): Promise<JobState | undefined>;
   /** A task's state, its row held by the transaction until it ends (undefined: no such task). */
   lockTask(jobId: string, taskId: string): Promise<TaskState | undefined>;
   /** Tasks waiting on a done task wait again (it is being reset). */

@@ -105,6 +105,7 @@ export class PgTaskDb implements TaskStore {
     resetTask: async (jobId, taskId, waiting, now) => {
       await this.read(SQL.resetTask, [waiting === 0 ? 'ready' : 'pending', waiting, now, jobId, taskId]);
     },
+    lockJob: async (jobId) => (await this.read<{ state: JobState }>(SQL.lockJob, [jobId]))[0]?.state,
     lockTask: async (jobId, taskId) => (await this.read<{ state: TaskState }>(SQL.lockTask, [jobId, taskId]))[0]?.state,
     holdDependants: async (jobId, taskId) => {
       await this.read(SQL.holdDependants, [jobId, taskId]);

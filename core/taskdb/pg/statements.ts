@@ -109,6 +109,7 @@ const TEXT = {
     UPDATE tasks SET state = $1, waiting_on = $2, retries = 0, progress = 0, error = NULL,
                      output = NULL, started_at = NULL, worker_id = NULL, lease_until = NULL, updated_at = $3
     WHERE job_id = $4 AND task_id = $5`,
+  lockJob: 'SELECT state FROM jobs WHERE id = $1 FOR UPDATE',
   lockTask: 'SELECT state FROM tasks WHERE job_id = $1 AND task_id = $2 FOR UPDATE',
   unfinishedPrerequisites: `
     SELECT count(*) AS n FROM task_deps d JOIN tasks p ON p.job_id = d.job_id AND p.task_id = d.pre_task_id
