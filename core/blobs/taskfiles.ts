@@ -176,27 +176,25 @@ export class S3TaskFiles implements TaskFiles {
     await rm(this.path(ref), { force: true });
   }
 
+  /** The names of the bucket's objects under a prefix (and in its subfolders when `recursive`). */
+  private async objectNames(prefix: string, recursive: boolean): Promise<string[]> {
+    const names: string[] = [];
+    const items = this.client.listObjectsV2(this.config.bucket, prefix, recursive) as AsyncIterable<{ name?: string }>;
+    for await (const item of items) if (item.name) names.push(item.name);
+    return names;
+  }
+
   async list(kind: BlobKind): Promise<string[]> {
     const prefix = S3TaskFiles.key({ kind, id: 'x' }).slice(0, -1);
-    const ids: string[] = [];
-    for await (const item of this.client.listObjectsV2(this.config.bucket, prefix, false) as AsyncIterable<{
-      name?: string;
-    }>) {
-      const id = item.name?.slice(prefix.length);
-      if (id && isValidId(id)) ids.push(id);
-    }
-    return ids.sort();
+    const ids = (await this.objectNames(prefix, false)).map((name) => name.slice(prefix.length));
+    return ids.filter(isValidId).sort();
   }
 
   async removeJob(jobId: string): Promise<void> {
     const work = `work/${checkId(jobId, 'job id')}/`;
     const blobs = (['receipts', 'journals', 'logs'] as const).map((kind) => ({ kind, id: jobId }));
     // One request for all of them (a missing key is no error).
-    const names = blobs.map((ref) => S3TaskFiles.key(ref));
-    for await (const item of this.client.listObjectsV2(this.config.bucket, work, true) as AsyncIterable<{
-      name?: string;
-    }>)
-      if (item.name) names.push(item.name);
+    const names = [...blobs.map((ref) => S3TaskFiles.key(ref)), ...(await this.objectNames(work, true))];
     await this.client.removeObjects(this.config.bucket, names);
     await Promise.all(blobs.map((ref) => rm(this.path(ref), { force: true })));
     await rm(join(this.cache, 'work', jobId), { recursive: true, force: true });

@@ -11,8 +11,6 @@ import { taskDbPath } from '../config/paths.js';
 import type { AdminResult, Change, MutationOptions, TaskSelection } from '../taskdb/admin.js';
 import { BlobStore } from '../blobs/blobstore.js';
 import { S3TaskFiles } from '../blobs/taskfiles.js';
-import { s3ConfigFromUrl } from '../cluster/s3url.js';
-import { EngineError } from '../engine/engineerror.js';
 import { PgTaskDb } from '../taskdb/pg/pgtaskdb.js';
 import type { TaskStore } from '../taskdb/store.js';
 import { deletedJobs, runEngineAdminVerb } from '../engine/adminverbs.js';
@@ -21,7 +19,7 @@ import { SqliteTaskStore } from '../taskdb/sqlitestore.js';
 import { JOB_STATES, type JobState, TASK_STATES, type TaskState, TaskDbError } from '../taskdb/types.js';
 import { formatTime, printJson, printTable } from './output.js';
 import { findDaemon } from './backend.js';
-import { postgresUrl } from './cluster.js';
+import { clusterOf } from './cluster.js';
 import { resolveHome } from './home.js';
 
 interface CommonOpts {
@@ -57,13 +55,11 @@ async function openDb(program: Command): Promise<SqliteTaskStore> {
  * running daemon, or on a connection of our own when there is none.
  */
 async function withAdmin<T>(program: Command, fn: (call: AdminCall) => Promise<T>): Promise<T> {
-  const cluster = program.commands.find((c) => c.name() === 'admin')?.opts<{ taskdb?: string; s3?: string }>();
-  if (cluster?.taskdb || cluster?.s3) {
-    if (!cluster.taskdb || !cluster.s3)
-      throw new EngineError('--taskdb and --s3 go together: a job deleted on a cluster loses its files in the bucket');
-    const tdb = await PgTaskDb.open(postgresUrl(cluster.taskdb), { actor: adminActor(), poolSize: 2 });
+  const cluster = clusterOf(program.commands.find((c) => c.name() === 'admin')?.opts() ?? {});
+  if (cluster) {
+    const tdb = await PgTaskDb.open(cluster.taskdb, { actor: adminActor(), poolSize: 2 });
     const scratch = await mkdtemp(join(tmpdir(), 'bento-admin-'));
-    const files = new S3TaskFiles(s3ConfigFromUrl(cluster.s3), scratch);
+    const files = new S3TaskFiles(cluster.s3, scratch);
     try {
       return await fn(localCall(tdb, (jobId) => files.removeJob(jobId)));
     } finally {

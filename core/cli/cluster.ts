@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { DEFAULT_PO2 } from '../api/contract.js';
+import { DEFAULT_PO2, type S3Config } from '../api/contract.js';
 import { S3TaskFiles } from '../blobs/taskfiles.js';
 import { s3ConfigFromUrl } from '../cluster/s3url.js';
 import { fetchVerifiedReceipt, submitJob, waitForJob } from '../cluster/submit.js';
@@ -22,9 +22,17 @@ function positiveInt(flag: string, value: string): number {
   return n;
 }
 
-export function postgresUrl(value: string): string {
+function postgresUrl(value: string): string {
   if (!/^postgres(ql)?:\/\//.test(value)) throw new EngineError('--taskdb: expected a postgres:// URL');
   return value;
+}
+
+/** A cluster named by --taskdb and --s3 (given both or neither: the bucket holds what the taskdb's jobs name). */
+export function clusterOf(opts: { taskdb?: string; s3?: string }): { taskdb: string; s3: S3Config } | undefined {
+  if (!opts.taskdb && !opts.s3) return undefined;
+  if (!opts.taskdb || !opts.s3)
+    throw new EngineError('--taskdb and --s3 go together: a cluster has a shared taskdb and a bucket');
+  return { taskdb: postgresUrl(opts.taskdb), s3: s3ConfigFromUrl(opts.s3) };
 }
 
 function streamList(value: string): StreamKind[] {

@@ -4,9 +4,8 @@
 import type { Command } from 'commander';
 import { serve } from '../daemon/serve.js';
 import { EngineError } from '../engine/engine.js';
-import { s3ConfigFromUrl } from '../cluster/s3url.js';
 import { findDaemon } from './backend.js';
-import { postgresUrl } from './cluster.js';
+import { clusterOf } from './cluster.js';
 import { resolveHome } from './home.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -46,14 +45,11 @@ export function registerServe(program: Command): void {
             `warning: the daemon listens on ${opts.host}: anyone who can reach it and has the token can prove on this machine\n`,
           );
         }
-        if (Boolean(opts.taskdb) !== Boolean(opts.s3))
-          throw new EngineError('--taskdb and --s3 go together: a cluster has a shared taskdb and a bucket');
-        if (opts.serveOnly && !opts.taskdb)
+        const cluster = clusterOf(opts);
+        if (opts.serveOnly && !cluster)
           throw new EngineError(
             '--serve-only is for a daemon on a cluster (--taskdb, --s3): alone it would prove nothing',
           );
-        const cluster =
-          opts.taskdb && opts.s3 ? { taskdb: postgresUrl(opts.taskdb), s3: s3ConfigFromUrl(opts.s3) } : undefined;
         const home = resolveHome(program);
         // Set by the desktop app that starts this daemon; kept from the provers this process spawns.
         const appSecret = process.env.BENTO_APP_SECRET;

@@ -4,13 +4,13 @@
 // ends, whichever members are left. `bento worker` and `bento serve
 // --taskdb postgres://…` are both members.
 
-import type { TaskStore, WorkerInfo } from '../taskdb/store.js';
+import type { Lease, TaskStore, WorkerInfo } from '../taskdb/store.js';
 
 export interface MembershipOptions {
-  /** How long a claim stays held without a heartbeat. */
-  leaseMs: number;
-  /** How often the requeue sweep runs. */
-  sweepMs: number;
+  /** How long a claim stays held without a heartbeat (default 30 s). */
+  leaseMs?: number | undefined;
+  /** How often the requeue sweep runs (default 5 s). */
+  sweepMs?: number | undefined;
   /** Where a failed round goes (the database restarting: the next round tries again). */
   log: (line: string) => void;
 }
@@ -21,6 +21,8 @@ export class Membership {
   private constructor(
     private readonly tdb: TaskStore,
     readonly info: WorkerInfo,
+    /** The lease its claims are held under. */
+    readonly lease: Lease,
   ) {}
 
   private get listed(): boolean {
@@ -33,15 +35,16 @@ export class Membership {
    * it only sweeps, and is not listed among the workers.
    */
   static async join(tdb: TaskStore, info: WorkerInfo, options: MembershipOptions): Promise<Membership> {
-    const member = new Membership(tdb, info);
+    const leaseMs = options.leaseMs ?? 30_000;
+    const member = new Membership(tdb, info, { workerId: info.id, ms: leaseMs });
     if (member.listed) {
       await tdb.registerWorker(info);
       // A heartbeat every third of the lease: two may be lost before the lease ends.
-      member.every(Math.max(100, Math.floor(options.leaseMs / 3)), options.log, async () => {
-        if (!(await tdb.heartbeat(info.id, options.leaseMs))) await tdb.registerWorker(info);
+      member.every(Math.max(100, Math.floor(leaseMs / 3)), options.log, async () => {
+        if (!(await tdb.heartbeat(info.id, leaseMs))) await tdb.registerWorker(info);
       });
     }
-    member.every(options.sweepMs, options.log, () => tdb.requeueTimedOut(100, { actor: `sweeper@${info.id}` }));
+    member.every(options.sweepMs ?? 5000, options.log, () => tdb.requeueTimedOut(100, { actor: `sweeper@${info.id}` }));
     return member;
   }
 

@@ -51,7 +51,6 @@ export class ClusterWorker {
     const id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const streams = options.streams ?? STREAMS;
     const slots = options.slots ?? 1;
-    const leaseMs = options.leaseMs ?? 30_000;
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     // A worker started while the database is down or restarting waits for it, as a running one does.
     const reachable = <T>(fn: () => Promise<T>): Promise<T> =>
@@ -64,8 +63,8 @@ export class ClusterWorker {
       const info = { id, host: hostname(), streams: [...streams], slots };
       const membership = await reachable(() =>
         Membership.join(tdb, info, {
-          leaseMs,
-          sweepMs: options.sweepMs ?? 5000,
+          leaseMs: options.leaseMs,
+          sweepMs: options.sweepMs,
           log: (line) => log(`bento worker ${line}`),
         }),
       );
@@ -79,7 +78,7 @@ export class ClusterWorker {
           binary: options.binary,
           timeoutScale: options.timeoutScale,
           actor: id,
-          lease: { workerId: id, ms: leaseMs },
+          lease: membership.lease,
         },
         () => undefined,
       );

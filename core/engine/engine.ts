@@ -137,7 +137,6 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     this.maxRetries = options.maxRetries ?? 2;
     this.binary = options.binary;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    const id = membership?.info.id;
     this.scheduler = new Scheduler(
       tdb,
       files,
@@ -148,8 +147,8 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
         binary: options.binary,
         timeoutScale: options.timeoutScale,
         // A shared taskdb's running tasks belong to other hosts too: only the sweep takes them back.
-        ...(id
-          ? { actor: id, lease: { workerId: id, ms: options.cluster?.leaseMs ?? 30_000 } }
+        ...(membership
+          ? { actor: membership.info.id, lease: membership.lease }
           : {
               recoverOnStart: true,
               onEnded: (jobId: string, endedAt: number) => markTerminal(store.root, jobId, endedAt),
@@ -197,8 +196,8 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
           slots: Math.max(...Object.values(slots)),
         },
         {
-          leaseMs: cluster.leaseMs ?? 30_000,
-          sweepMs: cluster.sweepMs ?? 5000,
+          leaseMs: cluster.leaseMs,
+          sweepMs: cluster.sweepMs,
           log: (line) => process.stderr.write(`bento serve: ${line}\n`),
         },
       );
@@ -415,7 +414,7 @@ export class Engine extends EventEmitter<{ change: [jobId: string] }> {
     return {
       ...progress,
       // Execute-only jobs have no proving tasks to count: the executor reports its segments.
-      segments: executeOnly && finite(out.segments) !== null ? (finite(out.segments) as number) : progress.segments,
+      segments: (executeOnly ? finite(out.segments) : null) ?? progress.segments,
       jobId,
       state: job.state,
       error: job.error,

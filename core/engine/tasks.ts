@@ -157,9 +157,8 @@ async function execute(def: ExecuteDef, ctx: TaskContext): Promise<Json> {
   const digest = hash.digest('hex');
   if (digest !== def.input)
     throw new NativeError(`the stored input ${def.input} has another content (SHA-256 ${digest})`, [], [], true);
-  const args = ['execute', await ctx.files.fetch({ kind: 'elfs', id: def.elf }), '--po2', String(def.po2)];
-  args.push('--input', input);
-  args.push('--log', log);
+  const elf = await ctx.files.fetch({ kind: 'elfs', id: def.elf });
+  const args = ['execute', elf, '--po2', String(def.po2), '--input', input, '--log', log];
   if (!def.executeOnly) args.push('--segments-dir', segments);
   if (def.cycleLimit !== null) args.push('--cycle-limit', String(def.cycleLimit));
   const planner = new Planner();

@@ -190,7 +190,7 @@ export async function abandonTasks(tdb: TaskStore, sel: TaskSelection, opts: Mut
 export async function resetTasks(tdb: TaskStore, sel: TaskSelection, opts: MutationOptions): Promise<AdminResult> {
   const tasks = await selectTasks(tdb, sel);
   const changes: Change[] = [];
-  const revived = new Set<string>();
+  // Each job's state as planned from (read once a job); those not running are revived.
   const jobStates = new Map<string, JobState>();
   for (const t of tasks) {
     const waiting = await tdb.admin.unfinishedPrerequisites(t.jobId, t.taskId);
@@ -202,12 +202,11 @@ export async function resetTasks(tdb: TaskStore, sel: TaskSelection, opts: Mutat
       from: t.state,
       to: waiting === 0 ? 'ready' : 'pending',
     });
-    const job = await tdb.requireJob(t.jobId);
-    jobStates.set(t.jobId, job.state);
-    if (job.state !== 'running' && !revived.has(t.jobId)) {
-      revived.add(t.jobId);
-      changes.push({ target: 'job', jobId: t.jobId, action: 'reset', from: job.state, to: 'running' });
-    }
+    if (jobStates.has(t.jobId)) continue;
+    const { state } = await tdb.requireJob(t.jobId);
+    jobStates.set(t.jobId, state);
+    if (state !== 'running')
+      changes.push({ target: 'job', jobId: t.jobId, action: 'reset', from: state, to: 'running' });
   }
   return run(tdb, opts, changes, async (tx) => {
     // Planned from what was read before: a job or task that moved since (another reset, a claim, a failure) stops the whole change.
@@ -224,7 +223,7 @@ export async function resetTasks(tdb: TaskStore, sel: TaskSelection, opts: Mutat
           `task ${t.taskId} of job ${t.jobId} changed while it was being reset: nothing was changed, run it again`,
         );
     const now = Date.now();
-    for (const jobId of revived) await tx.admin.reviveJob(jobId);
+    for (const [jobId, state] of jobStates) if (state !== 'running') await tx.admin.reviveJob(jobId);
     for (const t of tasks) {
       if (t.state === 'done') await tx.admin.holdDependants(t.jobId, t.taskId);
       await tx.admin.resetTask(t.jobId, t.taskId, await tx.admin.unfinishedPrerequisites(t.jobId, t.taskId), now);

@@ -176,14 +176,16 @@ export function toEvent(row: EventRow): TaskEvent {
   };
 }
 
+/** A list of names written by a process on another host: anything but names is left out. */
+function names(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
+}
+
 export function toWorkers<J>(rows: readonly WorkerDbRow<J>[], held: readonly HeldTaskRow[], json: JsonColumn<J>) {
   return rows.map((row): WorkerRow => ({
     id: row.id,
     host: row.host,
-    // Written by processes on other hosts: anything but a list of names is listed as none.
-    streams: ((s: unknown) => (Array.isArray(s) ? s.filter((x): x is string => typeof x === 'string') : []))(
-      json(row.streams),
-    ),
+    streams: names(json(row.streams)),
     slots: row.slots,
     startedAt: row.started_at,
     lastHeartbeat: row.last_heartbeat,
