@@ -376,18 +376,14 @@ fn mean(values: &[f64]) -> Option<f64> {
 fn recursion_security_bits() -> Result<f64, String> {
     use bento_recursion::config::succinct_setup;
     use bento_recursion::succinct::circuits;
-    use bento_stark::{security, Setup};
+    use bento_stark::Setup;
     let c = circuits();
     let join = c.join().map_err(|e| e.to_string())?.circuit();
     let shrink = c.shrink().map_err(|e| e.to_string())?.circuit();
-    let bits = |setup: &Setup, circuit: &bento_recursion::Circuit| {
-        security::conjectured(
-            setup,
-            &security::shapes(setup, circuit.airs(), &circuit.log_heights()),
-        )
+    Ok(join
+        .security(Setup::standard())
         .bits
-    };
-    Ok(bits(Setup::standard(), join).min(bits(succinct_setup(), shrink)))
+        .min(shrink.security(succinct_setup()).bits))
 }
 
 fn bench_recursion(args: &BenchRecursion) -> Result<(), String> {

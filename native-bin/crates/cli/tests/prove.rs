@@ -246,8 +246,8 @@ fn prove_in_one_process_writes_a_verifiable_receipt() {
 }
 
 /// The receipts the audit forged against format 1, made again by bento-forge's
-/// tests: `verify` refuses the format-2 ones by version and the current ones
-/// as proofs that do not verify.
+/// tests: `verify` refuses the format-2 and format-3 ones by version and the
+/// current ones as proofs that do not verify.
 #[test]
 fn verify_refuses_the_audit_forgeries() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../forge/fixtures");
@@ -258,6 +258,10 @@ fn verify_refuses_the_audit_forgeries() {
             (
                 format!("{name}.format2.receipt"),
                 "format 2 is not supported",
+            ),
+            (
+                format!("{name}.format3.receipt"),
+                "format 3 is not supported",
             ),
         ] {
             let out = bin()

@@ -7,10 +7,11 @@
 //!
 //! Receipts carry no paging data since format 3: the page hashes and the
 //! Merkle paths are inside the proof, which constrains every hashed page to
-//! guest memory, so the same forgery now fails as a proof. The format-2
-//! forgeries (`*.format2.receipt`, refused by version) and the format-3 ones
-//! are kept in `fixtures/` (`BENTO_WRITE_FIXTURES=1` writes the latter anew, as
-//! the forging code makes them) for `bento-zkvm verify`'s tests.
+//! guest memory, so the same forgery now fails as a proof. The forgeries of
+//! formats 2 and 3 (`*.format2.receipt`, `*.format3.receipt`, refused by
+//! version) and this format's are kept in `fixtures/`
+//! (`BENTO_WRITE_FIXTURES=1` writes the latter anew, as the forging code makes
+//! them) for `bento-zkvm verify`'s tests.
 
 use std::path::PathBuf;
 
@@ -108,13 +109,15 @@ fn the_audit_forgeries_are_refused_by_the_proof() {
             refused_by_the_proof(&kept),
             "{name}: the fixture is refused"
         );
-        let before = std::fs::read(fixture(&format!("{name}.format2.receipt"))).unwrap();
-        assert!(
-            matches!(
-                Receipt::from_bytes(&before),
-                Err(FileError::Version { found: 2, .. })
-            ),
-            "{name}: a format-2 receipt is refused by version"
-        );
+        for format in [2, 3] {
+            let before = std::fs::read(fixture(&format!("{name}.format{format}.receipt"))).unwrap();
+            assert!(
+                matches!(
+                    Receipt::from_bytes(&before),
+                    Err(FileError::Version { found, .. }) if found == format
+                ),
+                "{name}: a format-{format} receipt is refused by version"
+            );
+        }
     }
 }

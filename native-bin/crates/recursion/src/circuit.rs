@@ -4,9 +4,9 @@
 use std::sync::{Arc, OnceLock};
 
 use bento_circuit::poseidon2;
-use bento_stark::{
-    batch::min_log_height, PrimeCharacteristicRing, Proof, RowMajorMatrix, Setup, EF, F,
-};
+use bento_stark::batch::{min_log_height, BatchAir, VerifyingData};
+use bento_stark::config::Config;
+use bento_stark::{PrimeCharacteristicRing, Proof, ProofConfig, RowMajorMatrix, Setup, EF, F};
 use bento_vm::hash::Digest;
 
 use crate::air::{RecursionAir, ARITH, NUM_TABLES, PERMUTE, PUBLIC, WITNESS};
@@ -23,16 +23,16 @@ use bento_circuit::columns::Columns;
 pub const RECURSION_LOG_HEIGHTS: [usize; NUM_TABLES] = [19, 18, 6, 15];
 
 /// A compiled program: which op each row of each table holds, and the AIRs
-/// with their preprocessed columns.
-pub struct Circuit {
+/// with their preprocessed columns, for proofs under one configuration.
+pub struct Circuit<SC: ProofConfig = Config> {
     program: Arc<Program>,
     rows: [Vec<usize>; NUM_TABLES],
     heights: [usize; NUM_TABLES],
     airs: Vec<RecursionAir>,
     /// Derived on the first verification (it commits to the preprocessed columns).
-    verifying: OnceLock<bento_stark::batch::VerifyingData>,
+    verifying: OnceLock<VerifyingData<SC>>,
     /// The same without the commitment, for proofs of other programs of this shape.
-    shape: OnceLock<bento_stark::batch::VerifyingData>,
+    shape: OnceLock<VerifyingData<SC>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,9 +94,12 @@ fn matrix(height: usize, width: usize, fill: impl Fn(usize, &mut [F]) + Sync) ->
     RowMajorMatrix::new(values, width)
 }
 
-impl Circuit {
+impl<SC: ProofConfig> Circuit<SC>
+where
+    RecursionAir: BatchAir<SC>,
+{
     /// The circuit of a program, each table as short as its rows allow.
-    pub fn new(setup: &Setup, program: Program) -> Circuit {
+    pub fn new(setup: &Setup<SC>, program: Program) -> Circuit<SC> {
         let rows = rows_of(&program);
         let min = 1 << min_log_height(setup);
         let heights = [0, 1, 2, 3].map(|t| rows[t].len().max(min).next_power_of_two());
@@ -107,10 +110,10 @@ impl Circuit {
     /// so that programs of different lengths share one shape (and a verifier
     /// of that shape verifies each of them); `None` where a table overflows.
     pub fn with_log_heights(
-        setup: &Setup,
+        setup: &Setup<SC>,
         program: Program,
         log_heights: [usize; NUM_TABLES],
-    ) -> Option<Circuit> {
+    ) -> Option<Circuit<SC>> {
         let rows = rows_of(&program);
         let fits = (0..NUM_TABLES).all(|t| {
             log_heights[t] >= min_log_height(setup) && rows[t].len() <= 1 << log_heights[t]
@@ -122,7 +125,7 @@ impl Circuit {
         program: Program,
         rows: [Vec<usize>; NUM_TABLES],
         heights: [usize; NUM_TABLES],
-    ) -> Circuit {
+    ) -> Circuit<SC> {
         let reads = read_counts(&program);
         let mult = |c: u32| F::from_u32(reads[c as usize]);
         let op = |t: usize, r: usize| rows[t].get(r).map(|&i| &program.ops[i]);
@@ -262,7 +265,7 @@ impl Circuit {
     }
 
     /// Proves a run of this circuit's program whose assertions all hold.
-    pub fn prove(&self, setup: &Setup, run: &Run) -> Result<Proof, CircuitError> {
+    pub fn prove(&self, setup: &Setup<SC>, run: &Run) -> Result<Proof<SC>, CircuitError> {
         if run.program.ops.len() != self.program.ops.len() || run.values.len() != self.program.cells
         {
             return Err(CircuitError::ForeignRun);
@@ -279,10 +282,10 @@ impl Circuit {
     /// Proves whatever tables it is given (tests build lying ones with it).
     pub fn prove_traces(
         &self,
-        setup: &Setup,
+        setup: &Setup<SC>,
         traces: Vec<RowMajorMatrix<F>>,
         public_values: &[F],
-    ) -> Result<Proof, CircuitError> {
+    ) -> Result<Proof<SC>, CircuitError> {
         let instances: Vec<bento_stark::Instance<RecursionAir>> = self
             .airs
             .iter()
@@ -300,10 +303,7 @@ impl Circuit {
 
     /// The verifying data of this circuit (derived on first use: it commits
     /// to the preprocessed columns).
-    fn verifying_data(
-        &self,
-        setup: &Setup,
-    ) -> Result<&bento_stark::batch::VerifyingData, CircuitError> {
+    fn verifying_data(&self, setup: &Setup<SC>) -> Result<&VerifyingData<SC>, CircuitError> {
         if let Some(known) = self.verifying.get() {
             return Ok(known);
         }
@@ -314,8 +314,8 @@ impl Circuit {
 
     pub fn verify(
         &self,
-        setup: &Setup,
-        proof: &Proof,
+        setup: &Setup<SC>,
+        proof: &Proof<SC>,
         public_values: &[F],
     ) -> Result<(), CircuitError> {
         let known = self.verifying_data(setup)?;
@@ -326,9 +326,9 @@ impl Circuit {
     /// tables' heights and public values), named by its verifying key.
     pub fn verify_as(
         &self,
-        setup: &Setup,
+        setup: &Setup<SC>,
         key: &VerifyingKey,
-        proof: &Proof,
+        proof: &Proof<SC>,
         public_values: &[F],
     ) -> Result<(), CircuitError> {
         if key.log_heights != self.log_heights() {
@@ -354,9 +354,9 @@ impl Circuit {
 
     fn verify_with(
         &self,
-        setup: &Setup,
-        known: &bento_stark::batch::VerifyingData,
-        proof: &Proof,
+        setup: &Setup<SC>,
+        known: &VerifyingData<SC>,
+        proof: &Proof<SC>,
         public_values: &[F],
     ) -> Result<(), CircuitError> {
         if public_values.len() != self.program.num_public {
@@ -380,9 +380,18 @@ impl Circuit {
         Ok(())
     }
 
+    /// The conjectured security of this circuit's proofs under `setup`.
+    pub fn security(&self, setup: &Setup<SC>) -> bento_stark::security::Report {
+        use bento_stark::security;
+        security::conjectured(
+            setup,
+            &security::shapes(setup, &self.airs, &self.log_heights()),
+        )
+    }
+
     /// Names the circuit a proof was made for (under `setup`): its tables'
     /// heights and the commitment to their preprocessed columns (the program).
-    pub fn key(&self, setup: &Setup) -> VerifyingKey {
+    pub fn key(&self, setup: &Setup<SC>) -> VerifyingKey {
         let preprocessed = self
             .verifying_data(setup)
             .ok()

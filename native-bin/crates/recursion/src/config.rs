@@ -1,25 +1,33 @@
 //! The configuration the succinct receipt's proof is made under: the
 //! standard one's hash, field and grinding, with a lower code rate (2^-3) and
-//! so fewer FRI queries (28) for the same conjectured security. Its proof is
-//! about a third smaller; the prover pays a low-degree extension twice as
-//! large, once per receipt (lifts and joins stay under the standard one).
+//! so fewer FRI queries (28) for the same conjectured security, a final
+//! polynomial of 32 coefficients (one FRI round fewer per query), and hiding
+//! (zero knowledge: four random codewords, salted Merkle leaves), so that the
+//! receipt shows nothing of the proofs it restates. Its proof is about a
+//! third smaller than a standard one; the prover pays a low-degree extension
+//! four times as large, once per receipt (lifts and joins stay under the
+//! standard configuration: they are never handed out).
 
 use std::sync::OnceLock;
 
 use bento_stark::config::Parameters;
-use bento_stark::{Setup, PARAMETERS};
+use bento_stark::{Setup, ZkConfig, PARAMETERS};
 
 pub const SUCCINCT_PARAMETERS: Parameters = Parameters {
     log_blowup: 3,
     num_queries: 28,
+    log_final_poly_len: 5,
+    random_codewords: 4,
     ..PARAMETERS
 };
 
 /// How receipts name it.
-pub const SUCCINCT_CONFIG: &str = "bento-babybear4-poseidon2-fri/3, rate 1/8, 28 queries";
+pub const SUCCINCT_CONFIG: &str =
+    "bento-babybear4-poseidon2-fri/3, rate 1/8, 28 queries, final polynomial 2^5, zero-knowledge";
 
-/// The succinct configuration (built once).
-pub fn succinct_setup() -> &'static Setup {
-    static SETUP: OnceLock<Setup> = OnceLock::new();
-    SETUP.get_or_init(|| Setup::with(SUCCINCT_PARAMETERS))
+/// The succinct configuration (built once; it verifies, and each proof
+/// draws its own randomness).
+pub fn succinct_setup() -> &'static Setup<ZkConfig> {
+    static SETUP: OnceLock<Setup<ZkConfig>> = OnceLock::new();
+    SETUP.get_or_init(|| Setup::of(SUCCINCT_PARAMETERS))
 }

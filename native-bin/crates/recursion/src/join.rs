@@ -13,10 +13,12 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use bento_stark::{PrimeCharacteristicRing, PrimeField32, Proof, Setup, F};
+use bento_stark::batch::BatchAir;
+use bento_stark::config::Config;
+use bento_stark::{PrimeCharacteristicRing, PrimeField32, Proof, ProofConfig, Setup, F};
 use bento_vm::hash::Digest;
 
-use crate::air::{NUM_TABLES, PUBLIC};
+use crate::air::{RecursionAir, NUM_TABLES, PUBLIC};
 use crate::circuit::{Circuit, CircuitError, VerifyingKey, RECURSION_LOG_HEIGHTS};
 use crate::claim::{ClaimCells, RecursionClaim, CYCLE_LIMB_BITS, NUM_PUBLIC_VALUES};
 use crate::control::{assert_member, key_cells, key_digest, ControlError, ControlTree};
@@ -24,13 +26,14 @@ use crate::ir::{Builder, Felt, Run};
 use crate::times::{ms, ProveTimes};
 use crate::verifier::{verify_batch, BatchVerifier, ProofCells, Source};
 
-/// A lift, join or shrink proof with the claim it proves.
-pub struct RecursionProof {
+/// A lift, join or shrink proof with the claim it proves (a shrink proof's
+/// is under the hiding configuration).
+pub struct RecursionProof<SC: ProofConfig = Config> {
     pub claim: RecursionClaim,
-    pub proof: Proof,
+    pub proof: Proof<SC>,
 }
 
-impl RecursionProof {
+impl<SC: ProofConfig> RecursionProof<SC> {
     /// The public values the proof must have. A claim can restate them in
     /// other words (a pc off a word boundary, a digest word plus the modulus,
     /// a cycle count whose high limb wraps); only the claim they read back
@@ -255,7 +258,13 @@ fn program(v: &BatchVerifier, own: &[F], inputs: [&Input<'_>; 2]) -> Result<Run,
 /// The program of no proof: public values only; its circuit has the airs
 /// of every recursion program of its shape (and checks their proofs natively
 /// against their keys, [`Circuit::verify_as`]).
-pub fn shape_circuit(setup: &Setup, log_heights: [usize; NUM_TABLES]) -> Option<Circuit> {
+pub fn shape_circuit<SC: ProofConfig>(
+    setup: &Setup<SC>,
+    log_heights: [usize; NUM_TABLES],
+) -> Option<Circuit<SC>>
+where
+    RecursionAir: BatchAir<SC>,
+{
     let mut b = Builder::new();
     for _ in 0..NUM_PUBLIC_VALUES {
         b.public(F::ZERO);

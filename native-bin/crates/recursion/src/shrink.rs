@@ -6,7 +6,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use bento_stark::{PrimeCharacteristicRing, Setup, F};
+use bento_stark::{PrimeCharacteristicRing, Setup, ZkConfig, F};
 use bento_vm::hash::DIGEST_ELEMS;
 
 use crate::circuit::{Circuit, CircuitError, VerifyingKey, RECURSION_LOG_HEIGHTS};
@@ -43,7 +43,7 @@ pub struct ShrinkCircuit {
     verifier: Arc<BatchVerifier>,
     /// A circuit of the inputs' shape (for checking them natively).
     inputs: Circuit,
-    circuit: Circuit,
+    circuit: Circuit<ZkConfig>,
 }
 
 impl ShrinkCircuit {
@@ -60,7 +60,7 @@ impl ShrinkCircuit {
         })
     }
 
-    pub fn circuit(&self) -> &Circuit {
+    pub fn circuit(&self) -> &Circuit<ZkConfig> {
         &self.circuit
     }
 
@@ -75,7 +75,7 @@ impl ShrinkCircuit {
         control: &ControlTree,
         inner: &RecursionProof,
         key: &VerifyingKey,
-    ) -> Result<(RecursionProof, f64), JoinError> {
+    ) -> Result<(RecursionProof<ZkConfig>, f64), JoinError> {
         self.inputs
             .verify_as(
                 Setup::standard(),
@@ -108,8 +108,8 @@ impl ShrinkCircuit {
 
 /// Checks a shrink proof against the fixed shrink key ([`crate::keys`]),
 /// without compiling the shrink circuit.
-pub fn verify(shrunk: &RecursionProof) -> Result<(), CircuitError> {
-    static SHAPE: OnceLock<Circuit> = OnceLock::new();
+pub fn verify(shrunk: &RecursionProof<ZkConfig>) -> Result<(), CircuitError> {
+    static SHAPE: OnceLock<Circuit<ZkConfig>> = OnceLock::new();
     let shape = SHAPE.get_or_init(|| {
         shape_circuit(succinct_setup(), SHRINK_LOG_HEIGHTS)
             .expect("public values fit the shrink shape")

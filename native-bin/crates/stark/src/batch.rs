@@ -9,14 +9,16 @@ use p3_batch_stark::folder::{
     ProverConstraintFolderWithLookups, VerifierConstraintFolderWithLookups,
 };
 use p3_batch_stark::symbolic::{get_log_num_quotient_chunks_for_domain, get_symbolic_constraints};
-use p3_batch_stark::{prove_batch, verify_batch, ProverData, StarkInstance};
+use p3_batch_stark::{ProverData, StarkInstance};
 use p3_lookup::logup::LogUpGadget;
 use p3_lookup::{InteractionSymbolicBuilder, Lookups};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use p3_uni_stark::StarkGenericConfig;
 
-use crate::config::{Challenger, Config, Pcs, Setup, CONFIG_ID, EF, F};
+use p3_field::BasedVectorSpace;
+
+use crate::config::{Challenger, Config, Parameters, Pcs, ProofConfig, Setup, CONFIG_ID, EF, F};
 use crate::proof::Proof;
 
 /// What a table must be to join a batch: an AIR that every Plonky3 builder
@@ -27,23 +29,23 @@ use crate::proof::Proof;
 /// only cheap where it multiplies a whole constraint, and inside a LogUp
 /// fraction it would break the quotient's degree (the proof then fails to
 /// verify). Use a column constrained to mark the row instead.
-pub trait BatchAir:
+pub trait BatchAir<SC: StarkGenericConfig = Config>:
     Clone
     + Sync
     + Air<InteractionSymbolicBuilder<F, EF>>
     + for<'a> Air<DebugConstraintBuilder<'a, F, EF>>
-    + for<'a> Air<ProverConstraintFolderWithLookups<'a, Config>>
-    + for<'a> Air<VerifierConstraintFolderWithLookups<'a, Config>>
+    + for<'a> Air<ProverConstraintFolderWithLookups<'a, SC>>
+    + for<'a> Air<VerifierConstraintFolderWithLookups<'a, SC>>
 {
 }
 
-impl<T> BatchAir for T where
+impl<SC: StarkGenericConfig, T> BatchAir<SC> for T where
     T: Clone
         + Sync
         + Air<InteractionSymbolicBuilder<F, EF>>
         + for<'a> Air<DebugConstraintBuilder<'a, F, EF>>
-        + for<'a> Air<ProverConstraintFolderWithLookups<'a, Config>>
-        + for<'a> Air<VerifierConstraintFolderWithLookups<'a, Config>>
+        + for<'a> Air<ProverConstraintFolderWithLookups<'a, SC>>
+        + for<'a> Air<VerifierConstraintFolderWithLookups<'a, SC>>
 {
 }
 
@@ -94,9 +96,18 @@ pub enum VerifyError {
 }
 
 /// The smallest trace a table may have: FRI must fold it at least once
-/// before reaching its final polynomial.
-pub fn min_log_height(setup: &Setup) -> usize {
-    setup.parameters.log_final_poly_len + 1
+/// before reaching its final polynomial; under a hiding configuration, each
+/// column's mask (one random value per row) must outnumber twice what a
+/// proof discloses of it: every query, and each of its two opening points'
+/// extension-field values (Plonky3's hiding budget, ePrint 2024/1037 §4.2).
+pub fn min_log_height<SC>(setup: &Setup<SC>) -> usize {
+    let p = &setup.parameters;
+    let fri = p.log_final_poly_len + 1;
+    if !p.is_hiding() {
+        return fri;
+    }
+    let disclosed = 2 * (p.num_queries + <EF as BasedVectorSpace<F>>::DIMENSION * 2);
+    fri.max(disclosed.next_power_of_two().trailing_zeros() as usize)
 }
 
 /// What prover and verifier derive alike from the tables and their heights:
@@ -104,22 +115,26 @@ pub fn min_log_height(setup: &Setup) -> usize {
 /// Every table may spend up to the rate's ceiling of quotient chunks
 /// (2^log_blowup) to pack more interactions per column: an opened column
 /// costs every query its width, a quotient chunk only once per table.
-pub(crate) fn prover_data<A: BatchAir>(
-    setup: &Setup,
+pub(crate) fn prover_data<SC: ProofConfig, A: BatchAir<SC>>(
+    setup: &Setup<SC>,
     airs: &[A],
     degree_bits: &[usize],
-) -> Result<ProverData<Config>, p3_batch_stark::ProvingError<p3_uni_stark::PcsProverError<Config>>>
-{
-    prover_data_with(
-        &setup.config,
-        setup.parameters.log_blowup,
-        airs,
-        degree_bits,
-    )
+) -> Result<ProverData<SC>, String> {
+    // A hiding configuration's salts advance with each commitment: a fresh
+    // one commits to preprocessed columns as every other process does.
+    let fresh;
+    let config = if setup.config.is_zk() == 1 {
+        fresh = SC::deterministic(&setup.parameters);
+        &fresh
+    } else {
+        &setup.config
+    };
+    config.prover_data(setup.parameters.log_blowup, airs, degree_bits)
 }
 
 /// [`prover_data`] under a configuration of another challenger type (the
-/// tests that record the verifier's transcript use one).
+/// tests that record the verifier's transcript use one). `degree_bits` are
+/// the traces' heights (a hiding configuration doubles their domains).
 pub fn prover_data_with<SC, A>(
     config: &SC,
     log_blowup: usize,
@@ -130,13 +145,16 @@ where
     SC: p3_uni_stark::StarkGenericConfig<Challenge = EF>,
     SC::Pcs:
         p3_commit::Pcs<EF, SC::Challenger, Domain = p3_field::coset::TwoAdicMultiplicativeCoset<F>>,
-    A: BatchAir,
+    A: Air<InteractionSymbolicBuilder<F, EF>>,
 {
-    let budgets = vec![(1 << log_blowup) + 1; airs.len()];
+    // A hiding configuration commits twice the chunks, of one more degree.
+    let zk = config.is_zk();
+    let budgets = vec![(1 << (log_blowup - zk)) + 1 - zk; airs.len()];
+    let ext_degree_bits: Vec<usize> = degree_bits.iter().map(|b| b + zk).collect();
     ProverData::from_airs_and_degrees_with_lookup_budgets(
         config,
         airs,
-        degree_bits,
+        &ext_degree_bits,
         &budgets,
         log_blowup,
     )
@@ -145,14 +163,14 @@ where
 /// The commitment to a batch's preprocessed columns, as its Merkle cap's
 /// digests (with the tables' heights, it names the circuit: a verifying key);
 /// `None` when no table has preprocessed columns.
-pub fn preprocessed_commitment<A: BatchAir>(
-    setup: &Setup,
+pub fn preprocessed_commitment<SC: ProofConfig, A: BatchAir<SC>>(
+    setup: &Setup<SC>,
     airs: &[A],
     degree_bits: &[usize],
 ) -> Option<Vec<[F; 8]>> {
     let data = prover_data(setup, airs, degree_bits).ok()?;
     let preprocessed = data.common.preprocessed?;
-    Some(preprocessed.commitment.roots().to_vec())
+    Some(SC::cap(&preprocessed.commitment))
 }
 
 /// A table's constraints as a verifier evaluates them at the out-of-domain
@@ -204,14 +222,17 @@ pub fn symbolic_tables<A: BatchAir>(
 /// In release builds this proves whatever it is given, true or not (the
 /// fault-injection tests rely on it to build proofs of lying traces); the
 /// verifier is what decides.
-pub fn prove<A: BatchAir>(setup: &Setup, instances: &[Instance<A>]) -> Result<Proof, ProveError> {
+pub fn prove<SC: ProofConfig, A: BatchAir<SC>>(
+    setup: &Setup<SC>,
+    instances: &[Instance<A>],
+) -> Result<Proof<SC>, ProveError> {
     let min = 1 << min_log_height(setup);
     for (table, inst) in instances.iter().enumerate() {
         let height = inst.trace.height();
         if !height.is_power_of_two() || height < min {
             return Err(ProveError::BadHeight { table, height, min });
         }
-        let expected = inst.air.width();
+        let expected = BaseAir::<F>::width(&inst.air);
         if inst.trace.width() != expected {
             return Err(ProveError::BadWidth {
                 table,
@@ -220,7 +241,7 @@ pub fn prove<A: BatchAir>(setup: &Setup, instances: &[Instance<A>]) -> Result<Pr
             });
         }
     }
-    let stark: Vec<StarkInstance<'_, Config, A>> = instances
+    let stark: Vec<StarkInstance<'_, SC, A>> = instances
         .iter()
         .map(|i| StarkInstance {
             air: &i.air,
@@ -233,20 +254,20 @@ pub fn prove<A: BatchAir>(setup: &Setup, instances: &[Instance<A>]) -> Result<Pr
         .iter()
         .map(|i| i.trace.height().trailing_zeros() as usize)
         .collect();
-    let data = prover_data(setup, &airs, &degree_bits)
-        .map_err(|e| ProveError::Prover(format!("{e:?}")))?;
-    let proof = prove_batch(&setup.config, &stark, &data)
-        .map_err(|e| ProveError::Prover(format!("{e:?}")))?;
+    let data = prover_data(setup, &airs, &degree_bits).map_err(ProveError::Prover)?;
+    let proof = SC::for_proof(&setup.parameters)
+        .prove_batch(&stark, &data)
+        .map_err(ProveError::Prover)?;
     Ok(Proof::new(setup.parameters, proof))
 }
 
 /// Verifies a proof of the batch `airs` with the given public values.
 /// `log_heights[i]` bounds the height of table `i`: the prover chooses heights,
 /// so the verifier must say which it accepts.
-pub fn verify<A: BatchAir>(
-    setup: &Setup,
+pub fn verify<SC: ProofConfig, A: BatchAir<SC>>(
+    setup: &Setup<SC>,
     airs: &[A],
-    proof: &Proof,
+    proof: &Proof<SC>,
     public_values: &[Vec<F>],
     log_heights: &[RangeInclusive<usize>],
 ) -> Result<(), VerifyError> {
@@ -257,26 +278,31 @@ pub fn verify<A: BatchAir>(
 /// buses' packing, the commitment to the preprocessed columns). Committing
 /// to preprocessed columns costs as much as a small proof, so a verifier of
 /// many proofs of one circuit derives this once.
-pub struct VerifyingData {
-    parameters: crate::config::Parameters,
-    degree_bits: Vec<usize>,
+pub struct VerifyingData<SC: StarkGenericConfig = Config> {
+    parameters: Parameters,
+    /// The tables' domains as Plonky3 counts them (a hiding configuration's
+    /// are twice the traces' heights), as a proof states them.
+    ext_degree_bits: Vec<usize>,
     /// Each table's preprocessed width (0: none).
     preprocessed_widths: Vec<usize>,
-    common: p3_batch_stark::CommonData<Config>,
+    common: p3_batch_stark::CommonData<SC>,
 }
 
-pub fn verifying_data<A: BatchAir>(
-    setup: &Setup,
+pub fn verifying_data<SC: ProofConfig, A: BatchAir<SC>>(
+    setup: &Setup<SC>,
     airs: &[A],
     degree_bits: &[usize],
-) -> Result<VerifyingData, VerifyError> {
+) -> Result<VerifyingData<SC>, VerifyError> {
     let common = prover_data(setup, airs, degree_bits)
-        .map_err(|e| VerifyError::Malformed(format!("{e:?}")))?
+        .map_err(VerifyError::Malformed)?
         .common;
     Ok(VerifyingData {
         parameters: setup.parameters,
-        degree_bits: degree_bits.to_vec(),
-        preprocessed_widths: airs.iter().map(BaseAir::preprocessed_width).collect(),
+        ext_degree_bits: degree_bits
+            .iter()
+            .map(|b| b + setup.config.is_zk())
+            .collect(),
+        preprocessed_widths: airs.iter().map(BaseAir::<F>::preprocessed_width).collect(),
         common,
     })
 }
@@ -285,11 +311,11 @@ pub fn verifying_data<A: BatchAir>(
 /// preprocessed commitment, for [`VerifyingData::with_preprocessed`] to take
 /// each program's from its key: it costs no commitment to preprocessed
 /// columns, the part of [`verifying_data`] that costs as much as a proof.
-pub fn verifying_shape<A: BatchAir>(
-    setup: &Setup,
+pub fn verifying_shape<SC: ProofConfig, A: BatchAir<SC>>(
+    setup: &Setup<SC>,
     airs: &[A],
     degree_bits: &[usize],
-) -> Result<VerifyingData, VerifyError> {
+) -> Result<VerifyingData<SC>, VerifyError> {
     let shapes: Vec<Uncommitted<'_, A>> = airs.iter().map(Uncommitted).collect();
     verifying_data(setup, &shapes, degree_bits)
 }
@@ -344,16 +370,16 @@ impl<AB: AirBuilder<F = F>, A: Air<AB>> Air<AB> for Uncommitted<'_, A> {
     }
 }
 
-impl VerifyingData {
+impl<SC: ProofConfig> VerifyingData<SC> {
     /// The same shape with another preprocessed commitment: the verifying
     /// data of another circuit whose tables differ only in their
     /// preprocessed columns (recursion programs of one shape).
-    pub fn with_preprocessed(&self, cap: &[[F; 8]]) -> Result<VerifyingData, VerifyError> {
+    pub fn with_preprocessed(&self, cap: &[[F; 8]]) -> Result<VerifyingData<SC>, VerifyError> {
         let (instances, matrix_to_instance, digests) = match &self.common.preprocessed {
             Some(global) => (
                 global.instances.clone(),
                 global.matrix_to_instance.clone(),
-                global.commitment.roots().len(),
+                SC::cap(&global.commitment).len(),
             ),
             None => self.preprocessed_layout(),
         };
@@ -370,11 +396,11 @@ impl VerifyingData {
         }
         Ok(VerifyingData {
             parameters: self.parameters,
-            degree_bits: self.degree_bits.clone(),
+            ext_degree_bits: self.ext_degree_bits.clone(),
             preprocessed_widths: self.preprocessed_widths.clone(),
             common: p3_batch_stark::CommonData {
                 preprocessed: Some(p3_batch_stark::common::GlobalPreprocessed {
-                    commitment: p3_symmetric::MerkleCap::new(cap.to_vec()),
+                    commitment: SC::commitment(cap.to_vec()),
                     instances,
                     matrix_to_instance,
                 }),
@@ -385,7 +411,8 @@ impl VerifyingData {
 
     /// Where each table's preprocessed columns lie in a commitment to them
     /// (as Plonky3 lays them out: one matrix per table that has some, in
-    /// table order), and how many digests its Merkle cap has.
+    /// table order, over the tables' domains), and how many digests its
+    /// Merkle cap has.
     fn preprocessed_layout(
         &self,
     ) -> (
@@ -397,7 +424,7 @@ impl VerifyingData {
         let instances = self
             .preprocessed_widths
             .iter()
-            .zip(&self.degree_bits)
+            .zip(&self.ext_degree_bits)
             .enumerate()
             .map(|(table, (&width, &degree_bits))| {
                 (width > 0).then(|| {
@@ -412,7 +439,7 @@ impl VerifyingData {
             .collect();
         let tallest = matrix_to_instance
             .iter()
-            .map(|&t| self.degree_bits[t])
+            .map(|&t| self.ext_degree_bits[t])
             .max()
             .unwrap_or(0);
         let tree_height = tallest + self.parameters.log_blowup;
@@ -425,17 +452,17 @@ impl VerifyingData {
         self.common
             .preprocessed
             .as_ref()
-            .map(|p| p.commitment.roots().to_vec())
+            .map(|p| SC::cap(&p.commitment))
     }
 }
 
 /// [`verify`], with the verifying data of the proof's heights when the
 /// caller has it (a proof of other heights is then refused).
-pub fn verify_with<A: BatchAir>(
-    setup: &Setup,
+pub fn verify_with<SC: ProofConfig, A: BatchAir<SC>>(
+    setup: &Setup<SC>,
     airs: &[A],
-    known: Option<&VerifyingData>,
-    proof: &Proof,
+    known: Option<&VerifyingData<SC>>,
+    proof: &Proof<SC>,
     public_values: &[Vec<F>],
     log_heights: &[RangeInclusive<usize>],
 ) -> Result<(), VerifyError> {
@@ -455,8 +482,11 @@ pub fn verify_with<A: BatchAir>(
         });
     }
     let floor = min_log_height(setup);
-    for (table, (&log_height, allowed)) in inner.degree_bits.iter().zip(log_heights).enumerate() {
+    let is_zk = setup.config.is_zk();
+    for (table, (&ext_bits, allowed)) in inner.degree_bits.iter().zip(log_heights).enumerate() {
         let (min, max) = ((*allowed.start()).max(floor), *allowed.end());
+        // A hiding proof states each domain, twice its trace's height.
+        let log_height = ext_bits.saturating_sub(is_zk);
         if log_height < min || log_height > max {
             return Err(VerifyError::TableHeight {
                 table,
@@ -472,7 +502,7 @@ pub fn verify_with<A: BatchAir>(
         let computed;
         let common = match known {
             Some(known)
-                if known.degree_bits == inner.degree_bits
+                if known.ext_degree_bits == inner.degree_bits
                     && known.parameters == setup.parameters =>
             {
                 &known.common
@@ -484,14 +514,17 @@ pub fn verify_with<A: BatchAir>(
                 ))
             }
             None => {
-                computed = prover_data(setup, airs, &inner.degree_bits)
-                    .map_err(|e| VerifyError::Malformed(format!("{e:?}")))?
+                let degree_bits: Vec<usize> = inner.degree_bits.iter().map(|b| b - is_zk).collect();
+                computed = prover_data(setup, airs, &degree_bits)
+                    .map_err(VerifyError::Malformed)?
                     .common;
                 &computed
             }
         };
-        verify_batch(&setup.config, airs, inner, public_values, common)
-            .map_err(|e| VerifyError::Invalid(format!("{e:?}")))
+        setup
+            .config
+            .verify_batch(airs, inner, public_values, common)
+            .map_err(VerifyError::Invalid)
     }));
     outcome.unwrap_or_else(|panic| {
         let message = panic

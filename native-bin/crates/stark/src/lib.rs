@@ -19,7 +19,7 @@ pub mod security;
 pub mod synthetic;
 
 pub use batch::{prove, verify, BatchAir, Instance, ProveError, VerifyError};
-pub use config::{Setup, CONFIG_ID, EF, F, PARAMETERS};
+pub use config::{ProofConfig, Setup, ZkConfig, CONFIG_ID, EF, F, PARAMETERS};
 pub use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 pub use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 pub use p3_lookup::{Count, InteractionBuilder, LookupBus, PermutationCheckBus};

@@ -4,14 +4,15 @@
 use p3_batch_stark::BatchProof;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Parameters, CONFIG_ID, PARAMETERS};
+use crate::config::{Config, Parameters, ProofConfig, CONFIG_ID, PARAMETERS};
 
 const MAGIC: &[u8; 8] = b"BENTOPRF";
-pub const PROOF_FORMAT: u16 = 1;
+/// 2: the parameters name a hiding configuration's random codewords.
+pub const PROOF_FORMAT: u16 = 2;
 
-pub struct Proof {
+pub struct Proof<SC: p3_uni_stark::StarkGenericConfig = Config> {
     pub parameters: Parameters,
-    pub inner: BatchProof<Config>,
+    pub inner: BatchProof<SC>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -35,7 +36,7 @@ pub enum ProofFormatError {
     Corrupt(String),
 }
 
-impl std::fmt::Debug for Proof {
+impl<SC: ProofConfig> std::fmt::Debug for Proof<SC> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Proof")
             .field("config", &self.config_name())
@@ -45,7 +46,15 @@ impl std::fmt::Debug for Proof {
 }
 
 impl Proof {
-    pub fn new(parameters: Parameters, inner: BatchProof<Config>) -> Proof {
+    /// Reads a proof. Bytes from elsewhere (another format, another
+    /// configuration, truncated or trailing data) are an error, never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Proof, ProofFormatError> {
+        Proof::from_bytes_under(bytes, &PARAMETERS)
+    }
+}
+
+impl<SC: ProofConfig> Proof<SC> {
+    pub fn new(parameters: Parameters, inner: BatchProof<SC>) -> Proof<SC> {
         Proof { parameters, inner }
     }
 
@@ -61,13 +70,7 @@ impl Proof {
             parameters: self.parameters,
         };
         let out = postcard::to_extend(&header, MAGIC.to_vec()).expect("headers serialize");
-        postcard::to_extend(&self.inner, out).expect("proofs serialize")
-    }
-
-    /// Reads a proof. Bytes from elsewhere (another format, another
-    /// configuration, truncated or trailing data) are an error, never a panic.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Proof, ProofFormatError> {
-        Proof::from_bytes_under(bytes, &PARAMETERS)
+        SC::encode(&self.inner, out)
     }
 
     /// [`Proof::from_bytes`] for proofs made under `parameters` (another
@@ -75,7 +78,7 @@ impl Proof {
     pub fn from_bytes_under(
         bytes: &[u8],
         parameters: &Parameters,
-    ) -> Result<Proof, ProofFormatError> {
+    ) -> Result<Proof<SC>, ProofFormatError> {
         let body = bytes
             .strip_prefix(MAGIC.as_slice())
             .ok_or(ProofFormatError::BadMagic)?;
@@ -92,8 +95,8 @@ impl Proof {
         if header.parameters != *parameters {
             return Err(ProofFormatError::ForeignConfiguration(header.config));
         }
-        let (inner, rest): (BatchProof<Config>, _) = postcard::take_from_bytes(body)
-            .map_err(|e| ProofFormatError::Corrupt(e.to_string()))?;
+        let (inner, rest) =
+            SC::decode(body).map_err(|e| ProofFormatError::Corrupt(e.to_string()))?;
         if !rest.is_empty() {
             return Err(ProofFormatError::Corrupt(format!(
                 "{} trailing bytes",

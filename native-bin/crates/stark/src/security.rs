@@ -17,7 +17,7 @@ use p3_uni_stark::OpeningShape;
 use serde::Serialize;
 
 use crate::batch::BatchAir;
-use crate::config::{Setup, EF, F};
+use crate::config::{ProofConfig, Setup, EF, F};
 
 /// Bits of the challenge field (four 31-bit limbs).
 pub const FIELD_BITS: usize = 124;
@@ -47,10 +47,16 @@ pub struct Report {
     pub tables: Vec<TableShape>,
 }
 
-/// The shapes of a batch's tables at the given heights.
-pub fn shapes<A: BatchAir>(setup: &Setup, airs: &[A], log_heights: &[usize]) -> Vec<TableShape> {
+/// The shapes of a batch's tables at the given heights (a hiding
+/// configuration's quotients have twice the chunks).
+pub fn shapes<SC: ProofConfig, A: BatchAir<SC>>(
+    setup: &Setup<SC>,
+    airs: &[A],
+    log_heights: &[usize],
+) -> Vec<TableShape> {
     let data =
         crate::batch::prover_data(setup, airs, log_heights).expect("shapes of a valid batch");
+    let is_zk = usize::from(setup.parameters.is_hiding());
     let gadget = LogUpGadget::new();
     airs.iter()
         .zip(log_heights)
@@ -65,9 +71,9 @@ pub fn shapes<A: BatchAir>(setup: &Setup, airs: &[A], log_heights: &[usize]) -> 
                 layout,
                 1 << log_height,
                 lookups,
-                0,
+                is_zk,
                 &gadget,
-            );
+            ) + is_zk;
             TableShape {
                 log_height,
                 main_width: air.width(),
@@ -93,8 +99,16 @@ pub fn shapes<A: BatchAir>(setup: &Setup, airs: &[A], log_heights: &[usize]) -> 
 }
 
 /// The conjectured security of proving `tables` together under `setup`.
-pub fn conjectured(setup: &Setup, tables: &[TableShape]) -> Report {
+/// Under a hiding configuration every committed polynomial spans twice its
+/// trace's height, and the random codewords are batched with the rest.
+pub fn conjectured<SC>(setup: &Setup<SC>, tables: &[TableShape]) -> Report {
     let p = &setup.parameters;
+    let zk = usize::from(p.is_hiding());
+    let openings = if p.is_hiding() {
+        OpeningShape::hiding(p.random_codewords)
+    } else {
+        OpeningShape::new()
+    };
     let fri = FriRegime {
         log_blowup: p.log_blowup,
         num_queries: p.num_queries,
@@ -120,15 +134,15 @@ pub fn conjectured(setup: &Setup, tables: &[TableShape]) -> Report {
                 t.num_quotient_chunks,
                 t.lookup_columns,
                 4,
-                OpeningShape::new(),
+                openings,
             )
         })
         .sum();
     // The LogUp fingerprint counts every message of the batch: N = Σ interactions·height.
-    let max_log = tables.iter().map(|t| t.log_height).max().unwrap_or(0);
+    let max_log = tables.iter().map(|t| t.log_height + zk).max().unwrap_or(0);
     let messages: f64 = tables
         .iter()
-        .map(|t| t.interactions as f64 * (t.log_height as f64).exp2())
+        .map(|t| t.interactions as f64 * ((t.log_height + zk) as f64).exp2())
         .sum();
     let logup = LogUpAir {
         num_interactions: (messages / (max_log as f64).exp2()).ceil() as usize,
@@ -147,7 +161,7 @@ pub fn conjectured(setup: &Setup, tables: &[TableShape]) -> Report {
             max_combo: 2,
         };
         let shape = InstanceShape {
-            log_trace_length: t.log_height,
+            log_trace_length: t.log_height + zk,
             modulus_bits: FIELD_BITS,
             collision_resistance: COLLISION_BITS,
             num_batched_functions: batched,

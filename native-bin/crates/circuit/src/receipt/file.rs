@@ -8,7 +8,9 @@ use super::{Receipt, SegmentRun};
 
 /// 2: paging data limited to guest pages, claims checked field by field, the
 /// boundary bound into the transcript (format 1 receipts could be forged).
-pub const RECEIPT_FORMAT: u16 = 3;
+/// 3: paging proved inside the seal. 4: seals name their configuration's
+/// random codewords, and a succinct receipt's proof is zero-knowledge.
+pub const RECEIPT_FORMAT: u16 = 4;
 
 const RECEIPT_MAGIC: &[u8; 8] = b"BENTORCT";
 const RUN_MAGIC: &[u8; 8] = b"BENTOSRN";
