@@ -134,12 +134,17 @@ impl Setup {
 }
 
 impl<SC: ProofConfig> Setup<SC> {
-    /// The configuration of these parameters.
+    /// The configuration of these parameters. Hiding parameters need the
+    /// hiding configuration and the others the standard one: a proof states
+    /// its parameters, and they must say what it is.
     pub fn of(parameters: Parameters) -> Setup<SC> {
-        Setup {
-            parameters,
-            config: SC::deterministic(&parameters),
-        }
+        let config = SC::deterministic(&parameters);
+        assert_eq!(
+            config.is_zk() == 1,
+            parameters.is_hiding(),
+            "random codewords are what a hiding configuration adds, and only it"
+        );
+        Setup { parameters, config }
     }
 
     pub fn is_standard(&self) -> bool {
