@@ -182,8 +182,7 @@ fn tampered_degree_bits_are_refused() {
     let pv = empty_publics(&inst);
     let known = verifying_data(setup, &a, &log_heights(&inst)).unwrap();
     let honest = reread(&bytes).inner.degree_bits.clone();
-    for table in 0..inst.len() {
-        let h = honest[table];
+    for (table, &h) in honest.iter().enumerate() {
         for bits in [0, 1, 6, 7, h - 2, h - 1, h + 1, 31, 63, 64, usize::MAX] {
             for (how, ranges) in [("exact", exact(&inst)), ("wide", wide(&inst))] {
                 for with_known in [false, true] {
