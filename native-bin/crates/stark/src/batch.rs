@@ -482,11 +482,14 @@ pub fn verify_with<SC: ProofConfig, A: BatchAir<SC>>(
         });
     }
     let floor = min_log_height(setup);
-    let is_zk = setup.config.is_zk();
-    for (table, (&ext_bits, allowed)) in inner.degree_bits.iter().zip(log_heights).enumerate() {
+    // A hiding proof states each table's domain, twice its trace's height.
+    let trace_bits: Vec<usize> = inner
+        .degree_bits
+        .iter()
+        .map(|b| b.saturating_sub(setup.config.is_zk()))
+        .collect();
+    for (table, (&log_height, allowed)) in trace_bits.iter().zip(log_heights).enumerate() {
         let (min, max) = ((*allowed.start()).max(floor), *allowed.end());
-        // A hiding proof states each domain, twice its trace's height.
-        let log_height = ext_bits.saturating_sub(is_zk);
         if log_height < min || log_height > max {
             return Err(VerifyError::TableHeight {
                 table,
@@ -514,8 +517,7 @@ pub fn verify_with<SC: ProofConfig, A: BatchAir<SC>>(
                 ))
             }
             None => {
-                let degree_bits: Vec<usize> = inner.degree_bits.iter().map(|b| b - is_zk).collect();
-                computed = prover_data(setup, airs, &degree_bits)
+                computed = prover_data(setup, airs, &trace_bits)
                     .map_err(VerifyError::Malformed)?
                     .common;
                 &computed
