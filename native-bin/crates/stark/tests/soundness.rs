@@ -11,16 +11,9 @@ mod common;
 use bento_stark::{
     prove, verify, Instance, PrimeCharacteristicRing, Proof, Setup, VerifyError, F, PARAMETERS,
 };
-use common::{all_batches, Batch, Toy};
+use common::{all_batches, cases, mangle, Batch, Toy};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-
-fn cases(default: usize) -> usize {
-    std::env::var("BENTO_SOUNDNESS_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn clone_instances(batch: &Batch) -> Vec<Instance<Toy>> {
     batch
@@ -230,28 +223,7 @@ fn fuzzed_proof_bytes_never_panic_the_verifier() {
     let bytes = prove(setup, &batch.instances).unwrap().to_bytes();
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     for case in 0..cases(400) {
-        let mut b = bytes.clone();
-        match case % 4 {
-            0 => b.truncate(rng.random_range(0..b.len())),
-            1 => {
-                let at = rng.random_range(0..b.len());
-                let len = rng.random_range(1..64).min(b.len() - at);
-                rng.fill(&mut b[at..at + len]);
-            }
-            2 => {
-                let at = rng.random_range(0..b.len());
-                let extra: Vec<u8> = (0..rng.random_range(1..16)).map(|_| rng.random()).collect();
-                b.splice(at..at, extra);
-            }
-            _ => {
-                b = (0..rng.random_range(0..2048))
-                    .map(|_| rng.random())
-                    .collect();
-                if rng.random_bool(0.5) {
-                    b.splice(0..0, bytes[..20].iter().copied());
-                }
-            }
-        }
+        let b = mangle(&bytes, &mut rng, case);
         if let Ok(proof) = Proof::from_bytes(&b) {
             let result = verify(
                 setup,

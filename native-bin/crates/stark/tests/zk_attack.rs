@@ -7,18 +7,21 @@
 //! `cargo test --release -p bento-stark --test zk_attack -- --nocapture`
 //! prints each attack's outcome.
 
+mod common;
+
 use std::ops::RangeInclusive;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use bento_stark::batch::{min_log_height, verify_with, verifying_data, verifying_shape};
 use bento_stark::config::{Config, Parameters};
-use bento_stark::synthetic::{self, SyntheticAir};
+use bento_stark::synthetic;
 use bento_stark::{
-    prove, verify, Air, AirBuilder, BaseAir, Instance, PrimeCharacteristicRing, Proof,
+    prove, verify, Air, AirBuilder, BaseAir, Instance, Matrix, PrimeCharacteristicRing, Proof,
     ProofFormatError, RowMajorMatrix, Setup, VerifyError, WindowAccess, ZkConfig, EF, F,
     PARAMETERS,
 };
-use rand::{Rng, SeedableRng};
+use common::{cases, mangle};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// The succinct receipt's parameters (crates/recursion/src/config.rs).
@@ -70,8 +73,13 @@ impl<AB: AirBuilder<F = F>> Air<AB> for Pre {
     }
 }
 
+/// Two tables of [`Pre`], of 2^7 and 2^9 rows.
 fn pre_instances(offset: u32) -> Vec<Instance<Pre>> {
-    [7usize, 9]
+    pre_instances_of(offset, &[7, 9])
+}
+
+fn pre_instances_of(offset: u32, log_rows: &[usize]) -> Vec<Instance<Pre>> {
+    log_rows
         .iter()
         .map(|&log_rows| {
             let air = Pre { log_rows, offset };
@@ -108,8 +116,6 @@ fn empty_publics<A>(instances: &[Instance<A>]) -> Vec<Vec<F>> {
     instances.iter().map(|i| i.public_values.clone()).collect()
 }
 
-use bento_stark::Matrix;
-
 /// Runs an attack: it must be refused, without a panic. Prints the outcome.
 fn refused(name: &str, attack: impl FnOnce() -> Result<(), String>) {
     match catch_unwind(AssertUnwindSafe(attack)) {
@@ -128,6 +134,15 @@ fn refused(name: &str, attack: impl FnOnce() -> Result<(), String>) {
 
 fn reread(bytes: &[u8]) -> Proof<ZkConfig> {
     Proof::<ZkConfig>::from_bytes_under(bytes, &ZK).expect("an honest proof reads back")
+}
+
+/// Table `t`'s opening of the randomization polynomial.
+fn random_opening(p: &mut Proof<ZkConfig>, t: usize) -> &mut Vec<EF> {
+    p.inner.opened_values.instances[t]
+        .base_opened_values
+        .random
+        .as_mut()
+        .expect("a hiding proof opens its randomization polynomial")
 }
 
 fn ve(e: VerifyError) -> String {
@@ -255,22 +270,12 @@ fn the_randomization_commitment_and_openings_are_required() {
         });
         refused(&format!("table {t}: random opening shortened"), || {
             let mut p = reread(&bytes);
-            let r = p.inner.opened_values.instances[t]
-                .base_opened_values
-                .random
-                .as_mut()
-                .unwrap();
-            r.pop();
+            random_opening(&mut p, t).pop();
             check(&p)
         });
         refused(&format!("table {t}: random opening changed"), || {
             let mut p = reread(&bytes);
-            let r = p.inner.opened_values.instances[t]
-                .base_opened_values
-                .random
-                .as_mut()
-                .unwrap();
-            r[0] += EF::ONE;
+            random_opening(&mut p, t)[0] += EF::ONE;
             check(&p)
         });
         refused(&format!("table {t}: a quotient chunk removed"), || {
@@ -455,21 +460,7 @@ fn preprocessed_keys_of_other_programs_heights_or_lengths_are_refused() {
         });
     }
     // A proof of other heights than the key's.
-    let taller: Vec<Instance<Pre>> = [8usize, 9]
-        .iter()
-        .map(|&log_rows| {
-            let air = Pre {
-                log_rows,
-                offset: 0,
-            };
-            let p = air.preprocessed_trace().unwrap();
-            Instance {
-                trace: RowMajorMatrix::new(p.values.iter().map(|&v| v * v).collect(), 1),
-                air,
-                public_values: vec![],
-            }
-        })
-        .collect();
+    let taller = pre_instances_of(0, &[8, 9]);
     let taller_bytes = prove(setup, &taller).unwrap().to_bytes();
     let keyed = shape.with_preprocessed(&cap).unwrap();
     refused("a proof of other heights, the key's exact heights", || {
@@ -560,25 +551,9 @@ fn fuzzed_hiding_proof_bytes_are_refused_without_a_panic() {
     let bytes = prove(setup, &inst).unwrap().to_bytes();
     let keyed = verifying_data(setup, &a, &log_heights(&inst)).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let cases: usize = std::env::var("BENTO_SOUNDNESS_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
     let (mut decoded, mut total) = (0, 0);
-    for case in 0..cases {
-        let mut b = bytes.clone();
-        match case % 3 {
-            0 => b.truncate(rng.random_range(0..b.len())),
-            1 => {
-                let at = rng.random_range(0..b.len());
-                b[at] ^= 1 << rng.random_range(0..8);
-            }
-            _ => {
-                let at = rng.random_range(0..b.len());
-                let len = rng.random_range(1..16).min(b.len() - at);
-                rng.fill(&mut b[at..at + len]);
-            }
-        }
+    for case in 0..cases(300) {
+        let b = mangle(&bytes, &mut rng, case);
         if b == bytes {
             continue;
         }
@@ -598,6 +573,3 @@ fn fuzzed_hiding_proof_bytes_are_refused_without_a_panic() {
         "{total} mangled proofs, {decoded} decoded and refused by the verifier, none accepted"
     );
 }
-
-#[allow(dead_code)]
-fn _synthetic_is_batch_air(_: SyntheticAir) {}

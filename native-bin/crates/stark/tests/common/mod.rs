@@ -1,5 +1,5 @@
-//! Toy tables that exercise every feature the zkVM relies on, and valid
-//! batches built from them.
+//! Toy tables that exercise every feature the zkVM relies on, valid
+//! batches built from them, and the fuzzing of proof bytes.
 
 #![allow(dead_code)]
 
@@ -11,6 +11,50 @@ use bento_stark::{
     Air, AirBuilder, BaseAir, Instance, InteractionBuilder, LookupBus, PrimeCharacteristicRing,
     RowMajorMatrix, WindowAccess, F,
 };
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+/// How many random cases a property test runs: `default`, or
+/// BENTO_SOUNDNESS_CASES.
+pub fn cases(default: usize) -> usize {
+    std::env::var("BENTO_SOUNDNESS_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Proof bytes mangled the `case`-th way: truncated, a bit flipped, a run
+/// overwritten, bytes inserted, or random bytes (sometimes behind the
+/// proof's own header).
+pub fn mangle(bytes: &[u8], rng: &mut ChaCha8Rng, case: usize) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    match case % 5 {
+        0 => b.truncate(rng.random_range(0..b.len())),
+        1 => {
+            let at = rng.random_range(0..b.len());
+            b[at] ^= 1 << rng.random_range(0..8);
+        }
+        2 => {
+            let at = rng.random_range(0..b.len());
+            let len = rng.random_range(1..64).min(b.len() - at);
+            rng.fill(&mut b[at..at + len]);
+        }
+        3 => {
+            let at = rng.random_range(0..b.len());
+            let extra: Vec<u8> = (0..rng.random_range(1..16)).map(|_| rng.random()).collect();
+            b.splice(at..at, extra);
+        }
+        _ => {
+            b = (0..rng.random_range(0..2048))
+                .map(|_| rng.random())
+                .collect();
+            if rng.random_bool(0.5) {
+                b.splice(0..0, bytes[..20].iter().copied());
+            }
+        }
+    }
+    b
+}
 
 const RANGE8: LookupBus<'static> = LookupBus::new("toy-range8");
 const TUPLES: LookupBus<'static> = LookupBus::new("toy-tuples");
