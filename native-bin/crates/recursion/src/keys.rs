@@ -1,9 +1,9 @@
 //! The keys a succinct verifier trusts without compiling their circuits:
 //! the join circuit's (its digest, a leaf of every control tree) and the
 //! shrink circuit's (which proves every succinct receipt). Compiling both
-//! takes seconds; a verifier reads them here. `tests/keys.rs` compiles the
+//! takes seconds; a verifier reads them here. `tests/recursion/keys.rs` compiles the
 //! circuits and fails if these are stale; `BENTO_WRITE_KEYS=1 cargo test
-//! -p bento-recursion --test keys` rewrites this file.
+//! -p bento-recursion --test recursion keys` rewrites this file.
 
 /// The join circuit's key digest.
 #[rustfmt::skip]

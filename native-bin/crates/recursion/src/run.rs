@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::circuit::VerifyingKey;
 use crate::claim::RecursionClaim;
-use crate::join::RecursionProof;
+use crate::join::{JoinError, RecursionProof};
 use crate::succinct::{check_shapes, circuits, SuccinctError, SuccinctReceipt};
 
 const RUN_MAGIC: &[u8; 8] = b"BENTORRN";
@@ -69,17 +69,35 @@ impl RecursionRun {
         })
     }
 
+    /// A lift's segment shape.
+    fn lifted_shape(&self) -> Result<Vec<usize>, SuccinctError> {
+        let [shape] = shapes_of(&self.shapes)
+            .try_into()
+            .map_err(|_| SuccinctError::Shapes("a lifted segment has exactly one shape".into()))?;
+        Ok(shape)
+    }
+
     /// The key of the circuit that made this run's proof.
     fn key(&self) -> Result<VerifyingKey, SuccinctError> {
         let c = circuits();
         if self.is_lift() {
-            let [shape] = shapes_of(&self.shapes).try_into().map_err(|_| {
-                SuccinctError::Shapes("a lifted segment has exactly one shape".into())
-            })?;
-            Ok(c.lift(&shape)?.key())
+            Ok(c.lift(&self.lifted_shape()?)?.key())
         } else {
             Ok(c.join()?.key())
         }
+    }
+
+    /// Checks this run's proof against the circuit that made it (the lift
+    /// circuit of its segment's shape, or the join circuit).
+    pub fn verify(&self) -> Result<(), SuccinctError> {
+        let c = circuits();
+        let proof = self.proof()?;
+        if self.is_lift() {
+            c.lift(&self.lifted_shape()?)?.verify(&proof)?;
+        } else {
+            c.join()?.verify(&proof).map_err(JoinError::Circuit)?;
+        }
+        Ok(())
     }
 
     /// Lifts a segment proof (verified first), continuing the journal chain

@@ -251,11 +251,25 @@ pub enum Step {
 }
 
 /// Aggregates a verified composite receipt into a succinct one: every
-/// segment lifted, the lifts joined pairwise up a balanced tree.
+/// segment lifted, the lifts joined pairwise up a balanced tree, the root
+/// shrunk.
 pub fn aggregate(
     receipt: &Receipt,
     mut on_step: impl FnMut(Step),
 ) -> Result<SuccinctReceipt, SuccinctError> {
+    let root = lift_and_join(receipt, &mut on_step)?;
+    let start = Instant::now();
+    let succinct = root.finish(receipt.image_id, receipt.journal.clone())?;
+    on_step(Step::Shrunk { ms: ms(start) });
+    Ok(succinct)
+}
+
+/// The root of a verified composite receipt's join tree: every segment
+/// lifted, the lifts joined pairwise up a balanced tree (not yet shrunk).
+pub fn lift_and_join(
+    receipt: &Receipt,
+    mut on_step: impl FnMut(Step),
+) -> Result<RecursionRun, SuccinctError> {
     let setup = Setup::standard();
     receipt.verify(setup, receipt.image_id)?;
     let proved: Vec<ProvedSegment> = receipt
@@ -301,11 +315,7 @@ pub fn aggregate(
         }
         level = next;
     }
-    let root = level.pop().expect("a receipt has segments");
-    let start = Instant::now();
-    let succinct = root.finish(receipt.image_id, receipt.journal.clone())?;
-    on_step(Step::Shrunk { ms: ms(start) });
-    Ok(succinct)
+    Ok(level.pop().expect("a receipt has segments"))
 }
 
 impl SuccinctReceipt {

@@ -3,9 +3,8 @@
 //! with the receipt's journal and exit code equal to the executor's and to
 //! qemu-riscv32's (where installed).
 
-mod common;
-#[path = "../../vm/tests/support/mod.rs"]
-mod guests;
+use crate::common;
+use crate::guests;
 
 use bento_vm::segment::DEFAULT_PO2;
 

@@ -1,9 +1,8 @@
 //! Honest programs at the edges of guest memory prove and verify: the
 //! verifier's refusal of pages outside guest memory must not refuse them.
 
-mod common;
-#[path = "../../vm/tests/support/mod.rs"]
-mod guests;
+use crate::common;
+use crate::guests;
 
 #[test]
 fn the_first_and_last_guest_pages_and_a_stack_at_the_top_prove() {

@@ -2,7 +2,7 @@
 //! joined into one recursion proof, and verified from the receipt alone;
 //! every edit of the receipt refused.
 
-mod common;
+use crate::common;
 
 use bento_recursion::succinct::{aggregate, Step, SuccinctError, SuccinctReceipt};
 use bento_vm::hash::Digest;

@@ -4,10 +4,10 @@
 //! heights or lengths, and fuzzed bytes. Every one is refused with an error,
 //! never accepted and never a panic.
 //!
-//! `cargo test --release -p bento-stark --test zk_attack -- --nocapture`
+//! `cargo test --release -p bento-stark --test stark zk_attack -- --nocapture`
 //! prints each attack's outcome.
 
-mod common;
+use crate::common;
 
 use std::ops::RangeInclusive;
 use std::panic::{catch_unwind, AssertUnwindSafe};

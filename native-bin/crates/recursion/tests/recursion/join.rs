@@ -4,7 +4,7 @@
 //! the control tree) are refused by the program itself, and a proof of one
 //! anyway does not verify.
 
-mod common;
+use crate::common;
 
 use bento_recursion::control::ControlTree;
 use bento_recursion::join::{JoinCircuit, JoinError};

@@ -3,7 +3,7 @@
 //! guest panic comes back as the job's error with the guest's message. Needs
 //! node and the built CLI (`npm run build`; `npm test` builds first).
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The proving commands as the orchestrator spawns them: execute into
 //! segments, prove each, join, finalize, verify; and `prove` in one process.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -6,9 +6,8 @@
 //! itself can be caught), and checks that `debug::check` refuses the tables,
 //! naming the constraint or bus that catches the lie.
 
-mod common;
-#[path = "../../vm/tests/support/mod.rs"]
-mod guests;
+use crate::common;
+use crate::guests;
 
 use std::sync::OnceLock;
 

@@ -1,7 +1,7 @@
 //! Lift: a recursion proof that a segment proof verifies, checked by a lift
 //! circuit built from the segment's shape alone.
 
-mod common;
+use crate::common;
 
 use bento_circuit::air::CPU;
 use bento_recursion::air::PUBLIC;

@@ -2,7 +2,7 @@
 //! sends (claims, witnesses, traces, receipt bytes). Each test mounts one
 //! and asserts the forgery is refused, naming where.
 
-mod common;
+use crate::common;
 
 use std::sync::OnceLock;
 

@@ -6,7 +6,7 @@
 //! `cargo test` runs a bounded number of cases; BENTO_SOUNDNESS_CASES raises
 //! the per-batch case count, BENTO_FLIP_ALL=1 flips every byte of a proof.
 
-mod common;
+use crate::common;
 
 use bento_stark::{
     prove, verify, Instance, PrimeCharacteristicRing, Proof, Setup, VerifyError, F, PARAMETERS,

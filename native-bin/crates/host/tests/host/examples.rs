@@ -4,7 +4,7 @@
 //! one segment, proved at the smallest size that holds it). Cycle counts and proving times
 //! print with `--nocapture` (the README's examples table).
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

@@ -2,7 +2,7 @@
 //! reading past the input are `Error::GuestPanicked` with the guest's
 //! message; a stack overflow is a fault naming the address. None hangs.
 
-mod common;
+use crate::common;
 
 use bento_host::{execute, Error, ExecutorEnv, LocalProver, Prover};
 

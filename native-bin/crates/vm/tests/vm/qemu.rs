@@ -3,7 +3,7 @@
 //! the same exit code, stdout and journal in both. Skipped, with a printed
 //! reason, where qemu-riscv32 is not installed.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 

@@ -5,7 +5,7 @@
 //! differ (each proof draws its own masks and salts) yet both verify: nothing
 //! in a succinct receipt depends on the input except through its claim.
 
-mod common;
+use crate::common;
 
 use bento_recursion::config::{succinct_setup, SUCCINCT_PARAMETERS};
 use bento_recursion::succinct::{aggregate, SuccinctReceipt};

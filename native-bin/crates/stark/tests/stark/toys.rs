@@ -2,7 +2,7 @@
 //! public values, a range check through a lookup, a tuple bus between tables
 //! of different heights, and public data entering buses.
 
-mod common;
+use crate::common;
 
 use bento_stark::{prove, security, synthetic, verify, Proof, Setup, F};
 use bento_stark::{Matrix, PrimeCharacteristicRing};

@@ -2,7 +2,7 @@
 //! Plonky3's verifier accepts, its transcript draws the same challenges, and
 //! it refuses an edited proof or claim. A recursion proof of it is made too.
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

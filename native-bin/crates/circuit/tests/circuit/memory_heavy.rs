@@ -1,7 +1,7 @@
 //! A guest that touches over a thousand pages in one segment proves, and its
 //! receipt is no larger than a light guest's: receipts carry no memory.
 
-mod common;
+use crate::common;
 
 const PO2: u32 = 18;
 

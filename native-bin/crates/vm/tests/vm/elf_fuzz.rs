@@ -3,7 +3,7 @@
 //!
 //! `cargo test` runs a bounded number of cases; set BENTO_FUZZ_CASES for a
 //! longer run (at least a million: `BENTO_FUZZ_CASES=1000000 cargo test
-//! --release --test elf_fuzz`).
+//! --release -p bento-vm --test vm elf_fuzz`).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 
 use bento_vm::segment::Segment;
 
-mod common;
+use crate::common;
 
 use common::{assert_success, bin, example, json_lines, temp};
 

@@ -1,4 +1,4 @@
-mod common;
+use crate::common;
 
 use bento_vm::asm::{self, Asm, A0, CODE_BASE};
 use bento_vm::decode::Op;

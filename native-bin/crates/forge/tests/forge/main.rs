@@ -1,0 +1,5 @@
+//! The integration tests of `forge`, one test binary (a module per file:
+//! linking each file on its own cost CI minutes per file).
+
+mod audit;
+mod refusals;
