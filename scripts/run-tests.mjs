@@ -4,7 +4,7 @@
 // and ends with one summary line over the tests: "summary: N passed, N failed, N skipped".
 // Exits non-zero if any gate or suite failed.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -112,7 +112,28 @@ gate('clippy native-bin', 'cargo', [...clippy, ...denyWarnings], 'native-bin');
 gate('clippy bento-forge', 'cargo', [...clippy, '-p', 'bento-forge', ...denyWarnings], 'native-bin');
 gate('clippy bento-verify-wasm', 'cargo', [...clippy, '-p', 'bento-verify-wasm', ...denyWarnings], 'native-bin');
 
+// The Rust test binaries take minutes of both cores to compile, and vitest
+// leaves part of the machine idle (its tests wait on child processes and the
+// browser): they compile beside it at the lowest priority, so that vitest's
+// tests lose nothing to them, and run after it. A failed build is reported by
+// the cargo test runs below, which build whatever is missing.
+const prebuild = spawn(
+  'nice',
+  [
+    '-n',
+    '19',
+    'sh',
+    '-c',
+    'cargo test --release --locked --no-run && cargo test --release --locked -p bento-forge --no-run',
+  ],
+  { cwd: join(root, 'native-bin'), stdio: 'ignore' },
+);
+const prebuilt = new Promise((resolve) => {
+  prebuild.once('error', resolve);
+  prebuild.once('exit', resolve);
+});
 vitest();
+await prebuilt;
 cargoTest([]);
 cargoTest(['-p', 'bento-forge']);
 process.stdout.write(`\n${gates.join('\n')}\n`);

@@ -50,7 +50,8 @@ async function withWatcher(
   const home = tempDir();
   const engine = await Engine.open({ home, slots: { prove: 1 } });
   engine.start();
-  const watcher = await watchFolder(engine, folder, { po2: () => 14, stableMs: 100 });
+  // Composite receipts: these tests are about the files, and a succinct receipt costs a shrink each.
+  const watcher = await watchFolder(engine, folder, { po2: () => 14, receiptKind: () => 'composite', stableMs: 100 });
   try {
     await watcher.ready;
     await fn({ home, folder, engine });

@@ -5,9 +5,11 @@
 //! `trace::build_forged`, after which the program, chip and range tables are
 //! derived from the forged rows, as a careful liar would) or the claim, forces
 //! the prover to prove it, and checks that verification fails. Positions and
-//! seeds are random; `BENTO_FAULT_CASES` (default 2: each CI run draws new seeds) sets the cases per class
-//! for longer runs. Receipt tampering (bytes flipped, claims edited, segments
-//! reordered, dropped, duplicated or foreign) is checked on real receipts.
+//! values are drawn from seeded generators: `BENTO_FAULT_CASES` (default 2)
+//! sets the cases per class, `BENTO_FAULT_FIRST` (default 0) the first seed,
+//! so that longer runs in several sittings add up. Receipt tampering (bytes
+//! flipped, claims edited, segments reordered, dropped, duplicated or
+//! foreign) is checked on real receipts.
 
 use crate::common;
 use crate::guests;
@@ -26,11 +28,17 @@ use bento_vm::segment::Segment;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-fn cases() -> u64 {
-    std::env::var("BENTO_FAULT_CASES")
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2)
+        .unwrap_or(default)
+}
+
+/// The seeds of this run's cases of each class.
+fn seeds() -> std::ops::Range<u64> {
+    let first = env_u64("BENTO_FAULT_FIRST", 0);
+    first..first + env_u64("BENTO_FAULT_CASES", 2)
 }
 
 /// The segments of the instruction program at po2 14 (several segments, every instruction).
@@ -96,7 +104,7 @@ fn forged(
     Some(SegmentReceipt::new(&proved))
 }
 
-/// Runs `cases()` random instances of a fault class; each must fail verification.
+/// Runs `seeds()` random instances of a fault class; each must fail verification.
 fn class(
     name: &str,
     pick: impl Fn(&CpuCols<F>) -> bool,
@@ -108,7 +116,7 @@ fn class(
         if rows.is_empty() {
             continue;
         }
-        for seed in 0..cases() {
+        for seed in seeds() {
             let mut rng = ChaCha8Rng::seed_from_u64(seed * 1000 + s as u64);
             let r = rows[rng.random_range(0..rows.len())];
             let receipt = forged(
@@ -144,7 +152,7 @@ fn claim_class(
 ) {
     let mut refused = 0;
     for segment in segments().iter().filter(|s| applies(s)) {
-        for seed in 0..cases() {
+        for seed in seeds() {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             if let Some(receipt) = forged(segment, |c| edit(c, &mut rng), |_| {}, false) {
                 assert!(
@@ -346,7 +354,7 @@ fn input_changed_after_read() {
 fn memory_boundary_changed() {
     for fin in [false, true] {
         for (s, segment) in segments().iter().enumerate() {
-            for seed in 0..cases() {
+            for seed in seeds() {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 let lie = |f: &mut Forgery<'_>| {
                     // A word the segment accessed (an untouched word may hold anything: it is another, true, claim).
@@ -414,10 +422,10 @@ fn some_page(f: &Forgery<'_>, rng: &mut ChaCha8Rng) -> usize {
     rng.random_range(0..f.in_tree)
 }
 
-/// Forges a random segment `cases()` times with roots that follow the forged
+/// Forges a random segment once per seed of `seeds()` with roots that follow the forged
 /// pages and proofs (where they fit); each forgery must reach the verifier and be refused.
 fn paging_class(name: &str, lie: impl Fn(&mut Forgery<'_>, &mut ChaCha8Rng)) {
-    for seed in 0..cases() {
+    for seed in seeds() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let s = rng.random_range(0..segments().len());
         let segment = &segments()[s];

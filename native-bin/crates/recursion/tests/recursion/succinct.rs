@@ -59,6 +59,12 @@ fn a_multi_segment_run_becomes_one_succinct_receipt_that_verifies_alone() {
     );
     let read = SuccinctReceipt::from_bytes(&bytes).unwrap();
     read.verify(image_id).unwrap();
+    // What `bento-zkvm verify` prints of it is what it prints of the composite receipt.
+    let (c, s) = (composite.summary(0), read.summary(0));
+    assert_eq!(
+        (c.image_id, c.exit_code, c.journal_hex, c.segments, c.cycles),
+        (s.image_id, s.exit_code, s.journal_hex, s.segments, s.cycles),
+    );
 
     // Every edit is refused.
     let refused = |edit: &dyn Fn(&mut SuccinctReceipt), what: &str| {

@@ -32,12 +32,17 @@ pub fn composite(name: &str, input: Vec<u8>) -> Receipt {
 
 /// A program run on `input` and proved at po2 14: its composite receipt.
 pub fn composite_of(program: &Program, input: Vec<u8>) -> Receipt {
+    composite_at(program, input, 14)
+}
+
+/// A program run on `input` and proved in segments of at most 2^`po2` cycles.
+pub fn composite_at(program: &Program, input: Vec<u8>, po2: u32) -> Receipt {
     let (_, receipt) = prove_program(
         Setup::standard(),
         program,
         input,
         ExecOptions {
-            po2: 14,
+            po2,
             cycle_limit: None,
         },
         &mut CapturedOutput::default(),
