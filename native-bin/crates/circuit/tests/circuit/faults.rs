@@ -28,19 +28,6 @@ use bento_vm::segment::Segment;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// The seeds of this run's cases of each class.
-fn seeds() -> std::ops::Range<u64> {
-    let first = env_u64("BENTO_FAULT_FIRST", 0);
-    first..first + env_u64("BENTO_FAULT_CASES", 2)
-}
-
 /// The segments of the instruction program at po2 14 (several segments, every instruction).
 fn segments() -> &'static [Segment] {
     static SEGMENTS: OnceLock<Vec<Segment>> = OnceLock::new();
@@ -104,7 +91,7 @@ fn forged(
     Some(SegmentReceipt::new(&proved))
 }
 
-/// Runs `seeds()` random instances of a fault class; each must fail verification.
+/// Runs `guests::seeds()` random instances of a fault class; each must fail verification.
 fn class(
     name: &str,
     pick: impl Fn(&CpuCols<F>) -> bool,
@@ -116,7 +103,7 @@ fn class(
         if rows.is_empty() {
             continue;
         }
-        for seed in seeds() {
+        for seed in guests::seeds() {
             let mut rng = ChaCha8Rng::seed_from_u64(seed * 1000 + s as u64);
             let r = rows[rng.random_range(0..rows.len())];
             let receipt = forged(
@@ -152,7 +139,7 @@ fn claim_class(
 ) {
     let mut refused = 0;
     for segment in segments().iter().filter(|s| applies(s)) {
-        for seed in seeds() {
+        for seed in guests::seeds() {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             if let Some(receipt) = forged(segment, |c| edit(c, &mut rng), |_| {}, false) {
                 assert!(
@@ -354,7 +341,7 @@ fn input_changed_after_read() {
 fn memory_boundary_changed() {
     for fin in [false, true] {
         for (s, segment) in segments().iter().enumerate() {
-            for seed in seeds() {
+            for seed in guests::seeds() {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 let lie = |f: &mut Forgery<'_>| {
                     // A word the segment accessed (an untouched word may hold anything: it is another, true, claim).
@@ -422,10 +409,10 @@ fn some_page(f: &Forgery<'_>, rng: &mut ChaCha8Rng) -> usize {
     rng.random_range(0..f.in_tree)
 }
 
-/// Forges a random segment once per seed of `seeds()` with roots that follow the forged
+/// Forges a random segment once per seed of `guests::seeds()` with roots that follow the forged
 /// pages and proofs (where they fit); each forgery must reach the verifier and be refused.
 fn paging_class(name: &str, lie: impl Fn(&mut Forgery<'_>, &mut ChaCha8Rng)) {
-    for seed in seeds() {
+    for seed in guests::seeds() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let s = rng.random_range(0..segments().len());
         let segment = &segments()[s];

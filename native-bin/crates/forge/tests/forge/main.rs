@@ -2,4 +2,6 @@
 //! linking each file on its own cost CI minutes per file).
 
 mod audit;
+#[path = "../../../vm/tests/vm/support/mod.rs"]
+mod guests;
 mod refusals;

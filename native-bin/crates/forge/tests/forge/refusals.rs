@@ -12,6 +12,8 @@
 //! `BENTO_FAULT_FIRST` (default 0) the first case's seed, so that long runs in
 //! several sittings add up instead of repeating the first cases.
 
+use crate::guests;
+
 use bento_circuit::receipt::{ReceiptError, SegmentReceipt};
 use bento_circuit::segment::{ClaimError, VerifyError};
 use bento_forge::scenario::{scenario, Scenario};
@@ -24,19 +26,6 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 const PO2: u32 = 14;
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// The seeds of this run's forgeries.
-fn seeds() -> std::ops::Range<u64> {
-    let first = env_u64("BENTO_FAULT_FIRST", 0);
-    first..first + env_u64("BENTO_FAULT_CASES", 2)
-}
 
 /// Where a forgery of a check is caught.
 #[derive(Debug, PartialEq, Eq)]
@@ -144,7 +133,7 @@ fn refused(check: Check, s: &Scenario, lie: &Forged) {
 fn class(check: Check) {
     let setup = Setup::standard();
     let mut reached = 0;
-    for seed in seeds() {
+    for seed in guests::seeds() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed * 1000 + check as u64);
         let s = scenario(check, &mut rng);
         honest_refusal(check, &s);
@@ -178,7 +167,7 @@ fn class(check: Check) {
         println!("{check:?} #{seed}: {}: refused", s.what);
     }
     // Only forgeries that were proved and reached the verifier count.
-    assert_eq!(reached, seeds().count());
+    assert_eq!(reached, guests::seeds().count());
     println!("{check:?}: {reached} forgeries proved and refused");
 }
 

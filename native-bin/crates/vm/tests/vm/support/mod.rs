@@ -1,8 +1,8 @@
 //! Guest programs and reference runs shared by the executor's, the
-//! circuit's and the recursion's tests: qemu-riscv32 as the reference, the
-//! example guests' test inputs, random programs, a program that runs every
-//! RV32IM instruction on edge-case operands, and one at the edges of guest
-//! memory.
+//! circuit's, the recursion's and the forgery tests: qemu-riscv32 as the
+//! reference, the example guests' test inputs, random programs, a program
+//! that runs every RV32IM instruction on edge-case operands, one at the edges
+//! of guest memory, and the seeds of the random cases.
 
 #![allow(dead_code)]
 
@@ -23,6 +23,20 @@ pub struct Outcome {
     pub exit_code: u32,
     pub stdout: Vec<u8>,
     pub journal: Vec<u8>,
+}
+
+/// The seeds of this run's random cases of each class (fault injection,
+/// forgeries): `BENTO_FAULT_CASES` of them (2) from `BENTO_FAULT_FIRST` (0),
+/// so that long runs in several sittings add up.
+pub fn seeds() -> std::ops::Range<u64> {
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let first = env("BENTO_FAULT_FIRST", 0);
+    first..first + env("BENTO_FAULT_CASES", 2)
 }
 
 /// Whether qemu-riscv32 runs here. Under CI (`CI=true`), which installs it,
