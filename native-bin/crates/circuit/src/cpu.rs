@@ -35,7 +35,7 @@ pub const NUM_SLOTS: usize = 5;
 pub const SLOT_TIME: [u32; NUM_SLOTS] = [0, 1, 2, 3, 3];
 
 /// The word a read or journal write transfers at most per call.
-pub const IO_LIMIT: u32 = bento_vm::exec::IO_CHUNK_BYTES;
+pub const IO_LIMIT: u32 = bento_vm::abi::IO_CHUNK_BYTES;
 
 #[repr(C)]
 pub struct CpuCols<T> {

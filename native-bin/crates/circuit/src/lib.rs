@@ -16,19 +16,24 @@
 //!
 //! `trace` builds the tables from a segment by replaying it with the executor
 //! (one implementation of RV32IM for both); `segment` proves and verifies.
+//! Building and proving tables (`trace`, `prover`, `debug`) is the default
+//! feature `prove`; a verifier builds without it, and without the executor.
 
 pub mod air;
 pub mod buses;
 pub mod chips;
 pub mod columns;
 pub mod cpu;
+#[cfg(feature = "prove")]
 pub mod debug;
 pub mod memory;
 pub mod paging;
 pub mod poseidon2;
 pub mod program;
+#[cfg(feature = "prove")]
 pub mod prover;
 pub mod range;
 pub mod receipt;
 pub mod segment;
+#[cfg(feature = "prove")]
 pub mod trace;

@@ -529,15 +529,6 @@ fn decode_as(word: u32, op: Op) -> Decoded {
     }
 }
 
-/// A signed integer as a field element.
-pub(crate) fn signed_field(x: i64) -> F {
-    if x >= 0 {
-        F::from_u64(x as u64)
-    } else {
-        -F::from_u64(x.unsigned_abs())
-    }
-}
-
 /// The program table's trace: one row per distinct `(pc, word)` with its fetch count.
 pub fn trace(rows: &[((u32, u32), u32)], min_height: usize) -> RowMajorMatrix<F> {
     let w = ProgramCols::<F>::WIDTH;

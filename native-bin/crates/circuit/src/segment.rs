@@ -8,10 +8,16 @@ use bento_vm::hash::Digest;
 use bento_vm::segment::{segment_capacity, Segment};
 use serde::{Deserialize, Serialize};
 
-use crate::air::{self, airs, RiscvAir, NUM_TABLES};
+use crate::air::{self, airs, NUM_TABLES};
 use crate::paging;
 use crate::range::{BYTES_LOG_HEIGHT, RANGE16_LOG_HEIGHT};
-use crate::trace::{self, SegmentTrace, TraceError, MIN_HEIGHT};
+#[cfg(feature = "prove")]
+use crate::trace::{self, SegmentTrace, TraceError};
+
+/// The smallest height of any table (FRI folds at least once).
+pub const MIN_HEIGHT: usize = 16;
+/// The largest po2 the circuit proves: timestamps must stay below 2^24.
+pub const MAX_PROVE_PO2: u32 = 22;
 
 /// What a segment proof proves: the machine went from (pre_pc, pre_root) to
 /// (post_pc, post_root) in `cycles` cycles, appending `journal`, and exited
@@ -63,7 +69,7 @@ impl SegmentClaim {
     /// other representations must be refused here, and sizes are bounded
     /// before anything is built from them.
     pub fn check(&self) -> Result<(), ClaimError> {
-        if !(bento_vm::segment::MIN_PO2..=trace::MAX_PROVE_PO2).contains(&self.po2) {
+        if !(bento_vm::segment::MIN_PO2..=MAX_PROVE_PO2).contains(&self.po2) {
             return Err(ClaimError::Po2 { po2: self.po2 });
         }
         for (which, pc) in [("pre", self.pre_pc), ("post", self.post_pc)] {
@@ -134,6 +140,7 @@ pub fn log_heights(po2: u32) -> Vec<RangeInclusive<usize>> {
     heights
 }
 
+#[cfg(feature = "prove")]
 #[derive(Debug, thiserror::Error)]
 pub enum ProveError {
     #[error(transparent)]
@@ -148,7 +155,7 @@ pub enum ProveError {
 /// A claim no honest segment can have.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ClaimError {
-    #[error("po2 {po2} is not provable (segments are proved at po2 {min}..={max})", min = bento_vm::segment::MIN_PO2, max = trace::MAX_PROVE_PO2)]
+    #[error("po2 {po2} is not provable (segments are proved at po2 {min}..={max})", min = bento_vm::segment::MIN_PO2, max = MAX_PROVE_PO2)]
     Po2 { po2: u32 },
     #[error("the {which}-state pc {pc:#010x} is not 4-byte aligned")]
     MisalignedPc { which: &'static str, pc: u32 },
@@ -179,18 +186,20 @@ pub struct ProvedSegment {
     pub proof: Proof,
 }
 
+#[cfg(feature = "prove")]
 pub fn prove(setup: &Setup, segment: &Segment) -> Result<ProvedSegment, ProveError> {
     prove_trace(setup, SegmentClaim::of(segment), trace::build(segment)?)
 }
 
 /// Proves that built tables satisfy `claim` (the public values follow the claim).
+#[cfg(feature = "prove")]
 pub fn prove_trace(
     setup: &Setup,
     claim: SegmentClaim,
     t: SegmentTrace,
 ) -> Result<ProvedSegment, ProveError> {
     let public_values = claim.public_values();
-    let instances: Vec<bento_stark::Instance<RiscvAir>> = airs()
+    let instances: Vec<bento_stark::Instance<air::RiscvAir>> = airs()
         .into_iter()
         .zip(t.traces)
         .zip(public_values)

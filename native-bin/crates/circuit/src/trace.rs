@@ -6,9 +6,8 @@
 use std::collections::HashMap;
 
 use bento_stark::{Field, PrimeCharacteristicRing, PrimeField32, RowMajorMatrix, F};
-use bento_vm::exec::{
-    replay_traced, CapturedOutput, ReplayError, SYS_EXIT, SYS_EXIT_GROUP, SYS_READ,
-};
+use bento_vm::abi::{SYS_EXIT, SYS_EXIT_GROUP, SYS_READ};
+use bento_vm::exec::{replay_traced, CapturedOutput, ReplayError};
 use bento_vm::hash::Digest;
 use bento_vm::layout::PAGE_WORDS;
 use bento_vm::merkle::MultiProof;
@@ -22,14 +21,9 @@ use crate::columns::Columns;
 use crate::cpu::{CpuCols, IO_LIMIT, SLOT_FETCH, SLOT_MEM, SLOT_RD, SLOT_RS1, SLOT_RS2, SLOT_TIME};
 use crate::memory::{self, boundary_words, page_bus_base, BoundaryWord};
 use crate::paging::{self, HashedPage};
-use crate::program::{self, decode_fetched, signed_field, Flag};
+use crate::program::{self, decode_fetched, Flag};
 use crate::range::RangeCounts;
-use crate::segment::SegmentClaim;
-
-/// The smallest height of any table (FRI folds at least once).
-pub const MIN_HEIGHT: usize = 16;
-/// The largest po2 the circuit proves: timestamps must stay below 2^24.
-pub const MAX_PROVE_PO2: u32 = 22;
+use crate::segment::{SegmentClaim, MAX_PROVE_PO2, MIN_HEIGHT};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
@@ -680,5 +674,14 @@ fn derive(cpu: &[F]) -> Derived {
         program_rows,
         calls,
         counts,
+    }
+}
+
+/// A signed integer as a field element.
+fn signed_field(x: i64) -> F {
+    if x >= 0 {
+        F::from_u64(x as u64)
+    } else {
+        -F::from_u64(x.unsigned_abs())
     }
 }

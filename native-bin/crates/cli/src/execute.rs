@@ -5,7 +5,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use bento_recursion::claim::chain_journal;
-use bento_vm::exec::FD_STDOUT;
+use bento_vm::abi::FD_STDOUT;
 use bento_vm::segment::DEFAULT_PO2;
 use bento_vm::{execute, image_id, Digest, ExecOptions, GuestOutput, Program};
 use clap::Args;

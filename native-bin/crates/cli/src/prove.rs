@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use bento_circuit::prover::prove_program;
 use bento_circuit::receipt::{Receipt, SegmentReceipt, SegmentRun};
-use bento_recursion::receipt::AnyReceipt;
 use bento_recursion::succinct::{aggregate, Step, SuccinctReceipt};
 use bento_stark::Setup;
+use bento_verify::AnyReceipt;
 use bento_vm::fsutil::write_atomic;
 use bento_vm::segment::{Segment, DEFAULT_PO2};
 use bento_vm::{Digest, ExecOptions};

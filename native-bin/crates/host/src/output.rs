@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use bento_vm::exec::{FD_STDERR, FD_STDOUT};
+use bento_vm::abi::{FD_STDERR, FD_STDOUT};
 use bento_vm::GuestOutput;
 
 use crate::{Error, PANIC_EXIT_CODE};

@@ -1,7 +1,7 @@
 //! A verified run of a guest: its journal (typed), exit code and proof.
 
 use bento_circuit::receipt::Receipt as CompositeReceipt;
-use bento_recursion::receipt::AnyReceipt;
+use bento_verify::AnyReceipt;
 use bento_vm::Digest;
 use serde::de::DeserializeOwned;
 

@@ -20,7 +20,6 @@ pub mod ir;
 pub mod join;
 pub mod keys;
 pub mod lift;
-pub mod receipt;
 pub mod run;
 pub mod shrink;
 pub mod succinct;

@@ -150,7 +150,7 @@ impl LiftCircuit {
             return Err(shape_error(format!("a segment has {NUM_TABLES} tables")));
         }
         let po2 = degree_bits[CPU] as u32;
-        if !(bento_vm::segment::MIN_PO2..=bento_circuit::trace::MAX_PROVE_PO2).contains(&po2) {
+        if !(bento_vm::segment::MIN_PO2..=bento_circuit::segment::MAX_PROVE_PO2).contains(&po2) {
             return Err(shape_error(format!("po2 {po2} is not provable")));
         }
         let allowed = segment::log_heights(po2);

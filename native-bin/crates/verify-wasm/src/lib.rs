@@ -16,11 +16,7 @@
 
 use std::cell::RefCell;
 
-use bento_recursion::receipt::AnyReceipt;
-use bento_recursion::succinct::circuits;
-use bento_vm::exec::image_id;
-use bento_vm::hash::Digest;
-use bento_vm::Program;
+use bento_verify::{AnyReceipt, Digest};
 use serde_json::{json, Value};
 
 thread_local! {
@@ -37,16 +33,15 @@ pub fn verify_json(receipt: &[u8], image_id: &str) -> Value {
 /// The image ID of a guest ELF, as JSON.
 pub fn image_id_json(elf: &[u8]) -> Value {
     reply(
-        Program::load(elf)
-            .map(|program| ("image_id", Value::from(image_id(&program).to_hex())))
+        bento_verify::image_id(elf)
+            .map(|id| ("image_id", Value::from(id.to_hex())))
             .map_err(|e| format!("not a guest program: {e}")),
     )
 }
 
 /// The lift key digests computed so far: `[{"shape":[…],"digest":"…"}]`.
 pub fn lift_digests_json() -> Value {
-    let known: Vec<Value> = circuits()
-        .lift_digests()
+    let known: Vec<Value> = bento_verify::lift_digests()
         .into_iter()
         .map(|(shape, digest)| json!({ "shape": shape, "digest": digest.to_hex() }))
         .collect();
@@ -70,7 +65,7 @@ pub fn remember_lift_digests_json(known: &[u8]) -> Value {
         parse()
             .map(|known| {
                 let count = known.len();
-                circuits().remember_lift_digests(known);
+                bento_verify::remember_lift_digests(known);
                 ("remembered", Value::from(count))
             })
             .map_err(|e| format!("not a list of lift key digests: {e}")),

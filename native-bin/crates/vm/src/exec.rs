@@ -3,7 +3,7 @@
 //! One decode/dispatch loop over pre-decoded code runs the guest and cuts its
 //! execution into segments. A cycle is one row of the prover's CPU table: one
 //! per instruction, plus one per byte a `read` (fd 0) or journal `write` (fd 3)
-//! transfers. `read` and journal `write` move at most [`IO_CHUNK_BYTES`] per
+//! transfers. `read` and journal `write` move at most [`IO_CHUNK_BYTES`](crate::abi::IO_CHUNK_BYTES) per
 //! call (short transfers, as on a pipe), so a call always fits in one segment
 //! and what a guest sees never depends on the segment size.
 //!
@@ -12,9 +12,11 @@
 //! from a buffer outside guest memory writes nothing and returns the count:
 //! that output is not proven, so its buffer is not checked either.
 
+use crate::abi::*;
 use crate::decode::{decode, Instr, Op};
 use crate::elf::Program;
 use crate::hash::{hash_page, state_digest, Digest};
+use crate::image;
 use crate::layout::{in_guest, page_of, GUEST_END, PAGE_WORDS, REGISTER_PAGE};
 use crate::memory::Memory;
 use crate::merkle::MemoryTree;
@@ -23,17 +25,6 @@ use crate::segment::{
     page_capacity, segment_capacity, Page, Segment, MAX_PO2, MAX_STEP_PAGES, MIN_PO2,
 };
 use crate::trace::{IoByte, MemAccess, NoTrace, Step, Syscall, Tracer};
-
-pub const SYS_READ: u32 = 63;
-pub const SYS_WRITE: u32 = 64;
-pub const SYS_EXIT: u32 = 93;
-pub const SYS_EXIT_GROUP: u32 = 94;
-pub const FD_STDIN: u32 = 0;
-pub const FD_STDOUT: u32 = 1;
-pub const FD_STDERR: u32 = 2;
-pub const FD_JOURNAL: u32 = 3;
-/// The most bytes one `read` or journal `write` transfers.
-pub const IO_CHUNK_BYTES: u32 = 4096;
 
 pub const REG_A0: usize = 10;
 pub const REG_A1: usize = 11;
@@ -170,9 +161,7 @@ impl Machine {
     /// A machine at a program's entry, its code pre-decoded.
     pub fn for_program(program: &Program, input: Vec<u8>) -> Machine {
         let mut m = Machine::blank(program.entry, input);
-        for seg in &program.segments {
-            m.mem.write_image(seg.vaddr, &seg.data);
-        }
+        m.mem = image::memory(program);
         let code: Vec<_> = program.segments.iter().filter(|s| s.executable).collect();
         if let (Some(first), Some(last)) = (code.first(), code.last()) {
             let start = first.vaddr & !3;
@@ -216,24 +205,6 @@ impl Machine {
         let mut page = [0u32; PAGE_WORDS];
         page[..32].copy_from_slice(&self.regs[..32]);
         page
-    }
-
-    /// Hashes of every non-zero page of the current memory (for the initial tree).
-    fn image_pages(&self, program: &Program) -> Vec<(u32, Digest)> {
-        let mut pages: Vec<u32> = program
-            .segments
-            .iter()
-            .filter(|s| !s.data.is_empty())
-            .flat_map(|s| page_of(s.vaddr)..=page_of(s.vaddr + s.data.len() as u32 - 1))
-            .collect();
-        pages.sort_unstable();
-        pages.dedup();
-        let mut hashes: Vec<_> = pages
-            .into_iter()
-            .map(|p| (p, hash_page(&self.mem.page_words(p))))
-            .collect();
-        hashes.push((REGISTER_PAGE, hash_page(&self.register_page())));
-        hashes
     }
 
     fn decode_at(&self, addr: u32) -> Instr {
@@ -666,14 +637,6 @@ fn rem(a: u32, b: u32) -> u32 {
     }
 }
 
-/// The image ID of a program: the digest of its initial state.
-pub fn image_id(program: &Program) -> Digest {
-    let m = Machine::for_program(program, Vec::new());
-    let mut tree = MemoryTree::new();
-    tree.set_pages(m.image_pages(program));
-    state_digest(program.entry, tree.root())
-}
-
 /// Runs a program to its exit, handing each segment to `on_segment` as it is cut.
 pub fn execute(
     program: &Program,
@@ -701,7 +664,7 @@ pub fn execute(
     };
     let mut m = Machine::for_program(program, input);
     let mut tree = MemoryTree::new();
-    tree.set_pages(m.image_pages(program));
+    tree.set_pages(image::page_hashes(program, &m.mem));
     let image_id = state_digest(m.pc, tree.root());
     let mut total_cycles = 0u64;
     let mut index = 0u32;

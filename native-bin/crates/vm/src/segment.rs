@@ -33,7 +33,7 @@ pub fn page_capacity(po2: u32) -> u32 {
 /// The most pages one step can touch for the first time: its fetch, and a
 /// load or store or the bytes of one `read` or journal `write` (up to
 /// `IO_CHUNK_BYTES`, which span at most five pages).
-pub const MAX_STEP_PAGES: u32 = 1 + crate::exec::IO_CHUNK_BYTES / crate::layout::PAGE_BYTES + 1;
+pub const MAX_STEP_PAGES: u32 = 1 + crate::abi::IO_CHUNK_BYTES / crate::layout::PAGE_BYTES + 1;
 
 const MAGIC: &[u8; 8] = b"BENTOSEG";
 pub const SEGMENT_FORMAT: u32 = 2;

@@ -15,10 +15,11 @@ pub use file::{decode, encode, FileError, RECEIPT_FORMAT};
 
 use bento_stark::{Proof, ProofFormatError, Setup};
 use bento_vm::hash::Digest;
-use bento_vm::segment::Segment;
 use serde::{Deserialize, Serialize};
 
-use crate::segment::{self, ProveError, ProvedSegment, SegmentClaim, VerifyError};
+#[cfg(feature = "prove")]
+use crate::segment::ProveError;
+use crate::segment::{self, ProvedSegment, SegmentClaim, VerifyError};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentReceipt {
@@ -72,7 +73,11 @@ pub enum ReceiptError {
 
 impl SegmentReceipt {
     /// Proves one segment.
-    pub fn prove(setup: &Setup, segment: &Segment) -> Result<SegmentReceipt, ProveError> {
+    #[cfg(feature = "prove")]
+    pub fn prove(
+        setup: &Setup,
+        segment: &bento_vm::segment::Segment,
+    ) -> Result<SegmentReceipt, ProveError> {
         Ok(SegmentReceipt::new(&segment::prove(setup, segment)?))
     }
 

@@ -6,7 +6,7 @@
 use bento_circuit::air::{self, airs, NUM_TABLES};
 use bento_circuit::range::{BYTES_LOG_HEIGHT, RANGE16_LOG_HEIGHT};
 use bento_circuit::segment::SegmentClaim;
-use bento_circuit::trace::MAX_PROVE_PO2;
+use bento_circuit::segment::MAX_PROVE_PO2;
 use bento_stark::{security, Setup};
 use bento_vm::hash::Digest;
 

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use bento_vm::exec::{execute, image_id, replay, CapturedOutput, ExecOptions};
+use bento_vm::exec::{execute, replay, CapturedOutput, ExecOptions};
+use bento_vm::image_id;
 use bento_vm::segment::{segment_capacity, Segment, SegmentFileError};
 use bento_vm::Program;
 

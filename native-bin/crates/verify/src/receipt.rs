@@ -5,7 +5,7 @@ use bento_circuit::receipt::{FileError, Receipt, ReceiptSummary};
 use bento_stark::Setup;
 use bento_vm::hash::Digest;
 
-use crate::succinct::SuccinctReceipt;
+use bento_recursion::succinct::SuccinctReceipt;
 
 pub enum AnyReceipt {
     Composite(Receipt),

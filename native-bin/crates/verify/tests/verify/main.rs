@@ -1,0 +1,3 @@
+//! The integration tests of `verify`, one test binary.
+
+mod features;
