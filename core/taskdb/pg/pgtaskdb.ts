@@ -589,7 +589,7 @@ export class PgTaskDb implements TaskStore {
   async checkConsistency(): Promise<Consistency> {
     const ids = async (sql: string): Promise<string[]> => (await this.read<{ id: string }>(sql)).map((r) => r.id);
     return {
-      streamCounters: await ids(CONSISTENCY_QUERIES.streamCounters),
+      streamCounters: await ids(SQL.streamCounters.text),
       jobCounters: await ids(CONSISTENCY_QUERIES.jobCounters),
       leakingTasks: await ids(CONSISTENCY_QUERIES.leakingTasks),
       badWaits: await ids(CONSISTENCY_QUERIES.badWaits),
@@ -607,7 +607,7 @@ async function setContext(client: Client, actor: string, reason: string | null):
 }
 
 async function requireStream(c: Client, streamId: string): Promise<void> {
-  if (!(await c.query(SQL.getStream, [streamId])).rowCount)
+  if (!(await c.query(SQL.streamExists, [streamId])).rowCount)
     throw new TaskDbError('not_found', `stream ${streamId} does not exist`);
 }
 

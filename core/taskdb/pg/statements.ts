@@ -8,8 +8,10 @@ import type { JobListFilter } from '../types.js';
 const TEXT = {
   setContext: "SELECT set_config('bento.actor', $1, false), set_config('bento.reason', $2, false)",
   insertStream: 'INSERT INTO streams (id, worker_type, reserved, be_mult, user_id) VALUES ($1, $2, $3, $4, $5)',
-  getStream: 'SELECT * FROM streams WHERE id = $1',
-  getStreams: 'SELECT * FROM streams ORDER BY worker_type, seq',
+  // A stream's counts are its row's plus its slots' (stream_totals, migration 2).
+  getStream: 'SELECT * FROM stream_totals WHERE id = $1',
+  getStreams: 'SELECT * FROM stream_totals ORDER BY worker_type, seq',
+  streamExists: 'SELECT 1 FROM streams WHERE id = $1',
   lockStreams: 'SELECT pg_advisory_xact_lock(7420002)',
   insertJob: "INSERT INTO jobs (id, state, user_id, created_at) VALUES ($1, 'running', $2, $3) RETURNING seq",
   getJob: 'SELECT * FROM jobs WHERE id = $1',
@@ -32,7 +34,8 @@ const TEXT = {
     WHERE (job_id, task_id) = (
       SELECT job_id, task_id FROM tasks
       WHERE state = 'ready' AND stream_id = (
-        SELECT id FROM streams WHERE worker_type = $1 AND ready > 0 ORDER BY priority, reserved DESC, seq LIMIT 1)
+        SELECT id FROM stream_totals WHERE worker_type = $1 AND ready > 0
+        ORDER BY bento_priority(ready, running, reserved, be_mult), reserved DESC, seq LIMIT 1)
       ORDER BY job_seq, seq LIMIT 1
       FOR UPDATE SKIP LOCKED)
     RETURNING job_id, task_id, task_def, prerequisites, max_retries`,
@@ -90,6 +93,12 @@ const TEXT = {
   jobEvents: 'SELECT * FROM task_events WHERE job_id = $1 AND id > $2 ORDER BY id',
   eventsSince: 'SELECT * FROM task_events WHERE id > $1 ORDER BY id LIMIT $2',
   lastEventId: 'SELECT coalesce(max(id), 0) AS id FROM task_events',
+  // CONSISTENCY_QUERIES.streamCounters on the counts as read (row plus slots).
+  streamCounters: `
+    SELECT s.id FROM stream_totals s WHERE
+      s.ready != (SELECT count(*) FROM tasks t WHERE t.stream_id = s.id AND t.state = 'ready') OR
+      s.running != (SELECT count(*) FROM tasks t WHERE t.stream_id = s.id AND t.state = 'running')
+    ORDER BY s.id`,
   jobSummary: summaryQuery(jobPage('seq', '', 'WHERE id = $1'), '$2'),
   // The admin verbs' row changes (../adminqueries.ts has SQLite's): the counters and events follow by trigger.
   adminJobIds: 'SELECT id FROM jobs ORDER BY seq DESC LIMIT $1 OFFSET $2',
