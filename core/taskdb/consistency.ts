@@ -1,12 +1,17 @@
 // What the triggers' bookkeeping must agree with, as queries both backends
 // run unchanged (standard SQL): each returns the ids of the rows that disagree.
 
-export const CONSISTENCY_QUERIES = {
-  streamCounters: `
-    SELECT s.id FROM streams s WHERE
+/** Streams whose counts, as `counts` (a table or view with the streams' columns) holds them, disagree with their tasks. */
+export function streamCountersIn(counts: string): string {
+  return `
+    SELECT s.id FROM ${counts} s WHERE
       s.ready != (SELECT count(*) FROM tasks t WHERE t.stream_id = s.id AND t.state = 'ready') OR
       s.running != (SELECT count(*) FROM tasks t WHERE t.stream_id = s.id AND t.state = 'running')
-    ORDER BY s.id`,
+    ORDER BY s.id`;
+}
+
+export const CONSISTENCY_QUERIES = {
+  streamCounters: streamCountersIn('streams'),
   // A job's unfinished count matches its tasks; a running job has some left undone, a done one none.
   jobCounters: `
     SELECT j.id FROM jobs j

@@ -285,26 +285,26 @@ export const PG_MIGRATIONS: readonly string[] = [
   DROP INDEX task_deps_by_post;
   CREATE INDEX task_deps_by_post ON task_deps (post_task_id, job_id);
 
-  CREATE OR REPLACE FUNCTION tasks_release_dependants() RETURNS trigger LANGUAGE plpgsql AS $$
+  CREATE FUNCTION bento_release_dependants(job text, pre text) RETURNS void LANGUAGE plpgsql AS $$
   DECLARE post text;
   BEGIN
-    FOR post IN SELECT post_task_id FROM task_deps WHERE job_id = NEW.job_id AND pre_task_id = NEW.task_id LOOP
+    FOR post IN SELECT post_task_id FROM task_deps WHERE job_id = job AND pre_task_id = pre LOOP
       UPDATE tasks SET waiting_on = waiting_on - 1,
                        state = CASE WHEN waiting_on = 1 THEN 'ready' ELSE 'pending' END
-      WHERE job_id = NEW.job_id AND task_id = post AND state = 'pending' AND waiting_on > 0;
+      WHERE job_id = job AND task_id = post AND state = 'pending' AND waiting_on > 0;
     END LOOP;
+  END $$;
+
+  CREATE OR REPLACE FUNCTION tasks_release_dependants() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM bento_release_dependants(NEW.job_id, NEW.task_id);
     RETURN NULL;
   END $$;
 
   CREATE OR REPLACE FUNCTION tasks_release_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-  DECLARE post text;
   BEGIN
     IF EXISTS (SELECT 1 FROM jobs WHERE id = OLD.job_id) THEN
-      FOR post IN SELECT post_task_id FROM task_deps WHERE job_id = OLD.job_id AND pre_task_id = OLD.task_id LOOP
-        UPDATE tasks SET waiting_on = waiting_on - 1,
-                         state = CASE WHEN waiting_on = 1 THEN 'ready' ELSE 'pending' END
-        WHERE job_id = OLD.job_id AND task_id = post AND state = 'pending' AND waiting_on > 0;
-      END LOOP;
+      PERFORM bento_release_dependants(OLD.job_id, OLD.task_id);
     END IF;
     RETURN OLD;
   END $$;

@@ -2,6 +2,7 @@
 // prepared once per connection, so the hot verbs (claim, done) are not parsed
 // and planned again on every call.
 
+import { streamCountersIn } from '../consistency.js';
 import { JOB_LISTS, jobPage, summaryQuery } from '../jobsummary.js';
 import type { JobListFilter } from '../types.js';
 
@@ -93,12 +94,8 @@ const TEXT = {
   jobEvents: 'SELECT * FROM task_events WHERE job_id = $1 AND id > $2 ORDER BY id',
   eventsSince: 'SELECT * FROM task_events WHERE id > $1 ORDER BY id LIMIT $2',
   lastEventId: 'SELECT coalesce(max(id), 0) AS id FROM task_events',
-  // CONSISTENCY_QUERIES.streamCounters on the counts as read (row plus slots).
-  streamCounters: `
-    SELECT s.id FROM stream_totals s WHERE
-      s.ready != (SELECT count(*) FROM tasks t WHERE t.stream_id = s.id AND t.state = 'ready') OR
-      s.running != (SELECT count(*) FROM tasks t WHERE t.stream_id = s.id AND t.state = 'running')
-    ORDER BY s.id`,
+  // The consistency check on the counts as read (row plus slots).
+  streamCounters: streamCountersIn('stream_totals'),
   jobSummary: summaryQuery(jobPage('seq', '', 'WHERE id = $1'), '$2'),
   // The admin verbs' row changes (../adminqueries.ts has SQLite's): the counters and events follow by trigger.
   adminJobIds: 'SELECT id FROM jobs ORDER BY seq DESC LIMIT $1 OFFSET $2',
