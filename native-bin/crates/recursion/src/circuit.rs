@@ -20,7 +20,7 @@ use bento_circuit::columns::Columns;
 /// The shape of every lift and join proof (log2 of the arithmetic, witness,
 /// public and permutation tables' heights): one shape, so that one join
 /// program verifies any of them.
-pub const RECURSION_LOG_HEIGHTS: [usize; NUM_TABLES] = [19, 18, 6, 15];
+pub const RECURSION_LOG_HEIGHTS: [usize; NUM_TABLES] = [18, 18, 6, 15];
 
 /// A compiled program: which op each row of each table holds, and the AIRs
 /// with their preprocessed columns, for proofs under one configuration.

@@ -156,6 +156,19 @@ fn claims(b: &mut Builder, v: &BatchVerifier, proof: &ProofCells, zeta: Ext) -> 
     rounds
 }
 
+/// Σ α^k·row[k], from the powers of α.
+fn alpha_sum(b: &mut Builder, alpha_powers: &[Ext], row: &[Felt]) -> Ext {
+    let Some((&first, rest)) = row.split_first() else {
+        return b.constant(EF::ZERO);
+    };
+    let mut sum: Ext = first.into();
+    for (k, &cell) in rest.iter().enumerate() {
+        let term = b.mul(alpha_powers[k + 1], cell);
+        sum = b.add(sum, term);
+    }
+    sum
+}
+
 /// `g^rev(index)` where `index` has `bits` (least significant first) and is
 /// bit-reversed over `width` bits: Π of `g^(2^(width-1-i))` where bit i is set.
 fn reversed_power(b: &mut Builder, g: F, bits: &[Felt], width: usize) -> Ext {
@@ -478,25 +491,31 @@ pub fn verify(
     let mut fold_indices: Vec<Vec<usize>> = vec![Vec::new(); log_arities.len()];
     let mut fold_cells: Vec<Vec<(Vec<Ext>, usize)>> = vec![Vec::new(); log_arities.len()];
     for (q, bits) in queries.iter().enumerate() {
-        // x at the tallest height, then each lower height by squaring.
+        // x at the tallest height, then at each lower one by squaring.
         let y_max = reversed_power(b, g_max, bits, log_max);
+        let mut x_at = std::collections::BTreeMap::new();
+        let (mut y, mut y_height) = (y_max, log_max);
+        for &h in &heights {
+            for _ in h..y_height {
+                y = b.mul(y, y);
+            }
+            y_height = h;
+            x_at.insert(h, b.affine(EF::from(generator), y, EF::ZERO));
+        }
         let mut reduced: std::collections::BTreeMap<usize, Ext> = Default::default();
         let mut red = reductions.iter();
         for (r, round) in rounds.iter().enumerate() {
             for (mi, m) in round.matrices.iter().enumerate() {
-                let mut y = y_max;
-                for _ in m.log_height..log_max {
-                    y = b.mul(y, y);
-                }
-                let x = b.affine(EF::from(generator), y, EF::ZERO);
-                let row = &opened_rows[r][q][mi];
+                let x = x_at[&m.log_height];
+                // The row's sum is taken once; each point's sum of it is that
+                // sum times the power of α its values start at.
+                let row_sum = alpha_sum(b, &alpha_powers, &opened_rows[r][q][mi]);
                 for (z, _) in &m.points {
                     let &(offset, sum_z) = red.next().expect("one reduction per point");
-                    let mut sum_x = b.constant(EF::ZERO);
-                    for (k, &cell) in row.iter().enumerate() {
-                        let term = b.mul(alpha_powers[offset + k], cell);
-                        sum_x = b.add(sum_x, term);
-                    }
+                    let sum_x = match offset {
+                        0 => row_sum,
+                        _ => b.mul(alpha_powers[offset], row_sum),
+                    };
                     let num = b.sub(sum_z, sum_x);
                     let den = b.sub(*z, x);
                     let quotient = b.div(num, den);
