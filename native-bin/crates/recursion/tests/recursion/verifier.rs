@@ -59,11 +59,30 @@ fn the_verifier_program_accepts_a_segment_proof_and_refuses_edits() {
     let built = start.elapsed();
     assert!(failures.is_empty(), "an honest proof fails: {failures:?}");
 
-    let edits: [(&str, Edit); 10] = [
+    let edits: [(&str, Edit); 12] = [
         (
             "an opened value",
             Box::new(|p, _| {
                 p.opened_values.instances[0].base_opened_values.trace_local[3] += EF::ONE
+            }),
+        ),
+        (
+            // The edges of what the opening argument sums: the last column
+            // of the widest table, and a value at the second opening point.
+            "the widest table's last value at ζ",
+            Box::new(|p, _| {
+                let values = &mut p.opened_values.instances[3].base_opened_values.trace_local;
+                *values.last_mut().unwrap() += EF::ONE
+            }),
+        ),
+        (
+            "a last value at the next row",
+            Box::new(|p, _| {
+                let next = p.opened_values.instances[0]
+                    .base_opened_values
+                    .trace_next
+                    .as_mut();
+                *next.unwrap().last_mut().unwrap() += EF::ONE
             }),
         ),
         (
