@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock};
 
 use bento_circuit::poseidon2;
-use bento_stark::batch::{min_log_height, BatchAir, VerifyingData};
+use bento_stark::batch::{min_log_height, BatchAir, ProvingData, VerifyingData};
 use bento_stark::config::Config;
 use bento_stark::{PrimeCharacteristicRing, Proof, ProofConfig, RowMajorMatrix, Setup, EF, F};
 use bento_vm::hash::Digest;
@@ -29,7 +29,11 @@ pub struct Circuit<SC: ProofConfig = Config> {
     rows: [Vec<usize>; NUM_TABLES],
     heights: [usize; NUM_TABLES],
     airs: Vec<RecursionAir>,
-    /// Derived on the first verification (it commits to the preprocessed columns).
+    /// Derived where asked for ([`Circuit::proving_data`]; it commits to the
+    /// preprocessed columns), and kept for every proof after.
+    proving: OnceLock<ProvingData<SC>>,
+    /// Derived on the first verification (committing to the preprocessed
+    /// columns), or read off the proving data of a proof made before.
     verifying: OnceLock<VerifyingData<SC>>,
     /// The same without the commitment, for proofs of other programs of this shape.
     shape: OnceLock<VerifyingData<SC>>,
@@ -193,6 +197,7 @@ where
             rows,
             heights,
             airs,
+            proving: OnceLock::new(),
             verifying: OnceLock::new(),
             shape: OnceLock::new(),
         }
@@ -218,7 +223,9 @@ where
 
     /// The main columns of a run.
     pub fn traces(&self, values: &[EF]) -> Vec<RowMajorMatrix<F>> {
-        let op = |t: usize, r: usize| self.rows[t].get(r).map(|&i| &self.program.ops[i]);
+        // The rows are filled in parallel: they borrow the program, not the circuit.
+        let (rows, ops) = (&self.rows, &self.program.ops);
+        let op = |t: usize, r: usize| rows[t].get(r).map(|&i| &ops[i]);
         let arith = matrix(self.heights[ARITH], ArithMain::<F>::WIDTH, |r, row| {
             if let Some(Op::Gate(g)) = op(ARITH, r) {
                 ArithAir::main_row(g, values, row);
@@ -298,7 +305,41 @@ where
                 public_values,
             })
             .collect();
-        Ok(bento_stark::prove(setup, &instances)?)
+        let fresh;
+        let known = match self.proving.get() {
+            Some(known) => known,
+            None => {
+                fresh = self.derive_proving_data(setup)?;
+                &fresh
+            }
+        };
+        let proof = bento_stark::batch::prove_with(setup, &instances, Some(known))?;
+        // Proving data not kept (a lift circuit's is hundreds of megabytes,
+        // and a process may lift many shapes) leaves its verifying data.
+        if self.verifying.get().is_none() {
+            let _ = self.verifying.set(known.verifying_data(&self.airs));
+        }
+        Ok(proof)
+    }
+
+    fn derive_proving_data(&self, setup: &Setup<SC>) -> Result<ProvingData<SC>, CircuitError> {
+        let degree_bits = self.log_heights().to_vec();
+        Ok(bento_stark::batch::proving_data(
+            setup,
+            &self.airs,
+            &degree_bits,
+        )?)
+    }
+
+    /// The proving data of this circuit, derived once and kept for every
+    /// proof after: for a circuit that proves again and again (the join), and
+    /// whose key then costs nothing more.
+    pub fn proving_data(&self, setup: &Setup<SC>) -> Result<&ProvingData<SC>, CircuitError> {
+        if let Some(known) = self.proving.get() {
+            return Ok(known);
+        }
+        let data = self.derive_proving_data(setup)?;
+        Ok(self.proving.get_or_init(|| data))
     }
 
     /// The verifying data of this circuit (derived on first use: it commits
@@ -307,8 +348,13 @@ where
         if let Some(known) = self.verifying.get() {
             return Ok(known);
         }
-        let degree_bits = self.log_heights().to_vec();
-        let data = bento_stark::batch::verifying_data(setup, &self.airs, &degree_bits)?;
+        let data = match self.proving.get() {
+            Some(proving) => proving.verifying_data(&self.airs),
+            None => {
+                let degree_bits = self.log_heights().to_vec();
+                bento_stark::batch::verifying_data(setup, &self.airs, &degree_bits)?
+            }
+        };
         Ok(self.verifying.get_or_init(|| data))
     }
 

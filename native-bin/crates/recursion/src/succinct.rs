@@ -142,6 +142,10 @@ impl Circuits {
         self.join
             .get_or_init(|| {
                 let join = JoinCircuit::new().map_err(|e| e.to_string())?;
+                // Proving data first: the key is then read off it, not committed again.
+                join.circuit()
+                    .proving_data(Setup::standard())
+                    .map_err(|e| e.to_string())?;
                 if join.key().digest() != keys::join_key_digest() {
                     return Err(STALE.to_string());
                 }
@@ -155,6 +159,10 @@ impl Circuits {
         self.shrink
             .get_or_init(|| {
                 let shrink = ShrinkCircuit::new().map_err(|e| e.to_string())?;
+                shrink
+                    .circuit()
+                    .proving_data(crate::config::succinct_setup())
+                    .map_err(|e| e.to_string())?;
                 if shrink.key() != keys::shrink_key() {
                     return Err(STALE.to_string());
                 }

@@ -132,6 +132,18 @@ pub(crate) fn prover_data<SC: ProofConfig, A: BatchAir<SC>>(
     config.prover_data(setup.parameters.log_blowup, airs, degree_bits)
 }
 
+/// Each table's buses as packed into LogUp columns: derived from the tables'
+/// shapes alone, so nothing is committed (the preprocessed columns' values
+/// play no part in the packing).
+pub(crate) fn lookups<SC: ProofConfig, A: BatchAir<SC>>(
+    setup: &Setup<SC>,
+    airs: &[A],
+    degree_bits: &[usize],
+) -> Result<Vec<Lookups<F>>, String> {
+    let shapes: Vec<Uncommitted<'_, A>> = airs.iter().map(Uncommitted).collect();
+    Ok(prover_data(setup, &shapes, degree_bits)?.common.lookups)
+}
+
 /// [`prover_data`] under a configuration of another challenger type (the
 /// tests that record the verifier's transcript use one). `degree_bits` are
 /// the traces' heights (a hiding configuration doubles their domains).
@@ -191,12 +203,12 @@ pub fn symbolic_tables<A: BatchAir>(
     airs: &[A],
     degree_bits: &[usize],
 ) -> Result<Vec<SymbolicTable>, String> {
-    let data = prover_data(setup, airs, degree_bits).map_err(|e| format!("{e:?}"))?;
+    let lookups = lookups(setup, airs, degree_bits)?;
     let gadget = LogUpGadget::new();
     let pcs = setup.config.pcs();
     Ok(airs
         .iter()
-        .zip(data.common.lookups)
+        .zip(lookups)
         .zip(degree_bits)
         .map(|((air, lookups), &bits)| {
             let layout = AirLayout::from_air(air);
@@ -217,6 +229,48 @@ pub fn symbolic_tables<A: BatchAir>(
         .collect())
 }
 
+/// What every proof of one circuit needs besides its traces: above all the
+/// commitment to its preprocessed columns, with their low-degree extension.
+/// Deriving it costs as much as committing a trace of those columns, so a
+/// prover of many proofs of one circuit (the joins) derives it once.
+pub struct ProvingData<SC: StarkGenericConfig = Config> {
+    parameters: Parameters,
+    degree_bits: Vec<usize>,
+    data: ProverData<SC>,
+}
+
+/// The [`ProvingData`] of the tables `airs` at heights 2^`degree_bits`.
+pub fn proving_data<SC: ProofConfig, A: BatchAir<SC>>(
+    setup: &Setup<SC>,
+    airs: &[A],
+    degree_bits: &[usize],
+) -> Result<ProvingData<SC>, ProveError> {
+    Ok(ProvingData {
+        parameters: setup.parameters,
+        degree_bits: degree_bits.to_vec(),
+        data: prover_data(setup, airs, degree_bits).map_err(ProveError::Prover)?,
+    })
+}
+
+impl<SC: ProofConfig> ProvingData<SC> {
+    /// The verifying data of the same tables (`airs`, as given to
+    /// [`proving_data`]), without committing to anything again.
+    pub fn verifying_data<A: BatchAir<SC>>(&self, airs: &[A]) -> VerifyingData<SC> {
+        let common = &self.data.common;
+        let common = p3_batch_stark::CommonData {
+            preprocessed: common.preprocessed.as_ref().map(|global| {
+                p3_batch_stark::common::GlobalPreprocessed {
+                    commitment: global.commitment.clone(),
+                    instances: global.instances.clone(),
+                    matrix_to_instance: global.matrix_to_instance.clone(),
+                }
+            }),
+            lookups: common.lookups.clone(),
+        };
+        VerifyingData::new(self.parameters, airs, &self.degree_bits, common)
+    }
+}
+
 /// Proves a batch of tables under `setup`.
 ///
 /// In release builds this proves whatever it is given, true or not (the
@@ -225,6 +279,17 @@ pub fn symbolic_tables<A: BatchAir>(
 pub fn prove<SC: ProofConfig, A: BatchAir<SC>>(
     setup: &Setup<SC>,
     instances: &[Instance<A>],
+) -> Result<Proof<SC>, ProveError> {
+    prove_with(setup, instances, None)
+}
+
+/// [`prove`] with the [`ProvingData`] of the instances' tables derived
+/// before (`None`: derive it now). Data of other tables than the instances'
+/// gives a proof that does not verify.
+pub fn prove_with<SC: ProofConfig, A: BatchAir<SC>>(
+    setup: &Setup<SC>,
+    instances: &[Instance<A>],
+    known: Option<&ProvingData<SC>>,
 ) -> Result<Proof<SC>, ProveError> {
     let min = 1 << min_log_height(setup);
     for (table, inst) in instances.iter().enumerate() {
@@ -254,9 +319,24 @@ pub fn prove<SC: ProofConfig, A: BatchAir<SC>>(
         .iter()
         .map(|i| i.trace.height().trailing_zeros() as usize)
         .collect();
-    let data = prover_data(setup, &airs, &degree_bits).map_err(ProveError::Prover)?;
+    let computed;
+    let data = match known {
+        Some(known) if known.parameters == setup.parameters && known.degree_bits == degree_bits => {
+            &known.data
+        }
+        Some(known) => {
+            return Err(ProveError::Prover(format!(
+                "the proving data is for tables of 2^{:?} rows, the traces have 2^{degree_bits:?}",
+                known.degree_bits
+            )))
+        }
+        None => {
+            computed = prover_data(setup, &airs, &degree_bits).map_err(ProveError::Prover)?;
+            &computed
+        }
+    };
     let proof = SC::for_proof(&setup.parameters)
-        .prove_batch(&stark, &data)
+        .prove_batch(&stark, data)
         .map_err(ProveError::Prover)?;
     Ok(Proof::new(setup.parameters, proof))
 }
@@ -296,15 +376,12 @@ pub fn verifying_data<SC: ProofConfig, A: BatchAir<SC>>(
     let common = prover_data(setup, airs, degree_bits)
         .map_err(VerifyError::Malformed)?
         .common;
-    Ok(VerifyingData {
-        parameters: setup.parameters,
-        ext_degree_bits: degree_bits
-            .iter()
-            .map(|b| b + setup.config.is_zk())
-            .collect(),
-        preprocessed_widths: airs.iter().map(BaseAir::<F>::preprocessed_width).collect(),
+    Ok(VerifyingData::new(
+        setup.parameters,
+        airs,
+        degree_bits,
         common,
-    })
+    ))
 }
 
 /// The verifying data of a shape (the tables and their heights) without a
@@ -371,6 +448,23 @@ impl<AB: AirBuilder<F = F>, A: Air<AB>> Air<AB> for Uncommitted<'_, A> {
 }
 
 impl<SC: ProofConfig> VerifyingData<SC> {
+    fn new<A: BatchAir<SC>>(
+        parameters: Parameters,
+        airs: &[A],
+        degree_bits: &[usize],
+        common: p3_batch_stark::CommonData<SC>,
+    ) -> VerifyingData<SC> {
+        VerifyingData {
+            parameters,
+            ext_degree_bits: degree_bits
+                .iter()
+                .map(|b| b + usize::from(parameters.is_hiding()))
+                .collect(),
+            preprocessed_widths: airs.iter().map(BaseAir::<F>::preprocessed_width).collect(),
+            common,
+        }
+    }
+
     /// The same shape with another preprocessed commitment: the verifying
     /// data of another circuit whose tables differ only in their
     /// preprocessed columns (recursion programs of one shape).

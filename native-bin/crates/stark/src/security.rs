@@ -54,13 +54,12 @@ pub fn shapes<SC: ProofConfig, A: BatchAir<SC>>(
     airs: &[A],
     log_heights: &[usize],
 ) -> Vec<TableShape> {
-    let data =
-        crate::batch::prover_data(setup, airs, log_heights).expect("shapes of a valid batch");
+    let lookups = crate::batch::lookups(setup, airs, log_heights).expect("shapes of a valid batch");
     let is_zk = usize::from(setup.parameters.is_hiding());
     let gadget = LogUpGadget::new();
     airs.iter()
         .zip(log_heights)
-        .zip(&data.common.lookups)
+        .zip(&lookups)
         .map(|((air, &log_height), lookups)| {
             let lookups: &[Lookup<F>] = lookups;
             let layout = p3_air::symbolic::AirLayout::from_air(air);

@@ -12,7 +12,9 @@ use crate::common;
 use std::ops::RangeInclusive;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use bento_stark::batch::{min_log_height, verify_with, verifying_data, verifying_shape};
+use bento_stark::batch::{
+    min_log_height, prove_with, proving_data, verify_with, verifying_data, verifying_shape,
+};
 use bento_stark::config::{Config, Parameters};
 use bento_stark::synthetic;
 use bento_stark::{
@@ -186,6 +188,43 @@ fn honest_hiding_proofs_verify_every_way() {
     // The key is the same in a second derivation (fixed salts).
     let again = verifying_data(setup, &a, &log_heights(&inst)).unwrap();
     assert_eq!(again.preprocessed().unwrap(), cap);
+}
+
+/// A prover that derives its proving data once (the join process) makes
+/// proofs that verify, each with its own randomness, and the verifying data
+/// read off that proving data names the same program; data of other heights
+/// is refused before anything is proved.
+#[test]
+fn proving_data_derived_once_proves_again_and_names_the_program() {
+    let setup = zk_setup();
+    let inst = pre_instances(0);
+    let a = airs(&inst);
+    let pv = empty_publics(&inst);
+    let data = proving_data(setup, &a, &log_heights(&inst)).unwrap();
+    let first = prove_with(setup, &inst, Some(&data)).unwrap().to_bytes();
+    let second = prove_with(setup, &inst, Some(&data)).unwrap().to_bytes();
+    assert_ne!(first, second, "each proof draws its own randomness");
+    let read_off = data.verifying_data(&a);
+    let committed = verifying_data(setup, &a, &log_heights(&inst)).unwrap();
+    assert_eq!(read_off.preprocessed(), committed.preprocessed());
+    for bytes in [&first, &second] {
+        let proof = reread(bytes);
+        verify_with(setup, &a, Some(&read_off), &proof, &pv, &exact(&inst)).unwrap();
+        verify_with(setup, &a, Some(&committed), &proof, &pv, &exact(&inst)).unwrap();
+    }
+    // Another program's proving data (the same heights) gives a proof its
+    // key refuses; proving data of other heights gives none.
+    let other = pre_instances(1);
+    let other_data = proving_data(setup, &airs(&other), &log_heights(&other)).unwrap();
+    let forged = reread(
+        &prove_with(setup, &inst, Some(&other_data))
+            .unwrap()
+            .to_bytes(),
+    );
+    assert!(verify_with(setup, &a, Some(&committed), &forged, &pv, &exact(&inst)).is_err());
+    let taller = pre_instances_of(0, &[8, 9]);
+    let taller_data = proving_data(setup, &airs(&taller), &log_heights(&taller)).unwrap();
+    assert!(prove_with(setup, &inst, Some(&taller_data)).is_err());
 }
 
 #[test]
