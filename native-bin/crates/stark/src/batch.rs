@@ -326,8 +326,10 @@ pub fn prove_with<SC: ProofConfig, A: BatchAir<SC>>(
         }
         Some(known) => {
             return Err(ProveError::Prover(format!(
-                "the proving data is for tables of 2^{:?} rows, the traces have 2^{degree_bits:?}",
-                known.degree_bits
+                "the proving data is for tables of 2^{:?} rows under {}, the traces have 2^{degree_bits:?} rows under {}",
+                known.degree_bits,
+                crate::proof::config_name(&known.parameters),
+                crate::proof::config_name(&setup.parameters),
             )))
         }
         None => {

@@ -110,7 +110,7 @@ impl<SC: ProofConfig> Proof<SC> {
     }
 }
 
-fn config_name(parameters: &Parameters) -> String {
+pub(crate) fn config_name(parameters: &Parameters) -> String {
     if *parameters == PARAMETERS {
         CONFIG_ID.to_string()
     } else {
