@@ -8,7 +8,9 @@ use p3_air::{Air, AirBuilder, BaseAir, DebugConstraintBuilder};
 use p3_batch_stark::folder::{
     ProverConstraintFolderWithLookups, VerifierConstraintFolderWithLookups,
 };
-use p3_batch_stark::symbolic::{get_log_num_quotient_chunks_for_domain, get_symbolic_constraints};
+use p3_batch_stark::symbolic::{
+    get_log_num_quotient_chunks, get_log_num_quotient_chunks_for_domain, get_symbolic_constraints,
+};
 use p3_batch_stark::{ProverData, StarkInstance};
 use p3_lookup::logup::LogUpGadget;
 use p3_lookup::{InteractionSymbolicBuilder, Lookups};
@@ -111,10 +113,8 @@ pub fn min_log_height<SC>(setup: &Setup<SC>) -> usize {
 }
 
 /// What prover and verifier derive alike from the tables and their heights:
-/// above all, how each table's bus interactions are packed into LogUp columns.
-/// Every table may spend up to the rate's ceiling of quotient chunks
-/// (2^log_blowup) to pack more interactions per column: an opened column
-/// costs every query its width, a quotient chunk only once per table.
+/// above all, how each table's bus interactions are packed into LogUp
+/// columns ([`lookup_budgets`]).
 pub(crate) fn prover_data<SC: ProofConfig, A: BatchAir<SC>>(
     setup: &Setup<SC>,
     airs: &[A],
@@ -159,10 +159,9 @@ where
         p3_commit::Pcs<EF, SC::Challenger, Domain = p3_field::coset::TwoAdicMultiplicativeCoset<F>>,
     A: Air<InteractionSymbolicBuilder<F, EF>>,
 {
-    // A hiding configuration commits twice the chunks, of one more degree.
     let zk = config.is_zk();
-    let budgets = vec![(1 << (log_blowup - zk)) + 1 - zk; airs.len()];
     let ext_degree_bits: Vec<usize> = degree_bits.iter().map(|b| b + zk).collect();
+    let budgets = lookup_budgets(config, log_blowup, airs, degree_bits)?;
     ProverData::from_airs_and_degrees_with_lookup_budgets(
         config,
         airs,
@@ -170,6 +169,65 @@ where
         &budgets,
         log_blowup,
     )
+}
+
+/// Each table's LogUp packing budget (the highest degree a packed column's
+/// constraint may reach). Packing more interactions per column saves
+/// columns but may double the quotient's chunks, and both are opened at
+/// every query: a column as one extension element, a chunk as one too
+/// (under hiding, two: its random codewords as many again). Each table
+/// takes the budget whose packing opens the fewest (the fewer chunks on a
+/// tie: less quotient to compute), up to the rate's ceiling of chunks
+/// (2^log_blowup). Plonky3 packs, so every budget is tried on the tables'
+/// shapes alone (nothing committed).
+fn lookup_budgets<SC, A>(
+    config: &SC,
+    log_blowup: usize,
+    airs: &[A],
+    degree_bits: &[usize],
+) -> Result<Vec<usize>, p3_batch_stark::ProvingError<p3_uni_stark::PcsProverError<SC>>>
+where
+    SC: p3_uni_stark::StarkGenericConfig<Challenge = EF>,
+    SC::Pcs:
+        p3_commit::Pcs<EF, SC::Challenger, Domain = p3_field::coset::TwoAdicMultiplicativeCoset<F>>,
+    A: Air<InteractionSymbolicBuilder<F, EF>>,
+{
+    // A hiding configuration commits twice the chunks, of one more degree.
+    let zk = config.is_zk();
+    let ceiling = (1 << (log_blowup - zk)) + 1 - zk;
+    let shapes: Vec<Uncommitted<'_, A>> = airs.iter().map(Uncommitted).collect();
+    let ext_degree_bits: Vec<usize> = degree_bits.iter().map(|b| b + zk).collect();
+    let gadget = LogUpGadget::new();
+    // (opened elements per query, chunks, budget) of the best budget so far.
+    let mut best = vec![(usize::MAX, usize::MAX, ceiling); airs.len()];
+    for budget in 1..=ceiling {
+        let packed = ProverData::from_airs_and_degrees_with_lookup_budgets(
+            config,
+            &shapes,
+            &ext_degree_bits,
+            &vec![budget; airs.len()],
+            log_blowup,
+        )?
+        .common
+        .lookups;
+        for (t, lookups) in packed.iter().enumerate() {
+            let air = &shapes[t];
+            let chunks = 1
+                << (get_log_num_quotient_chunks::<F, EF, _, _>(
+                    air,
+                    AirLayout::from_air(air),
+                    1 << degree_bits[t],
+                    lookups,
+                    zk,
+                    &gadget,
+                ) + zk);
+            let opened = chunks * (1 + zk) + lookups.len();
+            if (opened, chunks) < (best[t].0, best[t].1) {
+                best[t] = (opened, chunks, budget);
+            }
+        }
+    }
+    Ok(best.into_iter().map(|(_, _, budget)| budget).collect())
 }
 
 /// The commitment to a batch's preprocessed columns, as its Merkle cap's
