@@ -144,6 +144,32 @@ pub(crate) fn lookups<SC: ProofConfig, A: BatchAir<SC>>(
     Ok(prover_data(setup, &shapes, degree_bits)?.common.lookups)
 }
 
+/// A Plonky3 configuration of this crate's fields and domains, whatever its
+/// challenger (the tests that record the verifier's transcript use another).
+pub trait TwoAdicConfig:
+    p3_uni_stark::StarkGenericConfig<
+    Challenge = EF,
+    Pcs: p3_commit::Pcs<
+        EF,
+        Self::Challenger,
+        Domain = p3_field::coset::TwoAdicMultiplicativeCoset<F>,
+    >,
+>
+{
+}
+
+impl<SC> TwoAdicConfig for SC where
+    SC: p3_uni_stark::StarkGenericConfig<
+        Challenge = EF,
+        Pcs: p3_commit::Pcs<
+            EF,
+            SC::Challenger,
+            Domain = p3_field::coset::TwoAdicMultiplicativeCoset<F>,
+        >,
+    >
+{
+}
+
 /// [`prover_data`] under a configuration of another challenger type (the
 /// tests that record the verifier's transcript use one). `degree_bits` are
 /// the traces' heights (a hiding configuration doubles their domains).
@@ -154,14 +180,12 @@ pub fn prover_data_with<SC, A>(
     degree_bits: &[usize],
 ) -> Result<ProverData<SC>, p3_batch_stark::ProvingError<p3_uni_stark::PcsProverError<SC>>>
 where
-    SC: p3_uni_stark::StarkGenericConfig<Challenge = EF>,
-    SC::Pcs:
-        p3_commit::Pcs<EF, SC::Challenger, Domain = p3_field::coset::TwoAdicMultiplicativeCoset<F>>,
+    SC: TwoAdicConfig,
     A: Air<InteractionSymbolicBuilder<F, EF>>,
 {
     let zk = config.is_zk();
     let ext_degree_bits: Vec<usize> = degree_bits.iter().map(|b| b + zk).collect();
-    let budgets = lookup_budgets(config, log_blowup, airs, degree_bits)?;
+    let budgets = lookup_budgets(config, log_blowup, airs, degree_bits);
     ProverData::from_airs_and_degrees_with_lookup_budgets(
         config,
         airs,
@@ -178,56 +202,69 @@ where
 /// (under hiding, two: its random codewords as many again). Each table
 /// takes the budget whose packing opens the fewest (the fewer chunks on a
 /// tie: less quotient to compute), up to the rate's ceiling of chunks
-/// (2^log_blowup). Plonky3 packs, so every budget is tried on the tables'
-/// shapes alone (nothing committed).
+/// (2^log_blowup). Each candidate is packed as Plonky3 packs it, on the
+/// table's shape alone (nothing committed).
 fn lookup_budgets<SC, A>(
     config: &SC,
     log_blowup: usize,
     airs: &[A],
     degree_bits: &[usize],
-) -> Result<Vec<usize>, p3_batch_stark::ProvingError<p3_uni_stark::PcsProverError<SC>>>
+) -> Vec<usize>
 where
-    SC: p3_uni_stark::StarkGenericConfig<Challenge = EF>,
-    SC::Pcs:
-        p3_commit::Pcs<EF, SC::Challenger, Domain = p3_field::coset::TwoAdicMultiplicativeCoset<F>>,
+    SC: TwoAdicConfig,
     A: Air<InteractionSymbolicBuilder<F, EF>>,
 {
+    use p3_commit::{Pcs as _, PolynomialSpace as _};
     // A hiding configuration commits twice the chunks, of one more degree.
     let zk = config.is_zk();
     let ceiling = (1 << (log_blowup - zk)) + 1 - zk;
-    let shapes: Vec<Uncommitted<'_, A>> = airs.iter().map(Uncommitted).collect();
-    let ext_degree_bits: Vec<usize> = degree_bits.iter().map(|b| b + zk).collect();
     let gadget = LogUpGadget::new();
-    // (opened elements per query, chunks, budget) of the best budget so far.
-    let mut best = vec![(usize::MAX, usize::MAX, ceiling); airs.len()];
-    for budget in 1..=ceiling {
-        let packed = ProverData::from_airs_and_degrees_with_lookup_budgets(
-            config,
-            &shapes,
-            &ext_degree_bits,
-            &vec![budget; airs.len()],
-            log_blowup,
-        )?
-        .common
-        .lookups;
-        for (t, lookups) in packed.iter().enumerate() {
-            let air = &shapes[t];
+    let budget_of = |air: &A, bits: usize| {
+        let air = &Uncommitted(air);
+        let layout = || AirLayout::from_air(air);
+        let domain = config.pcs().natural_domain_for_degree(1 << bits);
+        let transition = domain.transition_degree_multiple();
+        let unpacked = Lookups::<F>::from_air::<EF, _>(air);
+        // Plonky3 packs at least to the degree the unpacked quotient allows
+        // (it costs no chunk), so every budget up to that one packs alike:
+        // budget 1 stands for them all.
+        let log_chunks = get_log_num_quotient_chunks_for_domain::<F, EF, _, _>(
+            air,
+            layout(),
+            domain,
+            &unpacked,
+            zk,
+            &gadget,
+        );
+        let free = (1 << log_chunks) + 1 - zk;
+        // (opened elements per query, chunks, budget) of the best budget so far.
+        let mut best = (usize::MAX, usize::MAX, ceiling);
+        for budget in std::iter::once(1).chain(free + 1..=ceiling) {
+            let packed = unpacked
+                .clone()
+                .pack_same_bus_with_degree(free.max(budget), |l| {
+                    gadget.constraint_degree_with_transition(l, transition)
+                });
             let chunks = 1
                 << (get_log_num_quotient_chunks::<F, EF, _, _>(
                     air,
-                    AirLayout::from_air(air),
-                    1 << degree_bits[t],
-                    lookups,
+                    layout(),
+                    1 << bits,
+                    &packed,
                     zk,
                     &gadget,
                 ) + zk);
-            let opened = chunks * (1 + zk) + lookups.len();
-            if (opened, chunks) < (best[t].0, best[t].1) {
-                best[t] = (opened, chunks, budget);
+            let opened = chunks * (1 + zk) + packed.len();
+            if (opened, chunks) < (best.0, best.1) {
+                best = (opened, chunks, budget);
             }
         }
-    }
-    Ok(best.into_iter().map(|(_, _, budget)| budget).collect())
+        best.2
+    };
+    airs.iter()
+        .zip(degree_bits)
+        .map(|(air, &bits)| budget_of(air, bits))
+        .collect()
 }
 
 /// The commitment to a batch's preprocessed columns, as its Merkle cap's
