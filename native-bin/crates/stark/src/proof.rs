@@ -22,6 +22,11 @@ struct Header {
     parameters: Parameters,
 }
 
+/// Why bytes did not decode, worded the same on every platform: postcard's
+/// own errors depend on the width of `usize` (32 bits in WebAssembly), and a
+/// verifier in a page must say what a native one says.
+pub const UNDECODABLE: &str = "its bytes do not decode";
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ProofFormatError {
     #[error("not a Local Bento proof (bad magic)")]
@@ -83,7 +88,7 @@ impl<SC: ProofConfig> Proof<SC> {
             .strip_prefix(MAGIC.as_slice())
             .ok_or(ProofFormatError::BadMagic)?;
         let (header, body): (Header, _) = postcard::take_from_bytes(body)
-            .map_err(|e| ProofFormatError::Corrupt(format!("header: {e}")))?;
+            .map_err(|_| ProofFormatError::Corrupt(format!("header: {UNDECODABLE}")))?;
         if header.format != PROOF_FORMAT {
             return Err(ProofFormatError::Version(header.format));
         }
@@ -96,7 +101,7 @@ impl<SC: ProofConfig> Proof<SC> {
             return Err(ProofFormatError::ForeignConfiguration(header.config));
         }
         let (inner, rest) =
-            SC::decode(body).map_err(|e| ProofFormatError::Corrupt(e.to_string()))?;
+            SC::decode(body).map_err(|_| ProofFormatError::Corrupt(UNDECODABLE.into()))?;
         if !rest.is_empty() {
             return Err(ProofFormatError::Corrupt(format!(
                 "{} trailing bytes",

@@ -40,9 +40,9 @@ pub fn decode<T: DeserializeOwned>(
     let rest = bytes
         .strip_prefix(&magic[..])
         .ok_or(FileError::BadMagic(kind))?;
-    let corrupt = |e: postcard::Error| FileError::Corrupt {
+    let corrupt = |_: postcard::Error| FileError::Corrupt {
         kind,
-        reason: e.to_string(),
+        reason: bento_stark::proof::UNDECODABLE.into(),
     };
     let (found, rest) = postcard::take_from_bytes::<u16>(rest).map_err(corrupt)?;
     if found != RECEIPT_FORMAT {
