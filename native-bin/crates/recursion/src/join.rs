@@ -280,7 +280,7 @@ pub(crate) fn recursion_verifier() -> Result<Arc<BatchVerifier>, JoinError> {
         .get_or_init(|| {
             let setup = Setup::standard();
             let shape = shape_circuit(setup, RECURSION_LOG_HEIGHTS).ok_or("the recursion shape")?;
-            BatchVerifier::new(setup, shape.airs(), &RECURSION_LOG_HEIGHTS).map(Arc::new)
+            BatchVerifier::keyed(setup, shape.airs(), &RECURSION_LOG_HEIGHTS).map(Arc::new)
         })
         .clone()
         .map_err(JoinError::Refused)

@@ -51,8 +51,36 @@ impl BatchVerifier {
         airs: &[A],
         degree_bits: &[usize],
     ) -> Result<BatchVerifier, String> {
-        let tables = symbolic_tables(setup, airs, degree_bits)?;
         let preprocessed = preprocessed_commitment(setup, airs, degree_bits);
+        BatchVerifier::with_commitment(setup, airs, degree_bits, preprocessed)
+    }
+
+    /// The verifier of proofs by any circuit of these tables (of which some
+    /// have preprocessed columns), each against its own key: the program
+    /// supplies each proof's commitment, so none is computed here (the cap
+    /// is zeros, of the length a commitment's has).
+    pub fn keyed<A: BatchAir>(
+        setup: &Setup,
+        airs: &[A],
+        degree_bits: &[usize],
+    ) -> Result<BatchVerifier, String> {
+        let p = &setup.parameters;
+        let tallest = (0..airs.len())
+            .filter(|&t| airs[t].preprocessed_width() > 0)
+            .map(|t| degree_bits[t] + p.log_blowup)
+            .max()
+            .ok_or("no table has preprocessed columns")?;
+        let cap = vec![[F::ZERO; 8]; 1 << tallest.min(p.cap_height)];
+        BatchVerifier::with_commitment(setup, airs, degree_bits, Some(cap))
+    }
+
+    fn with_commitment<A: BatchAir>(
+        setup: &Setup,
+        airs: &[A],
+        degree_bits: &[usize],
+        preprocessed: Option<Vec<[F; 8]>>,
+    ) -> Result<BatchVerifier, String> {
+        let tables = symbolic_tables(setup, airs, degree_bits)?;
         let preprocessed_widths: Vec<usize> = airs.iter().map(|a| a.preprocessed_width()).collect();
         let num_lookup_instances = tables.iter().filter(|t| !t.lookups.is_empty()).count();
         let config = &setup.config;
