@@ -131,6 +131,14 @@ done`,
       // Each lift follows its segment's proof; the shapes task waits on every lift, and every join on it.
       expect(of('lift').map((t) => t.prerequisites)).toEqual(of('prove').map((t) => [t.taskId]));
       expect(of('shapes').map((t) => t.prerequisites)).toEqual([of('lift').map((t) => t.taskId)]);
+      // The shapes task hands the joins each shape with its lift's key digest (they compile no lift circuit).
+      const shapesFile = readdirSync(home, { recursive: true, encoding: 'utf8' }).find((p) =>
+        p.endsWith(join('runs', 'shapes.json')),
+      );
+      const shapes = JSON.parse(readFileSync(join(home, shapesFile ?? 'no shapes file'), 'utf8')) as unknown[];
+      expect(shapes.length).toBeGreaterThan(0);
+      for (const s of shapes)
+        expect(s).toEqual({ shape: expect.any(Array), key: expect.stringMatching(/^[0-9a-f]{64}$/) });
       expect(of('join').length).toBe(segments - 1);
       for (const j of of('join')) expect(j.prerequisites).toContain('shapes');
       // The killed children were retried; no segment was proved twice.

@@ -125,19 +125,27 @@ export async function runTask(def: TaskDef, ctx: TaskContext): Promise<Json> {
   }
 }
 
-/** The distinct shapes of the lifts' segment proofs, in segment order (each lift's result names its shape). */
+/**
+ * The distinct shapes of the lifts' segment proofs, in segment order (each lift's result names its shape), each
+ * with its lift key's digest where the lift reported one: a hint that spares every join compiling that lift
+ * circuit (a wrong one makes a receipt that finalize refuses, never one that verifies).
+ */
 async function gatherShapes(lifts: readonly string[], ctx: TaskContext): Promise<Json> {
-  const shapes: number[][] = [];
+  const shapes: ({ shape: number[]; key: string } | number[])[] = [];
   const seen = new Set<string>();
   for (const id of lifts) {
-    const output = (await ctx.db.getTask(ctx.jobId, id))?.output as { shape?: unknown } | null | undefined;
+    const output = (await ctx.db.getTask(ctx.jobId, id))?.output as
+      { shape?: unknown; key?: unknown } | null | undefined;
     const shape = output?.shape;
     if (!Array.isArray(shape) || !shape.every((h) => Number.isInteger(h) && h >= 0 && h < 64))
       throw new Error(`lift task ${id} of job ${ctx.jobId} did not report its segment's shape`);
-    const key = shape.join(',');
-    if (seen.has(key)) continue;
-    seen.add(key);
-    shapes.push(shape as number[]);
+    const name = shape.join(',');
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const key = output?.key;
+    shapes.push(
+      typeof key === 'string' && /^[0-9a-f]{64}$/.test(key) ? { shape: shape as number[], key } : (shape as number[]),
+    );
   }
   const ref = shapesFile(ctx);
   await writeAtomic(await ctx.files.local(ref), Buffer.from(JSON.stringify(shapes)));

@@ -80,7 +80,8 @@ pub fn lift(args: &LiftArgs) -> Result<(), String> {
     if args.json {
         report::line(json!({
             "type": "done", "index": lifted.first, "cycles": lifted.claim.cycles,
-            "shape": lifted.shapes[0], "journal_after": lifted.claim.journal[1].to_hex(),
+            "shape": lifted.shapes[0], "key": lifted.lift_key_digest().map(Digest::to_hex),
+            "journal_after": lifted.claim.journal[1].to_hex(),
             "lift_ms": lift_ms, "bytes": bytes.len(), "out": args.out.display().to_string(),
         }));
     } else {
@@ -93,12 +94,36 @@ pub fn lift(args: &LiftArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads a job's segment shapes: a JSON list of lists of log2 heights, as
-/// `lift --json` prints each.
-pub fn read_shapes(path: &Path) -> Result<Vec<Vec<usize>>, String> {
+/// One of a job's segment shapes in a shapes file: its tables' log2
+/// heights, or those with its lift key's digest, as `lift --json` prints
+/// them (`{"shape": [...], "key": "..."}`: a hint that spares the join
+/// compiling that lift circuit).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum ShapeEntry {
+    Plain(Vec<usize>),
+    Hinted { shape: Vec<usize>, key: String },
+}
+
+/// Reads a job's segment shapes, with the key hints the file gives.
+pub fn read_shapes(path: &Path) -> Result<(Vec<Vec<usize>>, Vec<(Vec<usize>, Digest)>), String> {
     let bytes = read(path)?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{}: not a list of shapes: {e}", path.display()))
+    let entries: Vec<ShapeEntry> = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{}: not a list of shapes: {e}", path.display()))?;
+    let mut shapes = Vec::with_capacity(entries.len());
+    let mut hints = Vec::new();
+    for entry in entries {
+        match entry {
+            ShapeEntry::Plain(shape) => shapes.push(shape),
+            ShapeEntry::Hinted { shape, key } => {
+                let key = Digest::from_hex(&key)
+                    .map_err(|e| format!("{}: a lift key: {e}", path.display()))?;
+                hints.push((shape.clone(), key));
+                shapes.push(shape);
+            }
+        }
+    }
+    Ok((shapes, hints))
 }
 
 /// Joins two recursion runs under the job's shapes.
@@ -111,9 +136,9 @@ pub fn join(
 ) -> Result<(), String> {
     let shapes =
         shapes.ok_or("joining recursion runs needs --shapes (the job's segment shapes)")?;
-    let shapes = read_shapes(shapes)?;
+    let (shapes, hints) = read_shapes(shapes)?;
     let started = Instant::now();
-    let joined = RecursionRun::join(&shapes, left, right).map_err(|e| {
+    let joined = RecursionRun::join(&shapes, &hints, left, right).map_err(|e| {
         format!(
             "joining segments {}..={} and {}..={}: {e}",
             left.first, left.last, right.first, right.last

@@ -8,6 +8,13 @@
 //! nothing from other segments but the journal chain before theirs; joins
 //! need the job's whole shape list (the control tree is built from it), so
 //! they start once every segment is lifted.
+//!
+//! A join process needs the verifying keys of the job's lift circuits, which
+//! it would compile (about a second each): a lift run carries its circuit's
+//! commitment, and the job's lifts report their keys' digests, as hints. A
+//! hint only spares work: a wrong one makes a join whose control tree no
+//! verifier builds (a verifier computes every key itself, and `finish`
+//! checks its receipt as one), never a receipt that verifies.
 
 use bento_circuit::receipt::{decode, encode, FileError};
 use bento_circuit::segment::ProvedSegment;
@@ -15,7 +22,7 @@ use bento_stark::{Proof, Setup};
 use bento_vm::hash::Digest;
 use serde::{Deserialize, Serialize};
 
-use crate::circuit::VerifyingKey;
+use crate::circuit::{VerifyingKey, RECURSION_LOG_HEIGHTS};
 use crate::claim::RecursionClaim;
 use crate::join::{JoinError, RecursionProof};
 use crate::succinct::{check_shapes, circuits, SuccinctError, SuccinctReceipt};
@@ -32,9 +39,16 @@ pub struct RecursionRun {
     /// A lift's: its segment's shape; a join's: the control tree's shapes.
     pub shapes: Vec<Vec<u8>>,
     pub claim: RecursionClaim,
+    /// A lift's: the commitment to its circuit's preprocessed columns (a
+    /// hint for the join that takes it); a join's: empty.
+    pub lift_key: Vec<Digest>,
     /// The recursion proof, in `bento_stark`'s format.
     pub seal: Vec<u8>,
 }
+
+/// A lift circuit's key digest by segment shape, as the job's lifts
+/// reported them: hints (see the module's comment).
+pub type KeyHints = [(Vec<usize>, Digest)];
 
 fn shape_bytes(shape: &[usize]) -> Vec<u8> {
     shape.iter().map(|&h| h as u8).collect()
@@ -77,14 +91,39 @@ impl RecursionRun {
         Ok(shape)
     }
 
-    /// The key of the circuit that made this run's proof.
+    /// The key of the circuit that made this run's proof: a lift's as its
+    /// run gives it (a hint), else compiled.
     fn key(&self) -> Result<VerifyingKey, SuccinctError> {
         let c = circuits();
-        if self.is_lift() {
-            Ok(c.lift(&self.lifted_shape()?)?.key())
-        } else {
-            Ok(c.join()?.key())
+        if !self.is_lift() {
+            return Ok(c.join()?.key());
         }
+        if self.lift_key.is_empty() {
+            return Ok(c.lift(&self.lifted_shape()?)?.key());
+        }
+        // Every recursion circuit has one shape, so a key's commitment has the join key's length.
+        if self.lift_key.len() != c.join()?.key().preprocessed.len() {
+            return Err(SuccinctError::Shapes(format!(
+                "segment {}'s lift names a key of {} digests",
+                self.first,
+                self.lift_key.len()
+            )));
+        }
+        Ok(VerifyingKey {
+            log_heights: RECURSION_LOG_HEIGHTS,
+            preprocessed: self.lift_key.iter().map(|d| d.to_field()).collect(),
+        })
+    }
+
+    /// A lift's key digest (what a job's lift reports for its shape's hint).
+    pub fn lift_key_digest(&self) -> Option<Digest> {
+        (self.is_lift() && !self.lift_key.is_empty()).then(|| {
+            VerifyingKey {
+                log_heights: RECURSION_LOG_HEIGHTS,
+                preprocessed: self.lift_key.iter().map(|d| d.to_field()).collect(),
+            }
+            .digest()
+        })
     }
 
     /// Checks this run's proof against the circuit that made it (the lift
@@ -104,10 +143,8 @@ impl RecursionRun {
     /// from `journal_before` (the chain of the segments before it).
     pub fn lift(proved: &ProvedSegment, journal_before: Digest) -> Result<Self, SuccinctError> {
         let shape = &proved.proof.inner.degree_bits;
-        let (proof, _) =
-            circuits()
-                .lift(shape)?
-                .prove(Setup::standard(), proved, journal_before)?;
+        let circuit = circuits().lift(shape)?;
+        let (proof, _) = circuit.prove(Setup::standard(), proved, journal_before)?;
         let piece = proved.claim.journal.len() as u32;
         Ok(RecursionRun {
             first: proved.claim.index,
@@ -115,15 +152,23 @@ impl RecursionRun {
             journal_pieces: if piece > 0 { vec![piece] } else { vec![] },
             shapes: vec![shape_bytes(shape)],
             claim: proof.claim,
+            lift_key: circuit
+                .key()
+                .preprocessed
+                .into_iter()
+                .map(Digest::from_field)
+                .collect(),
             seal: proof.proof.to_bytes(),
         })
     }
 
     /// Joins `left` then `right` under the control tree of `shapes` (every
-    /// segment shape of the job). Both proofs are verified first; the
-    /// join program checks that `right` continues `left`.
+    /// segment shape of the job; `hints`: some of their lift keys' digests).
+    /// Both proofs are verified first; the join program checks that `right`
+    /// continues `left`.
     pub fn join(
         shapes: &[Vec<usize>],
+        hints: &KeyHints,
         left: &RecursionRun,
         right: &RecursionRun,
     ) -> Result<Self, SuccinctError> {
@@ -152,10 +197,10 @@ impl RecursionRun {
             }
         }
         let c = circuits();
-        // The keys first: they compile (and keep) the inner lift circuits,
-        // whose digests the control tree then reads instead of compiling them again.
+        // The keys first: where a run names none, they compile (and keep) its
+        // lift circuit, whose digest the control tree then reads instead of compiling it again.
         let keys = (left.key()?, right.key()?);
-        let control = c.control(shapes)?;
+        let control = c.control_hinted(shapes, hints)?;
         let (l, r) = (left.proof()?, right.proof()?);
         let (proof, _) = c.join()?.prove(&control, (&l, &keys.0), (&r, &keys.1))?;
         Ok(RecursionRun {
@@ -164,6 +209,7 @@ impl RecursionRun {
             journal_pieces: [&left.journal_pieces[..], &right.journal_pieces[..]].concat(),
             shapes: shapes.iter().map(|s| shape_bytes(s)).collect(),
             claim: proof.claim,
+            lift_key: Vec::new(),
             seal: proof.proof.to_bytes(),
         })
     }

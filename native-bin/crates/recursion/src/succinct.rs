@@ -31,7 +31,7 @@ use crate::control::{ControlError, ControlTree};
 use crate::join::{JoinCircuit, JoinError, RecursionProof};
 use crate::keys;
 use crate::lift::{LiftCircuit, LiftError};
-use crate::run::{shapes_of, RecursionRun};
+use crate::run::{shapes_of, KeyHints, RecursionRun};
 use crate::shrink::ShrinkCircuit;
 use crate::times::ms;
 
@@ -185,9 +185,23 @@ impl Circuits {
     /// The control tree of a job whose segment proofs have these shapes:
     /// the join circuit's key, then each shape's lift key.
     pub fn control(&self, shapes: &[Vec<usize>]) -> Result<ControlTree, SuccinctError> {
+        self.control_hinted(shapes, &[])
+    }
+
+    /// [`Circuits::control`] for a prover, taking the lift key digests that
+    /// `hints` gives (see [`crate::run`]: never for a verifier).
+    pub(crate) fn control_hinted(
+        &self,
+        shapes: &[Vec<usize>],
+        hints: &KeyHints,
+    ) -> Result<ControlTree, SuccinctError> {
         let mut keys = vec![keys::join_key_digest()];
         for shape in shapes {
-            keys.push(self.lift_digest(shape)?);
+            let hint = hints.iter().find(|(s, _)| s == shape).map(|&(_, d)| d);
+            keys.push(match hint {
+                Some(digest) => digest,
+                None => self.lift_digest(shape)?,
+            });
         }
         Ok(ControlTree::new(&keys)?)
     }
@@ -313,7 +327,7 @@ pub fn lift_and_join(
                 break;
             };
             let start = Instant::now();
-            let joined = RecursionRun::join(&shapes, &left, &right)?;
+            let joined = RecursionRun::join(&shapes, &[], &left, &right)?;
             on_step(Step::Joined {
                 first: joined.first,
                 last: joined.last,

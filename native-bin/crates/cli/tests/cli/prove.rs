@@ -325,7 +325,7 @@ fn segments_lift_join_and_finalize_into_a_succinct_receipt() {
 
     // Each segment lifted, continuing the journal chain execute printed.
     let mut lifts = Vec::new();
-    let mut shapes = Vec::new();
+    let mut shapes: Vec<serde_json::Value> = Vec::new();
     for (i, (receipt, line)) in proved.receipts.iter().zip(&proved.segments).enumerate() {
         let out_path = dir.join(format!("{i}.lift"));
         let out = bin()
@@ -343,8 +343,10 @@ fn segments_lift_join_and_finalize_into_a_succinct_receipt() {
         if let Some(next) = proved.segments.get(i + 1) {
             assert_eq!(done["journal_after"], next["journal_before"]);
         }
-        if !shapes.contains(&done["shape"]) {
-            shapes.push(done["shape"].clone());
+        // Each shape with its lift key's digest, as the engine gathers them: hints for the joins.
+        assert_eq!(done["key"].as_str().map(str::len), Some(64), "{done}");
+        if !shapes.iter().any(|s| s["shape"] == done["shape"]) {
+            shapes.push(serde_json::json!({ "shape": done["shape"], "key": done["key"] }));
         }
         lifts.push(out_path);
     }
@@ -382,6 +384,42 @@ fn segments_lift_join_and_finalize_into_a_succinct_receipt() {
         "mixed",
     );
     assert!(!bad.exists());
+
+    // A wrong key hint (a prover's, never a verifier's) makes no receipt:
+    // a join refuses a run whose key is not in its control tree, or
+    // finalize refuses the root, whose control tree no verifier builds.
+    let mut wrong = shapes.clone();
+    wrong[0]["key"] = serde_json::json!("00".repeat(32));
+    let wrong_path = dir.join("wrong-shapes.json");
+    std::fs::write(&wrong_path, serde_json::to_vec(&wrong).unwrap()).unwrap();
+    let wrong_dir = dir.join("wrong");
+    std::fs::create_dir(&wrong_dir).unwrap();
+    let mut root = lifts[0].clone();
+    let mut joined_all = true;
+    for (i, right) in lifts.iter().enumerate().skip(1) {
+        let joined = wrong_dir.join(format!("join-{i}"));
+        let out = join(&root, right, &joined, Some(&wrong_path));
+        if !out.status.success() {
+            let stderr = refused(out, "a join under a wrong key hint");
+            assert!(stderr.contains("not in the control tree"), "{stderr}");
+            joined_all = false;
+            break;
+        }
+        root = joined;
+    }
+    if joined_all {
+        let out = bin()
+            .arg("finalize")
+            .arg(&root)
+            .arg("--journal")
+            .arg(&proved.journal)
+            .args(["--image-id", &image_id(&elf), "--out"])
+            .arg(wrong_dir.join("receipt"))
+            .output()
+            .unwrap();
+        refused(out, "a root joined under a wrong key hint");
+    }
+    assert!(!wrong_dir.join("receipt").exists());
 
     let id = image_id(&elf);
     let (_, out) = join_all_and_finalize(&dir, &lifts, Some(&shapes_path), &proved.journal, &id);
