@@ -105,25 +105,33 @@ enum ShapeEntry {
     Hinted { shape: Vec<usize>, key: String },
 }
 
+/// A job's segment shapes, and the lift key digests given for some of them.
+pub struct JobShapes {
+    pub shapes: Vec<Vec<usize>>,
+    pub hints: Vec<(Vec<usize>, Digest)>,
+}
+
 /// Reads a job's segment shapes, with the key hints the file gives.
-pub fn read_shapes(path: &Path) -> Result<(Vec<Vec<usize>>, Vec<(Vec<usize>, Digest)>), String> {
+pub fn read_shapes(path: &Path) -> Result<JobShapes, String> {
     let bytes = read(path)?;
     let entries: Vec<ShapeEntry> = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{}: not a list of shapes: {e}", path.display()))?;
-    let mut shapes = Vec::with_capacity(entries.len());
-    let mut hints = Vec::new();
+    let mut job = JobShapes {
+        shapes: Vec::with_capacity(entries.len()),
+        hints: Vec::new(),
+    };
     for entry in entries {
         match entry {
-            ShapeEntry::Plain(shape) => shapes.push(shape),
+            ShapeEntry::Plain(shape) => job.shapes.push(shape),
             ShapeEntry::Hinted { shape, key } => {
                 let key = Digest::from_hex(&key)
                     .map_err(|e| format!("{}: a lift key: {e}", path.display()))?;
-                hints.push((shape.clone(), key));
-                shapes.push(shape);
+                job.hints.push((shape.clone(), key));
+                job.shapes.push(shape);
             }
         }
     }
-    Ok((shapes, hints))
+    Ok(job)
 }
 
 /// Joins two recursion runs under the job's shapes.
@@ -136,9 +144,9 @@ pub fn join(
 ) -> Result<(), String> {
     let shapes =
         shapes.ok_or("joining recursion runs needs --shapes (the job's segment shapes)")?;
-    let (shapes, hints) = read_shapes(shapes)?;
+    let job = read_shapes(shapes)?;
     let started = Instant::now();
-    let joined = RecursionRun::join(&shapes, &hints, left, right).map_err(|e| {
+    let joined = RecursionRun::join(&job.shapes, &job.hints, left, right).map_err(|e| {
         format!(
             "joining segments {}..={} and {}..={}: {e}",
             left.first, left.last, right.first, right.last
