@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::circuit::{VerifyingKey, RECURSION_LOG_HEIGHTS};
 use crate::claim::RecursionClaim;
-use crate::join::{JoinError, RecursionProof};
+use crate::join::{recursion_verifier, JoinError, RecursionProof};
 use crate::succinct::{check_shapes, circuits, SuccinctError, SuccinctReceipt};
 
 const RUN_MAGIC: &[u8; 8] = b"BENTORRN";
@@ -98,18 +98,23 @@ impl RecursionRun {
         if !self.is_lift() {
             return Ok(c.join()?.key());
         }
-        if self.lift_key.is_empty() {
+        let Some(key) = self.hinted_key() else {
             return Ok(c.lift(&self.lifted_shape()?)?.key());
-        }
-        // Every recursion circuit has one shape, so a key's commitment has the join key's length.
-        if self.lift_key.len() != c.join()?.key().preprocessed.len() {
+        };
+        // Every recursion circuit has one shape, so every key's commitment has one length.
+        if key.preprocessed.len() != recursion_verifier()?.preprocessed_cap_len() {
             return Err(SuccinctError::Shapes(format!(
                 "segment {}'s lift names a key of {} digests",
                 self.first,
-                self.lift_key.len()
+                key.preprocessed.len()
             )));
         }
-        Ok(VerifyingKey {
+        Ok(key)
+    }
+
+    /// A lift's key as its run names it; `None` for a join, or a lift that names none.
+    fn hinted_key(&self) -> Option<VerifyingKey> {
+        (self.is_lift() && !self.lift_key.is_empty()).then(|| VerifyingKey {
             log_heights: RECURSION_LOG_HEIGHTS,
             preprocessed: self.lift_key.iter().map(|d| d.to_field()).collect(),
         })
@@ -117,13 +122,7 @@ impl RecursionRun {
 
     /// A lift's key digest (what a job's lift reports for its shape's hint).
     pub fn lift_key_digest(&self) -> Option<Digest> {
-        (self.is_lift() && !self.lift_key.is_empty()).then(|| {
-            VerifyingKey {
-                log_heights: RECURSION_LOG_HEIGHTS,
-                preprocessed: self.lift_key.iter().map(|d| d.to_field()).collect(),
-            }
-            .digest()
-        })
+        self.hinted_key().map(|key| key.digest())
     }
 
     /// Checks this run's proof against the circuit that made it (the lift

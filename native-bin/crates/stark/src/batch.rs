@@ -221,7 +221,7 @@ where
     let gadget = LogUpGadget::new();
     let budget_of = |air: &A, bits: usize| {
         let air = &Uncommitted(air);
-        let layout = || AirLayout::from_air(air);
+        let layout = AirLayout::from_air(air);
         let domain = config.pcs().natural_domain_for_degree(1 << bits);
         let transition = domain.transition_degree_multiple();
         let unpacked = Lookups::<F>::from_air::<EF, _>(air);
@@ -229,12 +229,7 @@ where
         // (it costs no chunk), so every budget up to that one packs alike:
         // budget 1 stands for them all.
         let log_chunks = get_log_num_quotient_chunks_for_domain::<F, EF, _, _>(
-            air,
-            layout(),
-            domain,
-            &unpacked,
-            zk,
-            &gadget,
+            air, layout, domain, &unpacked, zk, &gadget,
         );
         let free = (1 << log_chunks) + 1 - zk;
         // (opened elements per query, chunks, budget) of the best budget so far.
@@ -248,7 +243,7 @@ where
             let chunks = 1
                 << (get_log_num_quotient_chunks::<F, EF, _, _>(
                     air,
-                    layout(),
+                    layout,
                     1 << bits,
                     &packed,
                     zk,

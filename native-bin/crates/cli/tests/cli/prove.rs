@@ -32,6 +32,37 @@ fn join(left: &Path, right: &Path, out: &Path, shapes: Option<&Path>) -> std::pr
     cmd.output().unwrap()
 }
 
+/// `finalize ROOT --journal JOURNAL --image-id ID --out OUT`.
+fn finalize(root: &Path, journal: &Path, id: &str, out: &Path) -> std::process::Command {
+    let mut cmd = bin();
+    cmd.arg("finalize")
+        .arg(root)
+        .arg("--journal")
+        .arg(journal)
+        .args(["--image-id", id, "--out"])
+        .arg(out);
+    cmd
+}
+
+/// Joins `runs` left to right (in `dir`): the root's path, or the output of
+/// the first join refused.
+fn join_all(
+    dir: &Path,
+    runs: &[PathBuf],
+    shapes: Option<&Path>,
+) -> Result<PathBuf, std::process::Output> {
+    let mut root = runs[0].clone();
+    for (i, right) in runs.iter().enumerate().skip(1) {
+        let joined = dir.join(format!("join-{i}"));
+        let out = join(&root, right, &joined, shapes);
+        if !out.status.success() {
+            return Err(out);
+        }
+        root = joined;
+    }
+    Ok(root)
+}
+
 /// Joins `runs` left to right (in `dir`), then finalizes the root into
 /// `dir/receipt`: the root's path and finalize's output.
 fn join_all_and_finalize(
@@ -41,19 +72,10 @@ fn join_all_and_finalize(
     journal: &Path,
     id: &str,
 ) -> (PathBuf, std::process::Output) {
-    let mut root = runs[0].clone();
-    for (i, right) in runs.iter().enumerate().skip(1) {
-        let joined = dir.join(format!("join-{i}"));
-        assert_success(&join(&root, right, &joined, shapes));
-        root = joined;
-    }
-    let out = bin()
-        .arg("finalize")
-        .arg(&root)
-        .arg("--journal")
-        .arg(journal)
-        .args(["--image-id", id, "--json", "--out"])
-        .arg(dir.join("receipt"))
+    let root = join_all(dir, runs, shapes)
+        .unwrap_or_else(|out| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    let out = finalize(&root, journal, id, &dir.join("receipt"))
+        .arg("--json")
         .output()
         .unwrap();
     assert_success(&out);
@@ -171,13 +193,7 @@ fn segments_prove_join_finalize_and_verify() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid receipt"));
     std::fs::write(dir.join("wrong-journal"), b"nope").unwrap();
-    let out = bin()
-        .arg("finalize")
-        .arg(&root)
-        .arg("--journal")
-        .arg(dir.join("wrong-journal"))
-        .args(["--image-id", &id, "--out"])
-        .arg(dir.join("r2"))
+    let out = finalize(&root, &dir.join("wrong-journal"), &id, &dir.join("r2"))
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -394,30 +410,22 @@ fn segments_lift_join_and_finalize_into_a_succinct_receipt() {
     std::fs::write(&wrong_path, serde_json::to_vec(&wrong).unwrap()).unwrap();
     let wrong_dir = dir.join("wrong");
     std::fs::create_dir(&wrong_dir).unwrap();
-    let mut root = lifts[0].clone();
-    let mut joined_all = true;
-    for (i, right) in lifts.iter().enumerate().skip(1) {
-        let joined = wrong_dir.join(format!("join-{i}"));
-        let out = join(&root, right, &joined, Some(&wrong_path));
-        if !out.status.success() {
+    match join_all(&wrong_dir, &lifts, Some(&wrong_path)) {
+        Err(out) => {
             let stderr = refused(out, "a join under a wrong key hint");
             assert!(stderr.contains("not in the control tree"), "{stderr}");
-            joined_all = false;
-            break;
         }
-        root = joined;
-    }
-    if joined_all {
-        let out = bin()
-            .arg("finalize")
-            .arg(&root)
-            .arg("--journal")
-            .arg(&proved.journal)
-            .args(["--image-id", &image_id(&elf), "--out"])
-            .arg(wrong_dir.join("receipt"))
+        Ok(root) => {
+            let out = finalize(
+                &root,
+                &proved.journal,
+                &image_id(&elf),
+                &wrong_dir.join("receipt"),
+            )
             .output()
             .unwrap();
-        refused(out, "a root joined under a wrong key hint");
+            refused(out, "a root joined under a wrong key hint");
+        }
     }
     assert!(!wrong_dir.join("receipt").exists());
 
@@ -435,13 +443,7 @@ fn segments_lift_join_and_finalize_into_a_succinct_receipt() {
     assert_eq!(json_lines(&out.stdout).pop().unwrap()["valid"], true);
 
     // A root that is not the whole run (its first segment only) has no exit.
-    let out = bin()
-        .arg("finalize")
-        .arg(&lifts[0])
-        .arg("--journal")
-        .arg(&proved.journal)
-        .args(["--image-id", &id, "--out"])
-        .arg(dir.join("r2"))
+    let out = finalize(&lifts[0], &proved.journal, &id, &dir.join("r2"))
         .output()
         .unwrap();
     let stderr = refused(out, "partial root");

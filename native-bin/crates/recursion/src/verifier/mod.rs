@@ -16,6 +16,7 @@ pub mod pcs;
 pub mod transcript;
 
 use bento_stark::batch::{preprocessed_commitment, symbolic_tables, SymbolicTable};
+use bento_stark::config::Parameters;
 use bento_stark::config::{Challenger as NativeChallenger, Config};
 use bento_stark::{BatchAir, PrimeCharacteristicRing, Setup, EF, F};
 use p3_batch_stark::{BatchProof, BatchShape};
@@ -64,13 +65,12 @@ impl BatchVerifier {
         airs: &[A],
         degree_bits: &[usize],
     ) -> Result<BatchVerifier, String> {
-        let p = &setup.parameters;
         let tallest = (0..airs.len())
             .filter(|&t| airs[t].preprocessed_width() > 0)
-            .map(|t| degree_bits[t] + p.log_blowup)
+            .map(|t| log_lde_height(&setup.parameters, degree_bits[t]))
             .max()
             .ok_or("no table has preprocessed columns")?;
-        let cap = vec![[F::ZERO; 8]; 1 << tallest.min(p.cap_height)];
+        let cap = vec![[F::ZERO; 8]; cap_len(&setup.parameters, tallest)];
         BatchVerifier::with_commitment(setup, airs, degree_bits, Some(cap))
     }
 
@@ -373,8 +373,8 @@ impl BatchVerifier {
 
     /// How many digests the main (and quotient) commitment's cap holds, and the permutation one's.
     fn cap_lens(&self) -> (usize, Option<usize>) {
-        let lde = |i: usize| self.degree_bits[i] + self.parameters.log_blowup;
-        let cap = |h: usize| 1usize << h.min(self.parameters.cap_height);
+        let lde = |i: usize| log_lde_height(&self.parameters, self.degree_bits[i]);
+        let cap = |h: usize| cap_len(&self.parameters, h);
         let main = (0..self.tables.len()).map(lde).max().unwrap_or(0);
         let permutation = (0..self.tables.len())
             .filter(|&i| !self.tables[i].lookups.is_empty())
@@ -382,6 +382,16 @@ impl BatchVerifier {
             .max();
         (cap(main), permutation.map(cap))
     }
+}
+
+/// The height (log2) of a table's low-degree extension.
+fn log_lde_height(p: &Parameters, degree_bits: usize) -> usize {
+    degree_bits + p.log_blowup
+}
+
+/// How many digests the cap of a Merkle tree over 2^log_height leaves holds.
+fn cap_len(p: &Parameters, log_height: usize) -> usize {
+    1 << log_height.min(p.cap_height)
 }
 
 /// Checks, in the program, everything `verify_batch` checks: the
