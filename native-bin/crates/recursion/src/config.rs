@@ -25,7 +25,7 @@ pub const SUCCINCT_PARAMETERS: Parameters = Parameters {
 
 /// How receipts name it.
 pub const SUCCINCT_CONFIG: &str =
-    "bento-babybear4-poseidon2-fri/3, rate 1/16, 20 queries, 22-bit query grinding, final polynomial 2^5, zero-knowledge";
+    "bento-babybear4-poseidon2-fri/4, rate 1/16, 20 queries, 22-bit query grinding, final polynomial 2^5, zero-knowledge";
 
 /// The succinct configuration (built once; it verifies, and each proof
 /// draws its own randomness).

@@ -64,7 +64,7 @@ pub type ZkPcs = HidingFriPcs<F, Dft, HidingValMmcs, HidingChallengeMmcs, StdRng
 pub type ZkConfig = StarkConfig<ZkPcs, EF, Challenger>;
 
 /// Names this configuration in every proof. Change it whenever anything below changes.
-pub const CONFIG_ID: &str = "bento-babybear4-poseidon2-fri/3";
+pub const CONFIG_ID: &str = "bento-babybear4-poseidon2-fri/4";
 
 /// The FRI and grinding parameters of [`CONFIG_ID`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -100,8 +100,8 @@ impl Parameters {
 
 pub const PARAMETERS: Parameters = Parameters {
     log_blowup: 2,
-    num_queries: 42,
-    query_pow_bits: 18,
+    num_queries: 39,
+    query_pow_bits: 24,
     commit_pow_bits: 4,
     batch_pow_bits: 12,
     lookup_pow_bits: 12,

@@ -92,13 +92,15 @@ impl<SC: ProofConfig> Proof<SC> {
         if header.format != PROOF_FORMAT {
             return Err(ProofFormatError::Version(header.format));
         }
+        // Parameters first: a proof of an earlier configuration is foreign
+        // (its name is that configuration's), not corrupt.
+        if header.parameters != *parameters {
+            return Err(ProofFormatError::ForeignConfiguration(header.config));
+        }
         if header.config != config_name(&header.parameters) {
             return Err(ProofFormatError::Corrupt(
                 "the configuration name does not match its parameters".into(),
             ));
-        }
-        if header.parameters != *parameters {
-            return Err(ProofFormatError::ForeignConfiguration(header.config));
         }
         let (inner, rest) =
             SC::decode(body).map_err(|_| ProofFormatError::Corrupt(UNDECODABLE.into()))?;

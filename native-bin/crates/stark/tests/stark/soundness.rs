@@ -216,6 +216,35 @@ fn proofs_under_another_configuration_are_refused() {
     .is_err());
 }
 
+/// A proof made by the previous build (configuration `/3`: 42 queries, 18
+/// bits of query grinding) is refused as foreign, by its own name.
+#[test]
+fn proofs_of_the_previous_configuration_are_refused_by_name() {
+    use bento_stark::config::Parameters;
+    use bento_stark::proof::PROOF_FORMAT;
+    let previous = Parameters {
+        num_queries: 42,
+        query_pow_bits: 18,
+        ..PARAMETERS
+    };
+    let proof = prove(&Setup::with(previous), &common::fib_batch().instances).unwrap();
+    let bytes = proof.to_bytes();
+    let header = |name: &str| {
+        postcard::to_extend(&(PROOF_FORMAT, name, previous), b"BENTOPRF".to_vec()).unwrap()
+    };
+    let body = &bytes[header(&proof.config_name()).len()..];
+    let name = "bento-babybear4-poseidon2-fri/3";
+    let old = [header(name).as_slice(), body].concat();
+    let err = Proof::from_bytes(&old).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the proof names configuration {name:?}; this build proves and verifies under {:?}",
+            bento_stark::CONFIG_ID
+        )
+    );
+}
+
 #[test]
 fn fuzzed_proof_bytes_never_panic_the_verifier() {
     let setup = Setup::standard();
