@@ -341,6 +341,9 @@ pub struct Explore {
     /// Another number of FRI queries.
     #[arg(long)]
     pub queries: Option<usize>,
+    /// Other grinding before the queries, in bits.
+    #[arg(long)]
+    pub query_pow_bits: Option<usize>,
 }
 
 impl Explore {
@@ -349,6 +352,7 @@ impl Explore {
         let mut parameters = bento_stark::PARAMETERS;
         parameters.log_blowup = self.log_blowup.unwrap_or(parameters.log_blowup);
         parameters.num_queries = self.queries.unwrap_or(parameters.num_queries);
+        parameters.query_pow_bits = self.query_pow_bits.unwrap_or(parameters.query_pow_bits);
         parameters
     }
 }

@@ -100,8 +100,8 @@ impl Parameters {
 
 pub const PARAMETERS: Parameters = Parameters {
     log_blowup: 2,
-    num_queries: 39,
-    query_pow_bits: 24,
+    num_queries: 40,
+    query_pow_bits: 22,
     commit_pow_bits: 4,
     batch_pow_bits: 12,
     lookup_pow_bits: 12,
