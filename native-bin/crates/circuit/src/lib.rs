@@ -8,9 +8,9 @@
 //! - `program`: each distinct instruction executed, decoded from its bits;
 //! - `memory`: the boundary of offline memory checking (every word of every
 //!   touched page, before and after);
-//! - `paging`: Poseidon2 (`poseidon2`), one permutation a row: the touched
-//!   pages hashed and climbed to the claimed memory roots, and the journal
-//!   hashed to its claimed digest;
+//! - `paging`: Poseidon2 (`poseidon2`), one permutation every four rows
+//!   (`perm_rows`): the touched pages hashed and climbed to the claimed
+//!   memory roots, and the journal hashed to its claimed digest;
 //! - `range`: all 16-bit values, and all byte pairs with their AND;
 //! - `chips`: comparisons, bitwise operations, shifts, multiplication, division.
 //!
@@ -28,6 +28,7 @@ pub mod cpu;
 pub mod debug;
 pub mod memory;
 pub mod paging;
+pub mod perm_rows;
 pub mod poseidon2;
 pub mod program;
 #[cfg(feature = "prove")]

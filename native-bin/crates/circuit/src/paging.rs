@@ -1,4 +1,5 @@
-//! Paging and the journal, inside the proof: one Poseidon2 permutation per row.
+//! Paging and the journal, inside the proof: one Poseidon2 permutation every
+//! four rows ([`perm_rows`]).
 //!
 //! The table hashes, with the permutation the memory tree uses:
 //! - **page sponges**: each touched page before the segment (tree 0) and after
@@ -11,6 +12,11 @@
 //!   memory the segment did not touch is the same before and after;
 //! - **the journal**: its bytes, eight a row, each position provided to the
 //!   CPU's journal writes once (`bento_vm::hash::journal_digest`).
+//!
+//! A permutation's four rows share its other columns (its kind, page, node,
+//! journal position): each fact about a permutation is constrained on the row
+//! that holds what it needs (its input on row 0, its output on row 3), and
+//! one permutation follows the previous across row 3 to row 0.
 //!
 //! The first row receives both roots and the journal's digest against the
 //! public values, once. Every other message must be received as often as it
@@ -30,7 +36,8 @@ use p3_maybe_rayon::prelude::*;
 
 use crate::buses::{JOURNAL, JOURNAL_DIGEST, NODE, PAGE_WORD, RANGE16, SIBLING};
 use crate::columns::{columns, Columns};
-use crate::poseidon2::{self, STATE};
+use crate::perm_rows::{self, ROWS};
+use crate::poseidon2::STATE;
 use crate::range::RangeCounts;
 
 /// The domain tag a page hash starts with.
@@ -41,8 +48,10 @@ const RATE: usize = 8;
 
 #[repr(C)]
 pub struct PagingCols<T> {
-    /// The permutation: input, rounds, output.
-    pub perm: [T; poseidon2::WIDTH],
+    /// This row's share of its permutation.
+    pub perm: [T; perm_rows::WIDTH],
+    /// One-hot: which of its permutation's rows this is.
+    pub at: [T; ROWS],
     /// Marks row 0, which receives the roots and the journal's digest.
     pub first: T,
     /// A page sponge row; `start` its first, `leaf` its last.
@@ -61,8 +70,10 @@ pub struct PagingCols<T> {
     pub is_reg: T,
     /// The page sponge's row, 0..=64.
     pub chunk: T,
-    /// The previous row's last rate element: the low half of the word the row starts with.
-    pub prev_lo: T,
+    /// On row 0, the low half of the word a sponge row starts with (the
+    /// previous permutation's last rate element); on the others, this
+    /// permutation's last rate element, carried to the next.
+    pub carry: T,
     /// A guest page is `1 + page_lo + 2^16 (page_hi[0] + 2 page_hi[1])`.
     pub page_lo: T,
     pub page_hi: [T; 2],
@@ -112,9 +123,39 @@ impl BaseAir<F> for PagingAir {
     }
 }
 
+impl<T: Copy> PagingCols<T> {
+    /// The columns a permutation's rows share: all but its own share, the
+    /// row's position, `first` and `carry`.
+    fn shared(&self) -> impl Iterator<Item = T> + '_ {
+        [
+            self.absorb,
+            self.start,
+            self.leaf,
+            self.join,
+            self.jabsorb,
+            self.jstart,
+            self.jlast,
+            self.tree,
+            self.page,
+            self.is_reg,
+            self.chunk,
+            self.page_lo,
+            self.page_hi[0],
+            self.page_hi[1],
+            self.page_top,
+            self.level,
+            self.index,
+            self.left_on_path,
+            self.right_on_path,
+            self.count,
+        ]
+        .into_iter()
+        .chain(self.jreal)
+    }
+}
+
 impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
     fn eval(&self, builder: &mut AB) {
-        poseidon2::eval(builder);
         let main = builder.main();
         let c = PagingCols::view(main.current_slice());
         let n = PagingCols::view(main.next_slice());
@@ -122,9 +163,36 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
         let e = |v: AB::Var| -> AB::Expr { v.into() };
         let k = |x: u32| AB::Expr::from_u32(x);
         let one = || AB::Expr::ONE;
-        let input = poseidon2::input(&c.perm);
-        let output = poseidon2::output(&c.perm);
-        let n_input = poseidon2::input(&n.perm);
+        // A permutation's input is on its row 0, its output on its row 3.
+        let input = perm_rows::input(&c.perm);
+        let output = perm_rows::output(&c.perm);
+        let n_input = perm_rows::input(&n.perm);
+        let (at0, at3) = (e(c.at[0]), e(c.at[ROWS - 1]));
+
+        // ---- Permutations: four rows each, sharing their other columns.
+        for &a in &c.at {
+            builder.assert_bool(a);
+        }
+        builder.assert_one(c.at.iter().map(|&a| e(a)).sum::<AB::Expr>());
+        builder.when_first_row().assert_one(c.at[0]);
+        builder.when_last_row().assert_one(c.at[ROWS - 1]);
+        perm_rows::eval(
+            builder,
+            std::array::from_fn(|p| e(c.at[p])),
+            &c.perm,
+            &n.perm,
+        );
+        {
+            let mut b = builder.when_transition();
+            for p in 0..ROWS {
+                b.assert_eq(n.at[(p + 1) % ROWS], c.at[p]);
+            }
+            for (x, y) in n.shared().zip(c.shared()) {
+                b.assert_zero((one() - at3.clone()) * (e(x) - e(y)));
+            }
+            b.assert_zero(at0.clone() * (e(n.carry) - e(input[RATE - 1])));
+            b.assert_zero((e(c.at[1]) + e(c.at[2])) * (e(n.carry) - e(c.carry)));
+        }
 
         // ---- Row kinds.
         for f in [
@@ -165,10 +233,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
         builder.when_first_row().assert_one(c.first);
         builder.when_transition().assert_zero(n.first);
 
-        // ---- Page sponges. A row continues its sponge unless it is the leaf.
+        // ---- Page sponges. A permutation continues its sponge unless it is the leaf.
         let cont = e(c.absorb) - e(c.leaf);
+        // Where one permutation ends and the next begins.
+        let cont3 = cont.clone() * at3.clone();
         {
-            let mut b = builder.when(c.start);
+            let mut b = builder.when(e(c.start) * at0.clone());
             b.assert_zero(c.chunk);
             b.assert_eq(input[0], k(DOMAIN_PAGE));
             for &x in &input[RATE..] {
@@ -187,39 +257,39 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
         RANGE16.lookup_key(builder, [c.page_top], 1);
         {
             let mut b = builder.when_transition();
-            b.assert_zero(cont.clone() * (one() - e(n.absorb)));
-            b.assert_zero(cont.clone() * e(n.start));
-            // A sponge row other than the first follows one of its sponge.
-            b.assert_zero((e(n.absorb) - e(n.start)) * (one() - cont.clone()));
+            b.assert_zero(cont3.clone() * (one() - e(n.absorb)));
+            b.assert_zero(cont3.clone() * e(n.start));
+            // A sponge permutation other than the first follows one of its sponge.
+            b.assert_zero((e(n.absorb) - e(n.start)) * (one() - cont.clone()) * at3.clone());
             for (x, y) in [
                 (n.page, c.page),
                 (n.is_reg, c.is_reg),
                 (n.tree, c.tree),
-                (n.prev_lo, input[RATE - 1]),
+                (n.carry, c.carry),
             ] {
-                b.assert_zero(cont.clone() * (e(x) - e(y)));
+                b.assert_zero(cont3.clone() * (e(x) - e(y)));
             }
-            b.assert_zero(cont.clone() * (e(n.chunk) - e(c.chunk) - one()));
+            b.assert_zero(cont3.clone() * (e(n.chunk) - e(c.chunk) - one()));
             for i in RATE..STATE {
-                b.assert_zero(cont.clone() * (e(n_input[i]) - e(output[i])));
+                b.assert_zero(cont3.clone() * (e(n_input[i]) - e(output[i])));
             }
-            // The last row absorbs one element; the rest of its rate is carried over.
+            // The last permutation absorbs one element; the rest of its rate is carried over.
             for i in 1..RATE {
-                b.assert_zero(cont.clone() * e(n.leaf) * (e(n_input[i]) - e(output[i])));
+                b.assert_zero(cont3.clone() * e(n.leaf) * (e(n_input[i]) - e(output[i])));
             }
         }
         builder
             .when_first_row()
             .assert_zero(e(c.absorb) - e(c.start));
         builder.when_last_row().assert_zero(cont);
-        // Row `chunk` absorbs the high half of word 4 chunk - 1 and words 4 chunk .. 4 chunk + 2.
+        // Permutation `chunk` absorbs the high half of word 4 chunk - 1 and words 4 chunk .. 4 chunk + 2.
         let word = |j: AB::Expr, lo: AB::Expr, hi: AB::Expr| {
             [e(c.tree), e(c.page), e(c.is_reg), j, lo, hi]
         };
         PAGE_WORD.receive(
             builder,
-            word(e(c.chunk) * k(4) - one(), e(c.prev_lo), e(input[0])),
-            Count::bounded(e(c.absorb) - e(c.start), 1),
+            word(e(c.chunk) * k(4) - one(), e(c.carry), e(input[0])),
+            Count::bounded((e(c.absorb) - e(c.start)) * at0.clone(), 1),
         );
         for m in 0..3 {
             PAGE_WORD.receive(
@@ -229,7 +299,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
                     e(input[1 + 2 * m]),
                     e(input[2 + 2 * m]),
                 ),
-                Count::bounded(e(c.absorb) - e(c.leaf), 1),
+                Count::bounded((e(c.absorb) - e(c.leaf)) * at0.clone(), 1),
             );
         }
         let node = |tree: AB::Expr, level: AB::Expr, index: AB::Expr, digest: &[AB::Var]| {
@@ -246,14 +316,14 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
                 e(c.page),
                 &output[..DIGEST_ELEMS],
             ),
-            Count::bounded(e(c.leaf), 1),
+            Count::bounded(e(c.leaf) * at3.clone(), 1),
         );
 
         // ---- Merkle joins.
         NODE.send(
             builder,
             node(e(c.tree), e(c.level), e(c.index), &output[..DIGEST_ELEMS]),
-            Count::bounded(e(c.join), 1),
+            Count::bounded(e(c.join) * at3.clone(), 1),
         );
         let child_level = e(c.level) - one();
         let children = [
@@ -268,7 +338,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
             NODE.receive(
                 builder,
                 node(e(c.tree), child_level.clone(), index.clone(), digest),
-                Count::bounded(e(on_path), 1),
+                Count::bounded(e(on_path) * at0.clone(), 1),
             );
             // Off the path: sent by the tree before, received by the tree after.
             let sibling: Vec<AB::Expr> = [child_level.clone(), index]
@@ -278,7 +348,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
             SIBLING.send(
                 builder,
                 sibling,
-                Count::bounded((e(c.join) - e(on_path)) * (one() - e(c.tree) * k(2)), 1),
+                Count::bounded(
+                    (e(c.join) - e(on_path)) * (one() - e(c.tree) * k(2)) * at0.clone(),
+                    1,
+                ),
             );
         }
         for (tree, at) in [(0, PV_PRE_ROOT), (1, PV_POST_ROOT)] {
@@ -291,8 +364,9 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
 
         // ---- The journal.
         let jcont = e(c.jabsorb) - e(c.jlast);
+        let jcont3 = jcont.clone() * at3.clone();
         {
-            let mut b = builder.when(c.jstart);
+            let mut b = builder.when(e(c.jstart) * at0.clone());
             b.assert_eq(input[RATE], k(DOMAIN_JOURNAL));
             b.assert_eq(input[RATE + 1], pv[PV_JOURNAL_LEN].clone());
             for &x in &input[RATE + 2..] {
@@ -305,20 +379,24 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
         }
         for (i, (&real, &byte)) in c.jreal.iter().zip(&input[..RATE]).enumerate() {
             // Past the end, the chunk is padded with zeros.
-            builder.assert_zero((e(c.jabsorb) - e(real)) * e(byte));
-            JOURNAL.table_entry(builder, [e(c.count) + k(i as u32), e(byte)], real);
+            builder.assert_zero((e(c.jabsorb) - e(real)) * e(byte) * at0.clone());
+            JOURNAL.table_entry(
+                builder,
+                [e(c.count) + k(i as u32), e(byte)],
+                e(real) * at0.clone(),
+            );
         }
         let real: AB::Expr = c.jreal.iter().map(|&r| e(r)).sum();
         {
             let mut b = builder.when_transition();
-            b.assert_zero(jcont.clone() * (one() - e(n.jabsorb)));
-            b.assert_zero(jcont.clone() * e(n.jstart));
-            b.assert_zero((e(n.jabsorb) - e(n.jstart)) * (one() - jcont.clone()));
+            b.assert_zero(jcont3.clone() * (one() - e(n.jabsorb)));
+            b.assert_zero(jcont3.clone() * e(n.jstart));
+            b.assert_zero((e(n.jabsorb) - e(n.jstart)) * (one() - jcont.clone()) * at3.clone());
             for i in RATE..STATE {
-                b.assert_zero(jcont.clone() * (e(n_input[i]) - e(output[i])));
+                b.assert_zero(jcont3.clone() * (e(n_input[i]) - e(output[i])));
             }
-            b.assert_zero(jcont.clone() * (e(n.count) - e(c.count) - real.clone()));
-            b.assert_zero(jcont.clone() * (one() - e(c.jreal[RATE - 1])) * e(n.jreal[0]));
+            b.assert_zero(jcont3.clone() * (e(n.count) - e(c.count) - real.clone()));
+            b.assert_zero(jcont3.clone() * (one() - e(c.jreal[RATE - 1])) * e(n.jreal[0]));
         }
         builder
             .when_first_row()
@@ -329,7 +407,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
             .map(|&d| e(d))
             .chain([e(c.count) + real])
             .collect();
-        JOURNAL_DIGEST.send(builder, digest, Count::bounded(e(c.jlast), 1));
+        JOURNAL_DIGEST.send(builder, digest, Count::bounded(e(c.jlast) * at3, 1));
         let claimed: Vec<AB::Expr> = pv[PV_JOURNAL_DIGEST..=PV_JOURNAL_LEN].to_vec();
         JOURNAL_DIGEST.receive(builder, claimed, Count::bounded(e(c.first), 1));
     }
@@ -388,7 +466,7 @@ impl Kind {
                 c.page = F::from_u32(index);
                 c.is_reg = F::from_bool(is_reg);
                 c.chunk = F::from_usize(chunk);
-                c.prev_lo = prev_lo;
+                c.carry = prev_lo;
                 if leaf && !is_reg {
                     // A page outside guest memory (only a forger's) gets the nearest it can.
                     let guest = index.saturating_sub(1).min(REGISTER_PAGE - 2);
@@ -518,18 +596,27 @@ pub fn trace(
     rows.extend(sponges);
     journal_rows(&mut rows, journal);
 
-    let height = rows.len().max(min_height).next_power_of_two();
+    let height = (rows.len() * ROWS).max(min_height).next_power_of_two();
     let w = PagingCols::<F>::WIDTH;
     let mut values = F::zero_vec(height * w);
-    values.par_chunks_mut(w).enumerate().for_each(|(r, row)| {
-        let (input, kind) = rows
-            .get(r)
-            .map_or(([F::ZERO; STATE], Kind::Padding), |x| (x.input, x.kind));
-        poseidon2::fill(row, input);
-        let c = PagingCols::view_mut(row);
-        c.first = F::from_bool(r == 0);
-        kind.set(c);
-    });
+    values
+        .par_chunks_mut(ROWS * w)
+        .enumerate()
+        .for_each(|(p, perm)| {
+            let (input, kind) = rows
+                .get(p)
+                .map_or(([F::ZERO; STATE], Kind::Padding), |x| (x.input, x.kind));
+            perm_rows::fill(perm, w, input);
+            for (at, row) in perm.chunks_exact_mut(w).enumerate() {
+                let c = PagingCols::view_mut(row);
+                c.at[at] = F::ONE;
+                c.first = F::from_bool(p == 0 && at == 0);
+                kind.set(c);
+                if at > 0 {
+                    c.carry = input[RATE - 1];
+                }
+            }
+        });
     for row in values.chunks_exact(w) {
         counts.range16(PagingCols::view(row).page_top.as_canonical_u32());
     }

@@ -26,17 +26,17 @@ pub const STATE: usize = 16;
 const SBOX_DEGREE: u64 = 7;
 /// One register per S-box keeps the constraints at degree 3.
 const SBOX_REGISTERS: usize = 1;
-const HALF_FULL: usize = BABYBEAR_POSEIDON2_HALF_FULL_ROUNDS;
-const PARTIAL: usize = BABYBEAR_POSEIDON2_PARTIAL_ROUNDS_16;
+pub(crate) const HALF_FULL: usize = BABYBEAR_POSEIDON2_HALF_FULL_ROUNDS;
+pub(crate) const PARTIAL: usize = BABYBEAR_POSEIDON2_PARTIAL_ROUNDS_16;
 
-type Layers = GenericPoseidon2LinearLayersBabyBear;
+pub(crate) type Layers = GenericPoseidon2LinearLayersBabyBear;
 type PermAir = Poseidon2Air<F, Layers, STATE, SBOX_DEGREE, SBOX_REGISTERS, HALF_FULL, PARTIAL>;
 type Cols<T> = Poseidon2Cols<T, STATE, SBOX_DEGREE, SBOX_REGISTERS, HALF_FULL, PARTIAL>;
 
 /// Columns of one permutation: its input, every round, and its output (the last round's).
 pub const WIDTH: usize = num_cols::<STATE, SBOX_DEGREE, SBOX_REGISTERS, HALF_FULL, PARTIAL>();
 
-fn constants() -> &'static RoundConstants<F, STATE, HALF_FULL, PARTIAL> {
+pub(crate) fn constants() -> &'static RoundConstants<F, STATE, HALF_FULL, PARTIAL> {
     static C: OnceLock<RoundConstants<F, STATE, HALF_FULL, PARTIAL>> = OnceLock::new();
     C.get_or_init(|| {
         RoundConstants::new(

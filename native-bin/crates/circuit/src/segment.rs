@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::air::{self, airs, NUM_TABLES};
 use crate::paging;
+use crate::perm_rows;
 use crate::range::{BYTES_LOG_HEIGHT, RANGE16_LOG_HEIGHT};
 #[cfg(feature = "prove")]
 use crate::trace::{self, SegmentTrace, TraceError};
@@ -121,8 +122,10 @@ impl SegmentClaim {
     }
 
     /// The height of each table a verifier accepts, as log2 ranges: up to
-    /// 2^po2 rows (the executor ends a segment before its boundary or its
-    /// hashes could outgrow that), the CPU exactly 2^po2, the fixed tables their size.
+    /// 2^po2 rows (the executor ends a segment before its boundary could
+    /// outgrow that), the paging table up to four rows for each of
+    /// `bento_vm::segment::paging_capacity` permutations, the CPU exactly
+    /// 2^po2, the fixed tables their size.
     pub fn log_heights(&self) -> Vec<RangeInclusive<usize>> {
         log_heights(self.po2)
     }
@@ -135,6 +138,8 @@ pub fn log_heights(po2: u32) -> Vec<RangeInclusive<usize>> {
     let min = MIN_HEIGHT.trailing_zeros() as usize;
     let mut heights = vec![min..=po2; NUM_TABLES];
     heights[air::CPU] = po2..=po2;
+    let paging = bento_vm::segment::paging_capacity(po2 as u32) as usize * perm_rows::ROWS;
+    heights[air::PAGING] = min..=paging.trailing_zeros() as usize;
     heights[air::RANGE16] = RANGE16_LOG_HEIGHT..=RANGE16_LOG_HEIGHT;
     heights[air::BYTES] = BYTES_LOG_HEIGHT..=BYTES_LOG_HEIGHT;
     heights

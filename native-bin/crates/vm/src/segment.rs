@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::hash::{hash_page, state_digest, Digest};
-use crate::layout::PAGE_WORDS;
+use crate::layout::{MEMORY_TREE_DEPTH, PAGE_WORDS};
 use crate::merkle::MultiProof;
 
 /// Segments hold at most 2^po2 − RESERVED_ROWS cycles: the prover pads each
@@ -21,14 +21,34 @@ pub fn segment_capacity(po2: u32) -> u32 {
     (1u32 << po2) - RESERVED_ROWS
 }
 
-/// Segments touch at most 2^po2 / PAGE_WORDS pages (the register page
-/// included), so that the memory boundary — a word per row — is never taller
-/// than the CPU table. The verifier refuses more, which bounds every table a
-/// proof may have (and so its security); the executor ends a segment early
+/// Segments touch at most this many pages (the register page included), so
+/// that two tables fit the heights a verifier accepts (which bound every
+/// table a proof may have, and so its security): the memory boundary, a word
+/// per row, is never taller than the CPU table; and the paging table holds
+/// every page's hashes and Merkle joins ([`PAGING_PERMS_PER_PAGE`]) and the
+/// journal's, within [`paging_capacity`]. The executor ends a segment early
 /// rather than pass the limit.
 pub fn page_capacity(po2: u32) -> u32 {
-    (1u32 << po2) / PAGE_WORDS as u32
+    let boundary = (1u64 << po2) / PAGE_WORDS as u64;
+    // A journal byte takes a cycle, a permutation absorbs eight: at most half
+    // the capacity at every po2 the circuit proves (none above 22).
+    let paging = paging_capacity(po2);
+    let journal = ((1u64 << po2) / 8 + 1).min(paging / 2);
+    let paging = (paging - journal) / PAGING_PERMS_PER_PAGE;
+    boundary.min(paging) as u32
 }
+
+/// Poseidon2 permutations the paging table may hold for a segment of 2^po2
+/// cycles: four rows each, in at most 2^(po2 + 2) rows and never more than
+/// 2^22 (the tallest table the circuit proves).
+pub fn paging_capacity(po2: u32) -> u64 {
+    1 << po2.min(20)
+}
+
+/// The most permutations one page costs the paging table: its sponge in each
+/// tree (513 elements, 8 a permutation) and, in each tree, at most one join
+/// per level on its path.
+pub const PAGING_PERMS_PER_PAGE: u64 = 2 * (65 + MEMORY_TREE_DEPTH as u64 + 1);
 
 /// The most pages one step can touch for the first time: its fetch, and a
 /// load or store or the bytes of one `read` or journal `write` (up to

@@ -1,10 +1,13 @@
 //! Forgeries against in-circuit paging (issue 15), kept as regression tests.
 //!
 //! Each test takes the honest tables of a segment, edits the paging and
-//! boundary tables the way a forger would (recomputing every Poseidon2 row it
-//! touches and rebalancing the range tables it moves, so that only the lie
-//! itself can be caught), and checks that `debug::check` refuses the tables,
-//! naming the constraint or bus that catches the lie.
+//! boundary tables the way a forger would (recomputing every Poseidon2
+//! permutation it touches, keeping each permutation's four rows in step and
+//! rebalancing the range tables it moves, so that only the lie itself can be
+//! caught), and checks that `debug::check` refuses the tables, naming the
+//! constraint or bus that catches the lie. The paging table is edited a
+//! permutation at a time: `paging(p)` is permutation `p`'s first row, and its
+//! other rows follow it before every check.
 
 use crate::common;
 use crate::guests;
@@ -16,7 +19,7 @@ use bento_circuit::columns::Columns;
 use bento_circuit::memory::BoundaryCols;
 use bento_circuit::paging::{PagingCols, PAGE_ROWS};
 use bento_circuit::range::{BytesCols, Range16Cols};
-use bento_circuit::{debug, poseidon2, trace};
+use bento_circuit::{debug, perm_rows, poseidon2, trace};
 use bento_stark::{Field, PrimeCharacteristicRing, PrimeField32, RowMajorMatrix, F};
 use bento_vm::layout::{PAGE_WORDS, REGISTER_PAGE};
 use bento_vm::segment::Segment;
@@ -61,38 +64,69 @@ impl Tables {
         &mut t.values[r * w..(r + 1) * w]
     }
 
-    fn paging(&mut self, r: usize) -> &mut PagingCols<F> {
-        PagingCols::view_mut(self.row(PAGING, r))
+    /// Permutations of the paging table.
+    fn perms(&self) -> usize {
+        self.height(PAGING) / perm_rows::ROWS
+    }
+
+    /// Permutation `p`'s first row (edits to its kind are copied to its other rows).
+    fn paging(&mut self, p: usize) -> &mut PagingCols<F> {
+        PagingCols::view_mut(self.row(PAGING, p * perm_rows::ROWS))
+    }
+
+    /// Copies each permutation's first row to its others, but for their own
+    /// share of the permutation, position, `first` and carried element.
+    fn spread_paging(&mut self) {
+        let t = &mut self.traces[PAGING];
+        let w = t.width;
+        for perm in t.values.chunks_exact_mut(perm_rows::ROWS * w) {
+            let (first, rest) = perm.split_at_mut(w);
+            for row in rest.chunks_exact_mut(w) {
+                let own = PagingCols::view(row);
+                let (share, at, carry) = (own.perm, own.at, own.carry);
+                row.copy_from_slice(first);
+                let c = PagingCols::view_mut(row);
+                (c.perm, c.at, c.carry, c.first) = (share, at, carry, F::ZERO);
+            }
+        }
     }
 
     fn boundary(&mut self, r: usize) -> &mut BoundaryCols<F> {
         BoundaryCols::view_mut(self.row(BOUNDARY, r))
     }
 
-    /// Rows of the paging table that satisfy `pick`.
+    /// Permutations of the paging table that satisfy `pick`.
     fn paging_rows(&mut self, pick: impl Fn(&PagingCols<F>) -> bool) -> Vec<usize> {
-        (0..self.height(PAGING))
-            .filter(|&r| pick(self.paging(r)))
+        (0..self.perms())
+            .filter(|&p| pick(self.paging(p)))
             .collect()
     }
 
-    /// Recomputes a paging row's permutation from its (edited) input.
-    fn permute(&mut self, r: usize, input: [F; poseidon2::STATE]) {
-        poseidon2::fill(self.row(PAGING, r), input);
+    /// Recomputes permutation `p` from its (edited) input, and the element its rows carry.
+    fn permute(&mut self, p: usize, input: [F; poseidon2::STATE]) {
+        let t = &mut self.traces[PAGING];
+        let w = t.width;
+        let rows = &mut t.values[p * perm_rows::ROWS * w..(p + 1) * perm_rows::ROWS * w];
+        perm_rows::fill(rows, w, input);
+        for row in rows.chunks_exact_mut(w).skip(1) {
+            PagingCols::view_mut(row).carry = input[7];
+        }
     }
 
-    fn input(&mut self, r: usize) -> [F; poseidon2::STATE] {
-        poseidon2::input(self.row(PAGING, r))
+    fn input(&mut self, p: usize) -> [F; poseidon2::STATE] {
+        perm_rows::input(self.row(PAGING, p * perm_rows::ROWS))
     }
 
-    fn output(&mut self, r: usize) -> [F; poseidon2::STATE] {
-        poseidon2::output(self.row(PAGING, r))
+    fn output(&mut self, p: usize) -> [F; poseidon2::STATE] {
+        perm_rows::output(self.row(PAGING, (p + 1) * perm_rows::ROWS - 1))
     }
 
-    /// Moves one 16-bit range lookup from `from` to `to` (a paging row's `page_top` changed).
+    /// Moves a permutation's 16-bit range lookups (one a row) from `from` to
+    /// `to` (its `page_top` changed).
     fn move_range16(&mut self, from: F, to: F) {
-        Range16Cols::view_mut(self.row(RANGE16, v(from) as usize)).mult -= F::ONE;
-        Range16Cols::view_mut(self.row(RANGE16, v(to) as usize)).mult += F::ONE;
+        let rows = F::from_usize(perm_rows::ROWS);
+        Range16Cols::view_mut(self.row(RANGE16, v(from) as usize)).mult -= rows;
+        Range16Cols::view_mut(self.row(RANGE16, v(to) as usize)).mult += rows;
     }
 
     /// Removes one byte-pair lookup of `(x, y)` (a boundary row's bytes changed).
@@ -101,18 +135,28 @@ impl Tables {
         BytesCols::view_mut(self.row(BYTES, i)).mult_pair -= F::ONE;
     }
 
-    /// Turns a paging row into padding: no kind, a permutation of zeros.
-    fn pad(&mut self, r: usize) {
-        let top = self.paging(r).page_top;
-        let first = self.paging(r).first;
-        self.row(PAGING, r).fill(F::ZERO);
-        self.permute(r, [F::ZERO; poseidon2::STATE]);
-        self.paging(r).first = first;
+    /// Turns a paging permutation into padding: no kind, a permutation of zeros.
+    fn pad(&mut self, p: usize) {
+        let top = self.paging(p).page_top;
+        let first = self.paging(p).first;
+        let at = |r: usize| std::array::from_fn(|i| F::from_bool(i == r % perm_rows::ROWS));
+        for r in p * perm_rows::ROWS..(p + 1) * perm_rows::ROWS {
+            self.row(PAGING, r).fill(F::ZERO);
+            PagingCols::view_mut(self.row(PAGING, r)).at = at(r);
+        }
+        self.permute(p, [F::ZERO; poseidon2::STATE]);
+        self.paging(p).first = first;
         self.move_range16(top, F::ZERO);
     }
 
     /// Asserts that the tables are refused, with a message naming `what`.
-    fn refused(&self, what: &str) -> String {
+    fn refused(&mut self, what: &str) -> String {
+        self.spread_paging();
+        self.refused_as_they_are(what)
+    }
+
+    /// The same, without first spreading each permutation's first row to its others.
+    fn refused_as_they_are(&self, what: &str) -> String {
         let problems = debug::check(&airs(), &self.traces, &self.public_values)
             .expect_err("the forged tables must be refused");
         println!("refused:\n{problems}");
@@ -339,7 +383,7 @@ fn journal_with_an_extra_zero_chunk() {
     let mut t = honest(segment);
     let last = t.paging_rows(|c| is(c.jlast))[0];
     let next = last + 1;
-    assert!(next < t.height(PAGING) && !is(t.paging(next).absorb) && !is(t.paging(next).join));
+    assert!(next < t.perms() && !is(t.paging(next).absorb) && !is(t.paging(next).join));
     let out = t.output(last);
     let c = t.paging(last);
     c.jlast = F::ZERO;
@@ -366,4 +410,28 @@ fn journal_real_bytes_not_a_prefix() {
     let first = t.paging_rows(|c| is(c.jstart))[0];
     t.paging(first).jreal[0] = F::ZERO;
     t.refused("table paging");
+}
+
+#[test]
+fn a_permutations_last_row_naming_another_node() {
+    // A join's children are received on its first row and its node sent on its
+    // last: a last row with another index would put the digest anywhere in the tree.
+    let mut t = honest(&segments()[0]);
+    let joins = t.paging_rows(|c| is(c.join) && c.level == F::ONE);
+    let last = (joins[0] + 1) * perm_rows::ROWS - 1;
+    PagingCols::view_mut(t.row(PAGING, last)).index += F::ONE;
+    t.refused_as_they_are("table paging");
+}
+
+#[test]
+fn a_permutation_cut_short() {
+    // Rows of one permutation out of their order: row 2 of a page sponge's
+    // permutation marked as its last, which would send its leaf before its
+    // rounds are done.
+    let mut t = honest(&segments()[0]);
+    let leaf = t.paging_rows(|c| is(c.leaf))[0];
+    let row = leaf * perm_rows::ROWS + 2;
+    let c = PagingCols::view_mut(t.row(PAGING, row));
+    c.at = [F::ZERO, F::ZERO, F::ZERO, F::ONE];
+    t.refused_as_they_are("table paging");
 }

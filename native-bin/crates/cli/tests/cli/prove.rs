@@ -262,7 +262,7 @@ fn prove_in_one_process_writes_a_verifiable_receipt() {
 }
 
 /// The receipts the audit forged against format 1, made again by bento-forge's
-/// tests: `verify` refuses the format-2 and format-3 ones by version and the
+/// tests: `verify` refuses the ones of formats 2 to 4 by version and the
 /// current ones as proofs that do not verify.
 #[test]
 fn verify_refuses_the_audit_forgeries() {
@@ -278,6 +278,10 @@ fn verify_refuses_the_audit_forgeries() {
             (
                 format!("{name}.format3.receipt"),
                 "format 3 is not supported",
+            ),
+            (
+                format!("{name}.format4.receipt"),
+                "format 4 is not supported",
             ),
         ] {
             let out = bin()

@@ -8,8 +8,8 @@
 //! Receipts carry no paging data since format 3: the page hashes and the
 //! Merkle paths are inside the proof, which constrains every hashed page to
 //! guest memory, so the same forgery now fails as a proof. The forgeries of
-//! formats 2 and 3 (`*.format2.receipt`, `*.format3.receipt`, refused by
-//! version) and this format's are kept in `fixtures/`
+//! formats 2 to 4 (`*.format2.receipt` …, refused by version) and this
+//! format's are kept in `fixtures/`
 //! (`BENTO_WRITE_FIXTURES=1` writes the latter anew, as the forging code makes
 //! them) for `bento-zkvm verify`'s tests.
 
@@ -109,7 +109,7 @@ fn the_audit_forgeries_are_refused_by_the_proof() {
             refused_by_the_proof(&kept),
             "{name}: the fixture is refused"
         );
-        for format in [2, 3] {
+        for format in [2, 3, 4] {
             let before = std::fs::read(fixture(&format!("{name}.format{format}.receipt"))).unwrap();
             assert!(
                 matches!(
