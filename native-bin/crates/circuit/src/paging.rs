@@ -42,9 +42,7 @@ use crate::range::RangeCounts;
 
 /// The domain tag a page hash starts with.
 const DOMAIN_PAGE: u32 = 1;
-/// Rows of one page sponge: 513 elements (the tag and 512 halves), 8 a row.
-pub const PAGE_ROWS: usize = 65;
-const RATE: usize = 8;
+const RATE: usize = hash::SPONGE_RATE;
 
 #[repr(C)]
 pub struct PagingCols<T> {
@@ -245,7 +243,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PagingAir {
                 b.assert_zero(x);
             }
         }
-        builder.assert_zero(e(c.leaf) * (e(c.chunk) - k(PAGE_ROWS as u32 - 1)));
+        builder.assert_zero(e(c.leaf) * (e(c.chunk) - k(hash::PAGE_PERMUTATIONS as u32 - 1)));
         // Only guest pages and the register page have leaves.
         let guest_page =
             one() + e(c.page_lo) + (e(c.page_hi[0]) + e(c.page_hi[1]) * k(2)) * k(1 << 16);
@@ -457,7 +455,7 @@ impl Kind {
                 chunk,
                 prev_lo,
             } => {
-                let leaf = chunk == PAGE_ROWS - 1;
+                let leaf = chunk == hash::PAGE_PERMUTATIONS - 1;
                 let is_reg = index == REGISTER_PAGE;
                 c.absorb = F::ONE;
                 c.start = F::from_bool(chunk == 0);
@@ -575,7 +573,7 @@ pub fn trace(
     min_height: usize,
     counts: &mut RangeCounts,
 ) -> RowMajorMatrix<F> {
-    let mut sponges = Vec::with_capacity(2 * pages.len() * PAGE_ROWS);
+    let mut sponges = Vec::with_capacity(2 * pages.len() * hash::PAGE_PERMUTATIONS);
     let mut leaves = [Vec::new(), Vec::new()];
     for (tree, leaves) in leaves.iter_mut().enumerate() {
         for (i, p) in pages.iter().enumerate() {

@@ -43,7 +43,7 @@ pub fn output<T: Copy>(row3: &[T]) -> [T; STATE] {
 /// Writes the permutation of `input` into the first [`WIDTH`] columns of
 /// `rows`, [`ROWS`] rows of `width` columns.
 pub fn fill(rows: &mut [F], width: usize, input: [F; STATE]) {
-    let mut one_row = F::zero_vec(poseidon2::WIDTH);
+    let mut one_row = [F::ZERO; poseidon2::WIDTH];
     poseidon2::fill(&mut one_row, input);
     // p3-poseidon2-air's order: input, 4 full rounds, 13 partial rounds, 4 full rounds.
     let full = |k: usize| STATE + k * ROUND;
@@ -73,7 +73,8 @@ pub fn eval<AB: AirBuilder<F = F>>(
 ) {
     let c = constants();
     let [at0, at1, at2] = at;
-    let state_of = |cols: &[AB::Var]| -> [AB::Expr; STATE] { std::array::from_fn(|i| cols[i].into()) };
+    let state_of =
+        |cols: &[AB::Var]| -> [AB::Expr; STATE] { std::array::from_fn(|i| cols[i].into()) };
 
     // Row 0 and row 1's full rounds.
     let mut state = state_of(local);
@@ -96,13 +97,25 @@ pub fn eval<AB: AirBuilder<F = F>>(
     }
     let ending = c.ending_full_round_constants();
     for (k, rc) in ending[..2].iter().enumerate() {
-        full_round(builder, &at1, &mut state, &next[k * ROUND..(k + 1) * ROUND], rc);
+        full_round(
+            builder,
+            &at1,
+            &mut state,
+            &next[k * ROUND..(k + 1) * ROUND],
+            rc,
+        );
     }
 
     // Row 3, from row 2's last state.
     let mut state = state_of(&local[ROUND + STATE..]);
     for (k, rc) in ending[2..].iter().enumerate() {
-        full_round(builder, &at2, &mut state, &next[k * ROUND..(k + 1) * ROUND], rc);
+        full_round(
+            builder,
+            &at2,
+            &mut state,
+            &next[k * ROUND..(k + 1) * ROUND],
+            rc,
+        );
     }
 }
 

@@ -22,7 +22,9 @@ use crate::layout::PAGE_WORDS;
 
 pub type F = BabyBear;
 pub type Perm = Poseidon2BabyBear<16>;
-pub type Sponge = PaddingFreeSponge<Perm, 16, 8, 8>;
+/// Elements absorbed per permutation.
+pub const SPONGE_RATE: usize = 8;
+pub type Sponge = PaddingFreeSponge<Perm, 16, SPONGE_RATE, 8>;
 pub type Compress = TruncatedPermutation<Perm, 2, 8, 16>;
 
 pub const DIGEST_ELEMS: usize = 8;
@@ -32,7 +34,9 @@ pub const DOMAIN_JOURNAL: u32 = 3;
 /// Verifying keys of recursion circuits.
 pub const DOMAIN_VERIFYING_KEY: u32 = 4;
 /// Journal bytes absorbed per permutation (one byte per rate element).
-pub const JOURNAL_RATE: usize = 8;
+pub const JOURNAL_RATE: usize = SPONGE_RATE;
+/// Permutations of one page hash: the domain tag and the page's 512 halves.
+pub const PAGE_PERMUTATIONS: usize = (1 + 2 * PAGE_WORDS).div_ceil(SPONGE_RATE);
 
 /// The shared permutation (its round constants are built once).
 pub fn permutation() -> &'static Perm {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::hash::{hash_page, state_digest, Digest};
+use crate::hash::{hash_page, state_digest, Digest, PAGE_PERMUTATIONS};
 use crate::layout::{MEMORY_TREE_DEPTH, PAGE_WORDS};
 use crate::merkle::MultiProof;
 
@@ -45,10 +45,9 @@ pub fn paging_capacity(po2: u32) -> u64 {
     1 << po2.min(20)
 }
 
-/// The most permutations one page costs the paging table: its sponge in each
-/// tree (513 elements, 8 a permutation) and, in each tree, at most one join
-/// per level on its path.
-pub const PAGING_PERMS_PER_PAGE: u64 = 2 * (65 + MEMORY_TREE_DEPTH as u64 + 1);
+/// The most permutations one page costs the paging table: its hash in each
+/// tree and, in each tree, at most one join per level on its path.
+pub const PAGING_PERMS_PER_PAGE: u64 = 2 * (PAGE_PERMUTATIONS + MEMORY_TREE_DEPTH + 1) as u64;
 
 /// The most pages one step can touch for the first time: its fetch, and a
 /// load or store or the bytes of one `read` or journal `write` (up to

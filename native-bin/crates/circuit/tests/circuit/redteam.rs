@@ -17,10 +17,11 @@ use std::sync::OnceLock;
 use bento_circuit::air::{airs, BOUNDARY, BYTES, PAGING, RANGE16};
 use bento_circuit::columns::Columns;
 use bento_circuit::memory::BoundaryCols;
-use bento_circuit::paging::{PagingCols, PAGE_ROWS};
+use bento_circuit::paging::PagingCols;
 use bento_circuit::range::{BytesCols, Range16Cols};
 use bento_circuit::{debug, perm_rows, poseidon2, trace};
 use bento_stark::{Field, PrimeCharacteristicRing, PrimeField32, RowMajorMatrix, F};
+use bento_vm::hash::{PAGE_PERMUTATIONS, SPONGE_RATE};
 use bento_vm::layout::{PAGE_WORDS, REGISTER_PAGE};
 use bento_vm::segment::Segment;
 
@@ -109,7 +110,7 @@ impl Tables {
         let rows = &mut t.values[p * perm_rows::ROWS * w..(p + 1) * perm_rows::ROWS * w];
         perm_rows::fill(rows, w, input);
         for row in rows.chunks_exact_mut(w).skip(1) {
-            PagingCols::view_mut(row).carry = input[7];
+            PagingCols::view_mut(row).carry = input[SPONGE_RATE - 1];
         }
     }
 
@@ -209,7 +210,7 @@ fn register_page_hashed_as_guest_page_2_18() {
         }
     }
     let register_rows = t.paging_rows(|c| is(c.absorb) && v(c.page) == REGISTER_PAGE);
-    assert_eq!(register_rows.len(), 2 * PAGE_ROWS);
+    assert_eq!(register_rows.len(), 2 * PAGE_PERMUTATIONS);
     for r in register_rows {
         let c = t.paging(r);
         c.is_reg = F::ZERO;
@@ -233,7 +234,7 @@ fn register_page_hashed_as_guest_page_2_18() {
 fn join_in_place_of_sponges(t: &mut Tables, page: u32) {
     for tree in [F::ZERO, F::ONE] {
         let rows = t.paging_rows(|c| is(c.absorb) && v(c.page) == page && c.tree == tree);
-        assert_eq!(rows.len(), PAGE_ROWS);
+        assert_eq!(rows.len(), PAGE_PERMUTATIONS);
         let leaf = *rows.last().expect("a leaf");
         let input = t.input(leaf);
         for &r in &rows {
