@@ -436,3 +436,19 @@ fn a_permutation_cut_short() {
     c.at = [F::ZERO, F::ZERO, F::ZERO, F::ONE];
     t.refused_as_they_are("table paging");
 }
+
+#[test]
+fn a_carried_half_word_that_is_not_the_one_absorbed() {
+    // The low half of the word a sponge permutation starts with is the previous
+    // permutation's last input element, carried on its rows 1-3 to the next
+    // row 0. A forger who changes it all along the chain (so that the page-word
+    // bus takes another low half) breaks the carry's tie to the input on row 0.
+    let mut t = honest(&segments()[0]);
+    let p = t.paging_rows(|c| is(c.absorb) && !is(c.leaf))[0];
+    let lie = t.input(p)[SPONGE_RATE - 1] + F::ONE;
+    let rows = (p * perm_rows::ROWS + 1)..=((p + 1) * perm_rows::ROWS);
+    for r in rows {
+        PagingCols::view_mut(t.row(PAGING, r)).carry = lie;
+    }
+    t.refused_as_they_are("table paging");
+}
