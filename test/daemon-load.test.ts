@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 import { Settings } from '../core/api/contract.js';
 import { saveSettings } from '../core/config/settings.js';
 import { type RunningDaemon, serve } from '../core/daemon/serve.js';
-import { client as apiClient, untilJob, untilJobs } from './helpers/feed.js';
+import { client as apiClient, untilJob, untilJobs, untilTask } from './helpers/feed.js';
 import { ZKVM, example } from './helpers/guests.js';
 
 const SESSIONS = 50;
@@ -49,11 +49,11 @@ it('runs 50 concurrent sessions to a final state across a daemon restart with wo
       }),
     );
     expect(new Set(ids).size).toBe(SESSIONS);
-    // Restart while work is in flight: once the first execute-only session has ended, with others still running.
+    // Restart while work is in flight: once the first execute-only session has ended, and a proving task
+    // (seconds long, so it cannot end in the moment the stop takes) is running.
     const before = apiClient(`http://127.0.0.1:${daemon.port}`, daemon.token);
     await untilJob(before, ids[1] as string);
-    const inFlight = (await before.jobs({ state: 'running', limit: 500 })).jobs.map((j) => j.jobId);
-    expect(inFlight.length).toBeGreaterThan(0);
+    const inFlight = await untilTask(before, ids, (t) => t.state === 'running' && t.kind !== 'execute');
     await daemon.stop();
     daemon = await serve({ home, port: 0, host: '127.0.0.1' });
     api = client(daemon);
@@ -65,10 +65,11 @@ it('runs 50 concurrent sessions to a final state across a daemon restart with wo
       expect(status).toBe('SUCCEEDED');
     }
     // What ran at the restart was put back and run again by the new daemon.
-    const requeued = await Promise.all(
-      inFlight.map(async (id) => (await after.job(id)).events.some((e) => /worker process died/.test(e.reason ?? ''))),
-    );
-    expect(requeued).toContain(true);
+    const events = (await after.job(inFlight.jobId)).events.filter((e) => e.taskId === inFlight.task.taskId);
+    expect(
+      events.some((e) => e.from === 'running' && e.to === 'ready' && /worker process died/.test(e.reason ?? '')),
+    ).toBe(true);
+    expect(events.at(-1)?.to).toBe('done');
     const growthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     expect(growthMb).toBeLessThan(200);
     await daemon.stop();

@@ -3,7 +3,7 @@
 
 import { createParser } from 'eventsource-parser';
 import { ApiClient, feedEvent } from '../../core/api/client.js';
-import type { JobStatus, Phase } from '../../core/api/contract.js';
+import type { JobStatus, Phase, Task } from '../../core/api/contract.js';
 
 export const ENDED: readonly Phase[] = ['succeeded', 'failed', 'stopped'];
 
@@ -61,4 +61,54 @@ export async function untilJob(
   ms?: number,
 ): Promise<JobStatus> {
   return (await untilJobs(api, [jobId], reached, ms)).get(jobId) as JobStatus;
+}
+
+/**
+ * The first task of one of the jobs for which `wanted` holds, read from the
+ * job's detail each time the feed reports a change to it.
+ */
+export async function untilTask(
+  api: ApiClient,
+  jobIds: readonly string[],
+  wanted: (t: Task) => boolean,
+  ms = 120_000,
+): Promise<{ jobId: string; task: Task }> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error(`no such task in ${ms} ms`)), ms);
+  const find = async (jobId: string): Promise<{ jobId: string; task: Task } | undefined> => {
+    const task = (await api.job(jobId)).tasks.find(wanted);
+    return task && { jobId, task };
+  };
+  try {
+    const res = await api.events(abort.signal);
+    for (const jobId of jobIds) {
+      const hit = await find(jobId);
+      if (hit) return hit;
+    }
+    const changed = new Set<string>();
+    const parser = createParser({
+      onEvent(event) {
+        const feed = feedEvent(event.event, event.data);
+        if (feed?.type === 'job' && jobIds.includes(feed.status.jobId)) changed.add(feed.status.jobId);
+      },
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error('the feed ended before such a task appeared');
+      parser.feed(decoder.decode(value, { stream: true }));
+      for (const jobId of changed) {
+        changed.delete(jobId);
+        const hit = await find(jobId);
+        if (hit) {
+          await reader.cancel();
+          return hit;
+        }
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
 }
