@@ -2,15 +2,19 @@
 // (`bento-zkvm verify`): the same verdict on valid receipts of both kinds,
 // with the same claim, and on a corpus of broken ones (byte flips, another
 // image, truncation, files that are not receipts); and the Node example,
-// which verifies a receipt with no daemon running.
+// which verifies a receipt with no daemon running, and keeps the lift key
+// digests it computed for the next run.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Verdict, Verifier, imageId, verifier, verify } from '@local-bento/verifier';
+import { type LiftDigest, type Verdict, Verifier, imageId, verifier, verify } from '@local-bento/verifier';
 import { ROOT, ZKVM, example } from './helpers/guests.js';
+
+// This process's verifier computes every digest; the example's runs keep theirs in a folder of the test's.
+process.env.BENTO_VERIFIER_CACHE = 'off';
 
 interface Native {
   ok: boolean;
@@ -186,5 +190,32 @@ describe('the WebAssembly verifier', () => {
     );
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toContain('invalid receipt: the receipt is for image');
+  });
+
+  it('keeps the lift key digests the Node example computed, privately, and the next run uses them', async () => {
+    const cache = join(dir, 'cache');
+    const run = () =>
+      execa(process.execPath, [join(ROOT, 'examples', 'verify-receipt.mjs'), join(dir, 'fib.receipt'), fibId], {
+        reject: false,
+        env: { BENTO_VERIFIER_CACHE: cache },
+      });
+    const first = await run();
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toContain('valid succinct receipt');
+    const [file, ...others] = readdirSync(cache);
+    expect(others).toEqual([]);
+    const path = join(cache, file as string);
+    expect(statSync(cache).mode & 0o777).toBe(0o700);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const kept = JSON.parse(readFileSync(path, 'utf8')) as LiftDigest[];
+    expect(kept.map((d) => d.shape.length)).toEqual([11]);
+    const given = await Verifier.load(readFileSync(join(ROOT, 'verifier', 'bento_verify.wasm')));
+    given.rememberLiftDigests(kept);
+    expect(given.verify(succinct, fibId)).toMatchObject({ ok: true, kind: 'succinct' });
+    // A kept digest is trusted as if computed: a wrong one makes the next run refuse the receipt.
+    writeFileSync(path, JSON.stringify(kept.map((d) => ({ ...d, digest: '00'.repeat(32) }))));
+    const misled = await run();
+    expect(misled.exitCode).toBe(1);
+    expect(misled.stderr).toContain('the control tree of the listed shapes is not the one the proof checked');
   });
 });
