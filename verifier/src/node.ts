@@ -3,24 +3,25 @@
 // digests it computes kept for the next process (digestcache.ts).
 
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { cacheFile, defaultCacheDir, readDigests, writeDigests } from './digestcache.js';
+import { isAbsolute } from 'node:path';
+import { cacheFileName, defaultCacheDir, readDigests, writeDigests } from './digestcache.js';
 import { Verifier, type Verdict } from './verifier.js';
 
 export { Verifier, type LiftDigest, type Verdict, type VerifiedReceipt, type RefusedReceipt } from './verifier.js';
 
 let loaded: Promise<Verifier> | undefined;
 /** Where the process's verifier keeps its lift key digests (null: nowhere), and how many it kept. */
-let kept: { dir: string; file: string; count: number } | null = null;
+let kept: { dir: string; name: string; count: number } | null = null;
 
 /**
  * The folder the process's verifier keeps lift key digests in between runs:
- * `BENTO_VERIFIER_CACHE` when set (`off`: none), else the user's cache folder.
+ * `BENTO_VERIFIER_CACHE` when set (`off`, or a relative path: none), else the
+ * user's cache folder.
  */
 function cacheDir(): string | null {
   const dir = process.env.BENTO_VERIFIER_CACHE;
-  if (dir === 'off') return null;
-  return dir ? resolve(dir) : defaultCacheDir();
+  if (dir === undefined || dir === '') return defaultCacheDir();
+  return isAbsolute(dir) ? dir : null;
 }
 
 /**
@@ -33,10 +34,15 @@ export function verifier(): Promise<Verifier> {
       const v = await Verifier.load(bytes);
       const dir = cacheDir();
       if (dir) {
-        const file = cacheFile(dir, bytes);
-        const known = await readDigests(dir, file);
-        if (known.length > 0) v.rememberLiftDigests(known);
-        kept = { dir, file, count: known.length };
+        const name = cacheFileName(bytes);
+        let known = await readDigests(dir, name);
+        try {
+          if (known.length > 0) v.rememberLiftDigests(known);
+        } catch {
+          // Not digests this module takes: computed again, and the file replaced.
+          known = [];
+        }
+        kept = { dir, name, count: known.length };
       }
       return v;
     },
@@ -66,7 +72,7 @@ export async function verify(receipt: Uint8Array, imageId: string): Promise<Verd
     const digests = v.liftDigests();
     if (digests.length > kept.count) {
       kept.count = digests.length;
-      await writeDigests(kept.dir, kept.file, digests).catch(() => undefined);
+      await writeDigests(kept.dir, kept.name, digests).catch(() => undefined);
     }
   }
   return verdict;
