@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
 import { Settings } from '../core/api/contract.js';
+import { taskDbPath } from '../core/config/paths.js';
 import { saveSettings } from '../core/config/settings.js';
 import { type RunningDaemon, serve } from '../core/daemon/serve.js';
 import { client as apiClient, untilJob, untilJobs, untilTask } from './helpers/feed.js';
@@ -49,12 +50,23 @@ it('runs 50 concurrent sessions to a final state across a daemon restart with wo
       }),
     );
     expect(new Set(ids).size).toBe(SESSIONS);
-    // Restart while work is in flight: once the first execute-only session has ended, and a proving task
-    // (seconds long, so it cannot end in the moment the stop takes) is running.
+    // Restart while work is in flight: once the first execute-only session has ended, and a proving task has
+    // just started (it runs for seconds, the stop takes milliseconds).
     const before = apiClient(`http://127.0.0.1:${daemon.port}`, daemon.token);
     await untilJob(before, ids[1] as string);
-    const inFlight = await untilTask(before, ids, (t) => t.state === 'running' && t.kind !== 'execute');
+    await untilTask(before, ids, (t) => t.state === 'running' && t.kind !== 'execute' && t.progress === 0);
     await daemon.stop();
+    // What the stopped daemon left running, read from its taskdb.
+    const { TaskDb } = await import('../core/taskdb/taskdb.js');
+    const db = TaskDb.open(taskDbPath(home), { readonly: true });
+    const leftRunning = ids.flatMap((jobId) =>
+      db
+        .getTasks(jobId)
+        .filter((t) => t.state === 'running')
+        .map((t) => ({ jobId, taskId: t.taskId })),
+    );
+    db.close();
+    expect(leftRunning.length).toBeGreaterThan(0);
     daemon = await serve({ home, port: 0, host: '127.0.0.1' });
     api = client(daemon);
     const after = apiClient(`http://127.0.0.1:${daemon.port}`, daemon.token);
@@ -65,11 +77,14 @@ it('runs 50 concurrent sessions to a final state across a daemon restart with wo
       expect(status).toBe('SUCCEEDED');
     }
     // What ran at the restart was put back and run again by the new daemon.
-    const events = (await after.job(inFlight.jobId)).events.filter((e) => e.taskId === inFlight.task.taskId);
-    expect(
-      events.some((e) => e.from === 'running' && e.to === 'ready' && /worker process died/.test(e.reason ?? '')),
-    ).toBe(true);
-    expect(events.at(-1)?.to).toBe('done');
+    for (const { jobId, taskId } of leftRunning) {
+      const events = (await after.job(jobId)).events.filter((e) => e.taskId === taskId);
+      const requeued = events.some(
+        (e) => e.from === 'running' && e.to === 'ready' && /worker process died/.test(e.reason ?? ''),
+      );
+      expect(requeued, `${jobId} ${taskId}`).toBe(true);
+      expect(events.at(-1)?.to).toBe('done');
+    }
     const growthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     expect(growthMb).toBeLessThan(200);
     await daemon.stop();
