@@ -20,8 +20,13 @@ let kept: { dir: string; name: string; count: number } | null = null;
  */
 function cacheDir(): string | null {
   const dir = process.env.BENTO_VERIFIER_CACHE;
-  if (dir === undefined || dir === '') return defaultCacheDir();
-  return isAbsolute(dir) ? dir : null;
+  if (dir !== undefined && dir !== '') return isAbsolute(dir) ? dir : null;
+  try {
+    return defaultCacheDir();
+  } catch {
+    // No home folder: nothing kept.
+    return null;
+  }
 }
 
 /**
