@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { rename } from 'node:fs/promises';
-import { cacheFileName, readDigests, writeDigests } from '../verifier/src/digestcache.js';
+import { cacheFileName, readDigests, writeDigests } from '@local-bento/verifier/digestcache';
 
 const DIGESTS = [
   { shape: [14, 4, 4, 4, 16, 16, 4, 4, 4, 4, 4], digest: 'ab'.repeat(32) },
