@@ -10,6 +10,7 @@ import { Settings } from '../core/api/contract.js';
 import { taskDbPath } from '../core/config/paths.js';
 import { saveSettings } from '../core/config/settings.js';
 import { type RunningDaemon, serve } from '../core/daemon/serve.js';
+import { TaskDb } from '../core/taskdb/taskdb.js';
 import { client as apiClient, untilJob, untilJobs, untilTask } from './helpers/feed.js';
 import { ZKVM, example } from './helpers/guests.js';
 
@@ -57,7 +58,6 @@ it('runs 50 concurrent sessions to a final state across a daemon restart with wo
     await untilTask(before, ids, (t) => t.state === 'running' && t.kind !== 'execute' && t.progress === 0);
     await daemon.stop();
     // What the stopped daemon left running, read from its taskdb.
-    const { TaskDb } = await import('../core/taskdb/taskdb.js');
     const db = TaskDb.open(taskDbPath(home), { readonly: true });
     const leftRunning = ids.flatMap((jobId) =>
       db

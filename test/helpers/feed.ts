@@ -12,45 +12,66 @@ export function client(base: string, token: string, headers: Record<string, stri
 }
 
 /**
- * The jobs' statuses once `reached` holds for each (by default: once each has ended).
- * The feed is opened before the statuses are first read, so no change falls between the two.
+ * Reads the live feed until `settle` has an answer: once as soon as the feed
+ * is open (with no statuses, for the caller to read the current ones, so
+ * that no change falls between the two), then with the job statuses each
+ * piece of the feed brings. `awaited` names what is waited for, in errors.
  */
-export async function untilJobs(
+async function followFeed<T>(
+  api: ApiClient,
+  ms: number,
+  awaited: string,
+  settle: (statuses: JobStatus[] | null) => Promise<T | undefined>,
+): Promise<T> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error(`${awaited}: not in ${ms} ms`)), ms);
+  try {
+    const res = await api.events(abort.signal);
+    let answer = await settle(null);
+    const statuses: JobStatus[] = [];
+    const parser = createParser({
+      onEvent(event) {
+        const feed = feedEvent(event.event, event.data);
+        if (feed?.type === 'job') statuses.push(feed.status);
+      },
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    while (answer === undefined) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`the feed ended before ${awaited}`);
+      parser.feed(decoder.decode(value, { stream: true }));
+      answer = await settle(statuses.splice(0));
+    }
+    await reader.cancel();
+    return answer;
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+}
+
+/** The jobs' statuses once `reached` holds for each (by default: once each has ended). */
+export function untilJobs(
   api: ApiClient,
   jobIds: readonly string[],
   reached: (s: JobStatus) => boolean = (s) => ENDED.includes(s.phase),
   ms = 120_000,
 ): Promise<Map<string, JobStatus>> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new Error(`jobs did not get there in ${ms} ms`)), ms);
   const wanted = new Set(jobIds);
   const found = new Map<string, JobStatus>();
-  try {
-    const res = await api.events(abort.signal);
-    for (const jobId of wanted) {
-      const { tasks: _tasks, events: _events, ...now } = await api.job(jobId);
-      if (reached(now)) found.set(jobId, now);
+  return followFeed(api, ms, 'the jobs got there', async (statuses) => {
+    if (statuses === null) {
+      for (const jobId of wanted) {
+        const { tasks: _tasks, events: _events, ...now } = await api.job(jobId);
+        if (reached(now)) found.set(jobId, now);
+      }
     }
-    const parser = createParser({
-      onEvent(event) {
-        const feed = feedEvent(event.event, event.data);
-        if (feed?.type !== 'job' || !wanted.has(feed.status.jobId) || found.has(feed.status.jobId)) return;
-        if (reached(feed.status)) found.set(feed.status.jobId, feed.status);
-      },
-    });
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    while (found.size < wanted.size) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error('the feed ended before the jobs got there');
-      parser.feed(decoder.decode(value, { stream: true }));
+    for (const status of statuses ?? []) {
+      if (wanted.has(status.jobId) && !found.has(status.jobId) && reached(status)) found.set(status.jobId, status);
     }
-    await reader.cancel();
-    return found;
-  } finally {
-    clearTimeout(timer);
-    abort.abort();
-  }
+    return found.size === wanted.size ? found : undefined;
+  });
 }
 
 /** One job's status once `reached` holds for it (by default: once it has ended). */
@@ -67,48 +88,18 @@ export async function untilJob(
  * The first task of one of the jobs for which `wanted` holds, read from the
  * job's detail each time the feed reports a change to it.
  */
-export async function untilTask(
+export function untilTask(
   api: ApiClient,
   jobIds: readonly string[],
   wanted: (t: Task) => boolean,
   ms = 120_000,
 ): Promise<{ jobId: string; task: Task }> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new Error(`no such task in ${ms} ms`)), ms);
-  const find = async (jobId: string): Promise<{ jobId: string; task: Task } | undefined> => {
-    const task = (await api.job(jobId)).tasks.find(wanted);
-    return task && { jobId, task };
-  };
-  try {
-    const res = await api.events(abort.signal);
-    for (const jobId of jobIds) {
-      const hit = await find(jobId);
-      if (hit) return hit;
+  return followFeed(api, ms, 'such a task appeared', async (statuses) => {
+    const changed = statuses === null ? jobIds : [...new Set(statuses.map((s) => s.jobId))];
+    for (const jobId of changed.filter((id) => jobIds.includes(id))) {
+      const task = (await api.job(jobId)).tasks.find(wanted);
+      if (task) return { jobId, task };
     }
-    const changed = new Set<string>();
-    const parser = createParser({
-      onEvent(event) {
-        const feed = feedEvent(event.event, event.data);
-        if (feed?.type === 'job' && jobIds.includes(feed.status.jobId)) changed.add(feed.status.jobId);
-      },
-    });
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error('the feed ended before such a task appeared');
-      parser.feed(decoder.decode(value, { stream: true }));
-      for (const jobId of changed) {
-        changed.delete(jobId);
-        const hit = await find(jobId);
-        if (hit) {
-          await reader.cancel();
-          return hit;
-        }
-      }
-    }
-  } finally {
-    clearTimeout(timer);
-    abort.abort();
-  }
+    return undefined;
+  });
 }

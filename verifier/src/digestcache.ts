@@ -1,11 +1,12 @@
 // The lift key digests a Node verifier computed, kept on disk so that a later
 // process verifying a receipt of the same segment shape does not compile its
 // lift circuit again (seconds in WebAssembly). A digest is trusted as if
-// computed, so only a file that nobody but this user could have written is
-// read: a regular file (no link followed), owned by the user and writable by
-// nobody else, in a directory of the same kind, named by the module's hash
-// (another build's digests are for other circuits). Anything else is ignored:
-// the digests are computed again.
+// computed, so only what nobody but this user could have written is read: a
+// regular file (no link followed) of the user's that only they can read or
+// write, in a folder of the same kind, reached by its real path through
+// folders only the user or root can change (sticky ones aside), and named by
+// the module's hash (another build's digests are for other circuits).
+// Anything else is ignored: the digests are computed again.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
