@@ -235,8 +235,8 @@ describe('faults', () => {
       onCycles: () => {},
       onTasksAdded: () => {},
     };
-    const first = (await runTask({ kind: 'prove', segment: 0, po2: 14 }, ctx)) as Record<string, unknown>;
-    const second = (await runTask({ kind: 'prove', segment: 0, po2: 14 }, ctx)) as Record<string, unknown>;
+    const first = (await runTask({ kind: 'prove', segment: 0, po2: 14, shapes: 'own' }, ctx)) as Record<string, unknown>;
+    const second = (await runTask({ kind: 'prove', segment: 0, po2: 14, shapes: 'own' }, ctx)) as Record<string, unknown>;
     expect(readFileSync(calls, 'utf8')).toBe('prove-segment\n');
     expect(second.reused).toBe(true);
     expect(second.seal_bytes).toBe(first.seal_bytes);

@@ -3,9 +3,11 @@
 // with the same claim, and on a corpus of broken ones (byte flips, another
 // image, truncation, files that are not receipts); and the Node example,
 // which verifies a receipt with no daemon running, and keeps the lift key
-// digests it computed for the next run.
+// digests it computed for the next run. A succinct receipt is proved twice:
+// padded to a catalogued segment shape (whose lift key the verifier holds) and
+// with its own shape (whose lift circuit it compiles).
 
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -83,6 +85,7 @@ function flipped(receipt: Uint8Array, at: number): Uint8Array {
 describe('the WebAssembly verifier', () => {
   let composite: Uint8Array;
   let succinct: Uint8Array;
+  let ownShape: Uint8Array;
   let loopId: string;
   let fibId: string;
 
@@ -92,9 +95,11 @@ describe('the WebAssembly verifier', () => {
     await Promise.all([
       prove(example('loop'), join(dir, 'loop.receipt'), '--input', join(dir, 'loop.input')),
       prove(example('fib'), join(dir, 'fib.receipt'), '--succinct'),
+      prove(example('fib'), join(dir, 'fib-own.receipt'), '--succinct', '--own-shapes'),
     ]);
     composite = readFileSync(join(dir, 'loop.receipt'));
     succinct = readFileSync(join(dir, 'fib.receipt'));
+    ownShape = readFileSync(join(dir, 'fib-own.receipt'));
     loopId = (await execa(ZKVM, ['image-id', example('loop')])).stdout.trim();
     fibId = (await execa(ZKVM, ['image-id', example('fib')])).stdout.trim();
   });
@@ -113,9 +118,13 @@ describe('the WebAssembly verifier', () => {
     expect(v.receipt).toMatchObject({ kind: 'composite', segments: 4, cycles: 57083, journal_hex: 'bfae39ab' });
   });
 
-  it('accepts a valid succinct receipt with the claim bento-zkvm reads from it', async () => {
+  it('accepts a valid succinct receipt with the claim bento-zkvm reads from it, compiling no lift circuit for a catalogued shape', async () => {
     const v = await agree(succinct, fibId, 'succinct');
     expect(v.receipt).toMatchObject({ kind: 'succinct', segments: 1, exit_code: 101 });
+    expect((await verifier()).liftDigests()).toEqual([]);
+    const own = await agree(ownShape, fibId, 'succinct of its own shape');
+    expect(own.receipt).toMatchObject({ kind: 'succinct', segments: 1, exit_code: 101 });
+    expect(own.receipt?.journal_hex).toBe(v.receipt?.journal_hex);
   });
 
   it('gives out the lift key digests it computed, which a new verifier of the module takes instead of compiling', async () => {
@@ -125,12 +134,12 @@ describe('the WebAssembly verifier', () => {
     const wasm = readFileSync(join(ROOT, 'verifier', 'bento_verify.wasm'));
     const given = await Verifier.load(wasm);
     given.rememberLiftDigests(known);
-    expect(given.verify(succinct, fibId)).toMatchObject({ ok: true, kind: 'succinct' });
+    expect(given.verify(ownShape, fibId)).toMatchObject({ ok: true, kind: 'succinct' });
     expect(given.liftDigests()).toEqual(known);
     // A digest given is believed: a wrong one makes the valid receipt fail, so it was used and nothing compiled.
     const misled = await Verifier.load(wasm);
     misled.rememberLiftDigests([{ shape: known[0]?.shape ?? [], digest: '00'.repeat(32) }]);
-    expect(misled.verify(succinct, fibId)).toEqual({
+    expect(misled.verify(ownShape, fibId)).toEqual({
       ok: false,
       error: 'invalid receipt: the control tree of the listed shapes is not the one the proof checked',
     });
@@ -192,10 +201,22 @@ describe('the WebAssembly verifier', () => {
     expect(bad.stderr).toContain('invalid receipt: the receipt is for image');
   });
 
+  it('verifies a receipt of catalogued shapes in the Node example with no digest to compute or keep', async () => {
+    const cache = join(dir, 'cache-catalogued');
+    const run = await execa(
+      process.execPath,
+      [join(ROOT, 'examples', 'verify-receipt.mjs'), join(dir, 'fib.receipt'), fibId],
+      { reject: false, env: { BENTO_VERIFIER_CACHE: cache } },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('valid succinct receipt');
+    expect(existsSync(cache)).toBe(false);
+  });
+
   it('keeps the lift key digests the Node example computed, privately, and the next run uses them', async () => {
     const cache = join(dir, 'cache');
     const run = () =>
-      execa(process.execPath, [join(ROOT, 'examples', 'verify-receipt.mjs'), join(dir, 'fib.receipt'), fibId], {
+      execa(process.execPath, [join(ROOT, 'examples', 'verify-receipt.mjs'), join(dir, 'fib-own.receipt'), fibId], {
         reject: false,
         env: { BENTO_VERIFIER_CACHE: cache },
       });

@@ -27,6 +27,11 @@ export const ProveDef = z.object({
   kind: z.literal('prove'),
   segment: z.number().int().nonnegative().max(999_999),
   po2: Po2,
+  /**
+   * `catalogue` pads the segment's tables to a catalogued shape where that is cheap, so that a succinct receipt's
+   * verifier compiles no lift circuit for it; `own` (composite receipts, and jobs planned before) keeps its own.
+   */
+  shapes: z.enum(['catalogue', 'own']).default('own'),
 });
 const Hex32 = z.string().regex(/^[0-9a-f]{64}$/, '32 bytes in hex');
 

@@ -96,7 +96,7 @@ export async function runTask(def: TaskDef, ctx: TaskContext): Promise<Json> {
     case 'prove': {
       const segment = await ctx.files.fetch(segmentFile(ctx, def.segment));
       return memoized(ctx, receiptFile(ctx, ctx.taskId), (out) =>
-        native(ctx, ['prove-segment', segment, '--out', out]),
+        native(ctx, ['prove-segment', segment, '--out', out, ...(def.shapes === 'own' ? ['--own-shapes'] : [])]),
       );
     }
     case 'lift': {
@@ -292,7 +292,8 @@ async function insertPlanned(ctx: TaskContext, db: TaskStore, t: PlannedTask, pl
   }
   const segment = plan.segmentOf.get(t.number) as number;
   const prove = `prove-${segment}`;
-  await createTask(ctx, db, prove, { kind: 'prove', segment, po2: plan.po2 }, [], plan.po2);
+  const shapes = plan.recursion ? 'catalogue' : 'own';
+  await createTask(ctx, db, prove, { kind: 'prove', segment, po2: plan.po2, shapes }, [], plan.po2);
   if (!plan.recursion) {
     plan.ids.set(t.number, prove);
     return;

@@ -36,5 +36,6 @@ pub mod prover;
 pub mod range;
 pub mod receipt;
 pub mod segment;
+pub mod shapes;
 #[cfg(feature = "prove")]
 pub mod trace;

@@ -8,6 +8,7 @@ use bento_vm::{ExecError, Execution, Program};
 
 use crate::receipt::{Receipt, ReceiptError, SegmentReceipt, SegmentRun};
 use crate::segment::{ProveError, SegmentClaim};
+use crate::shapes::Shaping;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProgramProveError {
@@ -17,19 +18,21 @@ pub enum ProgramProveError {
     Receipt(#[from] ReceiptError),
 }
 
-/// Executes and proves `program`; `on_segment` hears of each segment proved.
+/// Executes and proves `program` (its segments padded as `shaping` says);
+/// `on_segment` hears of each segment proved.
 pub fn prove_program(
     setup: &Setup,
     program: &Program,
     input: Vec<u8>,
     options: ExecOptions,
+    shaping: Shaping,
     out: &mut dyn GuestOutput,
     mut on_segment: impl FnMut(&SegmentClaim, &SegmentReceipt),
 ) -> Result<(Execution, Receipt), ProgramProveError> {
     let mut segments = Vec::new();
     let execution = execute(program, input, options, out, |segment| {
-        let receipt =
-            SegmentReceipt::prove(setup, &segment).map_err(|e: ProveError| e.to_string())?;
+        let receipt = SegmentReceipt::prove(setup, &segment, shaping)
+            .map_err(|e: ProveError| e.to_string())?;
         on_segment(&receipt.claim, &receipt);
         segments.push(receipt);
         Ok(())

@@ -191,9 +191,25 @@ pub struct ProvedSegment {
     pub proof: Proof,
 }
 
+/// Proves a segment, its tables padded to a catalogued shape where that is
+/// cheap (see [`crate::shapes`]).
 #[cfg(feature = "prove")]
 pub fn prove(setup: &Setup, segment: &Segment) -> Result<ProvedSegment, ProveError> {
-    prove_trace(setup, SegmentClaim::of(segment), trace::build(segment)?)
+    prove_shaped(setup, segment, crate::shapes::Shaping::Catalogue)
+}
+
+/// [`prove`], padded as `shaping` says.
+#[cfg(feature = "prove")]
+pub fn prove_shaped(
+    setup: &Setup,
+    segment: &Segment,
+    shaping: crate::shapes::Shaping,
+) -> Result<ProvedSegment, ProveError> {
+    prove_trace(
+        setup,
+        SegmentClaim::of(segment),
+        trace::build_shaped(segment, shaping)?,
+    )
 }
 
 /// Proves that built tables satisfy `claim` (the public values follow the claim).

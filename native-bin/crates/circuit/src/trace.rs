@@ -24,6 +24,7 @@ use crate::paging::{self, HashedPage};
 use crate::program::{self, decode_fetched, Flag};
 use crate::range::RangeCounts;
 use crate::segment::{SegmentClaim, MAX_PROVE_PO2, MIN_HEIGHT};
+use crate::shapes::{self, Shaping};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
@@ -455,14 +456,51 @@ impl Forgery<'_> {
     }
 }
 
-/// Replays a segment and builds every table of its proof.
+impl SegmentTrace {
+    /// Each table's height, log2.
+    pub fn log_heights(&self) -> Vec<usize> {
+        self.traces
+            .iter()
+            .map(|t| (t.values.len() / t.width).trailing_zeros() as usize)
+            .collect()
+    }
+}
+
+/// Replays a segment and builds every table of its proof, each as short as
+/// its rows allow.
 pub fn build(segment: &Segment) -> Result<SegmentTrace, TraceError> {
     build_forged(segment, |_| {})
+}
+
+/// [`build`], padded to a catalogued shape where `shaping` asks and that is
+/// cheap (see [`crate::shapes`]): built again, each table at least its
+/// height in that shape, when the segment's own shape is not catalogued.
+pub fn build_shaped(segment: &Segment, shaping: Shaping) -> Result<SegmentTrace, TraceError> {
+    let own = build(segment)?;
+    let heights = own.log_heights();
+    let shape = match (shaping, shapes::padded(&heights)) {
+        (Shaping::Catalogue, Some(shape)) if shape != heights => shape,
+        _ => return Ok(own),
+    };
+    let mut min = [MIN_HEIGHT; NUM_TABLES];
+    for (min, &h) in min.iter_mut().zip(&shape) {
+        *min = (*min).max(1 << h);
+    }
+    build_with(segment, &min, |_| {})
 }
 
 /// [`build`], with a forgery applied to the CPU rows and the boundary.
 pub fn build_forged(
     segment: &Segment,
+    forge: impl FnOnce(&mut Forgery<'_>),
+) -> Result<SegmentTrace, TraceError> {
+    build_with(segment, &[MIN_HEIGHT; NUM_TABLES], forge)
+}
+
+/// Builds the tables, each at least `min` rows (by table).
+fn build_with(
+    segment: &Segment,
+    min: &[usize; NUM_TABLES],
     forge: impl FnOnce(&mut Forgery<'_>),
 ) -> Result<SegmentTrace, TraceError> {
     let index = segment.index;
@@ -554,9 +592,12 @@ pub fn build_forged(
     } = derive(&cpu.values);
     let mut traces = vec![RowMajorMatrix::new(Vec::new(), 1); NUM_TABLES];
     traces[air::CPU] = cpu;
-    traces[air::PROGRAM] = program::trace(&program_rows, MIN_HEIGHT);
+    traces[air::PROGRAM] = program::trace(&program_rows, min[air::PROGRAM]);
     // Program rows (padding repeats the first) look up their pc bytes.
-    let program_height = program_rows.len().max(MIN_HEIGHT).next_power_of_two();
+    let program_height = program_rows
+        .len()
+        .max(min[air::PROGRAM])
+        .next_power_of_two();
     for r in 0..program_height {
         let ((pc, _), _) = program_rows.get(r).copied().unwrap_or(program_rows[0]);
         let bytes = (4 * pc).to_le_bytes();
@@ -564,7 +605,13 @@ pub fn build_forged(
         counts.pair(u32::from(bytes[2]), u32::from(bytes[3]));
         counts.pair(4 * (pc & 63), 16 * u32::from(bytes[3]));
     }
-    traces[air::BOUNDARY] = memory::trace(&indices, &boundary, &final_ts, MIN_HEIGHT, &mut counts);
+    traces[air::BOUNDARY] = memory::trace(
+        &indices,
+        &boundary,
+        &final_ts,
+        min[air::BOUNDARY],
+        &mut counts,
+    );
     let init: Vec<u32> = hashed.iter().map(|w| w.init).collect();
     let fin: Vec<u32> = hashed.iter().map(|w| w.fin).collect();
     let hashed: Vec<HashedPage<'_>> = indices
@@ -581,14 +628,14 @@ pub fn build_forged(
         segment.pages.len().min(hashed.len()),
         &proofs,
         &segment.journal,
-        MIN_HEIGHT,
+        min[air::PAGING],
         &mut counts,
     );
-    traces[air::COMPARE] = chips::compare::trace(&calls[0], &mut counts, MIN_HEIGHT);
-    traces[air::BITWISE] = chips::bitwise::trace(&calls[1], &mut counts, MIN_HEIGHT);
-    traces[air::SHIFT] = chips::shift::trace(&calls[2], &mut counts, MIN_HEIGHT);
-    traces[air::MUL] = chips::mul::trace(&calls[3], &mut counts, MIN_HEIGHT);
-    traces[air::DIV] = chips::div::trace(&calls[4], &mut counts, MIN_HEIGHT);
+    traces[air::COMPARE] = chips::compare::trace(&calls[0], &mut counts, min[air::COMPARE]);
+    traces[air::BITWISE] = chips::bitwise::trace(&calls[1], &mut counts, min[air::BITWISE]);
+    traces[air::SHIFT] = chips::shift::trace(&calls[2], &mut counts, min[air::SHIFT]);
+    traces[air::MUL] = chips::mul::trace(&calls[3], &mut counts, min[air::MUL]);
+    traces[air::DIV] = chips::div::trace(&calls[4], &mut counts, min[air::DIV]);
     traces[air::RANGE16] = counts.range16_trace();
     traces[air::BYTES] = counts.bytes_trace();
 

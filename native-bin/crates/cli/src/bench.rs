@@ -392,6 +392,7 @@ fn recursion_security_bits() -> Result<f64, String> {
 
 fn bench_recursion(args: &BenchRecursion) -> Result<(), String> {
     use bento_circuit::prover::prove_program;
+    use bento_circuit::shapes::Shaping;
     use bento_recursion::succinct::{aggregate, Step, SuccinctReceipt};
     use bento_stark::Setup;
 
@@ -411,6 +412,7 @@ fn bench_recursion(args: &BenchRecursion) -> Result<(), String> {
                 po2: args.po2,
                 cycle_limit: None,
             },
+            Shaping::Catalogue,
             &mut CapturedOutput::default(),
             |_, _| {},
         )

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use bento_circuit::prover::prove_program;
 use bento_circuit::receipt::{Receipt, SegmentReceipt, SegmentRun};
+use bento_circuit::shapes::Shaping;
 use bento_recursion::succinct::{aggregate, Step, SuccinctReceipt};
 use bento_stark::Setup;
 use bento_verify::AnyReceipt;
@@ -19,10 +20,32 @@ use crate::execute::GuestArgs;
 use crate::recursion::{self, AnyRun};
 use crate::report;
 
+/// Whether segments are padded to catalogued shapes.
+#[derive(Args)]
+pub struct ShapeArgs {
+    /// Keep every table as short as its rows allow instead of padding it to
+    /// a catalogued shape: a little faster to prove, but a succinct
+    /// receipt's verifier then compiles a lift circuit per segment shape.
+    #[arg(long)]
+    pub own_shapes: bool,
+}
+
+impl ShapeArgs {
+    fn shaping(&self) -> Shaping {
+        if self.own_shapes {
+            Shaping::Own
+        } else {
+            Shaping::Catalogue
+        }
+    }
+}
+
 #[derive(Args)]
 pub struct ProveSegmentArgs {
     /// A segment file written by `execute --segments-dir`.
     pub segment: PathBuf,
+    #[command(flatten)]
+    pub shapes: ShapeArgs,
     /// Where to write the result (a JSON summary goes beside a receipt).
     #[arg(long)]
     pub out: PathBuf,
@@ -91,6 +114,8 @@ pub struct ProveArgs {
     /// Aggregate the segment proofs into one recursion proof (a succinct receipt).
     #[arg(long)]
     pub succinct: bool,
+    #[command(flatten)]
+    pub shapes: ShapeArgs,
     /// Where to write the result (a JSON summary goes beside a receipt).
     #[arg(long)]
     pub out: PathBuf,
@@ -187,7 +212,8 @@ pub fn prove_segment(args: &ProveSegmentArgs) -> Result<(), String> {
         );
     }
     let started = Instant::now();
-    let receipt = SegmentReceipt::prove(Setup::standard(), &segment).map_err(|e| e.to_string())?;
+    let receipt = SegmentReceipt::prove(Setup::standard(), &segment, args.shapes.shaping())
+        .map_err(|e| e.to_string())?;
     let prove_ms = started.elapsed().as_millis() as u64;
     let seal_bytes = receipt.seal.len();
     let claim = receipt.claim.clone();
@@ -307,6 +333,12 @@ pub fn prove(args: &ProveArgs) -> Result<(), String> {
         &program,
         input,
         options,
+        // Only a succinct receipt's verifier gains from catalogued shapes.
+        if args.succinct {
+            args.shapes.shaping()
+        } else {
+            Shaping::Own
+        },
         &mut out,
         |claim, receipt| {
             let ms = last.elapsed().as_millis() as u64;

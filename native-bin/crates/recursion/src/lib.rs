@@ -20,6 +20,7 @@ pub mod ir;
 pub mod join;
 pub mod keys;
 pub mod lift;
+pub mod lift_keys;
 pub mod run;
 pub mod shrink;
 pub mod succinct;

@@ -206,10 +206,14 @@ impl Circuits {
         Ok(ControlTree::new(&keys)?)
     }
 
-    /// A shape's lift key digest: from its circuit where this process
-    /// compiled one to prove with, else from the digests a verifier keeps (a
-    /// bounded number; the circuit compiled for it is not kept).
+    /// A shape's lift key digest: a constant for a catalogued shape, from
+    /// its circuit where this process compiled one to prove with, else from
+    /// the digests a verifier keeps (a bounded number; the circuit compiled
+    /// for it is not kept).
     fn lift_digest(&self, shape: &[usize]) -> Result<Digest, SuccinctError> {
+        if let Some(digest) = crate::lift_keys::catalogued(shape) {
+            return Ok(digest);
+        }
         let lifts = self.lifts.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(circuit) = lifts.get(shape) {
             return Ok(circuit.key().digest());

@@ -72,13 +72,16 @@ pub enum ReceiptError {
 }
 
 impl SegmentReceipt {
-    /// Proves one segment.
+    /// Proves one segment, padded as `shaping` says.
     #[cfg(feature = "prove")]
     pub fn prove(
         setup: &Setup,
         segment: &bento_vm::segment::Segment,
+        shaping: crate::shapes::Shaping,
     ) -> Result<SegmentReceipt, ProveError> {
-        Ok(SegmentReceipt::new(&segment::prove(setup, segment)?))
+        Ok(SegmentReceipt::new(&segment::prove_shaped(
+            setup, segment, shaping,
+        )?))
     }
 
     pub fn new(proved: &ProvedSegment) -> SegmentReceipt {

@@ -21,6 +21,7 @@ use bento_circuit::cpu::CpuCols;
 use bento_circuit::program::Flag;
 use bento_circuit::receipt::{Receipt, SegmentReceipt};
 use bento_circuit::segment::{self, SegmentClaim};
+use bento_circuit::shapes::Shaping;
 use bento_circuit::trace::{self, Forgery};
 use bento_stark::{PrimeCharacteristicRing, PrimeField32, Setup, F};
 use bento_vm::layout::{PAGE_WORDS, REGISTER_PAGE};
@@ -732,7 +733,10 @@ fn data_after_the_end_of_the_input() {
             journal: Vec::new(),
             segments: [&segments[0], &second]
                 .iter()
-                .map(|s| SegmentReceipt::prove(setup, s).expect("the prover is forced"))
+                .map(|s| {
+                    SegmentReceipt::prove(setup, s, Shaping::Catalogue)
+                        .expect("the prover is forced")
+                })
                 .collect(),
         };
         let verdict = receipt.verify(setup, image_id);

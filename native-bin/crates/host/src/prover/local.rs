@@ -1,6 +1,7 @@
 //! The prover in this process (what `bento-zkvm prove` runs).
 
 use bento_circuit::prover::prove_program;
+use bento_circuit::shapes::Shaping;
 use bento_stark::Setup;
 use bento_vm::{ExecOptions, GuestOutput};
 
@@ -62,6 +63,8 @@ impl Prover for LocalProver {
             &program,
             env.input,
             options,
+            // A composite receipt's verifier gains nothing from catalogued shapes.
+            Shaping::Own,
             &mut Quiet,
             |_, _| {},
         )

@@ -6,6 +6,7 @@ use bento_circuit::air::airs;
 use bento_circuit::prover::prove_program;
 use bento_circuit::receipt::Receipt;
 use bento_circuit::segment::{self, SegmentClaim};
+use bento_circuit::shapes::Shaping;
 use bento_circuit::{debug, trace};
 use bento_stark::Setup;
 use bento_vm::exec::{execute, CapturedOutput, ExecOptions};
@@ -71,6 +72,7 @@ pub fn prove(elf: &[u8], input: &[u8], po2: u32) -> (Execution, Receipt) {
         &program,
         input.to_vec(),
         options,
+        Shaping::Catalogue,
         &mut CapturedOutput::default(),
         |_, _| {},
     )

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use bento_circuit::prover::prove_program;
 use bento_circuit::receipt::Receipt;
 use bento_circuit::segment::{self, ProvedSegment};
+use bento_circuit::shapes::Shaping;
 use bento_recursion::challenger::Step;
 use bento_stark::config::{config_with, Challenger, Parameters, Pcs};
 use bento_stark::{Setup, EF, F};
@@ -45,6 +46,7 @@ pub fn composite_at(program: &Program, input: Vec<u8>, po2: u32) -> Receipt {
             po2,
             cycle_limit: None,
         },
+        Shaping::Catalogue,
         &mut CapturedOutput::default(),
         |_, _| {},
     )
