@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Verifies a receipt in Node with the WebAssembly verifier: no daemon, no
 // prover. Usage: node examples/verify-receipt.mjs <receipt> <guest.elf | image-id>
-// The first succinct receipt of a segment shape takes seconds (the verifier
-// compiles that shape's lift circuit); the digest it computes is kept in the
+// A succinct receipt whose segment shapes are catalogued (the prover pads to
+// them where that is cheap) takes milliseconds; the first of another shape
+// takes seconds (the verifier compiles that shape's lift circuit); the digest it computes is kept in the
 // user's cache folder (BENTO_VERIFIER_CACHE: another folder, or `off`), so
 // later runs take milliseconds.
 

@@ -38,7 +38,9 @@ export type Verdict = VerifiedReceipt | RefusedReceipt;
 /**
  * The digest of the lift circuit's key for one segment shape (its tables'
  * heights, log2). Verifying a succinct receipt compiles a lift circuit for
- * each shape it lists, which takes tens of seconds in WebAssembly; a host may
+ * each shape it lists that is not catalogued (the prover pads segments to
+ * catalogued shapes where that is cheap), which takes tens of seconds in
+ * WebAssembly; a host may
  * keep the digests a verifier computed and give them to a later verifier of
  * the same module.
  */

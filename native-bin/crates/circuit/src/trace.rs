@@ -482,11 +482,19 @@ pub fn build_shaped(segment: &Segment, shaping: Shaping) -> Result<SegmentTrace,
         (Shaping::Catalogue, Some(shape)) if shape != heights => shape,
         _ => return Ok(own),
     };
+    // The CPU's and the fixed tables' heights are their own, as in the shape.
     let mut min = [MIN_HEIGHT; NUM_TABLES];
     for (min, &h) in min.iter_mut().zip(&shape) {
         *min = (*min).max(1 << h);
     }
-    build_with(segment, &min, |_| {})
+    let padded = build_with(segment, &min, |_| {})?;
+    if padded.log_heights() != shape {
+        return Err(TraceError::Mismatch {
+            index: segment.index,
+            what: "catalogued shape",
+        });
+    }
+    Ok(padded)
 }
 
 /// [`build`], with a forgery applied to the CPU rows and the boundary.

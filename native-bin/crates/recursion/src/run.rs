@@ -13,7 +13,8 @@
 //! it would compile (about a second each): a lift run carries its circuit's
 //! commitment, and the job's lifts report their keys' digests, as hints. A
 //! hint only spares work: a wrong one makes a join whose control tree no
-//! verifier builds (a verifier computes every key itself, and `finish`
+//! verifier builds (a verifier computes every key itself or holds it as a
+//! constant, and `finish`
 //! checks its receipt as one), never a receipt that verifies.
 
 use bento_circuit::receipt::{decode, encode, FileError};

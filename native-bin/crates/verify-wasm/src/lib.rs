@@ -10,7 +10,7 @@
 //! image ID comes back as `{"ok":true,"image_id":"…"}` the same way.
 //!
 //! Verifying a succinct receipt compiles a lift circuit for each segment
-//! shape it lists, tens of seconds here; the digests of their keys can be
+//! shape it lists that is not catalogued, tens of seconds here; the digests of their keys can be
 //! taken out ([`bento_lift_digests`]) and given back to a later instance of
 //! the same module ([`bento_remember_lift_digests`]).
 

@@ -5,8 +5,9 @@
 //! It builds without the executor and without trace generation or segment
 //! proving. It does compile recursion circuits: a succinct receipt names the
 //! lift circuits of its segments' shapes by their keys, and a verifier trusts
-//! a key only where it compiled the circuit itself ([`lift_digests`] and
-//! [`remember_lift_digests`] let a host keep what it computed).
+//! a key only where it is a constant (a catalogued shape) or it compiled the
+//! circuit itself ([`lift_digests`] and [`remember_lift_digests`] let a host
+//! keep what it computed).
 
 mod receipt;
 
