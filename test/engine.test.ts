@@ -83,9 +83,11 @@ describe('proving through the engine', () => {
     expect(JSON.parse(verify.stdout).valid).toBe(true);
   });
 
-  it('joins the segments of a multi-segment run', async () => {
+  it('joins the segments of a multi-segment run, each proved with its own shape', async () => {
     const home = tempDir();
-    await withEngine({ home }, async (engine) => {
+    const calls = join(home, 'calls');
+    const binary = wrapper(home, `echo "$*" >> "${calls}"`);
+    await withEngine({ home, binary }, async (engine) => {
       const jobId = await engine.createJob({
         elfPath: example('loop'),
         input: u32(3000),
@@ -97,6 +99,12 @@ describe('proving through the engine', () => {
       const { tasks } = await engine.detail(jobId);
       expect(tasks.filter((t) => t.kind === 'prove').map((t) => t.segment)).toEqual([0, 1, 2, 3]);
       expect(tasks.filter((t) => t.kind === 'join').length).toBe(3);
+      // A composite receipt's verifier needs no lift key: its segments are not padded to catalogued shapes.
+      const proved = readFileSync(calls, 'utf8')
+        .split('\n')
+        .filter((c) => c.startsWith('prove-segment '));
+      expect(proved).toHaveLength(4);
+      for (const c of proved) expect(c).toContain(' --own-shapes');
       expect(tasks.map((t) => t.kind)).toContain('finalize');
       expect(status.segments).toBe(4);
       expect(status.cycles).toBe(57083);
