@@ -39,21 +39,15 @@ function timed<T>(fn: () => T): [T, number] {
 
 try {
   writeFileSync(join(dir, 'loop.input'), Buffer.from([0xb8, 0x0b, 0, 0]));
-  const prove = (name: string, ...more: string[]) =>
-    execa(zkvm, ['prove', example(name), '--po2', '14', '--out', join(dir, `${name}.receipt`), ...more]);
-  await Promise.all([prove('loop', '--input', join(dir, 'loop.input')), prove('fib', '--succinct')]);
+  const prove = (name: string, out: string, ...more: string[]) =>
+    execa(zkvm, ['prove', example(name), '--po2', '14', '--out', join(dir, `${out}.receipt`), ...more]);
+  await Promise.all([
+    prove('loop', 'loop', '--input', join(dir, 'loop.input')),
+    prove('fib', 'fib', '--succinct'),
+    prove('fib', 'own', '--succinct', '--own-shapes'),
+  ]);
   const composite = readFileSync(join(dir, 'loop.receipt'));
   const succinct = readFileSync(join(dir, 'fib.receipt'));
-  await execa(zkvm, [
-    'prove',
-    example('fib'),
-    '--po2',
-    '14',
-    '--out',
-    join(dir, 'own.receipt'),
-    '--succinct',
-    '--own-shapes',
-  ]);
   const ownShape = readFileSync(join(dir, 'own.receipt'));
 
   const wasm = readFileSync(wasmPath);

@@ -8,8 +8,9 @@
 //! 14,15,16,17,18,19,20,21,22 fib.elf:u32:1000000 loop.elf:u32:300000
 //! pages.elf:u32:200 pages.elf:u32:20 sha256.elf:random:65536
 //! sort.elf:random:65536 exit_code.elf fib.elf:u32:20` (the ELFs in
-//! `examples/`; about ten minutes): each variable table raised to the height at which it costs a sixty-fourth of
-//! the CPU table, so that segments whose small tables differ share a shape.
+//! `examples/`; about ten minutes): each variable table raised to the height
+//! at which it costs a sixty-fourth of the CPU table, so that segments whose
+//! small tables differ share a shape.
 //! A segment no entry covers cheaply keeps its own heights; its receipt
 //! still verifies, after that compile.
 
@@ -158,15 +159,25 @@ pub fn cells(log_heights: &[usize]) -> usize {
         .sum()
 }
 
+/// The catalogued shapes, as heights.
+fn catalogued() -> impl Iterator<Item = Vec<usize>> {
+    CATALOGUE.iter().map(|s| s.map(usize::from).to_vec())
+}
+
+/// Whether a segment of `log_heights` can be padded to `shape`: the same CPU
+/// height, and no table taller than the shape's.
+fn covers(shape: &[usize], log_heights: &[usize]) -> bool {
+    shape.len() == log_heights.len()
+        && shape[CPU] == log_heights[CPU]
+        && shape.iter().zip(log_heights).all(|(s, h)| s >= h)
+}
+
 /// The catalogued shape a segment of these heights is padded to: the
 /// cheapest that no table outgrows, if it costs at most [`MAX_GROWTH`] more.
 pub fn padded(log_heights: &[usize]) -> Option<Vec<usize>> {
     let own = cells(log_heights);
-    CATALOGUE
-        .iter()
-        .map(|s| s.map(usize::from).to_vec())
-        .filter(|s| s.len() == log_heights.len())
-        .filter(|s| s[CPU] == log_heights[CPU] && s.iter().zip(log_heights).all(|(c, h)| c >= h))
+    catalogued()
+        .filter(|s| covers(s, log_heights))
         .map(|s| (cells(&s), s))
         .filter(|&(c, _)| (c - own) * MAX_GROWTH.1 <= own * MAX_GROWTH.0)
         .min()
@@ -178,13 +189,6 @@ mod tests {
     use super::*;
     use crate::segment::{log_heights, MAX_PROVE_PO2};
 
-    fn catalogue() -> Vec<Vec<usize>> {
-        CATALOGUE
-            .iter()
-            .map(|s| s.map(usize::from).to_vec())
-            .collect()
-    }
-
     #[test]
     fn every_catalogued_shape_is_one_a_verifier_accepts_listed_once_in_order() {
         assert!(!CATALOGUE.is_empty());
@@ -192,7 +196,7 @@ mod tests {
             CATALOGUE.windows(2).all(|w| w[0] < w[1]),
             "sorted, no repeats"
         );
-        for shape in catalogue() {
+        for shape in catalogued() {
             let po2 = shape[CPU] as u32;
             assert!((bento_vm::segment::MIN_PO2..=MAX_PROVE_PO2).contains(&po2));
             for (h, accepted) in shape.iter().zip(log_heights(po2)) {
@@ -203,7 +207,7 @@ mod tests {
 
     #[test]
     fn a_segment_takes_the_cheapest_catalogued_shape_that_covers_it_within_the_growth_bound() {
-        for shape in catalogue() {
+        for shape in catalogued() {
             assert_eq!(
                 padded(&shape),
                 Some(shape.clone()),
@@ -219,11 +223,8 @@ mod tests {
                 let own = cells(&lower);
                 match padded(&lower) {
                     Some(chosen) => {
-                        let cheapest = catalogue()
-                            .into_iter()
-                            .filter(|s| {
-                                s[CPU] == lower[CPU] && s.iter().zip(&lower).all(|(c, h)| c >= h)
-                            })
+                        let cheapest = catalogued()
+                            .filter(|s| covers(s, &lower))
                             .map(|s| cells(&s))
                             .min();
                         assert_eq!(
@@ -231,7 +232,7 @@ mod tests {
                             cheapest,
                             "{lower:?}: not the cheapest cover"
                         );
-                        assert!(chosen.iter().zip(&lower).all(|(c, h)| c >= h));
+                        assert!(covers(&chosen, &lower));
                         assert!(cells(&chosen) <= cells(&shape) || cells(&shape) - own > own / 8);
                         assert!((cells(&chosen) - own) * 8 <= own, "{lower:?} grew past 1/8");
                     }
@@ -245,7 +246,7 @@ mod tests {
     fn a_segment_no_catalogued_shape_covers_keeps_its_own() {
         for po2 in bento_vm::segment::MIN_PO2..=MAX_PROVE_PO2 {
             let largest: Vec<usize> = log_heights(po2).iter().map(|r| *r.end()).collect();
-            let covered = catalogue().contains(&largest);
+            let covered = catalogued().any(|s| s == largest);
             assert_eq!(padded(&largest).is_some(), covered, "po2 {po2}");
         }
     }
